@@ -1,0 +1,39 @@
+import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { z } from 'zod';
+import { failure } from '../lib/envelope';
+import { ApiError, type ErrorDetail } from '../lib/errors';
+import type { AppEnv } from '../types';
+
+/** Zod issues as the contract's `details`: one `{ field, issue }` per failing field, field as a dotted path. */
+export function detailsOf(issues: readonly z.core.$ZodIssue[]): ErrorDetail[] {
+  return issues.flatMap((issue) => {
+    // A failed union reports each branch's issues; the branch that got furthest explains best.
+    if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+      const closest = [...issue.errors].sort((a, b) => depth(b) - depth(a) || a.length - b.length)[0];
+      return detailsOf(closest.map((inner) => ({ ...inner, path: [...issue.path, ...inner.path] })));
+    }
+    return [{ field: issue.path.map(String).join('.'), issue: issue.message }];
+  });
+}
+const depth = (issues: readonly z.core.$ZodIssue[]) => Math.max(0, ...issues.map((i) => i.path.length));
+
+/** @hono/zod-openapi's hook: every request that fails its schema becomes 400 VALIDATION_ERROR "Invalid input". */
+export const validationHook = (result: { success: boolean; error?: { issues: readonly z.core.$ZodIssue[] } }) => {
+  if (!result.success) throw ApiError.of('invalidInput', detailsOf(result.error!.issues));
+};
+
+export const respondWithError = (c: Context<AppEnv>, error: ApiError) => c.json(failure(error, c.get('requestId')), error.status);
+
+/** The one place where anything thrown becomes an error envelope. Nothing internal reaches the client. */
+export const onError: ErrorHandler<AppEnv> = (err, c) => {
+  if (err instanceof ApiError) return respondWithError(c, err);
+  if (err instanceof HTTPException && err.status === 400) {
+    // hono's JSON validator refuses bodies that do not parse
+    return respondWithError(c, ApiError.of('malformedJson'));
+  }
+  console.error(JSON.stringify({ level: 'error', requestId: c.get('requestId'), method: c.req.method, path: c.req.path, error: String(err), stack: err instanceof Error ? err.stack : undefined }));
+  return respondWithError(c, ApiError.of('internalError'));
+};
+
+export const onNotFound: NotFoundHandler<AppEnv> = (c) => respondWithError(c, ApiError.of('notFound'));
