@@ -90,6 +90,8 @@ async function main() {
     const bundle = readJson(file);
     writeFileSync(file, toJson(withErrorDocs(bundle, catalogOf(bundle))));
   }
+  // The Worker reports the contract version without bundling the whole contract.
+  writeFileSync(path.join(OUT, 'contract-version.json'), toJson({ version: readJson(bundles.public).info.version }));
   writeFileSync(path.join(OUT, 'errors.ts'), errorsModule(catalogOf(readJson(bundles.internal))));
 
   await createClient(

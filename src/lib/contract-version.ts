@@ -1,0 +1,1 @@
+export { version as CONTRACT_VERSION } from '../../generated/contract-version.json';

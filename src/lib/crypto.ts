@@ -1,0 +1,58 @@
+// Small WebCrypto helpers: random ids and tokens, hashing, constant-time comparison, passwords.
+
+const encoder = new TextEncoder();
+
+export const base64url = (bytes: Uint8Array) =>
+  btoa(String.fromCharCode(...bytes)).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
+
+const fromBase64url = (text: string) => Uint8Array.from(atob(text.replaceAll('-', '+').replaceAll('_', '/')), (ch) => ch.charCodeAt(0));
+
+const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/** `prefix_` + random alphanumerics; 24 characters carry ~143 bits. */
+export function randomId(prefix: string, length = 24): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(length));
+  let out = '';
+  for (const byte of bytes) out += ALPHANUMERIC[byte % 62]; // 256 % 62 bias is negligible for ids and tokens of this length
+  return `${prefix}_${out}`;
+}
+
+export async function sha256Hex(text: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(text)));
+  return [...digest].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** Compares secrets without leaking where they differ. */
+export function timingSafeEqual(a: string, b: string): boolean {
+  const left = encoder.encode(a);
+  const right = encoder.encode(b);
+  if (left.byteLength !== right.byteLength) return false;
+  return crypto.subtle.timingSafeEqual(left, right);
+}
+
+// Passwords: PBKDF2-SHA256 at workerd's maximum of 100,000 iterations, stored self-describing so
+// the cost can be raised later: pbkdf2-sha256$<iterations>$<salt>$<hash>.
+const PBKDF2_ITERATIONS = 100_000;
+
+async function pbkdf2(password: string, salt: Uint8Array, iterations: number): Promise<Uint8Array> {
+  const key = await crypto.subtle.importKey('raw', encoder.encode(password), 'PBKDF2', false, ['deriveBits']);
+  const bits = await crypto.subtle.deriveBits({ name: 'PBKDF2', hash: 'SHA-256', salt, iterations }, key, 256);
+  return new Uint8Array(bits);
+}
+
+export async function hashPassword(password: string): Promise<string> {
+  const salt = crypto.getRandomValues(new Uint8Array(16));
+  const hash = await pbkdf2(password, salt, PBKDF2_ITERATIONS);
+  return `pbkdf2-sha256$${PBKDF2_ITERATIONS}$${base64url(salt)}$${base64url(hash)}`;
+}
+
+// A well-formed hash of no password: unknown users are checked against it so they take as long.
+const DUMMY_HASH = `pbkdf2-sha256$${PBKDF2_ITERATIONS}$${base64url(new Uint8Array(16))}$${base64url(new Uint8Array(32))}`;
+
+/** Checks a password against a stored hash; with no hash it still does the full work, then fails. */
+export async function verifyPassword(password: string, stored: string | null | undefined): Promise<boolean> {
+  const [scheme, iterations, salt, hash] = (stored ?? DUMMY_HASH).split('$');
+  if (scheme !== 'pbkdf2-sha256') return false;
+  const derived = await pbkdf2(password, fromBase64url(salt), Number(iterations));
+  return timingSafeEqual(base64url(derived), hash) && stored != null;
+}

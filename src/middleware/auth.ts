@@ -1,0 +1,39 @@
+import type { Context, MiddlewareHandler } from 'hono';
+import { verifyAccessToken } from '../lib/access-token';
+import { ApiError } from '../lib/errors';
+import type { AppEnv } from '../types';
+
+export type Credential = { kind: 'apiKey'; secret: string } | { kind: 'jwt'; token: string };
+
+const API_KEY_PREFIX = 'sk_';
+
+/** What the caller presented: `X-API-Key: sk_…`, `Authorization: Bearer sk_…`, or `Authorization: Bearer <JWT>`. */
+export function presentedCredential(c: Context<AppEnv>): Credential | undefined {
+  const apiKey = c.req.header('X-API-Key');
+  if (apiKey) return { kind: 'apiKey', secret: apiKey };
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header('Authorization') ?? '');
+  if (!match) return undefined;
+  return match[1].startsWith(API_KEY_PREFIX) ? { kind: 'apiKey', secret: match[1] } : { kind: 'jwt', token: match[1] };
+}
+
+/** Verifies a user's access token into the principal the routes see. */
+export async function userFromToken(c: Context<AppEnv>, token: string) {
+  const claims = await verifyAccessToken(c.env, token);
+  return { kind: 'user' as const, userId: claims.sub, sessionId: claims.sid };
+}
+
+/** Routes for signed-in users: a valid access token, or the seed's 401. */
+export const requireUser = (): MiddlewareHandler<AppEnv> => async (c, next) => {
+  const credential = presentedCredential(c);
+  if (!credential) throw ApiError.of('authenticationRequired');
+  if (credential.kind !== 'jwt') throw ApiError.of('invalidToken');
+  c.set('principal', await userFromToken(c, credential.token));
+  await next();
+};
+
+/** The signed-in user's id; only for routes behind requireUser. */
+export function currentUserId(c: Context<AppEnv>): string {
+  const principal = c.get('principal');
+  if (principal?.kind !== 'user') throw new Error('currentUserId used on a route without requireUser');
+  return principal.userId;
+}
