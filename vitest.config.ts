@@ -9,7 +9,12 @@ export default defineConfig(async () => ({
       wrangler: { configPath: './wrangler.jsonc' },
       miniflare: {
         bindings: {
-          ENVIRONMENT: 'test',
+          // development mounts the outbox the tests read mail from; responses are contract-checked.
+          ENVIRONMENT: 'development',
+          // Generous limits so that suites are not throttled; the rate-limit tests set their own.
+          RATE_LIMIT_AUTH_PER_MINUTE: '100000',
+          RATE_LIMIT_API_PER_MINUTE: '100000',
+          RATE_LIMIT_INGEST_PER_MINUTE: '100000',
           JWT_SECRET: 'test-only-secret-0123456789abcdef0123456789abcdef',
           TEST_MIGRATIONS: await readD1Migrations('./migrations'),
         },

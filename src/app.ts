@@ -4,8 +4,16 @@ import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import { limitBodySize } from './middleware/body-limit';
 import { onError, onNotFound, validationHook } from './middleware/errors';
+import { apiKeyRoutes } from './routes/api-keys';
+import { authRoutes } from './routes/auth';
 import { contractRoutes } from './routes/contract';
+import { devRoutes } from './routes/dev';
 import { healthRoutes } from './routes/health';
+import { logRoutes } from './routes/logs';
+import { meRoutes } from './routes/me';
+import { memberRoutes } from './routes/members';
+import { projectRoutes } from './routes/projects';
+import { workspaceRoutes } from './routes/workspaces';
 import type { AppEnv } from './types';
 
 const newRequestId = () => `req_${crypto.randomUUID().replaceAll('-', '')}`;
@@ -27,8 +35,9 @@ export function createApp() {
   app.onError(onError);
   app.notFound(onNotFound);
 
-  app.route('/', healthRoutes);
-  app.route('/', contractRoutes);
+  for (const routes of [healthRoutes, contractRoutes, authRoutes, meRoutes, devRoutes, workspaceRoutes, memberRoutes, projectRoutes, apiKeyRoutes, logRoutes]) {
+    app.route('/', routes);
+  }
   return app;
 }
 

@@ -1,0 +1,4 @@
+import { createRouter } from '../../lib/operation';
+
+// /v1/workspaces/{workspaceId}/projects/{projectId}/api-keys.
+export const apiKeyRoutes = createRouter();

@@ -1,0 +1,4 @@
+import { createRouter } from '../../lib/operation';
+
+// /v1/workspaces/{workspaceId}/members and ownership transfer.
+export const memberRoutes = createRouter();
