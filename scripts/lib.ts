@@ -1,6 +1,6 @@
 // Helpers shared by the generate and check scripts.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -24,3 +24,19 @@ export function run(tool: string, args: string[], options: { cwd?: string; env?:
 
 export const readJson = (file: string) => JSON.parse(readFileSync(file, 'utf8'));
 export const toJson = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
+
+function listFiles(dir: string, base = dir): string[] {
+  return readdirSync(dir).flatMap((entry) => {
+    const full = path.join(dir, entry);
+    return statSync(full).isDirectory() ? listFiles(full, base) : [path.relative(base, full)];
+  });
+}
+
+/** Differences between two generated trees, as file names. */
+export function staleFiles(expectedDir: string, actualDir: string): string[] {
+  const expected = listFiles(expectedDir);
+  const actual = new Set(listFiles(actualDir));
+  const stale = expected.filter((file) => !actual.has(file) || !readFileSync(path.join(expectedDir, file)).equals(readFileSync(path.join(actualDir, file))));
+  const extra = [...actual].filter((file) => !expected.includes(file));
+  return [...stale, ...extra].sort();
+}

@@ -1,0 +1,116 @@
+// Each check of `npm run check` is shown to fail on a mutated copy of the contract or the app.
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appDocument, compareDocuments, normaliseSchema } from '../../scripts/drift.ts';
+import { ROOT, readJson, run, staleFiles } from '../../scripts/lib.ts';
+
+const contract = readJson(path.join(ROOT, 'generated', 'openapi.internal.json'));
+const pending: string[] = readJson(path.join(ROOT, 'scripts', 'pending-operations.json'));
+const clone = <T>(value: T): T => structuredClone(value);
+
+let workDir: string;
+beforeAll(() => {
+  workDir = mkdtempSync(path.join(os.tmpdir(), 'loglane-checks-'));
+});
+afterAll(() => rmSync(workDir, { recursive: true, force: true }));
+
+/** Lints a copy of the contract after `mutate` edits one of its files. */
+function lintMutated(file: string, mutate: (text: string) => string): string {
+  const dir = mkdtempSync(path.join(workDir, 'lint-'));
+  cpSync(path.join(ROOT, 'openapi'), path.join(dir, 'openapi'), { recursive: true });
+  cpSync(path.join(ROOT, 'scripts', 'redocly'), path.join(dir, 'scripts', 'redocly'), { recursive: true });
+  cpSync(path.join(ROOT, 'redocly.yaml'), path.join(dir, 'redocly.yaml'));
+  const target = path.join(dir, 'openapi', file);
+  const before = readFileSync(target, 'utf8');
+  const after = mutate(before);
+  expect(after).not.toBe(before);
+  writeFileSync(target, after);
+  try {
+    run('redocly', ['lint', '--format=summary'], { cwd: dir });
+    return 'passed';
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+describe('lint', () => {
+  it('passes on the contract as it is', () => {
+    expect(() => run('redocly', ['lint', '--format=summary'])).not.toThrow();
+  });
+
+  it.each([
+    ['an operation without a 500 response', 'paths/v1_health.yaml', (t: string) => t.replace(/\n {4}"500":\n.*\n/, '\n'), 'loglane/operation-error-responses'],
+    ['an authenticated operation without 401', 'paths/v1_me.yaml', (t: string) => t.replace(/\n {4}"401":\n.*\n/, '\n'), 'loglane/operation-error-responses'],
+    ['an operation without examples', 'paths/v1_workspaces.yaml', (t: string) => t.replace(/examples:\n {12}default:/, 'x-no-examples:\n            default:'), 'loglane/operation-examples'],
+    ['an error response that is not the envelope', 'components/responses/NotFound.yaml', (t: string) => t.replace('ErrorEnvelope.yaml', 'User.yaml'), 'rule/error-responses-use-envelope'],
+    ['a success response without the envelope', 'paths/v1_me.yaml', (t: string) => t.replace('UserEnvelope.yaml', 'User.yaml'), 'loglane/success-uses-envelope'],
+    ['an operation without operationId', 'paths/v1_health.yaml', (t: string) => t.replace(/\n +operationId: getHealth/, ''), 'operation-operationId'],
+    ['an operation without a tag', 'paths/v1_health.yaml', (t: string) => t.replace(/\n +tags:\n +- Health/, ''), 'rule/operation-has-one-tag'],
+    ['an example that contradicts its schema', 'paths/v1_health.yaml', (t: string) => t.replace('status: ok', 'status: fine'), 'no-invalid-media-type-examples'],
+  ])('fails on %s', (_name, file, mutate, rule) => {
+    expect(lintMutated(file, mutate)).toContain(rule);
+  });
+});
+
+describe('generated output is up to date', () => {
+  it('finds a changed, a missing and an extra file', () => {
+    const fresh = path.join(workDir, 'fresh');
+    const committed = path.join(workDir, 'committed');
+    cpSync(path.join(ROOT, 'generated'), fresh, { recursive: true });
+    cpSync(path.join(ROOT, 'generated'), committed, { recursive: true });
+    expect(staleFiles(fresh, committed)).toEqual([]);
+    writeFileSync(path.join(committed, 'errors.ts'), readFileSync(path.join(committed, 'errors.ts'), 'utf8').replace('Invalid token', 'Bad token'));
+    rmSync(path.join(committed, 'contract-version.json'));
+    writeFileSync(path.join(committed, 'hand-edited.ts'), 'export {};\n');
+    expect(staleFiles(fresh, committed)).toEqual(['contract-version.json', 'errors.ts', 'hand-edited.ts']);
+  });
+});
+
+describe('drift between the Worker and the contract', () => {
+  let appDoc: any;
+  beforeAll(async () => {
+    appDoc = await appDocument(contract);
+  });
+
+  it('finds none today', () => {
+    expect(compareDocuments(contract, appDoc, pending).problems).toEqual([]);
+  });
+
+  it('catches a status code the Worker does not declare', () => {
+    const mutated = clone(contract);
+    mutated.paths['/v1/health'].get.responses['503'] = mutated.paths['/v1/health'].get.responses['500'];
+    expect(compareDocuments(mutated, appDoc, pending).problems.join('\n')).toMatch(/GET \/v1\/health\.responses\.503/);
+  });
+
+  it('catches a schema constraint that differs', () => {
+    const mutated = clone(contract);
+    mutated.components.schemas.Health.properties.version.maxLength = 20;
+    expect(compareDocuments(mutated, appDoc, pending).problems.join('\n')).toMatch(/maxLength/);
+  });
+
+  it('catches a response header the Worker does not send', () => {
+    const mutated = clone(contract);
+    mutated.paths['/v1/health'].get.responses['200'].headers['X-Extra'] = { schema: { type: 'string' } };
+    expect(compareDocuments(mutated, appDoc, pending).problems.join('\n')).toMatch(/headers/);
+  });
+
+  it('catches an operation that is neither implemented nor pending', () => {
+    const problems = compareDocuments(contract, appDoc, pending.slice(1)).problems;
+    expect(problems.join('\n')).toMatch(new RegExp(`${pending[0]}\\) is in the contract but the Worker does not implement it`));
+  });
+
+  it('catches a route the contract does not have, and a pending entry that is already implemented', () => {
+    const mutatedApp = clone(appDoc);
+    mutatedApp.paths['/v1/secret'] = { get: { operationId: 'secret', responses: {} } };
+    const problems = compareDocuments(contract, mutatedApp, [...pending, 'getHealth']).problems.join('\n');
+    expect(problems).toMatch(/GET \/v1\/secret \(secret\) is served by the Worker but not in the contract/);
+    expect(problems).toMatch(/getHealth is implemented: remove it/);
+  });
+
+  it('treats const and single-value enums, and type arrays and anyOf, as the same', () => {
+    expect(normaliseSchema({ const: true }, {})).toEqual(normaliseSchema({ type: 'boolean', enum: [true] }, {}));
+    expect(normaliseSchema({ type: ['string', 'null'], maxLength: 3 }, {})).toEqual(normaliseSchema({ anyOf: [{ type: 'null' }, { type: 'string', maxLength: 3 }] }, {}));
+  });
+});
