@@ -213,6 +213,8 @@ export const heyApiConfigs = [
       {
         name: 'zod',
         compatibilityVersion: 4,
+        // RFC 3339 allows any UTC offset, not only `Z`.
+        dates: { offset: true },
         requests: { shouldExtract: true },
         $resolvers: zodResolvers,
       },
@@ -227,6 +229,7 @@ export const heyApiConfigs = [
       {
         name: 'zod',
         compatibilityVersion: 4,
+        dates: { offset: true },
         $resolvers: zodResolvers,
       },
     ],

@@ -129,7 +129,7 @@ export const zLogLevel = z.enum([
 export const zLogEntryInput = z.strictObject({
     level: zLogLevel,
     message: z.string().min(1).max(8192),
-    timestamp: z.iso.datetime().optional(),
+    timestamp: z.iso.datetime({ offset: true }).optional(),
     attributes: zLogAttributes.optional()
 });
 
@@ -167,7 +167,7 @@ export const zLoginRequest = z.strictObject({
  * Meta
  */
 export const zMeta = z.strictObject({
-    timestamp: z.iso.datetime(),
+    timestamp: z.iso.datetime({ offset: true }),
     nextCursor: z.string().optional()
 });
 
@@ -302,7 +302,7 @@ export const zCreateWorkspaceRequest = z.strictObject({
 /**
  * RFC 3339 time in UTC.
  */
-export const zTimestamp = z.iso.datetime();
+export const zTimestamp = z.iso.datetime({ offset: true });
 
 /**
  * ApiKey
@@ -316,7 +316,7 @@ export const zApiKey = z.strictObject({
     scopes: zApiKeyScopes,
     prefix: z.string(),
     createdAt: zTimestamp,
-    lastUsedAt: z.iso.datetime().nullable()
+    lastUsedAt: z.iso.datetime({ offset: true }).nullable()
 });
 
 /**
@@ -363,7 +363,7 @@ export const zCreatedApiKey = z.strictObject({
     scopes: zApiKeyScopes,
     prefix: z.string(),
     createdAt: zTimestamp,
-    lastUsedAt: z.iso.datetime().nullable(),
+    lastUsedAt: z.iso.datetime({ offset: true }).nullable(),
     secret: z.string()
 });
 
@@ -959,8 +959,8 @@ export const zQueryLogsQuery = z.object({
     source: zLogSource.optional().default('d1'),
     projectId: zId.optional(),
     level: z.preprocess(v => Array.isArray(v) ? v : [v], z.array(zLogLevel).max(5)).optional(),
-    since: z.iso.datetime().optional(),
-    until: z.iso.datetime().optional(),
+    since: z.iso.datetime({ offset: true }).optional(),
+    until: z.iso.datetime({ offset: true }).optional(),
     q: z.string().min(1).max(200).optional(),
     limit: z.coerce.number().int().gte(1).lte(1000).optional().default(100),
     cursor: z.string().min(1).max(512).optional()
