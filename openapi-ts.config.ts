@@ -104,6 +104,16 @@ const zodResolvers: ZodResolvers = {
     }
 
     const raw = rawComponentSchema(ctx);
+    // (+) propertyNames length limits (dropped by the IR) on a map-like component schema:
+    //     z.record(z.string().min(a).max(b), <value schema>)
+    const names = raw?.propertyNames as { minLength?: number; maxLength?: number } | undefined;
+    const values = names && !schema.properties ? ctx.nodes.additionalProperties(ctx) : undefined;
+    if (names && values) {
+      let key = $(z).attr('string').call();
+      if (names.minLength !== undefined) key = key.attr('min').call($.literal(names.minLength));
+      if (names.maxLength !== undefined) key = key.attr('max').call($.literal(names.maxLength));
+      chain = $(z).attr('record').call(key, values);
+    }
     const max = typeof raw?.maxProperties === 'number' ? raw.maxProperties : undefined;
     const min = typeof raw?.minProperties === 'number' ? raw.minProperties : undefined;
     if (max === undefined && min === undefined) return chain;
@@ -165,10 +175,23 @@ const zodResolvers: ZodResolvers = {
    */
   array(ctx) {
     const path = pathOf(ctx);
+    const z = ctx.plugin.imports.z;
+    // (+) uniqueItems (dropped by the IR) on component schemas -> .refine(...)
+    if (rawComponentSchema(ctx)?.uniqueItems === true) {
+      ctx.chain.current = ctx.nodes.base(ctx);
+      const minItems = ctx.nodes.minLength(ctx);
+      if (minItems) ctx.chain.current = minItems;
+      const maxItems = ctx.nodes.maxLength(ctx);
+      if (maxItems) ctx.chain.current = maxItems;
+      const unique = $.new('Set', $('a')).attr('size').eq($('a').attr('length'));
+      return ctx.chain.current.attr('refine').call(
+        $.func().param('a').do($.return(unique)),
+        $.object().prop('message', $.literal('Expected unique items')),
+      );
+    }
     if (!(path[0] === 'paths' && (path[3] === 'query' || path[3] === 'headers') && path.length === 6)) {
       return undefined;
     }
-    const z = ctx.plugin.imports.z;
     ctx.chain.current = ctx.nodes.base(ctx);
     const length = ctx.nodes.length(ctx);
     if (length) {

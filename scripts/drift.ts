@@ -24,9 +24,9 @@ export function registerComponents(zodModule: Record<string, unknown>, contract:
 
 // Keywords that only document (they cannot make code and contract disagree).
 const DOC_ONLY = new Set(['description', 'title', 'summary', 'examples', 'example', '$comment', 'deprecated']);
-// Constraints the contract states and the generated zod enforces with refinements, which the
-// document generator cannot see (see openapi-ts.config.ts). Tolerated only where the app omits them.
-const ENFORCED_BY_REFINEMENT = ['maxProperties', 'minProperties', 'propertyNames'];
+// Constraints the contract states and the generated zod enforces (refinements, record key schemas)
+// that the document generator cannot show (see openapi-ts.config.ts). Tolerated only where the app omits them.
+const ENFORCED_BY_REFINEMENT = ['maxProperties', 'minProperties', 'uniqueItems', 'propertyNames'];
 
 const typeOfValue = (value: unknown) => (value === null ? 'null' : typeof value === 'number' ? (Number.isInteger(value) ? 'integer' : 'number') : typeof value);
 

@@ -13,7 +13,7 @@ export const zAcknowledgement = z.strictObject({
 
 export const zApiKeyScope = z.enum(['logs:write', 'logs:read']);
 
-export const zApiKeyScopes = z.array(zApiKeyScope).min(1).max(2);
+export const zApiKeyScopes = z.array(zApiKeyScope).min(1).max(2).refine(a => new Set(a).size === a.length, { message: 'Expected unique items' });
 
 /**
  * A role that can be given to a member (ownership moves only by transfer).
@@ -109,7 +109,7 @@ export const zIngestResult = z.strictObject({
 /**
  * Flat key/value context; at most 32 keys and 4 KiB as JSON.
  */
-export const zLogAttributes = z.record(z.string(), z.union([
+export const zLogAttributes = z.record(z.string().min(1).max(64), z.union([
     z.string().max(4096),
     z.number(),
     z.boolean()
