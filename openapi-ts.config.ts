@@ -53,7 +53,7 @@ function isParamLayerObject(path: SchemaPath): boolean {
  * Looks up the raw (pre-IR) OpenAPI node for a component-schema path, used to
  * recover keywords the IR drops (maxProperties / minProperties).
  */
-function rawComponentSchema(ctx: ResolverCtx): Record<string, unknown> | undefined {
+function rawComponentSchema(ctx: Pick<ResolverCtx, 'path' | 'plugin'>): Record<string, unknown> | undefined {
   const path = pathOf(ctx);
   if (path[0] !== 'components' || path[1] !== 'schemas') return undefined;
   let node: unknown = (ctx.plugin as unknown as { context?: { spec?: unknown } }).context?.spec;
