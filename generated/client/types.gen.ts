@@ -2207,7 +2207,7 @@ export type QueryLogsData = {
          */
         until?: string;
         /**
-         * Text that the message must contain (d1 only).
+         * Text that the message must contain (d1 only: with `source=kv` it is 400 VALIDATION_ERROR, details field `q`).
          */
         q?: string;
         /**
