@@ -1,5 +1,6 @@
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
+import { FAKE_PROVIDER_BINDINGS, fakeProviders } from './test/support/fake-providers.ts';
 
 // Tests run inside workerd with the Worker's real bindings (local D1, KV, Queues, R2, Durable Objects).
 export default defineConfig(async () => ({
@@ -17,12 +18,17 @@ export default defineConfig(async () => ({
           RATE_LIMIT_INGEST_PER_MINUTE: '100000',
           JWT_SECRET: 'test-only-secret-0123456789abcdef0123456789abcdef',
           TEST_MIGRATIONS: await readD1Migrations('./migrations'),
+          ...FAKE_PROVIDER_BINDINGS,
         },
+        // Every outbound fetch of the Worker goes to a fake GitHub, Google and mail API (test/support/fake-providers.ts).
+        outboundService: fakeProviders,
       },
     }),
   ],
   test: {
     include: ['test/**/*.test.ts'],
+    // test/node and test/client run in Node (vitest.node.config.ts, vitest.client.config.ts).
+    exclude: [...configDefaults.exclude, 'test/node/**', 'test/client/**'],
     setupFiles: ['./test/setup/apply-migrations.ts'],
   },
 }));

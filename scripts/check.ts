@@ -1,14 +1,18 @@
 // npm run check: fails when code and contract disagree, or the contract breaks its own rules.
 //   lint       redocly lint (recommended rules + Loglane's, see redocly.yaml)
 //   generated  generated/ equals a fresh `npm run generate` (regenerated into a temp dir)
+//   owasp      Spectral's OWASP API Security rules on the public bundle (.spectral.yaml, scripts/owasp.ts)
+//   breaking   no breaking change against openapi/released/openapi.json without a major bump (scripts/breaking.ts)
 //   types      worker-configuration.d.ts equals a fresh `wrangler types`
 //   drift      the Worker's routes equal the contract (pending operations listed, not failed)
 //   tsc        the whole project type-checks
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { checkBreaking } from './breaking.ts';
 import { driftReport } from './drift.ts';
 import { ROOT, run, staleFiles } from './lib.ts';
+import { owaspLint } from './owasp.ts';
 
 type Step = { name: string; run: () => Promise<string | void> | string | void };
 
@@ -27,6 +31,8 @@ const steps: Step[] = [
       }
     },
   },
+  { name: 'owasp', run: () => owaspLint() },
+  { name: 'breaking', run: () => checkBreaking() },
   { name: 'types', run: () => void run('wrangler', ['types', '--check', '--strict-vars=false', '--env-file', '.dev.vars.example']) },
   {
     name: 'drift',

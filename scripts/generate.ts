@@ -2,6 +2,7 @@
 //   openapi.json           the public bundle (x-internal operations removed), served at /openapi.json
 //   openapi.internal.json  the whole contract, development operations included (server schemas, drift)
 //   errors.ts              the error catalog as constants: the Worker's only source of error messages
+//   client-operations.ts   one descriptor per public operation for the hand-written client layer (src/client)
 //   client/                typed fetch client, sdk and types (@hey-api/openapi-ts), from the public bundle
 //   zod/                   zod 4 schemas the Worker validates with, from the whole contract
 //   docs.html              the self-contained Redoc reference, served at /docs
@@ -10,6 +11,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createClient } from '@hey-api/openapi-ts';
 import { heyApiConfigs } from '../openapi-ts.config.ts';
+import { renderClientOperations } from './client-operations.ts';
 import { ROOT, readJson, run, toJson } from './lib.ts';
 
 type Scenario = { group: string; key: string; scenario: string; code: string; status: number; message: string };
@@ -92,6 +94,7 @@ async function main() {
   }
   // The Worker reports the contract version without bundling the whole contract.
   writeFileSync(path.join(OUT, 'contract-version.json'), toJson({ version: readJson(bundles.public).info.version }));
+  writeFileSync(path.join(OUT, 'client-operations.ts'), renderClientOperations(readJson(bundles.public)));
   writeFileSync(path.join(OUT, 'errors.ts'), errorsModule(catalogOf(readJson(bundles.internal))));
 
   await createClient(

@@ -4,6 +4,7 @@ import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import { limitBodySize } from './middleware/body-limit';
 import { onError, onNotFound, validationHook } from './middleware/errors';
+import { rateLimit } from './middleware/rate-limit';
 import { apiKeyRoutes } from './routes/api-keys';
 import { authRoutes } from './routes/auth';
 import { contractRoutes } from './routes/contract';
@@ -31,6 +32,7 @@ export function createApp() {
       maxAge: 600,
     }),
   );
+  app.use(rateLimit);
   app.use(limitBodySize);
   app.onError(onError);
   app.notFound(onNotFound);

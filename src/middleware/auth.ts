@@ -1,6 +1,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { verifyAccessToken } from '../lib/access-token';
 import { ApiError } from '../lib/errors';
+import { authenticateApiKey, recordApiKeyUse, type ApiKeyScope } from '../services/api-keys';
 import type { AppEnv } from '../types';
 
 export type Credential = { kind: 'apiKey'; secret: string } | { kind: 'jwt'; token: string };
@@ -37,3 +38,44 @@ export function currentUserId(c: Context<AppEnv>): string {
   if (principal?.kind !== 'user') throw new Error('currentUserId used on a route without requireUser');
   return principal.userId;
 }
+
+/** Checks a presented key and its scope: 401 unknown or revoked, 403 without the scope. */
+async function apiKeyPrincipal(c: Context<AppEnv>, secret: string, scope: ApiKeyScope) {
+  const key = await authenticateApiKey(c.env, secret);
+  inBackground(c, recordApiKeyUse(c.env, key.keyId));
+  if (!key.scopes.includes(scope)) throw ApiError.of('insufficientScope');
+  return { kind: 'apiKey' as const, ...key };
+}
+
+/** Work that may finish after the response (no execution context, e.g. app.fetch in a test: it just runs). */
+function inBackground(c: Context<AppEnv>, task: Promise<unknown>) {
+  try {
+    c.executionCtx.waitUntil(task);
+  } catch {
+    // no ExecutionContext; the promise still settles on its own
+  }
+}
+
+/** Routes for machines: a project API key with `scope`. A user's JWT is not a key: 401 "Invalid or revoked API key". */
+export const requireApiKey =
+  (scope: ApiKeyScope): MiddlewareHandler<AppEnv> =>
+  async (c, next) => {
+    const credential = presentedCredential(c);
+    if (!credential) throw ApiError.of('authenticationRequired');
+    if (credential.kind !== 'apiKey') throw ApiError.of('invalidApiKey');
+    c.set('principal', await apiKeyPrincipal(c, credential.secret, scope));
+    await next();
+  };
+
+/**
+ * Routes open to both (GET /v1/logs): a JWT gives the user principal (the route then checks
+ * membership of the project's workspace), a key gives the key principal with `scope` checked.
+ */
+export const requireUserOrApiKey =
+  (scope: ApiKeyScope): MiddlewareHandler<AppEnv> =>
+  async (c, next) => {
+    const credential = presentedCredential(c);
+    if (!credential) throw ApiError.of('authenticationRequired');
+    c.set('principal', credential.kind === 'jwt' ? await userFromToken(c, credential.token) : await apiKeyPrincipal(c, credential.secret, scope));
+    await next();
+  };

@@ -1,4 +1,58 @@
-import { createRouter } from '../../lib/operation';
+import {
+  zCreateApiKeyBody,
+  zCreateApiKeyPath,
+  zCreateApiKeyResponse,
+  zListApiKeysPath,
+  zListApiKeysResponse,
+  zRevokeApiKeyPath,
+  zRevokeApiKeyResponse,
+} from '../../../generated/zod/zod.gen';
+import { createRouter, defineOperation } from '../../lib/operation';
+import { requireUser } from '../../middleware/auth';
+import { requireRole } from '../../middleware/authorization';
+import * as handlers from './handlers';
 
-// /v1/workspaces/{workspaceId}/projects/{projectId}/api-keys.
-export const apiKeyRoutes = createRouter();
+// /v1/workspaces/{workspaceId}/projects/{projectId}/api-keys: admins only, all three.
+const tag = 'API keys';
+const security = [{ UserJwt: [] }];
+
+export const createApiKeyRoute = defineOperation({
+  method: 'post',
+  path: '/v1/workspaces/{workspaceId}/projects/{projectId}/api-keys',
+  operationId: 'createApiKey',
+  tag,
+  security,
+  middleware: [requireUser(), requireRole('admin')],
+  request: { params: zCreateApiKeyPath, body: { required: true, content: { 'application/json': { schema: zCreateApiKeyBody } } } },
+  success: { status: 201, schema: zCreateApiKeyResponse },
+  errors: [400, 401, 403, 404, 429, 500],
+});
+
+export const listApiKeysRoute = defineOperation({
+  method: 'get',
+  path: '/v1/workspaces/{workspaceId}/projects/{projectId}/api-keys',
+  operationId: 'listApiKeys',
+  tag,
+  security,
+  middleware: [requireUser(), requireRole('admin')],
+  request: { params: zListApiKeysPath },
+  success: { status: 200, schema: zListApiKeysResponse },
+  errors: [400, 401, 403, 404, 429, 500],
+});
+
+export const revokeApiKeyRoute = defineOperation({
+  method: 'delete',
+  path: '/v1/workspaces/{workspaceId}/projects/{projectId}/api-keys/{keyId}',
+  operationId: 'revokeApiKey',
+  tag,
+  security,
+  middleware: [requireUser(), requireRole('admin')],
+  request: { params: zRevokeApiKeyPath },
+  success: { status: 200, schema: zRevokeApiKeyResponse },
+  errors: [400, 401, 403, 404, 429, 500],
+});
+
+export const apiKeyRoutes = createRouter()
+  .openapi(createApiKeyRoute, handlers.createApiKey)
+  .openapi(listApiKeysRoute, handlers.listApiKeys)
+  .openapi(revokeApiKeyRoute, handlers.revokeApiKey);

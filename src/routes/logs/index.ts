@@ -1,4 +1,43 @@
-import { createRouter } from '../../lib/operation';
+import type { z } from 'zod';
+import { zIngestLogsBody, zIngestLogsResponse, zQueryLogsQuery, zQueryLogsResponse } from '../../../generated/zod/zod.gen';
+import { ApiError } from '../../lib/errors';
+import { createRouter, defineOperation } from '../../lib/operation';
+import { requireApiKey, requireUserOrApiKey } from '../../middleware/auth';
+import { validationHook } from '../../middleware/errors';
+import * as handlers from './handlers';
 
-// /v1/logs: ingestion and queries.
-export const logRoutes = createRouter();
+// /v1/logs: ingestion (API keys) and queries (API keys or members).
+const tag = 'Logs';
+
+export const ingestLogsRoute = defineOperation({
+  method: 'post',
+  path: '/v1/logs',
+  operationId: 'ingestLogs',
+  tag,
+  security: [{ ApiKeyBearer: ['logs:write'] }, { ApiKeyHeader: ['logs:write'] }],
+  middleware: [requireApiKey('logs:write')],
+  request: { body: { required: true, content: { 'application/json': { schema: zIngestLogsBody } } } },
+  success: { status: 202, schema: zIngestLogsResponse },
+  errors: [400, 401, 403, 429, 500],
+});
+
+export const queryLogsRoute = defineOperation({
+  method: 'get',
+  path: '/v1/logs',
+  operationId: 'queryLogs',
+  tag,
+  security: [{ ApiKeyBearer: ['logs:read'] }, { ApiKeyHeader: ['logs:read'] }, { UserJwt: [] }],
+  middleware: [requireUserOrApiKey('logs:read')],
+  request: { query: zQueryLogsQuery },
+  success: { status: 200, schema: zQueryLogsResponse },
+  errors: [400, 401, 403, 404, 429, 500],
+});
+
+/** An unknown `source` has its own error (INVALID_SOURCE), reported before any other invalid input. */
+const sourceFirst = (result: { success: boolean; error?: { issues: readonly z.core.$ZodIssue[] } }): undefined => {
+  if (!result.success && result.error!.issues.some((issue) => issue.path[0] === 'source')) throw ApiError.of('invalidSource');
+  validationHook(result);
+  return undefined;
+};
+
+export const logRoutes = createRouter().openapi(ingestLogsRoute, handlers.ingestLogs).openapi(queryLogsRoute, handlers.queryLogs, sourceFirst);

@@ -1,4 +1,63 @@
-import { createRouter } from '../../lib/operation';
+import {
+  zGetMeResponse,
+  zListAuthMethodsResponse,
+  zUnlinkAuthMethodPath,
+  zUnlinkAuthMethodResponse,
+  zUpdateMeBody,
+  zUpdateMeResponse,
+} from '../../../generated/zod/zod.gen';
+import { createRouter, defineOperation } from '../../lib/operation';
+import { requireUser } from '../../middleware/auth';
+import * as handlers from './handlers';
 
 // /v1/me*: the signed-in user and their sign-in methods.
-export const meRoutes = createRouter();
+
+const signedIn = { security: [{ UserJwt: [] }], middleware: [requireUser()] };
+
+export const getMeRoute = defineOperation({
+  method: 'get',
+  path: '/v1/me',
+  operationId: 'getMe',
+  tag: 'Me',
+  ...signedIn,
+  success: { status: 200, schema: zGetMeResponse },
+  errors: [401, 429, 500],
+});
+
+export const updateMeRoute = defineOperation({
+  method: 'patch',
+  path: '/v1/me',
+  operationId: 'updateMe',
+  tag: 'Me',
+  ...signedIn,
+  request: { body: { content: { 'application/json': { schema: zUpdateMeBody } }, required: true } },
+  success: { status: 200, schema: zUpdateMeResponse },
+  errors: [400, 401, 429, 500],
+});
+
+export const listAuthMethodsRoute = defineOperation({
+  method: 'get',
+  path: '/v1/me/auth-methods',
+  operationId: 'listAuthMethods',
+  tag: 'Me',
+  ...signedIn,
+  success: { status: 200, schema: zListAuthMethodsResponse },
+  errors: [401, 429, 500],
+});
+
+export const unlinkAuthMethodRoute = defineOperation({
+  method: 'delete',
+  path: '/v1/me/auth-methods/{method}',
+  operationId: 'unlinkAuthMethod',
+  tag: 'Me',
+  ...signedIn,
+  request: { params: zUnlinkAuthMethodPath },
+  success: { status: 200, schema: zUnlinkAuthMethodResponse },
+  errors: [400, 401, 403, 404, 429, 500],
+});
+
+export const meRoutes = createRouter()
+  .openapi(getMeRoute, handlers.getMe)
+  .openapi(updateMeRoute, handlers.updateMe)
+  .openapi(listAuthMethodsRoute, handlers.listAuthMethods)
+  .openapi(unlinkAuthMethodRoute, handlers.unlinkAuthMethod);

@@ -1,4 +1,91 @@
-import { createRouter } from '../../lib/operation';
+import {
+  zAddMemberBody,
+  zAddMemberPath,
+  zAddMemberResponse,
+  zListMembersPath,
+  zListMembersResponse,
+  zRemoveMemberPath,
+  zRemoveMemberResponse,
+  zTransferOwnershipBody,
+  zTransferOwnershipPath,
+  zTransferOwnershipResponse,
+  zUpdateMemberBody,
+  zUpdateMemberPath,
+  zUpdateMemberResponse,
+} from '../../../generated/zod/zod.gen';
+import { createRouter, defineOperation } from '../../lib/operation';
+import { requireUser } from '../../middleware/auth';
+import { requireRole } from '../../middleware/authorization';
+import * as handlers from './handlers';
 
 // /v1/workspaces/{workspaceId}/members and ownership transfer.
-export const memberRoutes = createRouter();
+const tag = 'Members';
+const security = [{ UserJwt: [] }];
+
+export const listMembersRoute = defineOperation({
+  method: 'get',
+  path: '/v1/workspaces/{workspaceId}/members',
+  operationId: 'listMembers',
+  tag,
+  security,
+  middleware: [requireUser(), requireRole('member')],
+  request: { params: zListMembersPath },
+  success: { status: 200, schema: zListMembersResponse },
+  errors: [400, 401, 404, 429, 500],
+});
+
+export const addMemberRoute = defineOperation({
+  method: 'post',
+  path: '/v1/workspaces/{workspaceId}/members',
+  operationId: 'addMember',
+  tag,
+  security,
+  middleware: [requireUser(), requireRole('admin')],
+  request: { params: zAddMemberPath, body: { required: true, content: { 'application/json': { schema: zAddMemberBody } } } },
+  success: { status: 201, schema: zAddMemberResponse },
+  errors: [400, 401, 403, 404, 409, 429, 500],
+});
+
+export const updateMemberRoute = defineOperation({
+  method: 'patch',
+  path: '/v1/workspaces/{workspaceId}/members/{userId}',
+  operationId: 'updateMember',
+  tag,
+  security,
+  middleware: [requireUser(), requireRole('admin')],
+  request: { params: zUpdateMemberPath, body: { required: true, content: { 'application/json': { schema: zUpdateMemberBody } } } },
+  success: { status: 200, schema: zUpdateMemberResponse },
+  errors: [400, 401, 403, 404, 429, 500],
+});
+
+export const removeMemberRoute = defineOperation({
+  method: 'delete',
+  path: '/v1/workspaces/{workspaceId}/members/{userId}',
+  operationId: 'removeMember',
+  tag,
+  security,
+  // Admins remove anyone but the owner; every member may remove themselves (leave).
+  middleware: [requireUser(), requireRole('admin', { orSelf: true })],
+  request: { params: zRemoveMemberPath },
+  success: { status: 200, schema: zRemoveMemberResponse },
+  errors: [400, 401, 403, 404, 429, 500],
+});
+
+export const transferOwnershipRoute = defineOperation({
+  method: 'post',
+  path: '/v1/workspaces/{workspaceId}/transfer-ownership',
+  operationId: 'transferOwnership',
+  tag,
+  security,
+  middleware: [requireUser(), requireRole('owner', { denied: 'onlyOwnerCanTransfer' })],
+  request: { params: zTransferOwnershipPath, body: { required: true, content: { 'application/json': { schema: zTransferOwnershipBody } } } },
+  success: { status: 200, schema: zTransferOwnershipResponse },
+  errors: [400, 401, 403, 404, 429, 500],
+});
+
+export const memberRoutes = createRouter()
+  .openapi(listMembersRoute, handlers.listMembers)
+  .openapi(addMemberRoute, handlers.addMember)
+  .openapi(updateMemberRoute, handlers.updateMember)
+  .openapi(removeMemberRoute, handlers.removeMember)
+  .openapi(transferOwnershipRoute, handlers.transferOwnership);

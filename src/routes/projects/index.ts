@@ -1,4 +1,89 @@
-import { createRouter } from '../../lib/operation';
+import {
+  zCreateProjectBody,
+  zCreateProjectPath,
+  zCreateProjectResponse,
+  zDeleteProjectPath,
+  zDeleteProjectResponse,
+  zGetProjectPath,
+  zGetProjectResponse,
+  zListProjectsPath,
+  zListProjectsResponse,
+  zUpdateProjectBody,
+  zUpdateProjectPath,
+  zUpdateProjectResponse,
+} from '../../../generated/zod/zod.gen';
+import { createRouter, defineOperation } from '../../lib/operation';
+import { requireUser } from '../../middleware/auth';
+import { requireRole } from '../../middleware/authorization';
+import * as handlers from './handlers';
 
 // /v1/workspaces/{workspaceId}/projects.
-export const projectRoutes = createRouter();
+const tag = 'Projects';
+const security = [{ UserJwt: [] }];
+
+export const createProjectRoute = defineOperation({
+  method: 'post',
+  path: '/v1/workspaces/{workspaceId}/projects',
+  operationId: 'createProject',
+  tag,
+  security,
+  middleware: [requireUser(), requireRole('admin')],
+  request: { params: zCreateProjectPath, body: { required: true, content: { 'application/json': { schema: zCreateProjectBody } } } },
+  success: { status: 201, schema: zCreateProjectResponse },
+  errors: [400, 401, 403, 404, 409, 429, 500],
+});
+
+export const listProjectsRoute = defineOperation({
+  method: 'get',
+  path: '/v1/workspaces/{workspaceId}/projects',
+  operationId: 'listProjects',
+  tag,
+  security,
+  middleware: [requireUser(), requireRole('member')],
+  request: { params: zListProjectsPath },
+  success: { status: 200, schema: zListProjectsResponse },
+  errors: [400, 401, 404, 429, 500],
+});
+
+export const getProjectRoute = defineOperation({
+  method: 'get',
+  path: '/v1/workspaces/{workspaceId}/projects/{projectId}',
+  operationId: 'getProject',
+  tag,
+  security,
+  middleware: [requireUser(), requireRole('member')],
+  request: { params: zGetProjectPath },
+  success: { status: 200, schema: zGetProjectResponse },
+  errors: [400, 401, 404, 429, 500],
+});
+
+export const updateProjectRoute = defineOperation({
+  method: 'patch',
+  path: '/v1/workspaces/{workspaceId}/projects/{projectId}',
+  operationId: 'updateProject',
+  tag,
+  security,
+  middleware: [requireUser(), requireRole('admin')],
+  request: { params: zUpdateProjectPath, body: { required: true, content: { 'application/json': { schema: zUpdateProjectBody } } } },
+  success: { status: 200, schema: zUpdateProjectResponse },
+  errors: [400, 401, 403, 404, 409, 429, 500],
+});
+
+export const deleteProjectRoute = defineOperation({
+  method: 'delete',
+  path: '/v1/workspaces/{workspaceId}/projects/{projectId}',
+  operationId: 'deleteProject',
+  tag,
+  security,
+  middleware: [requireUser(), requireRole('admin')],
+  request: { params: zDeleteProjectPath },
+  success: { status: 200, schema: zDeleteProjectResponse },
+  errors: [400, 401, 403, 404, 429, 500],
+});
+
+export const projectRoutes = createRouter()
+  .openapi(createProjectRoute, handlers.createProject)
+  .openapi(listProjectsRoute, handlers.listProjects)
+  .openapi(getProjectRoute, handlers.getProject)
+  .openapi(updateProjectRoute, handlers.updateProject)
+  .openapi(deleteProjectRoute, handlers.deleteProject);

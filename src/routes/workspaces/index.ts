@@ -1,4 +1,86 @@
-import { createRouter } from '../../lib/operation';
+import {
+  zCreateWorkspaceBody,
+  zCreateWorkspaceResponse,
+  zDeleteWorkspacePath,
+  zDeleteWorkspaceResponse,
+  zGetWorkspacePath,
+  zGetWorkspaceResponse,
+  zListWorkspacesResponse,
+  zUpdateWorkspaceBody,
+  zUpdateWorkspacePath,
+  zUpdateWorkspaceResponse,
+} from '../../../generated/zod/zod.gen';
+import { createRouter, defineOperation } from '../../lib/operation';
+import { requireUser } from '../../middleware/auth';
+import { requireRole } from '../../middleware/authorization';
+import * as handlers from './handlers';
 
 // /v1/workspaces: tenants.
-export const workspaceRoutes = createRouter();
+const tag = 'Workspaces';
+const security = [{ UserJwt: [] }];
+
+export const createWorkspaceRoute = defineOperation({
+  method: 'post',
+  path: '/v1/workspaces',
+  operationId: 'createWorkspace',
+  tag,
+  security,
+  middleware: [requireUser()],
+  request: { body: { required: true, content: { 'application/json': { schema: zCreateWorkspaceBody } } } },
+  success: { status: 201, schema: zCreateWorkspaceResponse },
+  errors: [400, 401, 409, 429, 500],
+});
+
+export const listWorkspacesRoute = defineOperation({
+  method: 'get',
+  path: '/v1/workspaces',
+  operationId: 'listWorkspaces',
+  tag,
+  security,
+  middleware: [requireUser()],
+  success: { status: 200, schema: zListWorkspacesResponse },
+  errors: [401, 429, 500],
+});
+
+export const getWorkspaceRoute = defineOperation({
+  method: 'get',
+  path: '/v1/workspaces/{workspaceId}',
+  operationId: 'getWorkspace',
+  tag,
+  security,
+  middleware: [requireUser(), requireRole('member')],
+  request: { params: zGetWorkspacePath },
+  success: { status: 200, schema: zGetWorkspaceResponse },
+  errors: [400, 401, 404, 429, 500],
+});
+
+export const updateWorkspaceRoute = defineOperation({
+  method: 'patch',
+  path: '/v1/workspaces/{workspaceId}',
+  operationId: 'updateWorkspace',
+  tag,
+  security,
+  middleware: [requireUser(), requireRole('admin')],
+  request: { params: zUpdateWorkspacePath, body: { required: true, content: { 'application/json': { schema: zUpdateWorkspaceBody } } } },
+  success: { status: 200, schema: zUpdateWorkspaceResponse },
+  errors: [400, 401, 403, 404, 409, 429, 500],
+});
+
+export const deleteWorkspaceRoute = defineOperation({
+  method: 'delete',
+  path: '/v1/workspaces/{workspaceId}',
+  operationId: 'deleteWorkspace',
+  tag,
+  security,
+  middleware: [requireUser(), requireRole('owner')],
+  request: { params: zDeleteWorkspacePath },
+  success: { status: 200, schema: zDeleteWorkspaceResponse },
+  errors: [400, 401, 403, 404, 429, 500],
+});
+
+export const workspaceRoutes = createRouter()
+  .openapi(createWorkspaceRoute, handlers.createWorkspace)
+  .openapi(listWorkspacesRoute, handlers.listWorkspaces)
+  .openapi(getWorkspaceRoute, handlers.getWorkspace)
+  .openapi(updateWorkspaceRoute, handlers.updateWorkspace)
+  .openapi(deleteWorkspaceRoute, handlers.deleteWorkspace);

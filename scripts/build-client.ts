@@ -1,0 +1,165 @@
+// npm run build:client [-- --out DIR]: the publishable @loglane/client package (default client-dist/).
+//   index.js        createLoglaneClient, createLoglaneCore, isLoglaneError, LoglaneError (no zod)
+//   operations.js   one descriptor per operation, for createLoglaneCore(...).call(op, ...)
+//   validate.js     createLoglaneClient with validateResponses: true (zod, a peer dependency)
+//   chunks/         code the entries share (esbuild code splitting, so nothing is duplicated)
+//   types/          .d.ts files (tsc), including the contract types they refer to
+// Generated code (URL/query serialisation, types, zod schemas) is bundled: the package needs nothing
+// from this repository at run time.
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import ts from 'typescript';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const ENTRIES = { index: 'src/client/index.ts', operations: 'src/client/operations.ts', validate: 'src/client/validate.ts' } as const;
+
+const readJson = (file: string) => JSON.parse(readFileSync(file, 'utf8'));
+
+/** Emits .d.ts for the entries and keeps only the files their imports reach. */
+function emitDeclarations(typesDir: string): Record<keyof typeof ENTRIES, string> {
+  const options: ts.CompilerOptions = {
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.ESNext,
+    moduleResolution: ts.ModuleResolutionKind.Bundler,
+    // A consumer may use the DOM or Node's types: check against the DOM, without Node or Workers.
+    lib: ['lib.es2022.d.ts', 'lib.dom.d.ts', 'lib.dom.iterable.d.ts'],
+    types: [],
+    strict: true,
+    skipLibCheck: true,
+    declaration: true,
+    emitDeclarationOnly: true,
+    allowImportingTsExtensions: true,
+    isolatedModules: true,
+    rootDir: ROOT,
+    outDir: typesDir,
+  };
+  const program = ts.createProgram(
+    Object.values(ENTRIES).map((file) => path.join(ROOT, file)),
+    options,
+  );
+  const written = new Map<string, string>();
+  const result = program.emit(undefined, (file, text) => written.set(path.resolve(file), text));
+  const diagnostics = [...ts.getPreEmitDiagnostics(program), ...result.diagnostics];
+  if (diagnostics.length) {
+    const host: ts.FormatDiagnosticsHost = { getCanonicalFileName: (f) => f, getCurrentDirectory: () => ROOT, getNewLine: () => '\n' };
+    throw new Error(`declarations failed:\n${ts.formatDiagnostics(diagnostics, host)}`);
+  }
+
+  const entryTypes = Object.fromEntries(
+    Object.entries(ENTRIES).map(([name, file]) => [name, path.join(typesDir, file.replace(/\.ts$/, '.d.ts'))]),
+  ) as Record<keyof typeof ENTRIES, string>;
+  // Node's ESM resolution (moduleResolution node16/nodenext in a consumer) needs `.js` specifiers.
+  const keep = new Map<string, string>();
+  const visit = (file: string) => {
+    if (keep.has(file)) return;
+    const text = written.get(file);
+    if (text === undefined) throw new Error(`declaration ${path.relative(typesDir, file)} was not emitted`);
+    keep.set(file, text);
+    const targets: string[] = [];
+    const rewritten = text.replace(/((?:from\s+|import\s*\(\s*)['"])(\.{1,2}\/[^'"]+)(['"])/g, (_all, before: string, specifier: string, after: string) => {
+      let js: string;
+      if (/\.[cm]?ts$/.test(specifier)) js = specifier.replace(/\.([cm]?)ts$/, '.$1js');
+      else if (/\.[cm]?js$/.test(specifier)) js = specifier;
+      else if (written.has(path.resolve(path.dirname(file), `${specifier}.d.ts`))) js = `${specifier}.js`;
+      else js = `${specifier}/index.js`;
+      targets.push(path.resolve(path.dirname(file), js).replace(/\.([cm]?)js$/, '.d.$1ts'));
+      return `${before}${js}${after}`;
+    });
+    keep.set(file, rewritten);
+    targets.forEach(visit);
+  };
+  Object.values(entryTypes).forEach(visit);
+  for (const [file, text] of keep) {
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, text);
+  }
+  return entryTypes;
+}
+
+export async function buildClient(outDir = path.join(ROOT, 'client-dist')): Promise<string> {
+  rmSync(outDir, { recursive: true, force: true });
+  mkdirSync(outDir, { recursive: true });
+
+  await build({
+    absWorkingDir: ROOT,
+    entryPoints: Object.fromEntries(Object.entries(ENTRIES).map(([name, file]) => [name, path.join(ROOT, file)])),
+    outdir: outDir,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'neutral',
+    target: 'es2022',
+    external: ['zod'],
+    chunkNames: 'chunks/[name]-[hash]',
+    legalComments: 'none',
+    logLevel: 'silent',
+  });
+
+  const typesDir = path.join(outDir, 'types');
+  const entryTypes = emitDeclarations(typesDir);
+  const typesOf = (name: keyof typeof ENTRIES) => `./${path.relative(outDir, entryTypes[name]).split(path.sep).join('/')}`;
+
+  const root = readJson(path.join(ROOT, 'package.json'));
+  const zodVersion: string = root.dependencies.zod;
+  const contract = readJson(path.join(ROOT, 'generated', 'contract-version.json'));
+  const manifest = {
+    name: '@loglane/client',
+    version: root.version,
+    description: `Typed client of the Loglane API (contract ${contract.version}), generated from its OpenAPI contract.`,
+    type: 'module',
+    sideEffects: false,
+    exports: {
+      '.': { types: typesOf('index'), default: './index.js' },
+      './operations': { types: typesOf('operations'), default: './operations.js' },
+      './validate': { types: typesOf('validate'), default: './validate.js' },
+      './package.json': './package.json',
+    },
+    // Only `@loglane/client/validate` imports zod.
+    peerDependencies: { zod: `^${zodVersion.split('.')[0]}.0.0` },
+    peerDependenciesMeta: { zod: { optional: true } },
+    engines: root.engines,
+    loglane: { contractVersion: contract.version },
+  };
+  writeFileSync(path.join(outDir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  writeFileSync(
+    path.join(outDir, 'README.md'),
+    [
+      '# @loglane/client',
+      '',
+      `Typed client of the Loglane API, generated from its OpenAPI contract (version ${contract.version}).`,
+      '',
+      '```ts',
+      "import { createLoglaneClient, isLoglaneError } from '@loglane/client';",
+      '',
+      "const loglane = createLoglaneClient({ baseUrl: 'https://loglane.example.com', apiKey: process.env.LOGLANE_KEY });",
+      "const { data, error } = await loglane.ingestLogs({ body: { level: 'info', message: 'hello' } });",
+      "if (isLoglaneError(error, 'RATE_LIMITED')) console.log('retry after', error.rateLimit?.retryAfter);",
+      'else if (error) console.error(error.kind, error.status, error.code, error.message);',
+      'else console.log(data.accepted, data.ids);',
+      '```',
+      '',
+      'Every call resolves to `{ data, error }` and never rejects. `error.kind` is `api` (a declared error:',
+      '`status` and `code`), `network` (no response) or `contract` (a response the contract does not allow).',
+      'Options: `accessToken`, `refreshToken` + `onTokens` (automatic refresh), `apiKey`, `retry: { maxRetries, maxDelayMs }`',
+      '(429), `fetch`, `headers`. `@loglane/client/validate` adds `validateResponses: true` (needs `zod` 4).',
+      '',
+    ].join('\n'),
+  );
+  for (const name of Object.keys(ENTRIES)) {
+    if (!existsSync(path.join(outDir, `${name}.js`))) throw new Error(`${name}.js was not built`);
+  }
+  return outDir;
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const outIndex = process.argv.indexOf('--out');
+  const out = outIndex > 0 ? path.resolve(process.argv[outIndex + 1]) : undefined;
+  buildClient(out)
+    .then((dir) => console.log(`built @loglane/client into ${path.relative(process.cwd(), dir) || '.'}`))
+    .catch((error) => {
+      console.error(error instanceof Error ? error.message : error);
+      process.exit(1);
+    });
+}

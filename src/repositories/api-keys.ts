@@ -1,0 +1,62 @@
+// SQL for project API keys. Only the SHA-256 of a secret is ever stored.
+import type { z } from 'zod';
+import type { zApiKeyScope } from '../../generated/zod/zod.gen';
+
+export type ApiKeyScope = z.infer<typeof zApiKeyScope>;
+
+export type ApiKey = {
+  id: string;
+  projectId: string;
+  name: string;
+  scopes: ApiKeyScope[];
+  prefix: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+};
+
+type ApiKeyRow = { id: string; project_id: string; name: string; scopes: string; prefix: string; created_at: string; last_used_at: string | null };
+
+const COLUMNS = 'id, project_id, name, scopes, prefix, created_at, last_used_at';
+
+const toApiKey = (row: ApiKeyRow): ApiKey => ({
+  id: row.id,
+  projectId: row.project_id,
+  name: row.name,
+  scopes: JSON.parse(row.scopes),
+  prefix: row.prefix,
+  createdAt: row.created_at,
+  lastUsedAt: row.last_used_at,
+});
+
+export async function insertApiKey(db: D1Database, key: ApiKey, secretHash: string): Promise<void> {
+  await db
+    .prepare('INSERT INTO api_keys (id, project_id, name, scopes, prefix, secret_hash, created_at, last_used_at) VALUES (?, ?, ?, ?, ?, ?, ?, NULL)')
+    .bind(key.id, key.projectId, key.name, JSON.stringify(key.scopes), key.prefix, secretHash, key.createdAt)
+    .run();
+}
+
+/** The project's keys that still work, oldest first. Revoked keys are gone as far as the API is concerned. */
+export async function listActiveApiKeys(db: D1Database, projectId: string): Promise<ApiKey[]> {
+  const { results } = await db
+    .prepare(`SELECT ${COLUMNS} FROM api_keys WHERE project_id = ? AND revoked_at IS NULL ORDER BY created_at, id`)
+    .bind(projectId)
+    .all<ApiKeyRow>();
+  return results.map(toApiKey);
+}
+
+/** The working key with this secret hash (a unique-index lookup; read straight from D1, never cached). */
+export async function findActiveApiKeyByHash(db: D1Database, secretHash: string): Promise<ApiKey | null> {
+  const row = await db.prepare(`SELECT ${COLUMNS} FROM api_keys WHERE secret_hash = ? AND revoked_at IS NULL`).bind(secretHash).first<ApiKeyRow>();
+  return row && toApiKey(row);
+}
+
+/** Revokes a working key of the project; false when there is none with that id. */
+export async function revokeApiKey(db: D1Database, projectId: string, keyId: string, now: string): Promise<boolean> {
+  const result = await db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND project_id = ? AND revoked_at IS NULL').bind(now, keyId, projectId).run();
+  return result.meta.changes > 0;
+}
+
+/** Records a use, writing only when the stored time is older than `staleBefore` (at most once a minute). */
+export async function touchApiKey(db: D1Database, keyId: string, now: string, staleBefore: string): Promise<void> {
+  await db.prepare('UPDATE api_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)').bind(now, keyId, staleBefore).run();
+}

@@ -1,0 +1,39 @@
+import { nowIso } from '../lib/clock';
+
+// Refresh-token families: one family per sign-in, one row per refresh token rotated within it.
+
+export const insertFamily = (db: D1Database, familyId: string, userId: string) =>
+  db.prepare('INSERT INTO session_families (id, user_id, created_at) VALUES (?, ?, ?)').bind(familyId, userId, nowIso());
+
+export type NewRefreshToken = { tokenHash: string; familyId: string; userId: string; expiresAt: string };
+
+export const insertRefreshToken = (db: D1Database, token: NewRefreshToken) =>
+  db
+    .prepare('INSERT INTO refresh_tokens (token_hash, family_id, user_id, expires_at, created_at) VALUES (?, ?, ?, ?, ?)')
+    .bind(token.tokenHash, token.familyId, token.userId, token.expiresAt, nowIso());
+
+/**
+ * Marks a live refresh token rotated, in one statement so that of two concurrent uses exactly one
+ * wins. Null when the token is unknown, expired, already rotated, or its family is revoked.
+ */
+export const rotateRefreshToken = (db: D1Database, tokenHash: string) => {
+  const now = nowIso();
+  return db
+    .prepare(
+      `UPDATE refresh_tokens SET rotated_at = ?1
+       WHERE token_hash = ?2 AND rotated_at IS NULL AND expires_at > ?1
+         AND family_id IN (SELECT id FROM session_families WHERE revoked_at IS NULL)
+       RETURNING family_id, user_id`,
+    )
+    .bind(now, tokenHash)
+    .first<{ family_id: string; user_id: string }>();
+};
+
+export const findRefreshToken = (db: D1Database, tokenHash: string) =>
+  db.prepare('SELECT family_id, rotated_at FROM refresh_tokens WHERE token_hash = ?').bind(tokenHash).first<{ family_id: string; rotated_at: string | null }>();
+
+export const revokeFamily = (db: D1Database, familyId: string) =>
+  db.prepare('UPDATE session_families SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').bind(nowIso(), familyId);
+
+export const revokeUserFamilies = (db: D1Database, userId: string) =>
+  db.prepare('UPDATE session_families SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL').bind(nowIso(), userId);

@@ -1,0 +1,58 @@
+import type { RouteHandler } from '@hono/zod-openapi';
+import { success } from '../../lib/envelope';
+import * as identity from '../../services/identity';
+import * as oauth from '../../services/oauth';
+import * as sessions from '../../services/sessions';
+import type { AppEnv } from '../../types';
+import type {
+  forgotPasswordRoute,
+  loginRoute,
+  logoutRoute,
+  oauthCallbackRoute,
+  refreshSessionRoute,
+  registerRoute,
+  requestMagicLinkRoute,
+  resetPasswordRoute,
+  startOAuthRoute,
+  verifyEmailRoute,
+  verifyMagicLinkRoute,
+} from './index';
+
+export const register: RouteHandler<typeof registerRoute, AppEnv> = async (c) =>
+  c.json(success(await identity.register(c.env, c.req.valid('json'))), 201);
+
+export const verifyEmail: RouteHandler<typeof verifyEmailRoute, AppEnv> = async (c) =>
+  c.json(success(await identity.verifyEmail(c.env, c.req.valid('json').token)), 200);
+
+export const login: RouteHandler<typeof loginRoute, AppEnv> = async (c) => c.json(success(await identity.login(c.env, c.req.valid('json'))), 200);
+
+export const refreshSession: RouteHandler<typeof refreshSessionRoute, AppEnv> = async (c) =>
+  c.json(success(await sessions.refresh(c.env, c.req.valid('json').refreshToken)), 200);
+
+export const logout: RouteHandler<typeof logoutRoute, AppEnv> = async (c) => {
+  const principal = c.get('principal');
+  if (principal?.kind === 'user') await sessions.signOut(c.env, principal.sessionId);
+  return c.json(success({ message: 'Signed out' }), 200);
+};
+
+export const requestMagicLink: RouteHandler<typeof requestMagicLinkRoute, AppEnv> = async (c) =>
+  c.json(success(await identity.requestMagicLink(c.env, c.req.valid('json').email)), 200);
+
+export const verifyMagicLink: RouteHandler<typeof verifyMagicLinkRoute, AppEnv> = async (c) =>
+  c.json(success(await identity.verifyMagicLink(c.env, c.req.valid('json').token)), 200);
+
+export const forgotPassword: RouteHandler<typeof forgotPasswordRoute, AppEnv> = async (c) =>
+  c.json(success(await identity.forgotPassword(c.env, c.req.valid('json').email)), 200);
+
+export const resetPassword: RouteHandler<typeof resetPasswordRoute, AppEnv> = async (c) =>
+  c.json(success(await identity.resetPassword(c.env, c.req.valid('json'))), 200);
+
+export const startOAuth: RouteHandler<typeof startOAuthRoute, AppEnv> = async (c) => {
+  const principal = c.get('principal');
+  const linkUserId = principal?.kind === 'user' ? principal.userId : undefined;
+  // A body-less redirect: defineOperation types every success as JSON, hence the cast.
+  return c.redirect(await oauth.authorizationUrl(c.env, c.req.valid('param').provider, linkUserId), 302) as never;
+};
+
+export const oauthCallback: RouteHandler<typeof oauthCallbackRoute, AppEnv> = async (c) =>
+  c.json(success(await oauth.finishSignIn(c.env, c.req.valid('param').provider, c.req.valid('query'))), 200);

@@ -1,0 +1,68 @@
+// Project API keys: `sk_…` secrets shown once, stored as SHA-256 only, checked against D1 on every
+// request (never cached in KV, which is eventually consistent: a revoked key must stop at once).
+import { isoIn, nowIso } from '../lib/clock';
+import { randomId, sha256Hex } from '../lib/crypto';
+import { ApiError } from '../lib/errors';
+import * as repo from '../repositories/api-keys';
+import { projectInWorkspace } from './projects';
+
+export type ApiKeyScope = repo.ApiKeyScope;
+
+const SECRET_PREFIX = 'sk';
+// 32 random alphanumerics: ~190 bits, so a plain (unsalted) SHA-256 is enough to store it.
+const SECRET_LENGTH = 32;
+// What lists show to tell keys apart: "sk_" and five characters of the secret.
+const VISIBLE_PREFIX_LENGTH = 8;
+const MAX_SECRET_LENGTH = 128;
+const LAST_USED_RESOLUTION_SECONDS = 60;
+
+/** Creates a key for a project of the workspace; the only response that ever carries the secret. */
+export async function createApiKey(
+  env: Env,
+  workspaceId: string,
+  projectId: string,
+  input: { name: string; scopes: ApiKeyScope[] },
+): Promise<repo.ApiKey & { secret: string }> {
+  await projectInWorkspace(env, workspaceId, projectId);
+  const secret = randomId(SECRET_PREFIX, SECRET_LENGTH);
+  const key: repo.ApiKey = {
+    id: randomId('key'),
+    projectId,
+    name: input.name,
+    scopes: input.scopes,
+    prefix: secret.slice(0, VISIBLE_PREFIX_LENGTH),
+    createdAt: nowIso(),
+    lastUsedAt: null,
+  };
+  await repo.insertApiKey(env.DB, key, await sha256Hex(secret));
+  return { ...key, secret };
+}
+
+export async function listApiKeys(env: Env, workspaceId: string, projectId: string): Promise<repo.ApiKey[]> {
+  await projectInWorkspace(env, workspaceId, projectId);
+  return repo.listActiveApiKeys(env.DB, projectId);
+}
+
+/** Revokes the key; the next request with it is refused. Revoking twice is 404: the key is gone. */
+export async function revokeApiKey(env: Env, workspaceId: string, projectId: string, keyId: string): Promise<{ id: string; deleted: true }> {
+  await projectInWorkspace(env, workspaceId, projectId);
+  if (!(await repo.revokeApiKey(env.DB, projectId, keyId, nowIso()))) throw ApiError.of('notFound');
+  return { id: keyId, deleted: true };
+}
+
+/** The working key with this secret; 401 "Invalid or revoked API key" otherwise. */
+export async function authenticateApiKey(env: Env, secret: string): Promise<{ keyId: string; projectId: string; scopes: string[] }> {
+  if (!secret.startsWith(`${SECRET_PREFIX}_`) || secret.length > MAX_SECRET_LENGTH) throw ApiError.of('invalidApiKey');
+  const key = await repo.findActiveApiKeyByHash(env.DB, await sha256Hex(secret));
+  if (!key) throw ApiError.of('invalidApiKey');
+  return { keyId: key.id, projectId: key.projectId, scopes: key.scopes };
+}
+
+/** Updates last_used_at, writing at most once a minute per key. Never fails: it runs after the response. */
+export async function recordApiKeyUse(env: Env, keyId: string): Promise<void> {
+  try {
+    await repo.touchApiKey(env.DB, keyId, nowIso(), isoIn(-LAST_USED_RESOLUTION_SECONDS));
+  } catch (error) {
+    console.error(JSON.stringify({ level: 'warn', event: 'api_key_touch_failed', keyId, error: String(error) }));
+  }
+}

@@ -1,0 +1,127 @@
+import { isoIn } from '../lib/clock';
+import { hashPassword, randomId, sha256Hex, verifyPassword } from '../lib/crypto';
+import { atomically } from '../lib/db';
+import { ApiError } from '../lib/errors';
+import { revokeUserFamilies } from '../repositories/sessions';
+import { consumeOneTimeToken, insertOneTimeToken, type TokenPurpose } from '../repositories/tokens';
+import {
+  findUserByEmail,
+  findUserById,
+  insertAuthMethod,
+  insertUser,
+  markEmailVerified,
+  setPasswordHash,
+  toUser,
+  type UserRow,
+} from '../repositories/users';
+import { mailerFor } from './mailer';
+import { signIn } from './sessions';
+
+// Email-and-password accounts and the email flows: verification, magic link, password reset.
+
+/** What each emailed token is for: its lifetime and the mail that carries it. */
+const EMAIL_TOKENS: Record<TokenPurpose, { ttlSeconds: number; subject: string; page: string; action: string }> = {
+  verify_email: { ttlSeconds: 24 * 60 * 60, subject: 'Verify your Loglane email', page: 'verify-email', action: 'verify your email address' },
+  magic_link: { ttlSeconds: 15 * 60, subject: 'Your Loglane sign-in link', page: 'magic-link', action: 'sign in (the link works once, for 15 minutes)' },
+  reset_password: { ttlSeconds: 60 * 60, subject: 'Reset your Loglane password', page: 'reset-password', action: 'choose a new password (the link works once, for 1 hour)' },
+};
+
+/** The same answer whether or not the address is known, so that these endpoints reveal no accounts. */
+export const MAIL_ON_ITS_WAY = { message: 'If the address can receive mail, a message is on its way.' };
+
+/** A fresh single-use token: the statement that stores its hash, and a function that mails it. */
+async function prepareEmailToken(env: Env, purpose: TokenPurpose, email: string, userId: string | null) {
+  const token = randomId('ott', 32);
+  const { ttlSeconds, subject, page, action } = EMAIL_TOKENS[purpose];
+  const statement = insertOneTimeToken(env.DB, { tokenHash: await sha256Hex(token), purpose, email, userId, expiresAt: isoIn(ttlSeconds) });
+  const link = `${env.PUBLIC_BASE_URL}/${page}?token=${encodeURIComponent(token)}`;
+  const text = `Open ${link} to ${action}.\n\nOr paste this token: ${token}\n\nIf you did not ask for this, ignore this email.`;
+  return { statement, send: () => mailerFor(env).send({ to: email, subject, text, token }) };
+}
+
+async function mailToken(env: Env, purpose: TokenPurpose, email: string, userId: string | null) {
+  const { statement, send } = await prepareEmailToken(env, purpose, email, userId);
+  await statement.run();
+  await send();
+}
+
+const isUniqueEmailViolation = (error: unknown) => String(error).includes('UNIQUE constraint failed: users.email');
+
+/** Creates an unverified password account and mails its verification token. */
+export async function register(env: Env, input: { email: string; password: string; name: string }) {
+  if (await findUserByEmail(env.DB, input.email)) throw ApiError.of('emailTaken');
+  const user = { id: randomId('usr'), email: input.email, name: input.name, emailVerified: false, passwordHash: await hashPassword(input.password) };
+  const verification = await prepareEmailToken(env, 'verify_email', input.email, user.id);
+  try {
+    await atomically(env.DB, [insertUser(env.DB, user), insertAuthMethod(env.DB, user.id, 'password'), verification.statement]);
+  } catch (error) {
+    // Two registrations racing for one address: the unique index decides.
+    if (isUniqueEmailViolation(error)) throw ApiError.of('emailTaken');
+    throw error;
+  }
+  await verification.send();
+  return toUser((await findUserById(env.DB, user.id)) as UserRow);
+}
+
+export async function verifyEmail(env: Env, token: string) {
+  const used = await consumeOneTimeToken(env.DB, await sha256Hex(token), 'verify_email');
+  if (!used?.user_id) throw ApiError.of('invalidOneTimeToken');
+  return signIn(env, used.user_id, [markEmailVerified(env.DB, used.user_id)]);
+}
+
+/**
+ * Wrong password and unknown email fail alike and take as long: without a user (or a password)
+ * verifyPassword still runs a full derivation. Verification is checked only after the password,
+ * so it reveals nothing to someone who does not know it.
+ */
+export async function login(env: Env, input: { email: string; password: string }) {
+  const user = await findUserByEmail(env.DB, input.email);
+  const passwordOk = await verifyPassword(input.password, user?.password_hash);
+  if (!user || !passwordOk) throw ApiError.of('invalidCredentials');
+  if (user.email_verified !== 1) throw ApiError.of('emailNotVerified');
+  return signIn(env, user.id);
+}
+
+/** Mails a sign-in link to any address: unknown ones get an account when the link is used. */
+export async function requestMagicLink(env: Env, email: string) {
+  const user = await findUserByEmail(env.DB, email);
+  await mailToken(env, 'magic_link', email, user?.id ?? null);
+  return MAIL_ON_ITS_WAY;
+}
+
+/** Signs in with a magic link; the address is proven, so it is verified (or gets a new account). */
+export async function verifyMagicLink(env: Env, token: string) {
+  const used = await consumeOneTimeToken(env.DB, await sha256Hex(token), 'magic_link');
+  if (!used) throw ApiError.of('invalidMagicLink');
+  const user = await findUserByEmail(env.DB, used.email);
+  if (user) return signIn(env, user.id, [markEmailVerified(env.DB, user.id)]);
+  const id = randomId('usr');
+  return signIn(env, id, [insertUser(env.DB, { id, email: used.email, name: nameFromEmail(used.email), emailVerified: true, passwordHash: null })]);
+}
+
+/** A display name for accounts created without one: the address's local part. */
+export const nameFromEmail = (email: string) => email.split('@')[0].slice(0, 100) || 'Loglane user';
+
+/** Mails a reset link to known addresses only; the answer is the same either way. */
+export async function forgotPassword(env: Env, email: string) {
+  const user = await findUserByEmail(env.DB, email);
+  if (user) await mailToken(env, 'reset_password', user.email, user.id);
+  return MAIL_ON_ITS_WAY;
+}
+
+/**
+ * Sets a new password from a reset token and signs out every session. The token proves the
+ * address, so the email counts as verified, and a user without a password gains the method.
+ */
+export async function resetPassword(env: Env, input: { token: string; password: string }) {
+  const passwordHash = await hashPassword(input.password);
+  const used = await consumeOneTimeToken(env.DB, await sha256Hex(input.token), 'reset_password');
+  if (!used?.user_id) throw ApiError.of('invalidOneTimeToken');
+  await atomically(env.DB, [
+    setPasswordHash(env.DB, used.user_id, passwordHash),
+    insertAuthMethod(env.DB, used.user_id, 'password'),
+    markEmailVerified(env.DB, used.user_id),
+    revokeUserFamilies(env.DB, used.user_id),
+  ]);
+  return { message: 'Password updated; all sessions were signed out' };
+}

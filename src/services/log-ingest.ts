@@ -1,0 +1,96 @@
+// POST /v1/logs: check what the schema cannot, assign ids, enqueue. 202 means "sent to the queue".
+import type { z } from 'zod';
+import type { zIngestLogsBody, zLogEntryInput } from '../../generated/zod/zod.gen';
+import { ApiError, type ErrorDetail } from '../lib/errors';
+import { canonicalTime, newLogIds, type LogMessage, type QueuedEntry } from './logs';
+
+type IngestBody = z.infer<typeof zIngestLogsBody>;
+type EntryInput = z.infer<typeof zLogEntryInput>;
+
+const KiB = 1024;
+const MAX_MESSAGE_BYTES = 8 * KiB;
+const MAX_ATTRIBUTES_BYTES = 4 * KiB;
+const MAX_FUTURE_MS = 24 * 60 * 60 * 1000;
+
+const encoder = new TextEncoder();
+const utf8Bytes = (text: string) => encoder.encode(text).byteLength;
+
+/**
+ * The contract's limits that the generated schema cannot check: the message's 8 KiB are bytes
+ * (the schema counts characters), attributes' 4 KiB as JSON, and timestamps at most 24 hours ahead.
+ */
+function limitViolations(entry: EntryInput, field: (name: string) => string, nowMs: number): ErrorDetail[] {
+  const problems: ErrorDetail[] = [];
+  if (utf8Bytes(entry.message) > MAX_MESSAGE_BYTES) problems.push({ field: field('message'), issue: 'Too big: expected at most 8192 bytes (UTF-8)' });
+  if (entry.timestamp && Date.parse(entry.timestamp) > nowMs + MAX_FUTURE_MS) {
+    problems.push({ field: field('timestamp'), issue: 'Too far in the future: at most 24 hours ahead' });
+  }
+  if (entry.attributes && utf8Bytes(JSON.stringify(entry.attributes)) > MAX_ATTRIBUTES_BYTES) {
+    problems.push({ field: field('attributes'), issue: 'Too big: expected at most 4096 bytes as JSON' });
+  }
+  return problems;
+}
+
+/** Accepts one entry or a batch for the project: every entry is queued under its id, or nothing is answered 202. */
+export async function ingestLogs(env: Env, projectId: string, body: IngestBody): Promise<{ accepted: number; ids: string[] }> {
+  const batch = 'entries' in body;
+  const inputs = batch ? body.entries : [body];
+  // A single entry's fields are top-level; a batch's are named by index (entries.3.message).
+  const fieldOf = (index: number) => (name: string) => (batch ? `entries.${index}.${name}` : name);
+  const nowMs = Date.now();
+  const problems = inputs.flatMap((entry, index) => limitViolations(entry, fieldOf(index), nowMs));
+  if (problems.length > 0) throw ApiError.of('invalidInput', problems);
+
+  const receivedAt = new Date(nowMs).toISOString();
+  const ids = newLogIds(inputs.length, nowMs);
+  const entries: QueuedEntry[] = inputs.map((input, index) => ({
+    id: ids[index],
+    level: input.level,
+    message: input.message,
+    timestamp: input.timestamp ? canonicalTime(input.timestamp) : receivedAt,
+    attributes: input.attributes ?? {},
+  }));
+  await enqueue(env.LOG_QUEUE, { v: 1, projectId, receivedAt, entries });
+  return { accepted: entries.length, ids };
+}
+
+// Queues limits: a message at most 128 KB; sendBatch at most 100 messages and 256 KB. We pack
+// entries into messages of at most ~60 KB (under one 64 KB billing unit; the largest valid entry,
+// an 8 KiB message of characters JSON escapes six-fold plus 4 KiB of attributes, is ~54 KB) and
+// send at most 4 such messages per sendBatch, which leaves room for per-message overhead.
+const QUEUE_PACKING = { messageBytes: 60_000, batchBytes: 240_000, batchMessages: 100 } as const;
+
+/** Splits a request's entries into queue messages, and those into sendBatch calls, within the limits. */
+function packMessages(message: LogMessage): LogMessage[][] {
+  const envelopeBytes = utf8Bytes(JSON.stringify({ ...message, entries: [] }));
+  const messages: { body: LogMessage; bytes: number }[] = [];
+  let current: { body: LogMessage; bytes: number } | undefined;
+  for (const entry of message.entries) {
+    const bytes = utf8Bytes(JSON.stringify(entry)) + 1; // + the separating comma
+    if (!current || current.bytes + bytes > QUEUE_PACKING.messageBytes) {
+      current = { body: { ...message, entries: [] }, bytes: envelopeBytes };
+      messages.push(current);
+    }
+    current.body.entries.push(entry);
+    current.bytes += bytes;
+  }
+
+  const batches: LogMessage[][] = [];
+  let batchBytes = Infinity;
+  for (const { body, bytes } of messages) {
+    const last = batches[batches.length - 1];
+    if (!last || last.length === QUEUE_PACKING.batchMessages || batchBytes + bytes > QUEUE_PACKING.batchBytes) {
+      batches.push([body]);
+      batchBytes = bytes;
+    } else {
+      last.push(body);
+      batchBytes += bytes;
+    }
+  }
+  return batches;
+}
+
+/** Sends every message; throws (500, the client retries) unless all sends succeeded. */
+async function enqueue(queue: Queue, message: LogMessage): Promise<void> {
+  await Promise.all(packMessages(message).map((batch) => queue.sendBatch(batch.map((body) => ({ body, contentType: 'json' as const })))));
+}

@@ -1,0 +1,46 @@
+// GET /v1/logs: which project the caller may read, then one page from D1 or from the KV fast path.
+import type { z } from 'zod';
+import type { zQueryLogsQuery } from '../../generated/zod/zod.gen';
+import { ApiError } from '../lib/errors';
+import { recentPage } from '../kv/recent-logs';
+import { queryPage } from '../repositories/logs';
+import type { Principal } from '../types';
+import { canonicalTime, decodeCursor, encodeCursor, type LogEntry, type LogFilter } from './logs';
+import { projectForMember } from './projects';
+
+type Query = z.infer<typeof zQueryLogsQuery>;
+
+/**
+ * The project a caller reads: an API key reads its own project (naming another is 404, as if it
+ * did not exist); a user names one of a workspace they belong to.
+ */
+async function readableProject(env: Env, principal: Principal, projectId: string | undefined): Promise<string> {
+  if (principal.kind === 'apiKey') {
+    if (projectId !== undefined && projectId !== principal.projectId) throw ApiError.of('notFound');
+    return principal.projectId;
+  }
+  if (projectId === undefined) throw ApiError.of('invalidInput', [{ field: 'projectId', issue: 'Required with a user token' }]);
+  return (await projectForMember(env, principal.userId, projectId)).id;
+}
+
+export async function queryLogs(env: Env, principal: Principal, query: Query): Promise<{ page: { source: Query['source']; entries: LogEntry[] }; nextCursor?: string }> {
+  const projectId = await readableProject(env, principal, query.projectId);
+  const before = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+  if (query.cursor !== undefined && !before) throw ApiError.of('invalidInput', [{ field: 'cursor', issue: 'Invalid cursor' }]);
+  if (query.source === 'kv' && query.q !== undefined) throw ApiError.of('invalidInput', [{ field: 'q', issue: 'Text search needs source=d1' }]);
+
+  // One entry more than the page tells whether there is a next page.
+  const filter: LogFilter = {
+    projectId,
+    levels: query.level,
+    since: query.since && canonicalTime(query.since),
+    until: query.until && canonicalTime(query.until),
+    text: query.q,
+    before,
+    limit: query.limit + 1,
+  };
+  const found = query.source === 'kv' ? await recentPage(env.CACHE, filter, Date.now()) : await queryPage(env.DB, filter);
+  const entries = found.slice(0, query.limit);
+  const nextCursor = found.length > query.limit ? encodeCursor(entries[entries.length - 1]) : undefined;
+  return { page: { source: query.source, entries }, nextCursor };
+}

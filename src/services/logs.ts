@@ -1,0 +1,92 @@
+// The log-entry model shared by ingest, the queue consumer, both read paths and retention.
+import type { z } from 'zod';
+import type { zLogEntry, zLogLevel } from '../../generated/zod/zod.gen';
+import { randomId } from '../lib/crypto';
+
+export type LogLevel = z.infer<typeof zLogLevel>;
+/** An entry as the API returns it. */
+export type LogEntry = z.infer<typeof zLogEntry>;
+/** An entry inside a queue message or a KV bucket: the project is known from the container. */
+export type QueuedEntry = Omit<LogEntry, 'projectId' | 'receivedAt'>;
+
+/** The body of one LOG_QUEUE message: some entries of one ingest request (one project). */
+export type LogMessage = { v: 1; projectId: string; receivedAt: string; entries: QueuedEntry[] };
+
+export const isLogMessage = (body: unknown): body is LogMessage => {
+  const message = body as Partial<LogMessage> | null;
+  return message?.v === 1 && typeof message.projectId === 'string' && typeof message.receivedAt === 'string' && Array.isArray(message.entries);
+};
+
+/** The window the KV fast path serves. */
+export const RECENT_WINDOW_MS = 24 * 60 * 60 * 1000;
+
+/** Canonical stored form of a time: `toISOString()` is fixed width, so string order is time order. */
+export const canonicalTime = (rfc3339: string) => new Date(rfc3339).toISOString();
+
+// Base62 in ASCII order, so that a fixed-width encoding sorts like the number it encodes.
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+const base62 = (value: number, width: number) => {
+  let out = '';
+  for (let rest = value; out.length < width; rest = Math.floor(rest / 62)) out = BASE62[rest % 62] + out;
+  return out;
+};
+
+/**
+ * Ids for the entries of one request: `log_` + receive time (8 base62 chars of milliseconds, good
+ * until the year 8000) + 10 random chars + position in the request (3 chars). Ids therefore sort
+ * by receive time and keep a request's entries together and in order.
+ */
+export function newLogIds(count: number, receivedMs: number): string[] {
+  const prefix = `log_${base62(receivedMs, 8)}${randomId('x', 10).slice(2)}`;
+  return Array.from({ length: count }, (_, index) => prefix + base62(index, 3));
+}
+
+/** Newest first: by timestamp, then id. The one order of every page, from either store. */
+export const newestFirst = (a: { timestamp: string; id: string }, b: { timestamp: string; id: string }) =>
+  a.timestamp === b.timestamp ? (a.id < b.id ? 1 : a.id > b.id ? -1 : 0) : a.timestamp < b.timestamp ? 1 : -1;
+
+/** Where the next page starts: strictly after (older than) this entry. */
+export type Cursor = { timestamp: string; id: string };
+
+/** What a page asks either store for (times canonical). */
+export type LogFilter = {
+  projectId: string;
+  levels?: LogLevel[];
+  /** inclusive */
+  since?: string;
+  /** exclusive */
+  until?: string;
+  /** the message contains this text */
+  text?: string;
+  /** only entries older than this position (keyset pagination) */
+  before?: Cursor;
+  limit: number;
+};
+
+/** Whether an entry passes a filter's level, time and cursor conditions (the KV path filters in memory). */
+export const matches = (entry: LogEntry, filter: LogFilter) =>
+  (!filter.levels?.length || filter.levels.includes(entry.level)) &&
+  (!filter.since || entry.timestamp >= filter.since) &&
+  (!filter.until || entry.timestamp < filter.until) &&
+  (!filter.before || newestFirst(entry, filter.before) > 0);
+
+const CANONICAL_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const LOG_ID = /^log_[A-Za-z0-9]{1,60}$/;
+
+/** The opaque cursor: base64url of `timestamp|id`. */
+export function encodeCursor({ timestamp, id }: Cursor): string {
+  return btoa(`${timestamp}|${id}`).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
+}
+
+/** The cursor's position, or undefined for anything this API did not issue. */
+export function decodeCursor(cursor: string): Cursor | undefined {
+  let text: string;
+  try {
+    text = atob(cursor.replaceAll('-', '+').replaceAll('_', '/'));
+  } catch {
+    return undefined;
+  }
+  const [timestamp, id, ...rest] = text.split('|');
+  if (rest.length > 0 || !CANONICAL_TIME.test(timestamp) || Number.isNaN(Date.parse(timestamp)) || !LOG_ID.test(id ?? '')) return undefined;
+  return { timestamp, id };
+}

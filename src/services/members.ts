@@ -1,0 +1,60 @@
+// Workspace members and ownership. Who may call what is decided by the role guard; the rules
+// here are the ones about the target: the owner is changed only by a transfer.
+import { nowIso } from '../lib/clock';
+import { ApiError } from '../lib/errors';
+import * as repo from '../repositories/members';
+import type { Role } from '../repositories/workspaces';
+import { getWorkspace, type WorkspaceView } from './workspaces';
+
+export type { Role };
+export type AssignableRole = Exclude<Role, 'owner'>;
+
+/** The caller's standing in the workspace of the route, as established by the role guard. */
+export type Membership = { workspaceId: string; userId: string; role: Role };
+
+/** The user's role in the workspace, or null when they are not a member of it. */
+export const roleIn = (env: Env, workspaceId: string, userId: string): Promise<Role | null> => repo.findRole(env.DB, workspaceId, userId);
+
+export const listMembers = (env: Env, workspaceId: string): Promise<repo.Member[]> => repo.listMembers(env.DB, workspaceId);
+
+/** Adds an existing user by email; 404 for an unknown email, 409 when already a member. */
+export async function addMember(env: Env, workspaceId: string, input: { email: string; role: AssignableRole }): Promise<repo.Member> {
+  const userId = await repo.findUserIdByEmail(env.DB, input.email);
+  if (!userId) throw ApiError.of('notFound');
+  if (!(await repo.insertMember(env.DB, workspaceId, userId, input.role, nowIso()))) throw ApiError.of('memberExists');
+  return existingMember(env, workspaceId, userId);
+}
+
+export async function changeRole(env: Env, workspaceId: string, userId: string, role: AssignableRole): Promise<repo.Member> {
+  await refuseOwner(env, workspaceId, userId);
+  // The update itself spares the owner: false means a transfer made this member the owner meanwhile.
+  if (!(await repo.updateMemberRole(env.DB, workspaceId, userId, role))) throw ApiError.of('ownerRoleFixed');
+  return existingMember(env, workspaceId, userId);
+}
+
+/** Removes a member (or lets one leave); the owner can neither be removed nor leave. */
+export async function removeMember(env: Env, workspaceId: string, userId: string): Promise<{ id: string; deleted: true }> {
+  await refuseOwner(env, workspaceId, userId);
+  // As above: the delete spares the owner even if ownership moved since the check.
+  if (!(await repo.deleteMember(env.DB, workspaceId, userId))) throw ApiError.of('ownerRoleFixed');
+  return { id: userId, deleted: true };
+}
+
+/** Hands the workspace to another member; the caller (the owner) becomes an admin. */
+export async function transferOwnership(env: Env, owner: Membership, toUserId: string): Promise<WorkspaceView> {
+  if (toUserId === owner.userId) throw ApiError.of('invalidInput', [{ field: 'userId', issue: 'Already the owner' }]);
+  await existingMember(env, owner.workspaceId, toUserId);
+  await repo.transferOwnership(env.DB, owner.workspaceId, owner.userId, toUserId);
+  return getWorkspace(env, { ...owner, role: 'admin' });
+}
+
+async function existingMember(env: Env, workspaceId: string, userId: string): Promise<repo.Member> {
+  const member = await repo.findMember(env.DB, workspaceId, userId);
+  if (!member) throw ApiError.of('notFound');
+  return member;
+}
+
+/** 404 for a non-member, 403 for the owner: the checks before changing someone's membership. */
+async function refuseOwner(env: Env, workspaceId: string, userId: string): Promise<void> {
+  if ((await existingMember(env, workspaceId, userId)).role === 'owner') throw ApiError.of('ownerRoleFixed');
+}

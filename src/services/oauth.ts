@@ -1,0 +1,190 @@
+import { zEmail } from '../../generated/zod/zod.gen';
+import { base64url, randomId } from '../lib/crypto';
+import { ApiError } from '../lib/errors';
+import {
+  findUserByEmail,
+  findUserById,
+  findUserByProviderAccount,
+  insertAuthMethod,
+  insertUser,
+  listAuthMethods,
+  markEmailVerified,
+} from '../repositories/users';
+import { nameFromEmail } from './identity';
+import { signIn } from './sessions';
+
+// OAuth sign-in and linking (authorization code + PKCE S256). Every provider endpoint and client
+// credential comes from Worker vars and secrets, so that tests can point them at a fake provider.
+
+type ProviderName = 'github' | 'google';
+
+/** What the provider vouches for about its user. */
+type ProviderProfile = { accountId: string; email: string; emailVerified: boolean; name: string | null };
+
+type Provider = {
+  authorizeUrl: string;
+  tokenUrl: string;
+  clientId: string;
+  clientSecret: string;
+  scope: string;
+  profile: (accessToken: string) => Promise<ProviderProfile>;
+};
+
+const providerApi = async <T>(url: string, accessToken: string): Promise<T> => {
+  // GitHub's API refuses requests without a User-Agent.
+  const response = await fetch(url, { headers: { Authorization: `Bearer ${accessToken}`, Accept: 'application/json', 'User-Agent': 'loglane' } });
+  if (!response.ok) throw new Error(`provider API ${new URL(url).pathname} answered ${response.status}`);
+  return response.json<T>();
+};
+
+function providerFor(env: Env, name: string): Provider & { name: ProviderName } {
+  switch (name) {
+    case 'github':
+      return {
+        name,
+        authorizeUrl: env.GITHUB_AUTHORIZE_URL,
+        tokenUrl: env.GITHUB_TOKEN_URL,
+        clientId: env.GITHUB_CLIENT_ID,
+        clientSecret: env.GITHUB_CLIENT_SECRET,
+        scope: 'read:user user:email',
+        profile: async (token) => {
+          const user = await providerApi<{ id: number | string; login?: string; name?: string | null }>(env.GITHUB_USER_URL, token);
+          // The account's own email can be private or unverified; the primary address of the emails API is authoritative.
+          const emails = await providerApi<{ email: string; primary: boolean; verified: boolean }[]>(env.GITHUB_EMAILS_URL, token);
+          const primary = emails.find((e) => e.primary);
+          if (!primary) throw new Error('GitHub account has no primary email');
+          return { accountId: String(user.id), email: primary.email, emailVerified: primary.verified === true, name: user.name ?? user.login ?? null };
+        },
+      };
+    case 'google':
+      return {
+        name,
+        authorizeUrl: env.GOOGLE_AUTHORIZE_URL,
+        tokenUrl: env.GOOGLE_TOKEN_URL,
+        clientId: env.GOOGLE_CLIENT_ID,
+        clientSecret: env.GOOGLE_CLIENT_SECRET,
+        scope: 'openid email profile',
+        profile: async (token) => {
+          const info = await providerApi<{ sub: string; email?: string; email_verified?: boolean | string; name?: string }>(env.GOOGLE_USERINFO_URL, token);
+          if (!info.email) throw new Error('Google account has no email');
+          return { accountId: info.sub, email: info.email, emailVerified: info.email_verified === true || info.email_verified === 'true', name: info.name ?? null };
+        },
+      };
+    default:
+      throw ApiError.of('unsupportedOAuthProvider');
+  }
+}
+
+/** The state of one authorization in flight, kept in KV for 5 minutes and used once. */
+type PendingAuthorization = { provider: ProviderName; verifier: string; linkUserId?: string; expiresAt: number };
+const STATE_TTL_SECONDS = 5 * 60;
+const stateKey = (state: string) => `oauth:state:${state}`;
+
+const redirectUri = (env: Env, provider: ProviderName) => `${env.PUBLIC_BASE_URL}/v1/auth/oauth/${provider}/callback`;
+
+const s256 = async (verifier: string) => base64url(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier))));
+
+/** The provider's authorization URL, with a fresh state and PKCE challenge; with `linkUserId` the callback links to that user. */
+export async function authorizationUrl(env: Env, providerName: string, linkUserId?: string): Promise<string> {
+  const provider = providerFor(env, providerName);
+  const state = randomId('st', 32);
+  const verifier = base64url(crypto.getRandomValues(new Uint8Array(32)));
+  const pending: PendingAuthorization = { provider: provider.name, verifier, linkUserId, expiresAt: Date.now() + STATE_TTL_SECONDS * 1000 };
+  await env.CACHE.put(stateKey(state), JSON.stringify(pending), { expirationTtl: STATE_TTL_SECONDS });
+  const url = new URL(provider.authorizeUrl);
+  url.search = new URLSearchParams({
+    client_id: provider.clientId,
+    redirect_uri: redirectUri(env, provider.name),
+    response_type: 'code',
+    scope: provider.scope,
+    state,
+    code_challenge: await s256(verifier),
+    code_challenge_method: 'S256',
+  }).toString();
+  return url.toString();
+}
+
+/** Takes the pending authorization for `state` out of KV: each state works once, for 5 minutes. */
+async function takePending(env: Env, state: string, provider: ProviderName): Promise<PendingAuthorization | null> {
+  const pending = await env.CACHE.get<PendingAuthorization>(stateKey(state), 'json');
+  if (!pending) return null;
+  await env.CACHE.delete(stateKey(state));
+  // KV expiry is coarse (and not on the Worker's clock); the stored deadline is exact.
+  return pending.provider === provider && pending.expiresAt > Date.now() ? pending : null;
+}
+
+async function exchangeCode(env: Env, provider: Provider & { name: ProviderName }, code: string, verifier: string): Promise<ProviderProfile> {
+  const response = await fetch(provider.tokenUrl, {
+    method: 'POST',
+    headers: { Accept: 'application/json', 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: redirectUri(env, provider.name),
+      client_id: provider.clientId,
+      client_secret: provider.clientSecret,
+      code_verifier: verifier,
+    }),
+  });
+  // GitHub reports errors with 200 and an `error` field, so the token itself is what counts.
+  const body = response.ok ? await response.json<{ access_token?: string }>() : {};
+  if (typeof body.access_token !== 'string' || body.access_token === '') throw new Error(`token endpoint answered ${response.status} without a token`);
+  return provider.profile(body.access_token);
+}
+
+type CallbackQuery = { code?: string; state?: string; error?: string };
+
+/**
+ * Finishes an authorization: exchanges the code, requires a verified email, then signs in the
+ * user who linked this provider account, or links it (to the user who started a link, or to the
+ * account with that email), or creates an account. Every failure is the same 401 oauthFailed.
+ */
+export async function finishSignIn(env: Env, providerName: string, query: CallbackQuery) {
+  const provider = providerFor(env, providerName);
+  const pending = query.state ? await takePending(env, query.state, provider.name) : null;
+  if (!pending || query.error || !query.code) throw ApiError.of('oauthFailed');
+
+  let profile: ProviderProfile;
+  try {
+    profile = await exchangeCode(env, provider, query.code, pending.verifier);
+  } catch (error) {
+    console.warn(JSON.stringify({ level: 'warn', event: 'oauth_exchange_failed', provider: provider.name, error: String(error) }));
+    throw ApiError.of('oauthFailed');
+  }
+  if (!profile.emailVerified || !zEmail.safeParse(profile.email).success) throw ApiError.of('oauthFailed');
+
+  const user = await resolveUser(env, provider.name, profile, pending.linkUserId);
+  try {
+    return await signIn(env, user.id, user.statements);
+  } catch (error) {
+    // A concurrent sign-in linked the same provider account or took the address first.
+    if (String(error).includes('UNIQUE constraint failed')) throw ApiError.of('oauthFailed');
+    throw error;
+  }
+}
+
+/** Which user this provider account signs in as, and the writes that link or create them. */
+async function resolveUser(env: Env, provider: ProviderName, profile: ProviderProfile, linkUserId?: string) {
+  const owner = await findUserByProviderAccount(env.DB, provider, profile.accountId);
+  const target = linkUserId ? await findUserById(env.DB, linkUserId) : owner ?? (await findUserByEmail(env.DB, profile.email));
+  if (linkUserId && !target) throw ApiError.of('oauthFailed');
+  // A provider account belongs to one user only.
+  if (owner && target && owner.id !== target.id) throw ApiError.of('oauthFailed');
+  if (owner) return { id: owner.id, statements: [] };
+
+  if (target) {
+    // One account per provider: a user linked to another account of this provider is refused.
+    const methods = await listAuthMethods(env.DB, target.id);
+    if (methods.some((m) => m.method === provider)) throw ApiError.of('oauthFailed');
+    const link = insertAuthMethod(env.DB, target.id, provider, profile.accountId);
+    // Matched by email: the provider has just verified that address for this user.
+    return { id: target.id, statements: linkUserId ? [link] : [link, markEmailVerified(env.DB, target.id)] };
+  }
+
+  const id = randomId('usr');
+  const name = profile.name?.trim().slice(0, 100) || nameFromEmail(profile.email);
+  return {
+    id,
+    statements: [insertUser(env.DB, { id, email: profile.email, name, emailVerified: true, passwordHash: null }), insertAuthMethod(env.DB, id, provider, profile.accountId)],
+  };
+}

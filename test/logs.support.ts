@@ -1,0 +1,89 @@
+// Helpers for the log tests: ingest through the app with a queue we can see into, and deliver
+// the captured messages to the consumer ourselves (deterministic, unlike local queue delivery).
+import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
+import { expect } from 'vitest';
+import { createApp } from '../src/app';
+import entry from '../src/index';
+import type { LogMessage } from '../src/services/logs';
+import { assertMatchesContract } from './support/contract';
+import { ORIGIN, type ApiResponse } from './support/http';
+
+/** The Worker's handlers, called as the runtime would (with an execution context). */
+export const worker = entry as ExportedHandler<Env>;
+
+const encoder = new TextEncoder();
+
+/**
+ * A LOG_QUEUE stand-in that records what is sent and enforces the Queues limits: sendBatch at
+ * most 100 messages and 256 KB, each message at most 128 KB (as JSON).
+ */
+export function capturingQueue(options: { failSends?: number } = {}) {
+  const sent: LogMessage[] = [];
+  const sendBatches: number[] = [];
+  let failures = options.failSends ?? 0;
+  const queue = {
+    async send() {
+      throw new Error('ingest is expected to use sendBatch');
+    },
+    async sendBatch(messages: Iterable<MessageSendRequest<LogMessage>>) {
+      const batch = [...messages];
+      if (failures-- > 0) throw new Error('Queue send failed');
+      const sizes = batch.map((m) => encoder.encode(JSON.stringify(m.body)).byteLength);
+      expect(batch.length).toBeLessThanOrEqual(100);
+      for (const size of sizes) expect(size).toBeLessThanOrEqual(128 * 1000);
+      expect(sizes.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(256 * 1000);
+      sendBatches.push(batch.length);
+      sent.push(...batch.map((m) => m.body));
+    },
+  };
+  return { queue: queue as unknown as Queue, sent, sendBatches };
+}
+
+/** A request to the app with this env (contract-checked like every other test request). */
+export async function fetchWithEnv(testEnv: Env, method: string, path: string, options: { body?: unknown; token?: string } = {}): Promise<ApiResponse> {
+  const url = `${ORIGIN}${path}`;
+  const headers = new Headers({ 'CF-Connecting-IP': '203.0.113.20' });
+  if (options.token) headers.set('Authorization', `Bearer ${options.token}`);
+  if (options.body !== undefined) headers.set('Content-Type', 'application/json');
+  const res = await createApp().fetch(
+    new Request(url, { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) }),
+    testEnv,
+    createExecutionContext(),
+  );
+  const text = await res.text();
+  const body = res.headers.get('content-type')?.startsWith('application/json') ? JSON.parse(text) : text;
+  assertMatchesContract(method, url, res.status, res.headers, body);
+  return { status: res.status, headers: res.headers, body, text };
+}
+
+let deliveries = 0;
+/** Delivers messages to the Worker's queue handler as one batch; returns which were acked or retried. */
+export async function deliver(bodies: LogMessage[], options: { env?: Env; ids?: string[]; attempts?: number } = {}) {
+  const ids = options.ids ?? bodies.map(() => `msg-${deliveries++}`);
+  const batch = createMessageBatch<LogMessage>(
+    'loglane-logs',
+    bodies.map((body, i) => ({ id: ids[i], timestamp: new Date(), attempts: options.attempts ?? 1, body })),
+  );
+  const ctx = createExecutionContext();
+  await worker.queue!(batch as MessageBatch<unknown>, options.env ?? env, ctx);
+  const result = await getQueueResult(batch, ctx);
+  const retried = new Set<string>(result.retryMessages.map((m: { msgId: string }) => m.msgId));
+  return { ids, result, retried: bodies.filter((_, i) => retried.has(ids[i])), retriedIds: ids.filter((id) => retried.has(id)) };
+}
+
+/** POSTs entries with a capturing queue, then stores them by delivering the captured messages. */
+export async function ingestAndStore(secret: string, body: unknown): Promise<string[]> {
+  const { queue, sent } = capturingQueue();
+  const res = await fetchWithEnv({ ...env, LOG_QUEUE: queue }, 'POST', '/v1/logs', { body, token: secret });
+  if (res.status !== 202) throw new Error(`ingest answered ${res.status}: ${res.text.slice(0, 300)}`);
+  const { retried } = await deliver(sent);
+  expect(retried).toEqual([]);
+  return res.body.data.ids;
+}
+
+/** The project's stored entries, counted in D1. */
+export async function storedCount(projectId: string): Promise<number> {
+  const row = await env.DB.prepare('SELECT COUNT(*) AS n FROM log_entries WHERE project_id = ?').bind(projectId).first<{ n: number }>();
+  return row!.n;
+}

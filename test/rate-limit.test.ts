@@ -1,0 +1,359 @@
+// Rate limiting (issue 6). The app is called with its real bindings but lower limits (the suite
+// config sets 100000 so that other files are not throttled); every response is contract-checked.
+// Routes other engineers are still building are only used for answers decided before them (429,
+// the fail-closed 500, the body limit's 400); admitted requests are counted on /openapi.json,
+// /docs and unknown paths.
+import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
+import { Hono } from 'hono';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createApp } from '../src/app';
+import { issueAccessToken } from '../src/lib/access-token';
+import { sha256Hex } from '../src/lib/crypto';
+import { rateLimitPolicy } from '../src/middleware/rate-limit';
+import { WINDOW_MS } from '../src/rate-limit/window';
+import type { AppEnv } from '../src/types';
+import { assertMatchesContract } from './support/contract';
+import { expectError, ORIGIN, type ApiResponse } from './support/http';
+
+// Minute-aligned and far in the future: the objects' idle alarms run on the real clock, so a
+// window in the future never gets cleaned up in the middle of a test.
+const WINDOW_START = Date.UTC(2099, 0, 1, 12, 0, 0);
+const MID_WINDOW = WINDOW_START + 30_000;
+const resetOf = (windowStart: number) => String((windowStart + WINDOW_MS) / 1000);
+
+let ipCount = 0;
+/** A client IP no other test uses, so buckets never leak between tests. */
+const freshIp = () => `2001:db8::${(++ipCount).toString(16)}`;
+
+type Send = {
+  env?: Partial<Record<keyof Env, unknown>>;
+  headers?: Record<string, string>;
+  ip?: string;
+  body?: BodyInit;
+};
+
+/** Like test/support/http's request, but through createApp().fetch with an adjusted env; keeps the Request to inspect. */
+async function send(method: string, path: string, options: Send = {}): Promise<ApiResponse & { request: Request }> {
+  const headers = new Headers(options.headers);
+  if (options.ip) headers.set('CF-Connecting-IP', options.ip);
+  const request = new Request(`${ORIGIN}${path}`, { method, headers, body: options.body });
+  const res = await createApp().fetch(request, { ...env, ...options.env } as Env);
+  const text = await res.text();
+  const body = res.headers.get('content-type')?.startsWith('application/json') ? JSON.parse(text) : text;
+  assertMatchesContract(method, request.url, res.status, res.headers, body);
+  return { status: res.status, headers: res.headers, body, text, request };
+}
+
+const limits = (auth: number, api: number, ingest = 100_000) => ({
+  RATE_LIMIT_AUTH_PER_MINUTE: String(auth),
+  RATE_LIMIT_API_PER_MINUTE: String(api),
+  RATE_LIMIT_INGEST_PER_MINUTE: String(ingest),
+});
+
+const rateHeaders = (res: ApiResponse) => ({
+  limit: res.headers.get('x-ratelimit-limit'),
+  remaining: res.headers.get('x-ratelimit-remaining'),
+  reset: res.headers.get('x-ratelimit-reset'),
+});
+
+function expectRateLimited(res: ApiResponse, limit?: number, retryAfter?: number) {
+  expectError(res, 429, 'RATE_LIMITED', 'Rate limit exceeded');
+  expect(rateHeaders(res)).toMatchObject({ remaining: '0', ...(limit === undefined ? {} : { limit: String(limit) }) });
+  if (retryAfter !== undefined) expect(res.headers.get('retry-after')).toBe(String(retryAfter));
+}
+
+/** A DB binding that records (and fails) any use: proves a request did no D1 work. */
+function watchedDb() {
+  const uses: string[] = [];
+  const db = new Proxy({}, {
+    get(_, property) {
+      uses.push(String(property));
+      throw new Error(`D1 used: ${String(property)}`);
+    },
+  });
+  return { db, uses };
+}
+
+const userToken = (sub: string) => issueAccessToken(env, { sub, sid: 'ses_ratelimit' });
+
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ['Date'] });
+  vi.setSystemTime(MID_WINDOW);
+});
+afterEach(() => {
+  vi.useRealTimers();
+  vi.restoreAllMocks();
+});
+
+describe('counting', () => {
+  it('admits exactly the limit when twice as many requests arrive at once', async () => {
+    const ip = freshIp();
+    const responses = await Promise.all(Array.from({ length: 50 }, () => send('GET', '/openapi.json', { ip, env: limits(5, 25) })));
+    const admitted = responses.filter((res) => res.status === 200);
+    const refused = responses.filter((res) => res.status === 429);
+    expect(admitted).toHaveLength(25);
+    expect(refused).toHaveLength(25);
+    // Each admitted request saw its own count: remaining 24, 23, … 0, each exactly once.
+    const remaining = admitted.map((res) => Number(res.headers.get('x-ratelimit-remaining'))).sort((a, b) => a - b);
+    expect(remaining).toEqual(Array.from({ length: 25 }, (_, i) => i));
+    for (const res of refused) expectRateLimited(res, 25, 30);
+  });
+
+  it('resets when the injected clock reaches the next window, not before', async () => {
+    const ip = freshIp();
+    const get = () => send('GET', '/docs', { ip, env: limits(5, 3) });
+    for (const remaining of ['2', '1', '0']) {
+      const res = await get();
+      expect(res.status).toBe(200);
+      expect(rateHeaders(res)).toEqual({ limit: '3', remaining, reset: resetOf(WINDOW_START) });
+    }
+    const refused = await get();
+    expectRateLimited(refused, 3, 30);
+    expect(refused.headers.get('x-ratelimit-reset')).toBe(resetOf(WINDOW_START));
+
+    vi.setSystemTime(WINDOW_START + WINDOW_MS - 1);
+    expectRateLimited(await get(), 3, 1);
+
+    vi.setSystemTime(WINDOW_START + WINDOW_MS);
+    const next = await get();
+    expect(next.status).toBe(200);
+    expect(rateHeaders(next)).toEqual({ limit: '3', remaining: '2', reset: resetOf(WINDOW_START + WINDOW_MS) });
+  });
+
+  it('uses the configured default when a limit variable is unset or not a whole number', async () => {
+    const res = await send('GET', '/openapi.json', { ip: freshIp(), env: { RATE_LIMIT_API_PER_MINUTE: 'lots' } });
+    expect(rateHeaders(res)).toMatchObject({ limit: '600', remaining: '599' });
+  });
+});
+
+describe('keys', () => {
+  it('counts each client IP separately and never believes X-Forwarded-For', async () => {
+    const [ip, otherIp] = [freshIp(), freshIp()];
+    const env = limits(5, 1);
+    expect((await send('GET', '/openapi.json', { ip, env })).status).toBe(200);
+    expectRateLimited(await send('GET', '/openapi.json', { ip, env }));
+    expectRateLimited(await send('GET', '/openapi.json', { ip, env, headers: { 'X-Forwarded-For': otherIp } }));
+    expect((await send('GET', '/openapi.json', { ip: otherIp, env })).status).toBe(200);
+  });
+
+  it('counts each user separately, wherever they call from', async () => {
+    const [alice, bob] = [await userToken('usr_ratelimit_alice'), await userToken('usr_ratelimit_bob')];
+    const env = limits(5, 2);
+    const asAlice = (ip: string) => send('GET', '/openapi.json', { ip, env, headers: { Authorization: `Bearer ${alice}` } });
+    expect((await asAlice(freshIp())).status).toBe(200);
+    expect((await asAlice(freshIp())).status).toBe(200);
+    expectRateLimited(await asAlice(freshIp()));
+    const asBob = await send('GET', '/openapi.json', { ip: freshIp(), env, headers: { Authorization: `Bearer ${bob}` } });
+    expect(rateHeaders(asBob)).toMatchObject({ limit: '2', remaining: '1' });
+  });
+
+  it('counts each API key separately, whichever header carries it', async () => {
+    const env = limits(5, 2);
+    const ip = freshIp();
+    expect((await send('GET', '/openapi.json', { ip, env, headers: { 'X-API-Key': 'sk_ratelimit_one' } })).status).toBe(200);
+    expect((await send('GET', '/openapi.json', { ip, env, headers: { Authorization: 'Bearer sk_ratelimit_one' } })).status).toBe(200);
+    expectRateLimited(await send('GET', '/openapi.json', { ip, env, headers: { 'X-API-Key': 'sk_ratelimit_one' } }));
+    const other = await send('GET', '/openapi.json', { ip, env, headers: { 'X-API-Key': 'sk_ratelimit_two' } });
+    expect(rateHeaders(other)).toMatchObject({ limit: '2', remaining: '1' });
+    // Neither key used the IP's own bucket.
+    expect(rateHeaders(await send('GET', '/openapi.json', { ip, env }))).toMatchObject({ remaining: '1' });
+  });
+
+  it('counts a token that does not verify against the client IP', async () => {
+    const env = limits(5, 2);
+    const ip = freshIp();
+    expect((await send('GET', '/openapi.json', { ip, env, headers: { Authorization: 'Bearer not.a.jwt' } })).status).toBe(200);
+    expect((await send('GET', '/openapi.json', { ip, env })).status).toBe(200);
+    expectRateLimited(await send('GET', '/openapi.json', { ip, env, headers: { Authorization: 'Bearer not.a.jwt' } }));
+  });
+
+  it('limits /v1/auth/* per IP under its own limit, whoever is signed in', async () => {
+    const env = limits(2, 100);
+    const ip = freshIp();
+    const token = await userToken('usr_ratelimit_carol');
+    const first = await send('GET', '/v1/auth/rate-limit-probe', { ip, env });
+    expectError(first, 404, 'NOT_FOUND');
+    expect(rateHeaders(first)).toEqual({ limit: '2', remaining: '1', reset: resetOf(WINDOW_START) });
+    expect(rateHeaders(await send('GET', '/v1/auth/rate-limit-probe', { ip, env, headers: { Authorization: `Bearer ${token}` } }))).toMatchObject({ remaining: '0' });
+    expectRateLimited(await send('POST', '/v1/auth/login', { ip, env, headers: { Authorization: `Bearer ${token}` } }), 2, 30);
+    // The same IP still has its API budget, and another IP its own auth budget.
+    expect(rateHeaders(await send('GET', '/openapi.json', { ip, env }))).toMatchObject({ limit: '100', remaining: '99' });
+    expect(rateHeaders(await send('GET', '/v1/auth/rate-limit-probe', { ip: freshIp(), env }))).toMatchObject({ limit: '2', remaining: '1' });
+  });
+
+  describe('policy', () => {
+    // The keying rules straight from the middleware's own function (no response to check here).
+    const policyFor = async (method: string, path: string, headers: Record<string, string>, overrides: Partial<Env> = {}) => {
+      const probe = new Hono<AppEnv>().all('*', async (c) => c.json((await rateLimitPolicy(c)) ?? null));
+      const res = await probe.fetch(new Request(`${ORIGIN}${path}`, { method, headers: { 'CF-Connecting-IP': '192.0.2.7', ...headers } }), { ...env, ...overrides });
+      const policy = (await res.json()) as { key: string; limit: number; group: { name: string; failClosed: boolean } } | null;
+      return policy && { key: policy.key, limit: policy.limit, failClosed: policy.group.failClosed };
+    };
+    const defaults = { RATE_LIMIT_AUTH_PER_MINUTE: '', RATE_LIMIT_API_PER_MINUTE: '', RATE_LIMIT_INGEST_PER_MINUTE: '' };
+
+    it('exempts health only', async () => {
+      expect(await policyFor('GET', '/v1/health', {})).toBeNull();
+      expect(await policyFor('GET', '/v1/healthz', {})).toMatchObject({ key: 'api:ip:192.0.2.7' });
+    });
+
+    it('keys ingest by API key under the ingest limit, and other callers of POST /v1/logs under the API limit', async () => {
+      const hash = await sha256Hex('sk_ingest');
+      const token = await userToken('usr_ratelimit_dave');
+      expect(await policyFor('POST', '/v1/logs', { 'X-API-Key': 'sk_ingest' }, defaults)).toEqual({ key: `ingest:key:${hash}`, limit: 6000, failClosed: false });
+      expect(await policyFor('POST', '/v1/logs', { Authorization: 'Bearer sk_ingest' }, defaults)).toMatchObject({ key: `ingest:key:${hash}` });
+      expect(await policyFor('GET', '/v1/logs', { 'X-API-Key': 'sk_ingest' }, defaults)).toEqual({ key: `api:key:${hash}`, limit: 600, failClosed: false });
+      expect(await policyFor('POST', '/v1/logs', { Authorization: `Bearer ${token}` }, defaults)).toEqual({ key: 'api:user:usr_ratelimit_dave', limit: 600, failClosed: false });
+      expect(await policyFor('POST', '/v1/logs', {}, defaults)).toEqual({ key: 'api:ip:192.0.2.7', limit: 600, failClosed: false });
+    });
+
+    it('keys auth by IP with the auth default, failing closed', async () => {
+      expect(await policyFor('POST', '/v1/auth/login', { 'X-API-Key': 'sk_x', 'X-Forwarded-For': '198.51.100.1' }, defaults)).toEqual({ key: 'auth:ip:192.0.2.7', limit: 10, failClosed: true });
+    });
+  });
+});
+
+describe('headers', () => {
+  it('are on successes, on 429 with Retry-After, and on unknown routes', async () => {
+    const ip = freshIp();
+    const env = limits(5, 1);
+    const ok = await send('GET', '/openapi.json', { ip, env });
+    expect(ok.status).toBe(200);
+    expect(rateHeaders(ok)).toEqual({ limit: '1', remaining: '0', reset: resetOf(WINDOW_START) });
+    expect(ok.headers.get('retry-after')).toBeNull();
+    const refused = await send('GET', '/openapi.json', { ip, env });
+    expectRateLimited(refused, 1, 30);
+    expect(refused.headers.get('x-ratelimit-reset')).toBe(resetOf(WINDOW_START));
+    const unknown = await send('GET', '/v1/nope', { ip: freshIp(), env });
+    expect(rateHeaders(unknown)).toMatchObject({ limit: '1', remaining: '0' });
+  });
+
+  it('survive an ApiError thrown later in the chain (the body limit on an auth route)', async () => {
+    const res = await send('POST', '/v1/auth/login', {
+      ip: freshIp(),
+      env: limits(5, 100),
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ email: 'x'.repeat(70 * 1024) }),
+    });
+    expectError(res, 400, 'VALIDATION_ERROR', 'Request body too large');
+    expect(rateHeaders(res)).toEqual({ limit: '5', remaining: '4', reset: resetOf(WINDOW_START) });
+  });
+
+  it('survive an unexpected error that becomes a 500', async () => {
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+    const brokenAssets = { fetch: () => Promise.reject(new Error('assets unavailable')) };
+    const res = await send('GET', '/openapi.json', { ip: freshIp(), env: { ...limits(5, 7), ASSETS: brokenAssets } });
+    expectError(res, 500, 'INTERNAL_ERROR', 'Internal server error');
+    expect(rateHeaders(res)).toEqual({ limit: '7', remaining: '6', reset: resetOf(WINDOW_START) });
+  });
+
+  it('are absent from health, which is never counted', async () => {
+    const ip = freshIp();
+    for (let i = 0; i < 3; i++) {
+      const res = await send('GET', '/v1/health', { ip, env: limits(0, 0, 0) });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('x-ratelimit-limit')).toBeNull();
+    }
+  });
+});
+
+describe('a refused request does no work', () => {
+  it('reads no body and runs no D1 query', async () => {
+    const ip = freshIp();
+    const env = limits(1, 100);
+    await send('GET', '/v1/auth/rate-limit-probe', { ip, env });
+    const { db, uses } = watchedDb();
+    const res = await send('POST', '/v1/auth/login', {
+      ip,
+      env: { ...env, DB: db },
+      headers: { 'Content-Type': 'application/json' },
+      body: '{"email": "malformed',
+    });
+    expectRateLimited(res, 1, 30); // not 400: nothing parsed the body
+    expect(res.request.bodyUsed).toBe(false);
+    expect(uses).toEqual([]);
+  });
+
+  it('refuses ingest before the API key is looked up', async () => {
+    const { db, uses } = watchedDb();
+    const res = await send('POST', '/v1/logs', {
+      ip: freshIp(),
+      env: { ...limits(5, 100, 0), DB: db },
+      headers: { 'X-API-Key': 'sk_ratelimit_ingest', 'Content-Type': 'application/json' },
+      body: JSON.stringify({ level: 'info', message: 'hello' }),
+    });
+    expectRateLimited(res, 0, 30);
+    expect(res.request.bodyUsed).toBe(false);
+    expect(uses).toEqual([]);
+  });
+
+  it('(the watched DB does notice a route that uses D1)', async () => {
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+    const { db, uses } = watchedDb();
+    const res = await send('GET', '/v1/dev/outbox?to=someone%40example.com', { ip: freshIp(), env: { ...limits(5, 100), DB: db } });
+    expectError(res, 500, 'INTERNAL_ERROR');
+    expect(uses.length).toBeGreaterThan(0);
+  });
+});
+
+describe('when the limiter itself fails', () => {
+  // get() answers a stub whose RPC rejects, as an unreachable or overloaded object would.
+  const brokenLimiter = {
+    idFromName: (name: string) => ({ name }),
+    get: () => ({ take: () => Promise.reject(new Error('Durable Object unreachable')) }),
+  };
+  const env = { ...limits(5, 100, 1000), RATE_LIMITER: brokenLimiter };
+
+  it('refuses /v1/auth/* with a generic 500 (fail closed), before any work, and logs it', async () => {
+    const log = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const { db, uses } = watchedDb();
+    const res = await send('POST', '/v1/auth/login', {
+      ip: freshIp(),
+      env: { ...env, DB: db },
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ email: 'a@example.com', password: 'correct horse' }),
+    });
+    expectError(res, 500, 'INTERNAL_ERROR', 'Internal server error');
+    expect(res.text).not.toMatch(/unreachable/);
+    expect(res.request.bodyUsed).toBe(false);
+    expect(uses).toEqual([]);
+    expect(String(log.mock.calls[0]?.[0])).toMatch(/rate limiter failed.*"failClosed":true/);
+  });
+
+  it('admits other API routes (fail open), with headers for an uncounted window, and logs it', async () => {
+    const log = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const res = await send('GET', '/openapi.json', { ip: freshIp(), env });
+    expect(res.status).toBe(200);
+    expect(rateHeaders(res)).toEqual({ limit: '100', remaining: '100', reset: resetOf(WINDOW_START) });
+    expect(String(log.mock.calls[0]?.[0])).toMatch(/rate limiter failed.*"failClosed":false/);
+  });
+});
+
+describe('the RateLimiter object', () => {
+  const limiterFor = (name: string) => env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(name));
+  const storedWindows = (stub: ReturnType<typeof limiterFor>) =>
+    runInDurableObject(stub, (_, state) => {
+      const tables = state.storage.sql.exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'windows'").toArray();
+      return tables.length === 0 ? null : state.storage.sql.exec<{ start: number; count: number }>('SELECT start, count FROM windows ORDER BY start').toArray();
+    });
+
+  it('counts by the time it is given and drops older windows when a new one starts', async () => {
+    const stub = limiterFor('test:roll');
+    expect(await stub.take(2, WINDOW_START + 1)).toEqual({ allowed: true, limit: 2, remaining: 1, reset: (WINDOW_START + WINDOW_MS) / 1000 });
+    expect(await stub.take(2, WINDOW_START + 59_999)).toMatchObject({ allowed: true, remaining: 0 });
+    expect(await stub.take(2, WINDOW_START + 59_999)).toMatchObject({ allowed: false, remaining: 0 });
+    expect(await storedWindows(stub)).toEqual([{ start: WINDOW_START, count: 2 }]);
+    expect(await stub.take(2, WINDOW_START + WINDOW_MS)).toMatchObject({ allowed: true, remaining: 1 });
+    expect(await storedWindows(stub)).toEqual([{ start: WINDOW_START + WINDOW_MS, count: 1 }]);
+  });
+
+  it('frees its storage once a whole window passes without requests, and starts afresh after', async () => {
+    const stub = limiterFor('test:idle');
+    await stub.take(5, WINDOW_START);
+    // Idle alarm: the end of the window after the last one used.
+    expect(await runInDurableObject(stub, (_, state) => state.storage.getAlarm())).toBe(WINDOW_START + 2 * WINDOW_MS);
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await storedWindows(stub)).toBeNull();
+    expect(await stub.take(5, WINDOW_START + 2 * WINDOW_MS)).toMatchObject({ allowed: true, remaining: 4 });
+  });
+});

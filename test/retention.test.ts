@@ -1,0 +1,128 @@
+// Retention: the cron moves entries past their project's retention to R2 (gzipped NDJSON per
+// project and day) and only then deletes them from D1.
+import { createExecutionContext, createScheduledController, waitOnExecutionContext } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { newLogIds, type LogEntry, type LogMessage } from '../src/services/logs';
+import { createProject, createTenant, type Project, type Tenant } from './support/tenancy';
+import { deliver, worker } from './logs.support';
+
+const DAY = 24 * 60 * 60 * 1000;
+const NOW = Date.parse('2026-03-20T03:17:00.000Z'); // the cron's time of day
+
+/** Stores entries at these times for the project (through the consumer); returns them as the API shows them. */
+async function store(projectId: string, times: string[]): Promise<LogEntry[]> {
+  const receivedAt = new Date().toISOString();
+  const ids = newLogIds(times.length, Date.now());
+  const message: LogMessage = {
+    v: 1,
+    projectId,
+    receivedAt,
+    entries: times.map((timestamp, i) => ({ id: ids[i], level: 'info', message: `at ${timestamp}`, timestamp, attributes: { i } })),
+  };
+  expect((await deliver([message])).retriedIds).toEqual([]);
+  return message.entries.map((entry) => ({ ...entry, projectId, receivedAt }));
+}
+
+async function runCron(testEnv: Env = env, scheduledTime = NOW) {
+  const ctx = createExecutionContext();
+  await worker.scheduled!(createScheduledController({ scheduledTime: new Date(scheduledTime), cron: '17 3 * * *' }), testEnv, ctx);
+  await waitOnExecutionContext(ctx);
+}
+
+/** An archive part's entries: gunzip, then one JSON entry per line. */
+async function readPart(key: string): Promise<LogEntry[]> {
+  const object = await env.ARCHIVE.get(key);
+  const text = await new Response(object!.body.pipeThrough(new DecompressionStream('gzip'))).text();
+  expect(text.endsWith('\n')).toBe(true);
+  return text.trimEnd().split('\n').map((line) => JSON.parse(line));
+}
+
+const partKeys = async (projectId: string) => (await env.ARCHIVE.list({ prefix: `${projectId}/` })).objects.map((o) => o.key);
+
+async function archived(projectId: string): Promise<Record<string, LogEntry[]>> {
+  const parts: Record<string, LogEntry[]> = {};
+  for (const key of await partKeys(projectId)) parts[key] = await readPart(key);
+  return parts;
+}
+
+async function storedIds(projectId: string): Promise<string[]> {
+  const { results } = await env.DB.prepare('SELECT id FROM log_entries WHERE project_id = ? ORDER BY timestamp, id').bind(projectId).all<{ id: string }>();
+  return results.map((row) => row.id);
+}
+
+describe('retention', () => {
+  let t: Tenant;
+  let weekly: Project;
+  let old: LogEntry[];
+  let kept: LogEntry[];
+  let defaultOld: LogEntry[];
+  beforeAll(async () => {
+    t = await createTenant(); // its project keeps the default 30 days
+    weekly = await createProject(t.owner.accessToken, t.workspace.id, { retentionDays: 7 });
+    old = await store(weekly.id, ['2026-03-10T05:00:00.000Z', '2026-03-10T23:59:59.999Z', '2026-03-10T00:00:00.000Z', '2026-03-11T12:00:00.000Z']);
+    // Past 7 days (the cutoff is 2026-03-13T03:17) but on the cutoff's day: kept until that day is over.
+    kept = await store(weekly.id, ['2026-03-13T01:00:00.000Z', '2026-03-19T12:00:00.000Z']);
+    defaultOld = await store(t.project.id, ['2026-02-10T08:00:00.000Z', '2026-03-10T08:00:00.000Z']);
+  });
+
+  it('keeps everything if the archive cannot be written', async () => {
+    const failingArchive = {
+      head: (key: string) => env.ARCHIVE.head(key),
+      put: async () => {
+        throw new Error('R2 unavailable');
+      },
+    } as unknown as R2Bucket;
+    await expect(runCron({ ...env, ARCHIVE: failingArchive })).rejects.toThrow('retention failed for 2 project(s)');
+    expect(await storedIds(t.project.id)).toHaveLength(2);
+    expect(await storedIds(weekly.id)).toHaveLength(6);
+    expect(await archived(weekly.id)).toEqual({});
+  });
+
+  it("archives each project's expired entries per day, then deletes them from D1", async () => {
+    await runCron();
+    const byTime = (entries: LogEntry[]) => [...entries].sort((x, y) => (x.timestamp < y.timestamp ? -1 : 1));
+    const parts = await archived(weekly.id);
+    const day10 = byTime(old.slice(0, 3));
+    const day11 = old.slice(3);
+    expect(parts).toEqual({
+      [`${weekly.id}/2026-03-10/${day10[0].id}-${day10[2].id}.ndjson.gz`]: day10,
+      [`${weekly.id}/2026-03-11/${day11[0].id}-${day11[0].id}.ndjson.gz`]: day11,
+    });
+    expect(await storedIds(weekly.id)).toEqual(kept.map((e) => e.id));
+
+    // 30 days for the other project: only February's entry has expired.
+    expect(Object.values(await archived(t.project.id))).toEqual([[defaultOld[0]]]);
+    expect(await storedIds(t.project.id)).toEqual([defaultOld[1].id]);
+
+    const object = await env.ARCHIVE.head(Object.keys(parts)[0]);
+    expect(object?.httpMetadata).toMatchObject({ contentType: 'application/x-ndjson', contentEncoding: 'gzip' });
+  });
+
+  it('archives late entries of an archived day as a further part, never overwriting one', async () => {
+    const before = await archived(weekly.id);
+    const [late] = await store(weekly.id, ['2026-03-10T12:00:00.000Z']);
+    // Something already holds the name the new part would get: it is left alone too.
+    const taken = `${weekly.id}/2026-03-10/${late.id}-${late.id}.ndjson.gz`;
+    await env.ARCHIVE.put(taken, 'not ours');
+    await runCron(env, NOW + DAY);
+
+    const second = `${weekly.id}/2026-03-10/${late.id}-${late.id}.2.ndjson.gz`;
+    // The next day's run also archived 2026-03-13 (its cutoff is 2026-03-14).
+    const day13 = `${weekly.id}/2026-03-13/${kept[0].id}-${kept[0].id}.ndjson.gz`;
+    expect((await partKeys(weekly.id)).sort()).toEqual([...Object.keys(before), taken, second, day13].sort());
+    expect(await (await env.ARCHIVE.get(taken))!.text()).toBe('not ours');
+    for (const [key, entries] of Object.entries(before)) expect(await readPart(key)).toEqual(entries);
+    expect(await readPart(second)).toEqual([late]);
+    expect(await readPart(day13)).toEqual([kept[0]]);
+    expect(await storedIds(weekly.id)).toEqual([kept[1].id]);
+  });
+
+  it('does nothing when nothing has expired', async () => {
+    const fresh = await createTenant();
+    const entries = await store(fresh.project.id, [new Date(NOW - 29 * DAY).toISOString()]);
+    await runCron();
+    expect(await storedIds(fresh.project.id)).toEqual([entries[0].id]);
+    expect(await archived(fresh.project.id)).toEqual({});
+  });
+});

@@ -1,0 +1,60 @@
+// Tenancy fixtures, made through the HTTP API like a client would (so they are contract-checked too):
+// workspaces, members, projects and API keys. Each helper fails loudly if the API refuses.
+import { api, type ApiResponse } from './http';
+import { signUp, type SignedUpUser } from './users';
+export type Role = 'admin' | 'member';
+export type Scope = 'logs:write' | 'logs:read';
+
+let counter = 0;
+/** A slug no other test uses: lower-case, digits and hyphens, 3 to 48 characters. */
+export const uniqueSlug = (prefix = 't') => `${prefix}-${Date.now().toString(36)}-${(counter++).toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
+
+function created<T>(res: ApiResponse, what: string): T {
+  if (res.status !== 201) throw new Error(`creating ${what} answered ${res.status}: ${res.text.slice(0, 300)}`);
+  return res.body.data as T;
+}
+
+export type Workspace = { id: string; name: string; slug: string; role: string; createdAt: string; updatedAt: string };
+export type Project = { id: string; workspaceId: string; name: string; slug: string; retentionDays: number; createdAt: string; updatedAt: string };
+export type CreatedApiKey = { id: string; projectId: string; name: string; scopes: Scope[]; prefix: string; createdAt: string; lastUsedAt: string | null; secret: string };
+
+export async function createWorkspace(token: string, body: { name?: string; slug?: string } = {}): Promise<Workspace> {
+  return created(await api.post('/v1/workspaces', { name: 'Workspace', slug: uniqueSlug('ws'), ...body }, { token }), 'a workspace');
+}
+
+/** Adds an existing user (by email) to the workspace; `token` is an admin's or the owner's. */
+export async function addMember(token: string, workspaceId: string, email: string, role: Role = 'member') {
+  return created(await api.post(`/v1/workspaces/${workspaceId}/members`, { email, role }, { token }), 'a member');
+}
+
+export async function createProject(token: string, workspaceId: string, body: { name?: string; slug?: string; retentionDays?: number } = {}): Promise<Project> {
+  return created(await api.post(`/v1/workspaces/${workspaceId}/projects`, { name: 'Project', slug: uniqueSlug('prj'), ...body }, { token }), 'a project');
+}
+
+/** A project API key; `secret` is the `sk_…` to authenticate with. */
+export async function createApiKey(
+  token: string,
+  workspaceId: string,
+  projectId: string,
+  scopes: Scope[] = ['logs:write', 'logs:read'],
+  name = 'test key',
+): Promise<CreatedApiKey> {
+  return created(await api.post(`/v1/workspaces/${workspaceId}/projects/${projectId}/api-keys`, { name, scopes }, { token }), 'an API key');
+}
+
+export type Tenant = {
+  owner: SignedUpUser;
+  workspace: Workspace;
+  project: Project;
+  /** A key of the project with both scopes. */
+  key: CreatedApiKey;
+};
+
+/** A signed-up owner with a workspace, a project in it and a key of that project (both scopes). */
+export async function createTenant(owner?: SignedUpUser): Promise<Tenant> {
+  const user = owner ?? (await signUp());
+  const workspace = await createWorkspace(user.accessToken);
+  const project = await createProject(user.accessToken, workspace.id);
+  const key = await createApiKey(user.accessToken, workspace.id, project.id);
+  return { owner: user, workspace, project, key };
+}

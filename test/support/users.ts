@@ -1,0 +1,30 @@
+// Signed-up, verified users for any test that needs one: register → read the mail → verify-email.
+import { api } from './http';
+
+export type SignedUpUser = { user: any; accessToken: string; refreshToken: string; email: string; password: string };
+
+/** A unique address on every call, so that tests sharing storage never collide. */
+export const uniqueEmail = (label = 'user') => `${label}-${crypto.randomUUID().slice(0, 12)}@example.com`;
+
+/** The newest one-time token mailed to `email` (from the development outbox). */
+export async function latestMailedToken(email: string): Promise<string> {
+  const res = await api.get(`/v1/dev/outbox?to=${encodeURIComponent(email)}`);
+  const token = res.body?.data?.[0]?.token;
+  if (res.status !== 200 || typeof token !== 'string') throw new Error(`no mailed token for ${email}: ${res.text.slice(0, 300)}`);
+  return token;
+}
+
+function expectStatus(res: { status: number; text: string }, status: number, step: string) {
+  if (res.status !== status) throw new Error(`signUp: ${step} answered ${res.status}: ${res.text.slice(0, 300)}`);
+}
+
+export async function signUp(overrides: { email?: string; name?: string; password?: string } = {}): Promise<SignedUpUser> {
+  const email = overrides.email ?? uniqueEmail();
+  const password = overrides.password ?? 'correct-horse-battery';
+  const name = overrides.name ?? 'Test User';
+  expectStatus(await api.post('/v1/auth/register', { email, password, name }), 201, 'register');
+  const verified = await api.post('/v1/auth/verify-email', { token: await latestMailedToken(email) });
+  expectStatus(verified, 200, 'verify-email');
+  const { user, accessToken, refreshToken } = verified.body.data;
+  return { user, accessToken, refreshToken, email, password };
+}

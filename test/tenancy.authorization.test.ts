@@ -1,0 +1,181 @@
+// The authorization matrix: every workspace, member, project and API-key operation × every kind of
+// caller × {the caller's own workspace, another tenant's ids, another tenant's ids under the
+// caller's own workspace} → the exact status, code and message. Outsiders must learn nothing: to
+// them every id is 404, whatever the route.
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import contract from '../generated/openapi.internal.json';
+import { expectError, request, type ApiResponse, type RequestOptions } from './support/http';
+import { addMember, createApiKey, createProject, createWorkspace, uniqueSlug } from './support/tenancy';
+import { signUp, type SignedUpUser } from './support/users';
+
+type Role = 'member' | 'admin' | 'owner';
+type Ids = { workspaceId: string; projectId: string; keyId: string; userId: string };
+type Operation = {
+  id: string;
+  /** Lowest role allowed; undefined for operations outside any workspace. */
+  minimum?: Role;
+  /** The 403 message for a role below `minimum`. */
+  denied?: string;
+  /** Whether the path (or body) names something inside the workspace: project, key or member. */
+  hasChild?: boolean;
+  success: number;
+  /** Changes nothing the other cases rely on, so it may run in the shared world. */
+  readOnly?: boolean;
+  send: (ids: Ids, auth: RequestOptions) => Promise<ApiResponse>;
+};
+
+// Signed up once in beforeAll.
+const users = {} as Record<'owner' | 'admin' | 'member' | 'extra' | 'candidate' | 'outsider' | 'otherOwner', SignedUpUser>;
+
+const ws = (ids: Ids) => `/v1/workspaces/${ids.workspaceId}`;
+const prj = (ids: Ids) => `${ws(ids)}/projects/${ids.projectId}`;
+
+const OPERATIONS: Operation[] = [
+  { id: 'createWorkspace', success: 201, send: (_, a) => request('POST', '/v1/workspaces', { ...a, body: { name: 'New', slug: uniqueSlug('ws') } }) },
+  { id: 'listWorkspaces', readOnly: true, success: 200, send: (_, a) => request('GET', '/v1/workspaces', a) },
+  { id: 'getWorkspace', readOnly: true, minimum: 'member', success: 200, send: (i, a) => request('GET', ws(i), a) },
+  { id: 'updateWorkspace', minimum: 'admin', success: 200, send: (i, a) => request('PATCH', ws(i), { ...a, body: { name: 'Renamed' } }) },
+  { id: 'deleteWorkspace', minimum: 'owner', success: 200, send: (i, a) => request('DELETE', ws(i), a) },
+  { id: 'listMembers', readOnly: true, minimum: 'member', success: 200, send: (i, a) => request('GET', `${ws(i)}/members`, a) },
+  {
+    id: 'addMember',
+    minimum: 'admin',
+    success: 201,
+    send: (i, a) => request('POST', `${ws(i)}/members`, { ...a, body: { email: users.candidate.email, role: 'member' } }),
+  },
+  {
+    id: 'updateMember',
+    minimum: 'admin',
+    hasChild: true,
+    success: 200,
+    send: (i, a) => request('PATCH', `${ws(i)}/members/${i.userId}`, { ...a, body: { role: 'admin' } }),
+  },
+  { id: 'removeMember', minimum: 'admin', hasChild: true, success: 200, send: (i, a) => request('DELETE', `${ws(i)}/members/${i.userId}`, a) },
+  {
+    id: 'transferOwnership',
+    minimum: 'owner',
+    denied: 'Only owner can transfer',
+    hasChild: true,
+    success: 200,
+    send: (i, a) => request('POST', `${ws(i)}/transfer-ownership`, { ...a, body: { userId: i.userId } }),
+  },
+  {
+    id: 'createProject',
+    minimum: 'admin',
+    success: 201,
+    send: (i, a) => request('POST', `${ws(i)}/projects`, { ...a, body: { name: 'New', slug: uniqueSlug('prj') } }),
+  },
+  { id: 'listProjects', readOnly: true, minimum: 'member', success: 200, send: (i, a) => request('GET', `${ws(i)}/projects`, a) },
+  { id: 'getProject', minimum: 'member', hasChild: true, readOnly: true, success: 200, send: (i, a) => request('GET', prj(i), a) },
+  { id: 'updateProject', minimum: 'admin', hasChild: true, success: 200, send: (i, a) => request('PATCH', prj(i), { ...a, body: { retentionDays: 90 } }) },
+  { id: 'deleteProject', minimum: 'admin', hasChild: true, success: 200, send: (i, a) => request('DELETE', prj(i), a) },
+  {
+    id: 'createApiKey',
+    minimum: 'admin',
+    hasChild: true,
+    success: 201,
+    send: (i, a) => request('POST', `${prj(i)}/api-keys`, { ...a, body: { name: 'k', scopes: ['logs:read'] } }),
+  },
+  { id: 'listApiKeys', minimum: 'admin', hasChild: true, readOnly: true, success: 200, send: (i, a) => request('GET', `${prj(i)}/api-keys`, a) },
+  { id: 'revokeApiKey', minimum: 'admin', hasChild: true, success: 200, send: (i, a) => request('DELETE', `${prj(i)}/api-keys/${i.keyId}`, a) },
+];
+
+type Actor = Role | 'outsider' | 'anonymous' | 'expired' | 'apiKeyBearer' | 'apiKeyHeader';
+const ACTORS: Actor[] = ['owner', 'admin', 'member', 'outsider', 'anonymous', 'expired', 'apiKeyBearer', 'apiKeyHeader'];
+
+/** own: the actor's workspace; foreign: another tenant's; foreignChild: own workspace, the other tenant's project/key/user ids. */
+type Target = 'own' | 'foreign' | 'foreignChild';
+
+type Expected = { status: number; code?: string; message?: string };
+const RANK: Record<Role, number> = { member: 1, admin: 2, owner: 3 };
+const notFound: Expected = { status: 404, code: 'NOT_FOUND', message: 'Resource not found' };
+
+function expected(op: Operation, actor: Actor, target: Target): Expected {
+  if (actor === 'anonymous') return { status: 401, code: 'UNAUTHORIZED', message: 'Authentication required' };
+  if (actor === 'expired') return { status: 401, code: 'UNAUTHORIZED', message: 'Token expired' };
+  // A key is not a user: the user routes refuse it as a token.
+  if (actor === 'apiKeyBearer' || actor === 'apiKeyHeader') return { status: 401, code: 'UNAUTHORIZED', message: 'Invalid token' };
+  if (!op.minimum) return { status: op.success };
+  // Membership is checked before anything else, so outsiders cannot tell which ids exist.
+  if (actor === 'outsider' || target === 'foreign') return notFound;
+  if (RANK[actor] < RANK[op.minimum]) return { status: 403, code: 'FORBIDDEN', message: op.denied ?? 'Insufficient role' };
+  if (target === 'foreignChild') return notFound;
+  return { status: op.success };
+}
+
+let shared: { own: Ids; secret: string };
+let foreign: Ids;
+
+/** Tenant A: the actors' workspace with its admin, member, an extra member (the target of member operations), a project and a key. */
+async function buildOwnWorld(): Promise<{ own: Ids; secret: string }> {
+  const token = users.owner.accessToken;
+  const workspace = await createWorkspace(token);
+  const [project] = await Promise.all([
+    createProject(token, workspace.id),
+    addMember(token, workspace.id, users.admin.email, 'admin'),
+    addMember(token, workspace.id, users.member.email, 'member'),
+    addMember(token, workspace.id, users.extra.email, 'member'),
+  ]);
+  const key = await createApiKey(token, workspace.id, project.id);
+  return { own: { workspaceId: workspace.id, projectId: project.id, keyId: key.id, userId: users.extra.user.id }, secret: key.secret };
+}
+
+beforeAll(async () => {
+  const names = ['owner', 'admin', 'member', 'extra', 'candidate', 'outsider', 'otherOwner'] as const;
+  const signedUp = await Promise.all(names.map((name) => signUp({ name })));
+  names.forEach((name, i) => (users[name] = signedUp[i]));
+  shared = await buildOwnWorld();
+  // Tenant B, which none of the actors belongs to.
+  const token = users.otherOwner.accessToken;
+  const workspace = await createWorkspace(token);
+  const project = await createProject(token, workspace.id);
+  const key = await createApiKey(token, workspace.id, project.id);
+  foreign = { workspaceId: workspace.id, projectId: project.id, keyId: key.id, userId: users.otherOwner.user.id };
+}, 60_000);
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+function authFor(actor: Actor, secret: string): RequestOptions {
+  switch (actor) {
+    case 'anonymous':
+      return {};
+    case 'expired':
+      return { token: users.owner.accessToken };
+    case 'apiKeyBearer':
+      return { token: secret };
+    case 'apiKeyHeader':
+      return { headers: { 'X-API-Key': secret } };
+    default:
+      return { token: users[actor].accessToken };
+  }
+}
+
+/** Operations outside a workspace have no other tenant's ids to try; only those with a child id have a foreignChild. */
+const targetsOf = (op: Operation): Target[] => (!op.minimum ? ['own'] : op.hasChild ? ['own', 'foreign', 'foreignChild'] : ['own', 'foreign']);
+
+const cases = OPERATIONS.flatMap((op) => ACTORS.flatMap((actor) => targetsOf(op).map((target) => ({ op, actor, target, want: expected(op, actor, target) }))));
+
+describe('authorization matrix', () => {
+  it('covers every operation under /v1/workspaces in the contract', () => {
+    const inContract = Object.entries(contract.paths)
+      .filter(([path]) => path.startsWith('/v1/workspaces'))
+      .flatMap(([, item]) => Object.values(item).map((operation) => (operation as { operationId: string }).operationId));
+    expect(OPERATIONS.map((op) => op.id).sort()).toEqual(inContract.sort());
+  });
+
+  it.each(cases.map((c) => [`${c.op.id} × ${c.actor} × ${c.target} → ${c.want.status}${c.want.message ? ` ${c.want.message}` : ''}`, c] as const))('%s', async (_, { op, actor, target, want }) => {
+    // A call expected to succeed may change things (deletes, transfers): it gets a world of its own.
+    const world = want.status < 300 && !op.readOnly ? await buildOwnWorld() : shared;
+    const ids = target === 'own' ? world.own : target === 'foreign' ? foreign : { ...world.own, projectId: foreign.projectId, keyId: foreign.keyId, userId: foreign.userId };
+    // The Worker shares the test's clock: 16 minutes on, the 15-minute access token has expired.
+    if (actor === 'expired') vi.setSystemTime(Date.now() + 16 * 60 * 1000);
+    const res = await op.send(ids, authFor(actor, world.secret));
+    if (want.code) expectError(res, want.status, want.code, want.message);
+    else {
+      expect(res.status, res.text).toBe(want.status);
+      expect(res.body.success).toBe(true);
+    }
+  });
+});
