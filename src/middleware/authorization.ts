@@ -7,13 +7,6 @@ import { roleIn, type Membership, type Role } from '../services/members';
 import type { AppEnv } from '../types';
 import { currentUserId } from './auth';
 
-declare module 'hono' {
-  interface ContextVariableMap {
-    /** Set by requireRole: the caller's role in the workspace of the route. */
-    membership: Membership;
-  }
-}
-
 const RANK: Record<Role, number> = { member: 1, admin: 2, owner: 3 };
 
 type GuardOptions = {
