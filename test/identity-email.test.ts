@@ -52,13 +52,28 @@ describe('magic link', () => {
     expect((await api.get('/v1/me/auth-methods', { token: res.body.data.accessToken })).body.data).toEqual([]);
   });
 
-  it('verifies the email of an unverified account, after which its password works', async () => {
-    const email = uniqueEmail('late');
-    await api.post('/v1/auth/register', { email, password: 'correct-horse-battery', name: 'Late' });
-    expectError(await api.post('/v1/auth/login', { email, password: 'correct-horse-battery' }), 403, 'FORBIDDEN', 'Email verification required');
+  it('verifies an unverified account but drops the password set before anyone proved the address', async () => {
+    // Someone registers the victim's address first; the victim later signs in by magic link.
+    const email = uniqueEmail('claimed');
+    await api.post('/v1/auth/register', { email, password: 'attacker-chose-this', name: 'Squatter' });
+    expectError(await api.post('/v1/auth/login', { email, password: 'attacker-chose-this' }), 403, 'FORBIDDEN', 'Email verification required');
     await api.post('/v1/auth/magic-link', { email });
-    expect((await verifyMagicLink(await latestMailedToken(email))).body.data.user.emailVerified).toBe(true);
-    expect((await api.post('/v1/auth/login', { email, password: 'correct-horse-battery' })).status).toBe(200);
+    const session = await verifyMagicLink(await latestMailedToken(email));
+    expect(session.body.data.user.emailVerified).toBe(true);
+    expectError(await api.post('/v1/auth/login', { email, password: 'attacker-chose-this' }), 401, 'AUTH_FAILED', 'Invalid email or password');
+    const methods = await api.get('/v1/me/auth-methods', { token: session.body.data.accessToken });
+    expect(methods.body.data.map((m: { method: string }) => m.method)).not.toContain('password');
+    // The owner sets a password of their own through the reset flow.
+    await api.post('/v1/auth/forgot-password', { email });
+    expect((await api.post('/v1/auth/reset-password', { token: await latestMailedToken(email), password: 'owner-chose-this' })).status).toBe(200);
+    expect((await api.post('/v1/auth/login', { email, password: 'owner-chose-this' })).status).toBe(200);
+  });
+
+  it('keeps the password of an account that was already verified', async () => {
+    const { email, password } = await signUp();
+    await api.post('/v1/auth/magic-link', { email });
+    await verifyMagicLink(await latestMailedToken(email));
+    expect((await api.post('/v1/auth/login', { email, password })).status).toBe(200);
   });
 
   it('expires after 15 minutes: 401 AUTH_FAILED "Invalid or expired magic link"', async () => {

@@ -103,6 +103,16 @@ describe('finishing an OAuth sign-in', () => {
     expect(await methodsOf(accessToken)).toEqual(['password', 'google']);
   });
 
+  it('drops a password set on the address before anyone proved it, when the provider proves it', async () => {
+    const email = uniqueEmail('squatted');
+    await api.post('/v1/auth/register', { email, password: 'attacker-chose-this', name: 'Squatter' });
+    const res = await signInWith('github', { email });
+    expect(res.status).toBe(200);
+    expect(res.body.data.user.emailVerified).toBe(true);
+    expect(await methodsOf(res.body.data.accessToken)).toEqual(['github']);
+    expectError(await api.post('/v1/auth/login', { email, password: 'attacker-chose-this' }), 401, 'AUTH_FAILED', 'Invalid email or password');
+  });
+
   it('links to the signed-in user who started it, whatever the provider email', async () => {
     const { user, accessToken } = await signUp();
     const res = await signInWith('github', { email: uniqueEmail('elsewhere') }, accessToken);

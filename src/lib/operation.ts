@@ -73,6 +73,9 @@ export function defineOperation<
 const toArray = (middleware: RouteConfig['middleware']): MiddlewareHandler[] =>
   middleware === undefined ? [] : Array.isArray(middleware) ? middleware : [middleware as MiddlewareHandler];
 
+/** A required JSON request body with the generated schema. */
+export const jsonBody = <T>(schema: T) => ({ body: { content: { 'application/json': { schema } }, required: true as const } });
+
 /** A router whose request validation failures become the contract's 400 envelope. */
 export const createRouter = () => new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 

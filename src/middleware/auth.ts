@@ -32,6 +32,12 @@ export const requireUser = (): MiddlewareHandler<AppEnv> => async (c, next) => {
   await next();
 };
 
+/** requireUser for routes where signing in is optional: no credentials pass as anonymous, bad ones still fail. */
+export const optionalUser = (): MiddlewareHandler<AppEnv> => {
+  const required = requireUser();
+  return (c, next) => (presentedCredential(c) ? required(c, next) : next());
+};
+
 /** The signed-in user's id; only for routes behind requireUser. */
 export function currentUserId(c: Context<AppEnv>): string {
   const principal = c.get('principal');

@@ -51,6 +51,19 @@ export const insertUser = (db: D1Database, user: NewUser) => {
 export const markEmailVerified = (db: D1Database, userId: string) =>
   db.prepare('UPDATE users SET email_verified = 1, updated_at = ? WHERE id = ?').bind(nowIso(), userId);
 
+/**
+ * The address was proven some other way than the registration mail (magic link, OAuth): verify it,
+ * and drop a password set while it was unverified, since whoever registered the address first may
+ * not own it (pre-registration account takeover). The owner can set one with forgot-password.
+ */
+export const claimVerifiedEmail = (db: D1Database, userId: string) => [
+  db
+    .prepare("DELETE FROM auth_methods WHERE user_id = ? AND method = 'password' AND EXISTS (SELECT 1 FROM users WHERE id = ? AND email_verified = 0)")
+    .bind(userId, userId),
+  db.prepare('UPDATE users SET password_hash = NULL WHERE id = ? AND email_verified = 0').bind(userId),
+  markEmailVerified(db, userId),
+];
+
 export const setPasswordHash = (db: D1Database, userId: string, passwordHash: string) =>
   db.prepare('UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?').bind(passwordHash, nowIso(), userId);
 

@@ -9,6 +9,7 @@ import {
   findUserById,
   insertAuthMethod,
   insertUser,
+  claimVerifiedEmail,
   markEmailVerified,
   setPasswordHash,
   toUser,
@@ -94,7 +95,7 @@ export async function verifyMagicLink(env: Env, token: string) {
   const used = await consumeOneTimeToken(env.DB, await sha256Hex(token), 'magic_link');
   if (!used) throw ApiError.of('invalidMagicLink');
   const user = await findUserByEmail(env.DB, used.email);
-  if (user) return signIn(env, user.id, [markEmailVerified(env.DB, user.id)]);
+  if (user) return signIn(env, user.id, claimVerifiedEmail(env.DB, user.id));
   const id = randomId('usr');
   return signIn(env, id, [insertUser(env.DB, { id, email: used.email, name: nameFromEmail(used.email), emailVerified: true, passwordHash: null })]);
 }

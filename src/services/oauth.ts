@@ -8,7 +8,7 @@ import {
   insertAuthMethod,
   insertUser,
   listAuthMethods,
-  markEmailVerified,
+  claimVerifiedEmail,
 } from '../repositories/users';
 import { nameFromEmail } from './identity';
 import { signIn } from './sessions';
@@ -178,7 +178,7 @@ async function resolveUser(env: Env, provider: ProviderName, profile: ProviderPr
     if (methods.some((m) => m.method === provider)) throw ApiError.of('oauthFailed');
     const link = insertAuthMethod(env.DB, target.id, provider, profile.accountId);
     // Matched by email: the provider has just verified that address for this user.
-    return { id: target.id, statements: linkUserId ? [link] : [link, markEmailVerified(env.DB, target.id)] };
+    return { id: target.id, statements: linkUserId ? [link] : [link, ...claimVerifiedEmail(env.DB, target.id)] };
   }
 
   const id = randomId('usr');

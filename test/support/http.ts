@@ -24,7 +24,7 @@ export async function request<T = any>(method: string, path: string, options: Re
   headers.set('CF-Connecting-IP', options.ip ?? headers.get('CF-Connecting-IP') ?? '203.0.113.10');
   const url = `${ORIGIN}${path}`;
   const res = await exports.default.fetch(
-    new Request(url, { method, headers, body: options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body)) }),
+    new Request(url, { method, headers, redirect: 'manual', body: options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body)) }),
   );
   const text = await res.text();
   const isJson = res.headers.get('content-type')?.startsWith('application/json');

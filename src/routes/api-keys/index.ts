@@ -7,7 +7,7 @@ import {
   zRevokeApiKeyPath,
   zRevokeApiKeyResponse,
 } from '../../../generated/zod/zod.gen';
-import { createRouter, defineOperation } from '../../lib/operation';
+import { createRouter, defineOperation, jsonBody } from '../../lib/operation';
 import { requireUser } from '../../middleware/auth';
 import { requireRole } from '../../middleware/authorization';
 import * as handlers from './handlers';
@@ -23,7 +23,7 @@ export const createApiKeyRoute = defineOperation({
   tag,
   security,
   middleware: [requireUser(), requireRole('admin')],
-  request: { params: zCreateApiKeyPath, body: { required: true, content: { 'application/json': { schema: zCreateApiKeyBody } } } },
+  request: { params: zCreateApiKeyPath, ...jsonBody(zCreateApiKeyBody) },
   success: { status: 201, schema: zCreateApiKeyResponse },
   errors: [400, 401, 403, 404, 429, 500],
 });

@@ -21,21 +21,12 @@ import {
   zVerifyMagicLinkBody,
   zVerifyMagicLinkResponse,
 } from '../../../generated/zod/zod.gen';
-import type { MiddlewareHandler } from 'hono';
-import { createRouter, defineOperation } from '../../lib/operation';
-import { presentedCredential, requireUser } from '../../middleware/auth';
+import { createRouter, defineOperation, jsonBody } from '../../lib/operation';
+import { optionalUser, requireUser } from '../../middleware/auth';
 import type { AppEnv } from '../../types';
 import * as handlers from './handlers';
 
 // /v1/auth/*: registration, sessions, email flows, OAuth.
-
-/** requireUser for routes where signing in is optional: no credentials pass as anonymous, bad ones still fail. */
-const optionalUser = (): MiddlewareHandler<AppEnv> => {
-  const required = requireUser();
-  return (c, next) => (presentedCredential(c) ? required(c, next) : next());
-};
-
-const jsonBody = <T>(schema: T) => ({ body: { content: { 'application/json': { schema } }, required: true as const } });
 
 export const registerRoute = defineOperation({
   method: 'post',

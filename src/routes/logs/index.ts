@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { zIngestLogsBody, zIngestLogsResponse, zQueryLogsQuery, zQueryLogsResponse } from '../../../generated/zod/zod.gen';
 import { ApiError } from '../../lib/errors';
-import { createRouter, defineOperation } from '../../lib/operation';
+import { createRouter, defineOperation, jsonBody } from '../../lib/operation';
 import { requireApiKey, requireUserOrApiKey } from '../../middleware/auth';
 import { validationHook } from '../../middleware/errors';
 import * as handlers from './handlers';
@@ -16,7 +16,7 @@ export const ingestLogsRoute = defineOperation({
   tag,
   security: [{ ApiKeyBearer: ['logs:write'] }, { ApiKeyHeader: ['logs:write'] }],
   middleware: [requireApiKey('logs:write')],
-  request: { body: { required: true, content: { 'application/json': { schema: zIngestLogsBody } } } },
+  request: jsonBody(zIngestLogsBody),
   success: { status: 202, schema: zIngestLogsResponse },
   errors: [400, 401, 403, 429, 500],
 });

@@ -6,7 +6,7 @@ import {
   zUpdateMeBody,
   zUpdateMeResponse,
 } from '../../../generated/zod/zod.gen';
-import { createRouter, defineOperation } from '../../lib/operation';
+import { createRouter, defineOperation, jsonBody } from '../../lib/operation';
 import { requireUser } from '../../middleware/auth';
 import * as handlers from './handlers';
 
@@ -30,7 +30,7 @@ export const updateMeRoute = defineOperation({
   operationId: 'updateMe',
   tag: 'Me',
   ...signedIn,
-  request: { body: { content: { 'application/json': { schema: zUpdateMeBody } }, required: true } },
+  request: jsonBody(zUpdateMeBody),
   success: { status: 200, schema: zUpdateMeResponse },
   errors: [400, 401, 429, 500],
 });

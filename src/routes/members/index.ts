@@ -13,7 +13,7 @@ import {
   zUpdateMemberPath,
   zUpdateMemberResponse,
 } from '../../../generated/zod/zod.gen';
-import { createRouter, defineOperation } from '../../lib/operation';
+import { createRouter, defineOperation, jsonBody } from '../../lib/operation';
 import { requireUser } from '../../middleware/auth';
 import { requireRole } from '../../middleware/authorization';
 import * as handlers from './handlers';
@@ -41,7 +41,7 @@ export const addMemberRoute = defineOperation({
   tag,
   security,
   middleware: [requireUser(), requireRole('admin')],
-  request: { params: zAddMemberPath, body: { required: true, content: { 'application/json': { schema: zAddMemberBody } } } },
+  request: { params: zAddMemberPath, ...jsonBody(zAddMemberBody) },
   success: { status: 201, schema: zAddMemberResponse },
   errors: [400, 401, 403, 404, 409, 429, 500],
 });
@@ -53,7 +53,7 @@ export const updateMemberRoute = defineOperation({
   tag,
   security,
   middleware: [requireUser(), requireRole('admin')],
-  request: { params: zUpdateMemberPath, body: { required: true, content: { 'application/json': { schema: zUpdateMemberBody } } } },
+  request: { params: zUpdateMemberPath, ...jsonBody(zUpdateMemberBody) },
   success: { status: 200, schema: zUpdateMemberResponse },
   errors: [400, 401, 403, 404, 429, 500],
 });
@@ -78,7 +78,7 @@ export const transferOwnershipRoute = defineOperation({
   tag,
   security,
   middleware: [requireUser(), requireRole('owner', { denied: 'onlyOwnerCanTransfer' })],
-  request: { params: zTransferOwnershipPath, body: { required: true, content: { 'application/json': { schema: zTransferOwnershipBody } } } },
+  request: { params: zTransferOwnershipPath, ...jsonBody(zTransferOwnershipBody) },
   success: { status: 200, schema: zTransferOwnershipResponse },
   errors: [400, 401, 403, 404, 429, 500],
 });

@@ -12,7 +12,7 @@ import {
   zUpdateProjectPath,
   zUpdateProjectResponse,
 } from '../../../generated/zod/zod.gen';
-import { createRouter, defineOperation } from '../../lib/operation';
+import { createRouter, defineOperation, jsonBody } from '../../lib/operation';
 import { requireUser } from '../../middleware/auth';
 import { requireRole } from '../../middleware/authorization';
 import * as handlers from './handlers';
@@ -28,7 +28,7 @@ export const createProjectRoute = defineOperation({
   tag,
   security,
   middleware: [requireUser(), requireRole('admin')],
-  request: { params: zCreateProjectPath, body: { required: true, content: { 'application/json': { schema: zCreateProjectBody } } } },
+  request: { params: zCreateProjectPath, ...jsonBody(zCreateProjectBody) },
   success: { status: 201, schema: zCreateProjectResponse },
   errors: [400, 401, 403, 404, 409, 429, 500],
 });
@@ -64,7 +64,7 @@ export const updateProjectRoute = defineOperation({
   tag,
   security,
   middleware: [requireUser(), requireRole('admin')],
-  request: { params: zUpdateProjectPath, body: { required: true, content: { 'application/json': { schema: zUpdateProjectBody } } } },
+  request: { params: zUpdateProjectPath, ...jsonBody(zUpdateProjectBody) },
   success: { status: 200, schema: zUpdateProjectResponse },
   errors: [400, 401, 403, 404, 409, 429, 500],
 });

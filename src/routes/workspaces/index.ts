@@ -10,7 +10,7 @@ import {
   zUpdateWorkspacePath,
   zUpdateWorkspaceResponse,
 } from '../../../generated/zod/zod.gen';
-import { createRouter, defineOperation } from '../../lib/operation';
+import { createRouter, defineOperation, jsonBody } from '../../lib/operation';
 import { requireUser } from '../../middleware/auth';
 import { requireRole } from '../../middleware/authorization';
 import * as handlers from './handlers';
@@ -26,7 +26,7 @@ export const createWorkspaceRoute = defineOperation({
   tag,
   security,
   middleware: [requireUser()],
-  request: { body: { required: true, content: { 'application/json': { schema: zCreateWorkspaceBody } } } },
+  request: jsonBody(zCreateWorkspaceBody),
   success: { status: 201, schema: zCreateWorkspaceResponse },
   errors: [400, 401, 409, 429, 500],
 });
@@ -61,7 +61,7 @@ export const updateWorkspaceRoute = defineOperation({
   tag,
   security,
   middleware: [requireUser(), requireRole('admin')],
-  request: { params: zUpdateWorkspacePath, body: { required: true, content: { 'application/json': { schema: zUpdateWorkspaceBody } } } },
+  request: { params: zUpdateWorkspacePath, ...jsonBody(zUpdateWorkspaceBody) },
   success: { status: 200, schema: zUpdateWorkspaceResponse },
   errors: [400, 401, 403, 404, 409, 429, 500],
 });
