@@ -7,7 +7,7 @@
 //   zod/                   zod 4 schemas the Worker validates with, from the whole contract
 //   docs.html              the self-contained Redoc reference, served at /docs
 // `--out DIR` writes into DIR instead (the staleness check regenerates into a temp dir and compares).
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createClient } from '@hey-api/openapi-ts';
 import { heyApiConfigs } from '../openapi-ts.config.ts';
@@ -26,8 +26,11 @@ function catalogOf(bundle: any): Catalog {
   if (!catalog) throw new Error('ErrorCode has no x-error-catalog');
   const codes = Object.keys(catalog.codes);
   if (codes.join() !== schema.enum.join()) throw new Error(`x-error-catalog codes (${codes}) differ from the ErrorCode enum (${schema.enum})`);
+  const fields = ['group', 'key', 'scenario', 'code', 'status', 'message'].join();
   for (const s of catalog.scenarios) {
+    if (Object.keys(s).join() !== fields) throw new Error(`scenario ${JSON.stringify(s)} must have exactly: ${fields} (quote texts with commas)`);
     if (!codes.includes(s.code)) throw new Error(`scenario "${s.scenario}" uses unknown code ${s.code}`);
+    if (catalog.codes[s.code] !== s.status && !(s.code === 'VALIDATION_ERROR' && s.status === 409)) throw new Error(`scenario "${s.scenario}": ${s.code} is not ${s.status}`);
   }
   return catalog;
 }
@@ -108,7 +111,10 @@ async function main() {
     })),
   );
 
-  run('redocly', ['build-docs', bundles.public, '--inlineBundle', '--output', path.join(OUT, 'docs.html'), '--title', 'Loglane API reference']);
+  const docs = path.join(OUT, 'docs.html');
+  run('redocly', ['build-docs', bundles.public, '--inlineBundle', '--output', docs, '--title', 'Loglane API reference']);
+  // Redoc's "API docs by Redocly" logo is the page's one CDN request; without it the logo just hides.
+  writeFileSync(docs, readFileSync(docs, 'utf8').replace(/https:\/\/cdn\.redoc\.ly\/redoc\/logo-mini(-full)?\.svg/g, 'data:,'));
   // Only the contract and the reference are served as static assets.
   writeFileSync(path.join(OUT, '.assetsignore'), '*\n!openapi.json\n!docs.html\n');
 }

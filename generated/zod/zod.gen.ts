@@ -129,7 +129,7 @@ export const zLogLevel = z.enum([
 export const zLogEntryInput = z.strictObject({
     level: zLogLevel,
     message: z.string().min(1).max(8192),
-    timestamp: z.iso.datetime({ offset: true }).optional(),
+    timestamp: z.iso.datetime({ offset: true }).max(35).optional(),
     attributes: zLogAttributes.optional()
 });
 
@@ -280,7 +280,7 @@ export const zRole = z.enum([
 /**
  * Lower-case letters, digits and inner hyphens; 3 to 48 characters.
  */
-export const zSlug = z.string().regex(/^[a-z0-9](?:[a-z0-9-]{1,46}[a-z0-9])$/);
+export const zSlug = z.string().min(3).max(48).regex(/^[a-z0-9](?:[a-z0-9-]{1,46}[a-z0-9])$/);
 
 /**
  * CreateProjectRequest
@@ -982,8 +982,8 @@ export const zQueryLogsQuery = z.object({
     source: zLogSource.optional().default('d1'),
     projectId: zId.optional(),
     level: z.preprocess(v => Array.isArray(v) ? v : [v], z.array(zLogLevel).max(5)).optional(),
-    since: z.iso.datetime({ offset: true }).optional(),
-    until: z.iso.datetime({ offset: true }).optional(),
+    since: z.iso.datetime({ offset: true }).max(35).optional(),
+    until: z.iso.datetime({ offset: true }).max(35).optional(),
     q: z.string().min(1).max(200).optional(),
     limit: z.coerce.number().int().gte(1).lte(1000).optional().default(100),
     cursor: z.string().min(1).max(512).optional()

@@ -96,9 +96,13 @@ describe('drift between the Worker and the contract', () => {
     expect(compareDocuments(mutated, appDoc, pending).problems.join('\n')).toMatch(/headers/);
   });
 
-  it('catches an operation that is neither implemented nor pending', () => {
-    const problems = compareDocuments(contract, appDoc, pending.slice(1)).problems;
-    expect(problems.join('\n')).toMatch(new RegExp(`${pending[0]}\\) is in the contract but the Worker does not implement it`));
+  it('catches an operation that is neither implemented nor pending, and reports a pending one', () => {
+    const withoutHealth = clone(appDoc);
+    delete withoutHealth.paths['/v1/health'];
+    expect(compareDocuments(contract, withoutHealth, pending).problems.join('\n')).toMatch(/\(getHealth\) is in the contract but the Worker does not implement it/);
+    const report = compareDocuments(contract, withoutHealth, [...pending, 'getHealth']);
+    expect(report.problems).toEqual([]);
+    expect(report.pending).toEqual(['getHealth']);
   });
 
   it('catches a route the contract does not have, and a pending entry that is already implemented', () => {
