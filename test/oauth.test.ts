@@ -136,6 +136,12 @@ describe('finishing an OAuth sign-in', () => {
     expectError(await callback('github', { code, state }), 401, 'AUTH_FAILED', 'OAuth sign-in failed');
   });
 
+  it('refuses states of any other shape without looking them up, however long', async () => {
+    for (const state of ['st_short', 'é'.repeat(256), 'x'.repeat(256)]) {
+      expectError(await callback('github', { code: 'anything', state }), 401, 'AUTH_FAILED', 'OAuth sign-in failed');
+    }
+  });
+
   it('refuses a state issued for another provider', async () => {
     const { code, state } = authorize(await start('github'));
     expectError(await callback('google', { code, state }), 401, 'AUTH_FAILED', 'OAuth sign-in failed');

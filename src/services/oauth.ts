@@ -79,6 +79,11 @@ function providerFor(env: Env, name: string): Provider & { name: ProviderName } 
 type PendingAuthorization = { provider: ProviderName; verifier: string; linkUserId?: string; expiresAt: number };
 const STATE_TTL_SECONDS = 5 * 60;
 const stateKey = (state: string) => `oauth:state:${state}`;
+const STATE_PREFIX = 'st';
+const STATE_LENGTH = 32;
+// Only states of the shape we issue are looked up: anything else is refused without touching KV
+// (and cannot make an over-long key).
+const ISSUED_STATE = new RegExp(`^${STATE_PREFIX}_[A-Za-z0-9]{${STATE_LENGTH}}$`);
 
 const redirectUri = (env: Env, provider: ProviderName) => `${env.PUBLIC_BASE_URL}/v1/auth/oauth/${provider}/callback`;
 
@@ -87,7 +92,7 @@ const s256 = async (verifier: string) => base64url(new Uint8Array(await crypto.s
 /** The provider's authorization URL, with a fresh state and PKCE challenge; with `linkUserId` the callback links to that user. */
 export async function authorizationUrl(env: Env, providerName: string, linkUserId?: string): Promise<string> {
   const provider = providerFor(env, providerName);
-  const state = randomId('st', 32);
+  const state = randomId(STATE_PREFIX, STATE_LENGTH);
   const verifier = base64url(crypto.getRandomValues(new Uint8Array(32)));
   const pending: PendingAuthorization = { provider: provider.name, verifier, linkUserId, expiresAt: Date.now() + STATE_TTL_SECONDS * 1000 };
   await env.CACHE.put(stateKey(state), JSON.stringify(pending), { expirationTtl: STATE_TTL_SECONDS });
@@ -106,6 +111,7 @@ export async function authorizationUrl(env: Env, providerName: string, linkUserI
 
 /** Takes the pending authorization for `state` out of KV: each state works once, for 5 minutes. */
 async function takePending(env: Env, state: string, provider: ProviderName): Promise<PendingAuthorization | null> {
+  if (!ISSUED_STATE.test(state)) return null;
   const pending = await env.CACHE.get<PendingAuthorization>(stateKey(state), 'json');
   if (!pending) return null;
   await env.CACHE.delete(stateKey(state));
