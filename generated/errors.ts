@@ -109,6 +109,11 @@ export const ERRORS = {
     "status": 400,
     "message": "Malformed JSON body"
   },
+  "unsupportedMediaType": {
+    "code": "VALIDATION_ERROR",
+    "status": 400,
+    "message": "Content-Type must be application/json"
+  },
   "bodyTooLarge": {
     "code": "VALIDATION_ERROR",
     "status": 400,

@@ -1,4 +1,5 @@
 import type { RequestIdVariables } from 'hono/request-id';
+import type { AccessClaims } from './lib/access-token';
 import type { Membership } from './services/members';
 
 /** Who is calling: a signed-in user, or a project API key. Set by the auth middleware. */
@@ -10,6 +11,8 @@ export type AppEnv = {
   Bindings: Env;
   Variables: RequestIdVariables & {
     principal?: Principal;
+    /** The access token's verification, shared by the rate limiter and the auth guard. */
+    accessClaims?: Promise<AccessClaims>;
     /** Set by requireRole: the caller's role in the workspace of the route. */
     membership?: Membership;
   };

@@ -40,6 +40,23 @@ describe('envelopes and request ids', () => {
   });
 });
 
+describe('request bodies', () => {
+  it('refuses a JSON body that does not parse with 400 "Malformed JSON body"', async () => {
+    const res = await api.post('/v1/auth/login', undefined, { rawBody: '{"email": ', headers: { 'Content-Type': 'application/json' } });
+    expectError(res, 400, 'VALIDATION_ERROR', 'Malformed JSON body');
+  });
+
+  it('refuses a body of another media type with 400 "Content-Type must be application/json"', async () => {
+    const res = await api.post('/v1/auth/login', undefined, { rawBody: 'email=a@example.com', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
+    expectError(res, 400, 'VALIDATION_ERROR', 'Content-Type must be application/json');
+  });
+
+  it('refuses an over-large body before parsing it', async () => {
+    const res = await api.post('/v1/auth/login', undefined, { rawBody: `{"email":"${'a'.repeat(70 * 1024)}"}`, headers: { 'Content-Type': 'application/json' } });
+    expectError(res, 400, 'VALIDATION_ERROR', 'Request body too large');
+  });
+});
+
 describe('unexpected failures', () => {
   it('turns anything thrown into a generic 500 that leaks nothing', async () => {
     const app = createApp();

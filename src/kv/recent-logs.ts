@@ -61,7 +61,10 @@ async function* candidateBuckets(kv: KVNamespace, filter: LogFilter, oldest: str
   } while (cursor);
 }
 
-const FETCH_GROUP = 20; // buckets fetched together (KV bulk get takes up to 100 keys)
+// Buckets are fetched in growing groups (2, 4, 8, then 20 at a time; KV bulk get takes up to 100
+// keys): a page that the newest buckets fill reads those only, not 20 buckets of entries.
+const FIRST_GROUP = 2;
+const FETCH_GROUP = 20;
 
 /** A page from the fast path: up to `filter.limit` entries of the window, newest first. */
 export async function recentPage(kv: KVNamespace, filter: LogFilter, nowMs: number): Promise<LogEntry[]> {
@@ -86,14 +89,16 @@ export async function recentPage(kv: KVNamespace, filter: LogFilter, nowMs: numb
   };
 
   let pending: string[] = [];
+  let group = FIRST_GROUP;
   for await (const bucket of candidateBuckets(kv, filter, oldest)) {
     // Buckets come in order of their newest entry: once the page is full and a bucket's newest
     // entry is older than the page's last one, neither it nor any later bucket can contribute.
     if (page.length === filter.limit && bucket.max < page[page.length - 1].timestamp) break;
     pending.push(bucket.name);
-    if (pending.length === FETCH_GROUP) {
+    if (pending.length === group) {
       await fetchBuckets(pending);
       pending = [];
+      group = Math.min(FETCH_GROUP, group * 2);
     }
   }
   await fetchBuckets(pending);

@@ -1,5 +1,5 @@
 import type { Context, MiddlewareHandler } from 'hono';
-import { verifyAccessToken } from '../lib/access-token';
+import { verifyAccessToken, type AccessClaims } from '../lib/access-token';
 import { ApiError } from '../lib/errors';
 import { authenticateApiKey, recordApiKeyUse, type ApiKeyScope } from '../services/api-keys';
 import type { AppEnv } from '../types';
@@ -17,9 +17,16 @@ export function presentedCredential(c: Context<AppEnv>): Credential | undefined 
   return match[1].startsWith(API_KEY_PREFIX) ? { kind: 'apiKey', secret: match[1] } : { kind: 'jwt', token: match[1] };
 }
 
+/** The presented access token's claims, verified once per request (the rate limiter needs them too). */
+export function accessClaims(c: Context<AppEnv>, token: string): Promise<AccessClaims> {
+  let claims = c.get('accessClaims');
+  if (!claims) c.set('accessClaims', (claims = verifyAccessToken(c.env, token)));
+  return claims;
+}
+
 /** Verifies a user's access token into the principal the routes see. */
 export async function userFromToken(c: Context<AppEnv>, token: string) {
-  const claims = await verifyAccessToken(c.env, token);
+  const claims = await accessClaims(c, token);
   return { kind: 'user' as const, userId: claims.sub, sessionId: claims.sid };
 }
 

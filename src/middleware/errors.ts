@@ -32,6 +32,10 @@ export const onError: ErrorHandler<AppEnv> = (err, c) => {
     // hono's JSON validator refuses bodies that do not parse
     return respondWithError(c, ApiError.of('malformedJson'));
   }
+  if (err instanceof HTTPException && err.status === 415) {
+    // @hono/zod-openapi refuses a required JSON body sent as another media type
+    return respondWithError(c, ApiError.of('unsupportedMediaType'));
+  }
   console.error(JSON.stringify({ level: 'error', requestId: c.get('requestId'), method: c.req.method, path: c.req.path, error: String(err), stack: err instanceof Error ? err.stack : undefined }));
   return respondWithError(c, ApiError.of('internalError'));
 };

@@ -1,10 +1,9 @@
 import type { Context, MiddlewareHandler } from 'hono';
-import { verifyAccessToken } from '../lib/access-token';
 import { sha256Hex } from '../lib/crypto';
 import { ApiError } from '../lib/errors';
 import { windowOf, type RateLimitDecision } from '../rate-limit/window';
 import type { AppEnv } from '../types';
-import { presentedCredential } from './auth';
+import { accessClaims, presentedCredential } from './auth';
 
 type LimitVar = 'RATE_LIMIT_AUTH_PER_MINUTE' | 'RATE_LIMIT_API_PER_MINUTE' | 'RATE_LIMIT_INGEST_PER_MINUTE';
 
@@ -38,7 +37,7 @@ async function callerKey(c: Context<AppEnv>): Promise<string> {
   const credential = presentedCredential(c);
   if (credential?.kind === 'apiKey') return `key:${await sha256Hex(credential.secret)}`;
   if (credential?.kind === 'jwt') {
-    const claims = await verifyAccessToken(c.env, credential.token).catch(() => undefined);
+    const claims = await accessClaims(c, credential.token).catch(() => undefined);
     if (claims) return `user:${claims.sub}`;
   }
   return `ip:${clientIp(c)}`;
