@@ -1,0 +1,52 @@
+// Client cost: one operation (createProject), tree-shaken and minified with the same esbuild
+// options, for the generated sdk (generated/client), the src/client wrapper if present, and
+// openapi-fetch as the baseline.
+import { build } from 'esbuild';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { OUT, ROOT } from './lib/build';
+
+const ENTRIES: Record<string, string> = {
+  'openapi-fetch': `import createClient from 'openapi-fetch';
+const client = createClient({ baseUrl: 'http://127.0.0.1:8787' });
+export const run = () => client.POST('/v1/workspaces/{workspaceId}/projects', { params: { path: { workspaceId: 'ws_x' } }, body: { name: 'n', slug: 'sss' } });`,
+  'generated sdk': `import { createProject } from '${ROOT}/generated/client/sdk.gen.ts';
+export const run = () => createProject({ path: { workspaceId: 'ws_x' }, body: { name: 'n', slug: 'sss' } });`,
+  'src/client wrapper': `import { createLoglaneCore } from '${ROOT}/src/client/core.ts';
+import { createProject } from '${ROOT}/generated/client-operations.ts';
+const core = createLoglaneCore({ baseUrl: 'http://127.0.0.1:8787' });
+export const run = () => core.call(createProject, { path: { workspaceId: 'ws_x' }, body: { name: 'n', slug: 'sss' } });`,
+};
+
+export type ClientResult = Record<string, { minifiedKiB?: number; gzipKiB?: number; gzipVsOpenapiFetch?: number; error?: string }>;
+
+export async function runClient(): Promise<ClientResult> {
+  const dir = path.join(OUT, 'client');
+  mkdirSync(dir, { recursive: true });
+  const sizes: Record<string, { min: number; gz: number } | { error: string }> = {};
+  for (const [name, source] of Object.entries(ENTRIES)) {
+    if (name === 'src/client wrapper' && !existsSync(path.join(ROOT, 'src/client/core.ts'))) {
+      sizes[name] = { error: 'src/client/core.ts not present' };
+      continue;
+    }
+    const entry = path.join(dir, `${name.replace(/\W+/g, '-')}.ts`);
+    writeFileSync(entry, source);
+    try {
+      const r = await build({ entryPoints: [entry], bundle: true, format: 'esm', platform: 'browser', target: 'es2022', minify: true, treeShaking: true, write: false, logLevel: 'silent', absWorkingDir: ROOT, nodePaths: [path.join(ROOT, 'node_modules')] });
+      const code = r.outputFiles[0].contents;
+      sizes[name] = { min: code.length / 1024, gz: gzipSync(code, { level: 9 }).length / 1024 };
+    } catch (e) {
+      sizes[name] = { error: String(e).split('\n').slice(0, 3).join(' ') };
+    }
+  }
+  const base = sizes['openapi-fetch'] as { gz: number };
+  return Object.fromEntries(
+    Object.entries(sizes).map(([name, s]) => [
+      name,
+      'error' in s ? { error: s.error } : { minifiedKiB: Number(s.min.toFixed(1)), gzipKiB: Number(s.gz.toFixed(1)), gzipVsOpenapiFetch: Number((s.gz / base.gz).toFixed(2)) },
+    ]),
+  );
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) console.log(await runClient());

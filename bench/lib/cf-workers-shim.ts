@@ -1,0 +1,8 @@
+// For loading the Worker bundle in Node (import-time measurement only): the one export Loglane
+// takes from `cloudflare:workers`.
+export class DurableObject<Env = unknown> {
+  constructor(
+    protected ctx: unknown,
+    protected env: Env,
+  ) {}
+}

@@ -1,0 +1,214 @@
+// npm run bench [-- --only a,b] [-- --quick] [-- --profile <in-process case>]
+// Sections: size, client, inprocess, workerd, drain, query, tooling, load, proposals (default: all).
+// `proposals` measures bench/proposals/*.patch (proposed src/ changes) applied to a temp copy.
+// Every figure is a ratio against baselines run in the same process and session (each section
+// runs its own); the table is printed and bench/results.json is updated section by section.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { buildAll, OUT, ROOT } from './lib/build';
+import { summarise } from './lib/profile';
+import { fmtSpread, round } from './lib/stats';
+import { runClient } from './client';
+import { runDrain } from './drain';
+import { runLoad } from './load';
+import { runProposals } from './proposals';
+import { runQuery } from './query';
+import { runSize } from './size';
+import { runTooling } from './tooling';
+import { runWorkerd } from './workerd';
+
+const SECTIONS = ['size', 'client', 'inprocess', 'workerd', 'drain', 'query', 'tooling', 'load', 'proposals'] as const;
+type Section = (typeof SECTIONS)[number];
+
+const argv = process.argv.slice(2);
+const flag = (name: string) => argv.includes(`--${name}`);
+const value = (name: string) => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
+const quick = flag('quick');
+const only = (value('only')?.split(',') ?? SECTIONS) as Section[];
+const RESULTS = path.join(ROOT, 'bench/results.json');
+const log = (s: string) => process.stderr.write(`${s}\n`);
+
+function machine() {
+  return { node: process.version, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, loadAverageAtStart: os.loadavg().map((x) => round(x, 2)) };
+}
+
+async function profile(caseName: string) {
+  const dir = path.join(OUT, 'profiles');
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  execFileSync(process.execPath, ['--cpu-prof', '--cpu-prof-dir', dir, '--import', 'tsx', 'bench/inprocess.ts', '--profile', caseName, '--seconds', '8'], { cwd: ROOT, stdio: 'inherit' });
+  const file = path.join(dir, readdirSync(dir).find((f) => f.endsWith('.cpuprofile'))!);
+  const s = summarise(file, 30);
+  console.log(`profile of ${caseName}: ${file}\n-- self time by area --\n${s.areas.join('\n')}\n-- by function --\n${s.functions.join('\n')}`);
+}
+
+async function main() {
+  const started = performance.now();
+  log('building contenders (esbuild)…');
+  await buildAll();
+  const profiled = value('profile');
+  if (profiled) return profile(profiled);
+
+  const results: Record<string, any> = existsSync(RESULTS) ? JSON.parse(readFileSync(RESULTS, 'utf8')) : {};
+  const stamp = (section: string, data: unknown) => {
+    results[section] = { ranAt: new Date().toISOString(), machine: machine(), ...(data as object) };
+    writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
+  };
+  const guard = async (section: Section, fn: () => Promise<unknown> | unknown) => {
+    if (!only.includes(section)) return;
+    const t = performance.now();
+    log(`— ${section}`);
+    try {
+      stamp(section, await fn());
+    } catch (e) {
+      log(`  ${section} failed: ${e instanceof Error ? e.stack : e}`);
+      stamp(section, { error: String(e) });
+    }
+    log(`  ${section}: ${((performance.now() - t) / 1000).toFixed(0)} s`);
+  };
+
+  await guard('size', () => runSize(quick ? 5 : 11));
+  await guard('client', () => runClient());
+  await guard('inprocess', () => {
+    const out = path.join(OUT, 'inprocess.json');
+    execFileSync(process.execPath, ['--import', 'tsx', 'bench/inprocess.ts', '--out', out, '--rounds', quick ? '3' : '7', '--round-ms', quick ? '2000' : '4000'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+    return JSON.parse(readFileSync(out, 'utf8'));
+  });
+  await guard('workerd', () => runWorkerd({ rounds: quick ? 2 : 3, seconds: quick ? 2 : 3, connections: 16, log }));
+  await guard('drain', () => runDrain({ deliveries: quick ? 4 : 8, log }));
+  await guard('query', () => runQuery({ sizes: quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000], samples: quick ? 60 : 150, budgetSeconds: 240, log }));
+  await guard('tooling', () => runTooling());
+  await guard('load', () => runLoad({ seconds: quick ? 10 : 30, connections: 8, log }));
+  await guard('proposals', () => runProposals({ quick, log }));
+
+  results.summary = { ranAt: new Date().toISOString(), wallSeconds: Math.round((performance.now() - started) / 1000), sections: only, targets: targets(results) };
+  writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
+  console.log(table(results));
+}
+
+type Row = { what: string; measured: string; target: string; met: boolean | null };
+
+function targets(r: Record<string, any>): Row[] {
+  const rows: Row[] = [];
+  const ip = r.inprocess?.cases;
+  if (ip?.loglane?.vsBarePost) {
+    const ours = ip.loglane.usPerRequest.median;
+    rows.push({
+      what: 'in-process: Loglane validated create vs bare POST',
+      measured: `${fmtSpread(ip.loglane.vsBarePost, 3)}×; ${round(ours, 0)} µs vs starter ${round(ip.starter?.usPerRequest.median, 0)}, chanfana ${round(ip.chanfana?.usPerRequest.median, 0)}`,
+      target: '≥ 0.7× and faster than both peers',
+      met: ip.loglane.vsBarePost.median >= 0.7 && ours < ip.starter.usPerRequest.median && ours < ip.chanfana.usPerRequest.median,
+    });
+  }
+  if (r.inprocess?.validationOverhead) {
+    rows.push({ what: 'in-process: with / without contract validation', measured: `${fmtSpread(r.inprocess.validationOverhead, 3)}×`, target: '≥ 0.9×', met: r.inprocess.validationOverhead.median >= 0.9 });
+  }
+  const wd = r.workerd?.cases;
+  if (wd?.['ingest-1']) {
+    rows.push({ what: 'workerd: POST /v1/logs (1 entry) vs chanfana create', measured: `${fmtSpread(wd['ingest-1'].vsChanfana, 2)}×`, target: '≥ 2×', met: wd['ingest-1'].vsChanfana.median >= 2 });
+    rows.push({ what: 'workerd: 100-entry batches, entries/s accepted', measured: fmtSpread(wd['ingest-100'].entriesPerSec, 0), target: '≥ 20,000/s', met: wd['ingest-100'].entriesPerSec.median >= 20_000 });
+  }
+  const size = r.size;
+  if (size?.loglane) {
+    for (const name of ['loglane', 'loglane-lite']) {
+      rows.push({ what: `bundle gzip: ${name} vs chanfana`, measured: `${size[name].gzipKiB} vs ${size.chanfana.gzipKiB} KiB (${size[name].gzipVsChanfana}×)`, target: '≤ 1×', met: size[name].gzipVsChanfana <= 1 });
+      rows.push({ what: `Node import: ${name} vs chanfana`, measured: `${round(size[name].importMs.median, 0)} vs ${round(size.chanfana.importMs.median, 0)} ms (${fmtSpread(size[name].importVsChanfana, 2)}×)`, target: '≤ 1×', met: size[name].importVsChanfana.median <= 1 });
+    }
+  }
+  if (r.drain?.consumerEntriesPerSec) {
+    rows.push({
+      what: 'consumer drain, entries/s (idempotent)',
+      measured: `${fmtSpread(r.drain.consumerEntriesPerSec, 0)}; ${fmtSpread(r.drain.vsRawInsert, 2)}× raw D1 batch; redelivery ${r.drain.idempotent ? 'stored nothing twice' : 'NOT idempotent'}`,
+      target: '≥ 10,000/s',
+      met: r.drain.consumerEntriesPerSec.median >= 10_000 && r.drain.idempotent,
+    });
+  }
+  if (r.query?.points?.length) {
+    const last = r.query.points[r.query.points.length - 1];
+    rows.push({
+      what: `query d1 p95 at ${last.stored.toLocaleString('en')} stored`,
+      measured: `${last.d1.p95} ms (${r.query.d1P95GrowthVs10k}× the 10k p95); plan uses index: ${r.query.usesIndexOnly}`,
+      target: last.stored >= 1_000_000 ? '< 50 ms at 1M, flat' : '< 50 ms at 1M (1M not reached)',
+      met: last.stored >= 1_000_000 ? last.d1.p95 < 50 && r.query.usesIndexOnly : null,
+    });
+    rows.push({ what: `query kv p95 at ${last.stored.toLocaleString('en')} stored`, measured: `${last.kv.p95} ms (${r.query.kvP95GrowthVs10k}× the 10k p95)`, target: 'flat (reported)', met: null });
+  }
+  if (r.tooling?.generate) {
+    rows.push({ what: 'npm run generate wall time', measured: `${r.tooling.generate.seconds} s (${r.tooling.generate.vsBaseline}× a bare tsx start)`, target: '≤ 10 s', met: r.tooling.generate.seconds <= 10 && r.tooling.generate.exitCode === 0 });
+    rows.push({ what: 'npm run check wall time', measured: `${r.tooling.check.seconds} s, exit ${r.tooling.check.exitCode}`, target: '≤ 20 s', met: r.tooling.check.seconds <= 20 });
+  }
+  if (r.client?.['openapi-fetch']) {
+    for (const name of ['generated sdk', 'src/client wrapper']) {
+      const c = r.client[name];
+      if (!c) continue;
+      rows.push({ what: `client, one operation: ${name}`, measured: c.error ? c.error : `${c.gzipKiB} vs ${r.client['openapi-fetch'].gzipKiB} KiB gz (${c.gzipVsOpenapiFetch}×)`, target: '≤ openapi-fetch', met: c.error ? null : c.gzipVsOpenapiFetch <= 1 });
+    }
+  }
+  if (r.load?.requests !== undefined) {
+    rows.push({
+      what: `load on npm start, ${r.load.seconds} s`,
+      measured: `${r.load.requests} requests ${JSON.stringify(r.load.byStatus)}; unintended ${r.load.unintended}; accepted ${r.load.acceptedEntries}, stored ${r.load.storedEntries}${r.load.drainSeconds !== null ? ` (drained ${r.load.drainSeconds} s after)` : ''}`,
+      target: '0 errors but 429s; stored = accepted',
+      met: r.load.ok,
+    });
+  }
+  return rows;
+}
+
+function table(r: Record<string, any>): string {
+  const lines: string[] = [];
+  const ip = r.inprocess;
+  if (ip?.cases) {
+    lines.push(`In-process (Node ${r.inprocess.machine?.node}, ${ip.rounds} interleaved rounds, ${ip.d1})`, '', '| contender | µs/request | × bare POST | × bare GET |', '|---|---|---|---|');
+    for (const c of Object.values<any>(ip.cases)) lines.push(c.error ? `| ${c.label} | error: ${c.error.slice(0, 120)} | | |` : `| ${c.label} | ${fmtSpread(c.usPerRequest, 0)} | ${fmtSpread(c.vsBarePost, 3)} | ${fmtSpread(c.vsBareGet, 3)} |`);
+    lines.push('');
+  }
+  const wd = r.workerd;
+  if (wd?.cases) {
+    lines.push(`workerd (Miniflare, built bundles, direct sockets; autocannon ${wd.connections} connections, ${wd.rounds} rounds × ${wd.seconds} s)`, '', '| contender | req/s | × bare POST | × chanfana | p50 ms | non-2xx |', '|---|---|---|---|---|---|');
+    for (const c of Object.values<any>(wd.cases)) lines.push(`| ${c.label} | ${fmtSpread(c.reqPerSec, 0)} | ${fmtSpread(c.vsBarePost, 2)} | ${fmtSpread(c.vsChanfana, 2)} | ${round(c.p50ms.median, 1)} | ${c.non2xx + c.errors} |`);
+    lines.push('');
+  }
+  if (r.size?.bare) {
+    lines.push('Bundles (esbuild, minified; gzip -9) and Node import of the bundle', '', '| bundle | min KiB | gzip KiB | × chanfana | import ms | × chanfana |', '|---|---|---|---|---|---|');
+    for (const [name, s] of Object.entries<any>(r.size)) if (s?.gzipKiB) lines.push(`| ${name} | ${s.minifiedKiB} | ${s.gzipKiB} | ${s.gzipVsChanfana} | ${fmtSpread(s.importMs, 0)} | ${fmtSpread(s.importVsChanfana, 2)} |`);
+    lines.push('');
+  }
+  if (r.query?.points) {
+    lines.push(`Query growth: ${r.query.filter}, ${r.query.samples} sequential requests per point`, '', '| stored | d1 p50 / p95 ms | kv p50 / p95 ms | health p50 / p95 ms | seed s |', '|---|---|---|---|---|');
+    for (const p of r.query.points) lines.push(`| ${p.stored.toLocaleString('en')} | ${p.d1.p50} / ${p.d1.p95} | ${p.kv.p50} / ${p.kv.p95} | ${p.health.p50} / ${p.health.p95} | ${p.seedSeconds} |`);
+    if (r.query.note) lines.push('', r.query.note);
+    lines.push('');
+  }
+  const pr = r.proposals;
+  if (pr?.inprocess?.cases) {
+    lines.push(`Proposed src/ change (bench/proposals/*.patch on a temp copy; same process/session as its baselines)`, '', '| path | in-process µs | × bare POST |', '|---|---|---|');
+    for (const name of ['bare-post', 'chanfana', 'loglane', 'proposed', 'loglane-prod', 'proposed-prod', 'proposed-lite-prod', 'loglane-novalidate', 'proposed-novalidate', 'ingest-1', 'proposed-ingest-1']) {
+      const c = pr.inprocess.cases[name];
+      if (c?.usPerRequest) lines.push(`| ${c.label} | ${fmtSpread(c.usPerRequest, 0)} | ${fmtSpread(c.vsBarePost, 3)} |`);
+    }
+    lines.push('', `validation overhead (with / without): current ${fmtSpread(pr.inprocess.validationOverhead, 3)}, proposed ${fmtSpread(pr.inprocess.proposedValidationOverhead, 3)}`, '');
+    if (pr.workerd?.cases) {
+      lines.push('| path | workerd req/s | × chanfana | × bare POST |', '|---|---|---|---|');
+      for (const c of Object.values<any>(pr.workerd.cases)) lines.push(`| ${c.label} | ${fmtSpread(c.reqPerSec, 0)} | ${fmtSpread(c.vsChanfana, 2)} | ${fmtSpread(c.vsBarePost, 2)} |`);
+      lines.push('');
+    }
+    if (pr.query?.points) {
+      lines.push('| stored (same data, interleaved) | current d1 p50 / p95 ms | PROPOSED d1 p50 / p95 | current kv p50 / p95 | PROPOSED kv p50 / p95 |', '|---|---|---|---|---|');
+      for (const p of pr.query.points) lines.push(`| ${p.stored.toLocaleString('en')} | ${p.d1.p50} / ${p.d1.p95} | ${p.compare?.d1.p50} / ${p.compare?.d1.p95} | ${p.kv.p50} / ${p.kv.p95} | ${p.compare?.kv.p50} / ${p.compare?.kv.p95} |`);
+      lines.push('');
+    }
+    lines.push(`bundle gzip KiB: proposed ${pr.bundleGzipKiB?.proposed}, proposed + lite runtime ${pr.bundleGzipKiB?.['proposed-lite']}, chanfana ${pr.bundleGzipKiB?.chanfana}`, '');
+  }
+  const rows = r.summary?.targets ?? [];
+  lines.push('Targets', '', '| target | measured | goal | met |', '|---|---|---|---|');
+  for (const row of rows) lines.push(`| ${row.what} | ${row.measured} | ${row.target} | ${row.met === null ? '—' : row.met ? 'yes' : 'NO'} |`);
+  return lines.join('\n');
+}
+
+await main();
