@@ -2,6 +2,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { verifyAccessToken, type AccessClaims } from '../lib/access-token';
 import { ApiError } from '../lib/errors';
 import { authenticateApiKey, recordApiKeyUse, type ApiKeyScope } from '../services/api-keys';
+import { userExists } from '../repositories/users';
 import type { AppEnv } from '../types';
 
 export type Credential = { kind: 'apiKey'; secret: string } | { kind: 'jwt'; token: string };
@@ -24,9 +25,10 @@ export function accessClaims(c: Context<AppEnv>, token: string): Promise<AccessC
   return claims;
 }
 
-/** Verifies a user's access token into the principal the routes see. */
+/** Verifies a user's access token into the principal the routes see; its user must still exist. */
 export async function userFromToken(c: Context<AppEnv>, token: string) {
   const claims = await accessClaims(c, token);
+  if (!(await userExists(c.env.DB, claims.sub))) throw ApiError.of('invalidToken');
   return { kind: 'user' as const, userId: claims.sub, sessionId: claims.sid };
 }
 

@@ -18,9 +18,31 @@ export function detailsOf(issues: readonly z.core.$ZodIssue[]): ErrorDetail[] {
 }
 const depth = (issues: readonly z.core.$ZodIssue[]) => Math.max(0, ...issues.map((i) => i.path.length));
 
-/** @hono/zod-openapi's hook: every request that fails its schema becomes 400 VALIDATION_ERROR "Invalid input". */
-export const validationHook = (result: { success: boolean; error?: { issues: readonly z.core.$ZodIssue[] } }) => {
+// A UTF-16 surrogate without its pair: JSON can carry it (`"\ud800"`), but it is not text and D1
+// would store it mangled.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Fields (keys included) whose text is not well-formed Unicode. */
+function malformedText(value: unknown, path: string[] = []): ErrorDetail[] {
+  const at = (p: string[]) => ({ field: p.join('.'), issue: 'Invalid text: unpaired UTF-16 surrogate' });
+  if (typeof value === 'string') return LONE_SURROGATE.test(value) ? [at(path)] : [];
+  if (Array.isArray(value)) return value.flatMap((item, i) => malformedText(item, [...path, String(i)]));
+  if (value && typeof value === 'object') {
+    return Object.entries(value).flatMap(([key, item]) => [...(LONE_SURROGATE.test(key) ? [at([...path, key])] : []), ...malformedText(item, [...path, key])]);
+  }
+  return [];
+}
+
+type ValidationResult = { success: boolean; data?: unknown; error?: { issues: readonly z.core.$ZodIssue[] } };
+
+/**
+ * @hono/zod-openapi's hook: every request that fails its schema, or carries text that is not
+ * well-formed Unicode, becomes 400 VALIDATION_ERROR "Invalid input" with details.
+ */
+export const validationHook = (result: ValidationResult) => {
   if (!result.success) throw ApiError.of('invalidInput', detailsOf(result.error!.issues));
+  const malformed = malformedText(result.data);
+  if (malformed.length) throw ApiError.of('invalidInput', malformed);
 };
 
 export const respondWithError = (c: Context<AppEnv>, error: ApiError) => c.json(failure(error, c.get('requestId')), error.status);
