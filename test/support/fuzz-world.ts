@@ -446,7 +446,7 @@ export class FuzzWorld {
     switch (request.body.kind) {
       case 'json': {
         const value = await this.fillValue(request.body.value, cache);
-        bodyText = JSON.stringify(isOpen('F2') ? wellFormed(value) : value) ?? 'null';
+        bodyText = JSON.stringify(value) ?? 'null';
         break;
       }
       case 'text':
@@ -743,40 +743,14 @@ export function describeSent(sent: Sent): string {
   return `${sent.method} ${sent.url}\n  headers: ${headers}${body}\n  → ${sent.response.status} ${sent.response.text.slice(0, 400)}`;
 }
 
-/** Findings still open: while F2 is, lone surrogates are not sent inside JSON bodies (its it.fails test covers it). */
-const isOpen = (id: string) => KNOWN_FINDINGS.some((f) => f.id === id);
-
-/** The value with every lone surrogate (in strings and keys) replaced by U+FFFD. */
-function wellFormed(value: unknown): unknown {
-  const fix = (text: string) => text.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
-  if (typeof value === 'string') return fix(value);
-  if (Array.isArray(value)) return value.map(wellFormed);
-  if (value && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) Object.defineProperty(out, fix(k), { value: wellFormed(v), enumerable: true, configurable: true, writable: true });
-    return out;
-  }
-  return value;
-}
-
 /**
  * Findings reported and not yet fixed in src/: a response that matches one is counted (and listed
  * at the end of the run) instead of failing the property, and each has its own `it.fails`
  * regression test in test/security.test.ts, which turns red the moment the fix lands, so that
  * its entry here is removed.
  */
-export const KNOWN_FINDINGS: { id: string; title: string; matches: (op: Operation, sent: Sent) => boolean }[] = [
-  {
-    id: 'F2',
-    title: 'lone surrogates in JSON strings are stored as three U+FFFD each; a name of 34+ of them makes every response carrying it a 500 (not sent by the fuzzer while open)',
-    matches: () => false,
-  },
-  {
-    id: 'F4',
-    title: 'a correctly signed access token for a user that does not exist: POST /v1/workspaces answers 500 (FOREIGN KEY constraint failed), where GET /v1/me answers 401 "Invalid token"',
-    matches: (_, sent) => sent.request.credential.kind === 'bad' && sent.request.credential.what === 'ghostUser' && sent.response.status === 500,
-  },
-];
+// None open: F1–F4 are fixed, each with its regression test in test/security.test.ts.
+export const KNOWN_FINDINGS: { id: string; title: string; matches: (op: Operation, sent: Sent) => boolean }[] = [];
 
 /** The properties of one response. Throws, with the request and the response, on the first one broken. */
 export async function checkResponse(world: FuzzWorld, op: Operation, sent: Sent): Promise<void> {
