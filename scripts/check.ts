@@ -6,12 +6,12 @@
 //   types      worker-configuration.d.ts equals a fresh `wrangler types`
 //   drift      the Worker's routes equal the contract (pending operations listed, not failed)
 //   tsc        the whole project type-checks
-import { copyFileSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { checkBreaking } from './breaking.ts';
 import { driftReport } from './drift.ts';
-import { ROOT, run, staleFiles } from './lib.ts';
+import { checkWorkerTypes, ROOT, run, staleFiles } from './lib.ts';
 import { owaspLint } from './owasp.ts';
 
 type Step = { name: string; run: () => Promise<string | void> | string | void };
@@ -33,24 +33,7 @@ const steps: Step[] = [
   },
   { name: 'owasp', run: () => owaspLint() },
   { name: 'breaking', run: () => checkBreaking() },
-  {
-    name: 'types',
-    run: () => {
-      // `wrangler types --check` reads a developer's .dev.vars whatever --env-file says, so it runs in a
-      // scratch copy whose .dev.vars is the example: the same answer on a fresh clone and a dev machine.
-      const scratch = mkdtempSync(path.join(os.tmpdir(), 'loglane-types-'));
-      try {
-        for (const file of ['wrangler.jsonc', '.dev.vars.example', 'worker-configuration.d.ts']) copyFileSync(path.join(ROOT, file), path.join(scratch, file));
-        copyFileSync(path.join(ROOT, '.dev.vars.example'), path.join(scratch, '.dev.vars'));
-        for (const dir of ['src', 'node_modules']) symlinkSync(path.join(ROOT, dir), path.join(scratch, dir));
-        run('wrangler', ['types', '--check', '--strict-vars=false', '--env-file', '.dev.vars.example'], { cwd: scratch });
-      } catch (error) {
-        throw new Error(`worker-configuration.d.ts is stale against wrangler.jsonc (run npm run types)\n${(error as Error).message}`);
-      } finally {
-        rmSync(scratch, { recursive: true, force: true });
-      }
-    },
-  },
+  { name: 'types', run: () => checkWorkerTypes(ROOT) },
   {
     name: 'drift',
     run: async () => {

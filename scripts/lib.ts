@@ -1,6 +1,7 @@
 // Helpers shared by the generate and check scripts.
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -39,4 +40,23 @@ export function staleFiles(expectedDir: string, actualDir: string): string[] {
   const stale = expected.filter((file) => !actual.has(file) || !readFileSync(path.join(expectedDir, file)).equals(readFileSync(path.join(actualDir, file))));
   const extra = [...actual].filter((file) => !expected.includes(file));
   return [...stale, ...extra].sort();
+}
+
+/**
+ * Fails when worker-configuration.d.ts is stale against the project's wrangler.jsonc. `wrangler
+ * types --check` reads a developer's .dev.vars whatever --env-file says, so it runs in a scratch
+ * copy whose .dev.vars is the example: the same answer on a fresh clone and on a dev machine.
+ */
+export function checkWorkerTypes(projectRoot: string): void {
+  const scratch = mkdtempSync(path.join(os.tmpdir(), 'loglane-types-'));
+  try {
+    for (const file of ['wrangler.jsonc', '.dev.vars.example', 'worker-configuration.d.ts']) copyFileSync(path.join(projectRoot, file), path.join(scratch, file));
+    copyFileSync(path.join(projectRoot, '.dev.vars.example'), path.join(scratch, '.dev.vars'));
+    for (const dir of ['src', 'node_modules']) symlinkSync(path.join(projectRoot, dir), path.join(scratch, dir));
+    run('wrangler', ['types', '--check', '--strict-vars=false', '--env-file', '.dev.vars.example'], { cwd: scratch });
+  } catch (error) {
+    throw new Error(`worker-configuration.d.ts is stale against wrangler.jsonc (run npm run types)\n${(error as Error).message}`);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
 }

@@ -1,10 +1,10 @@
 // Each check of `npm run check` is shown to fail on a mutated copy of the contract or the app.
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appDocument, compareDocuments, normaliseSchema } from '../../scripts/drift.ts';
-import { ROOT, readJson, run, staleFiles } from '../../scripts/lib.ts';
+import { checkWorkerTypes, ROOT, readJson, run, staleFiles } from '../../scripts/lib.ts';
 
 const contract = readJson(path.join(ROOT, 'generated', 'openapi.internal.json'));
 const pending: string[] = readJson(path.join(ROOT, 'scripts', 'pending-operations.json'));
@@ -65,6 +65,18 @@ describe('generated output is up to date', () => {
     rmSync(path.join(committed, 'contract-version.json'));
     writeFileSync(path.join(committed, 'hand-edited.ts'), 'export {};\n');
     expect(staleFiles(fresh, committed)).toEqual(['contract-version.json', 'errors.ts', 'hand-edited.ts']);
+  });
+});
+
+describe('worker types are up to date', () => {
+  it('passes as committed and fails once wrangler.jsonc gains a binding', () => {
+    expect(() => checkWorkerTypes(ROOT)).not.toThrow();
+    const project = mkdtempSync(path.join(workDir, 'types-'));
+    for (const file of ['.dev.vars.example', 'worker-configuration.d.ts']) cpSync(path.join(ROOT, file), path.join(project, file));
+    for (const dir of ['src', 'node_modules']) symlinkSync(path.join(ROOT, dir), path.join(project, dir));
+    const config = readFileSync(path.join(ROOT, 'wrangler.jsonc'), 'utf8');
+    writeFileSync(path.join(project, 'wrangler.jsonc'), config.replace('"vars": {', '"vars": {\n    "NEW_SETTING": "on",'));
+    expect(() => checkWorkerTypes(project)).toThrow(/stale against wrangler.jsonc/);
   });
 });
 
