@@ -20,7 +20,7 @@ import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { BIN, ROOT, readJson, toJson } from './lib.ts';
+import { BIN, ROOT, readJson, refTarget, toJson } from './lib.ts';
 
 type Json = any;
 
@@ -47,22 +47,13 @@ const major = (version: unknown) => {
   return Number(match[1]);
 };
 
-/** The node a local `#/…` reference points to. */
-function target(doc: Json, ref: string): Json {
-  if (!ref.startsWith('#/')) throw new Error(`only local references are supported, not ${ref}`);
-  return ref
-    .slice(2)
-    .split('/')
-    .reduce((node, part) => node?.[decodeURIComponent(part).replaceAll('~1', '/').replaceAll('~0', '~')], doc);
-}
-
 /** A copy of `node` with every local $ref replaced by its target (siblings of $ref win, as in 3.1). */
 export function dereference(doc: Json, node: Json, seen: string[] = []): Json {
   if (Array.isArray(node)) return node.map((item) => dereference(doc, item, seen));
   if (!node || typeof node !== 'object') return node;
   if (typeof node.$ref === 'string' && !seen.includes(node.$ref)) {
     const { $ref, ...siblings } = node;
-    const resolved = dereference(doc, target(doc, $ref), [...seen, $ref]);
+    const resolved = dereference(doc, refTarget(doc, $ref), [...seen, $ref]);
     return { ...resolved, ...dereference(doc, siblings, seen) };
   }
   return Object.fromEntries(Object.entries(node).map(([key, value]) => [key, dereference(doc, value, seen)]));

@@ -3,6 +3,7 @@
 // read), the `Operations` type map that ties each operationId to its generated `<Op>Data`,
 // `<Op>Responses` and `<Op>Errors` types, and the status → error codes map of the error catalog.
 // Called by scripts/generate.ts.
+import { resolveRef } from './lib.ts';
 
 type Json = any;
 
@@ -22,18 +23,9 @@ const CREDENTIALS: Record<string, { kind: 'apiKey' | 'user'; bearer: boolean }> 
 const pascal = (id: string) => id.charAt(0).toUpperCase() + id.slice(1);
 
 function deref(bundle: Json, node: Json): Json {
-  let current = node;
-  for (let depth = 0; current && typeof current.$ref === 'string'; depth++) {
-    if (depth > 16) throw new Error(`$ref cycle at ${node.$ref}`);
-    const ref: string = current.$ref;
-    if (!ref.startsWith('#/')) throw new Error(`external $ref ${ref} in the bundle`);
-    current = ref
-      .slice(2)
-      .split('/')
-      .reduce((value: Json, key) => value?.[key.replaceAll('~1', '/').replaceAll('~0', '~')], bundle);
-    if (current === undefined) throw new Error(`unresolved $ref ${ref}`);
-  }
-  return current;
+  const resolved = resolveRef(bundle, node);
+  if (resolved === undefined) throw new Error(`unresolved $ref ${node?.$ref}`);
+  return resolved;
 }
 
 function isEnvelope(bundle: Json, schema: Json): boolean {

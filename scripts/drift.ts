@@ -4,7 +4,7 @@
 import { zodToOpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { isDeepStrictEqual } from 'node:util';
 import path from 'node:path';
-import { ROOT, readJson } from './lib.ts';
+import { ROOT, readJson, resolveRef } from './lib.ts';
 
 type Json = any;
 export type DriftReport = { implemented: string[]; pending: string[]; problems: string[] };
@@ -36,7 +36,7 @@ export function normaliseSchema(schema: Json, doc: Json, seen: string[] = []): J
   if (!schema || typeof schema !== 'object') return schema;
   if (schema.$ref) {
     if (seen.includes(schema.$ref)) return { $recursive: schema.$ref };
-    return normaliseSchema(resolve(doc, schema), doc, [...seen, schema.$ref]);
+    return normaliseSchema(resolveRef(doc, schema), doc, [...seen, schema.$ref]);
   }
   const out: Json = {};
   for (const [key, value] of Object.entries<Json>(schema)) {
@@ -76,12 +76,6 @@ const stableJson = (value: Json): string =>
     ? `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${stableJson(value[k])}`).join(',')}}`
     : Array.isArray(value) ? `[${value.map(stableJson).join(',')}]` : JSON.stringify(value);
 
-function resolve(doc: Json, node: Json): Json {
-  let current = node;
-  while (current?.$ref) current = current.$ref.replace(/^#\//, '').split('/').reduce((at: Json, key: string) => at?.[key.replaceAll('~1', '/')], doc);
-  return current;
-}
-
 /** Removes from the contract's schema the refinement-only keywords wherever the app's schema lacks them. */
 function tolerateRefinements(contract: Json, app: Json): Json {
   if (!contract || typeof contract !== 'object' || !app || typeof app !== 'object') return contract;
@@ -108,13 +102,13 @@ function operations(doc: Json): Map<string, Json> {
 function operationFacts(op: Json, doc: Json) {
   const schema = (s: Json) => normaliseSchema(s, doc);
   const parameters = Object.fromEntries(
-    op.parameters.map((p: Json) => resolve(doc, p)).map((p: Json) => [`${p.in}:${p.name}`, { required: Boolean(p.required), schema: schema(p.schema) }]),
+    op.parameters.map((p: Json) => resolveRef(doc, p)).map((p: Json) => [`${p.in}:${p.name}`, { required: Boolean(p.required), schema: schema(p.schema) }]),
   );
-  const body = op.requestBody && resolve(doc, op.requestBody);
+  const body = op.requestBody && resolveRef(doc, op.requestBody);
   const requestBody = body && { required: Boolean(body.required), content: Object.fromEntries(Object.entries<Json>(body.content).map(([type, media]) => [type, schema(media.schema)])) };
   const responses = Object.fromEntries(
     Object.entries<Json>(op.responses).map(([status, r]) => {
-      const response = resolve(doc, r);
+      const response = resolveRef(doc, r);
       return [status, {
         headers: Object.keys(response.headers ?? {}).map((h) => h.toLowerCase()).sort(),
         content: Object.fromEntries(Object.entries<Json>(response.content ?? {}).map(([type, media]) => [type, schema(media.schema)])),

@@ -60,3 +60,22 @@ export function checkWorkerTypes(projectRoot: string): void {
     rmSync(scratch, { recursive: true, force: true });
   }
 }
+
+/** The node a local `#/…` reference points to (JSON pointer escapes undone). */
+export function refTarget(doc: any, ref: string): any {
+  if (!ref.startsWith('#/')) throw new Error(`only local references are supported, not ${ref}`);
+  return ref
+    .slice(2)
+    .split('/')
+    .reduce((node, part) => node?.[decodeURIComponent(part).replaceAll('~1', '/').replaceAll('~0', '~')], doc);
+}
+
+/** Follows `$ref`s from `node` until it is not one; undefined where a reference leads nowhere. */
+export function resolveRef(doc: any, node: any): any {
+  let current = node;
+  for (let hops = 0; typeof current?.$ref === 'string'; hops++) {
+    if (hops > 16) throw new Error(`$ref cycle at ${node.$ref}`);
+    current = refTarget(doc, current.$ref);
+  }
+  return current;
+}

@@ -7,11 +7,14 @@ const BASE = 'https://contract.loglane.test/openapi.json';
 type Json = any;
 const doc = spec as Json;
 
-const resolve = (node: Json): Json => {
-  if (!node?.$ref) return node;
-  const target = (node.$ref as string).replace(/^#\//, '').split('/').reduce((at: Json, key: string) => at[key], doc);
-  return resolve(target);
-};
+/** The node a `$ref` of the contract points to (followed until it is not a reference). */
+export function deref(node: Json): Json {
+  let at = node;
+  for (let hops = 0; at?.$ref && hops < 32; hops++) {
+    at = (at.$ref as string).replace(/^#\//, '').split('/').reduce((parent: Json, key: string) => parent?.[key.replaceAll('~1', '/').replaceAll('~0', '~')], doc);
+  }
+  return at;
+}
 
 const templates = Object.keys(doc.paths).map((template) => ({
   template,
@@ -62,12 +65,12 @@ export function assertMatchesContract(method: string, url: string, status: numbe
     if (status !== 404) problems.push(`no operation for ${method} ${pathname}, yet status ${status}`);
     problems.push(...schemaErrors(errorEnvelopeSchema, body));
   } else {
-    const response = resolve(match.operation.responses[String(status)]);
+    const response = deref(match.operation.responses[String(status)]);
     if (!response) {
       problems.push(`${match.operation.operationId} does not declare status ${status}`);
     } else {
       for (const [name, header] of Object.entries<Json>(response.headers ?? {})) {
-        if (resolve(header).required && headers.get(name) === null) problems.push(`missing required header ${name}`);
+        if (deref(header).required && headers.get(name) === null) problems.push(`missing required header ${name}`);
       }
       const contentType = headers.get('content-type')?.split(';')[0] ?? '';
       const media = response.content?.[contentType];

@@ -10,18 +10,10 @@
 // and the world can be rebuilt between runs without invalidating what was generated.
 import fc from 'fast-check';
 import spec from '../../generated/openapi.internal.json';
+import { deref } from './contract';
 
 type Json = any;
 export const contract = spec as Json;
-
-/** The node a `$ref` points to (followed until it is not a reference). */
-export function deref(node: Json): Json {
-  let at = node;
-  for (let hops = 0; at?.$ref && hops < 32; hops++) {
-    at = (at.$ref as string).replace(/^#\//, '').split('/').reduce((parent: Json, key: string) => parent?.[key], contract);
-  }
-  return at;
-}
 
 /** The component name of a `$ref` ("Id", "Email", …), if the node is one. */
 const refName = (node: Json): string | undefined => (typeof node?.$ref === 'string' ? node.$ref.split('/').pop() : undefined);
