@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers';
 import { configDefaults, defineConfig } from 'vitest/config';
 import { FAKE_PROVIDER_BINDINGS, fakeProviders } from './test/support/fake-providers.ts';
@@ -25,6 +26,8 @@ export default defineConfig(async () => ({
       },
     }),
   ],
+  // The runtime the Worker ships (wrangler.jsonc "alias"): tests run exactly what deploys.
+  resolve: { alias: { '@hono/zod-openapi': fileURLToPath(new URL('./src/lib/openapi-runtime.ts', import.meta.url)) } },
   test: {
     include: ['test/**/*.test.ts'],
     // test/node and test/client run in Node (vitest.node.config.ts, vitest.client.config.ts).

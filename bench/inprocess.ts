@@ -24,7 +24,7 @@ type Case = { name: string; label: string; expect: number; send: (n: number) => 
 const load = async (name: string) => (await import(pathToFileURL(inprocBundle(name)).href)) as { default?: App; createApp?: () => App };
 
 export async function cases(): Promise<Case[]> {
-  const [bare, starter, chanfana, loglane, lite, novalidate] = await Promise.all(['bare', 'starter', 'chanfana', 'loglane', 'loglane-lite', 'loglane-novalidate'].map(load));
+  const [bare, starter, chanfana, loglane, novalidate] = await Promise.all(['bare', 'starter', 'chanfana', 'loglane', 'loglane-novalidate'].map(load));
   const token = await userToken();
   const hmac = await crypto.subtle.importKey('raw', encoder.encode(JWT_SECRET), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
   const dev = nodeEnv('development');
@@ -35,7 +35,6 @@ export async function cases(): Promise<Case[]> {
   const post = (app: App, path: string, headers: Record<string, string>, body: (n: number) => string, env: unknown) => (n: number) =>
     app.request(`http://bench.local${path}`, { method: 'POST', headers, body: body(n) }, env, executionCtx);
   const loglaneApp = loglane.createApp!();
-  const liteApp = lite.createApp!();
   const novalidateApp = novalidate.createApp!();
   return [
     { name: 'bare-get', label: 'bare GET (JSON)', expect: 200, send: () => bare.default!.request('http://bench.local/hello', {}, dev, executionCtx) },
@@ -45,7 +44,6 @@ export async function cases(): Promise<Case[]> {
     { name: 'loglane', label: 'Loglane createProject, full pipeline (dev: req+res validation)', expect: 201, send: post(loglaneApp, CREATE_PATH, asUser, createBody, dev) },
     { name: 'loglane-prod', label: 'Loglane createProject, production config (req validation)', expect: 201, send: post(loglaneApp, CREATE_PATH, asUser, createBody, prod) },
     { name: 'loglane-novalidate', label: 'Loglane createProject, no contract validation', expect: 201, send: post(novalidateApp, CREATE_PATH, asUser, createBody, prod) },
-    { name: 'loglane-lite', label: 'Loglane createProject, lite runtime (dev: req+res validation)', expect: 201, send: post(liteApp, CREATE_PATH, asUser, createBody, dev) },
     { name: 'ingest-1', label: 'Loglane POST /v1/logs, 1 entry (dev)', expect: 202, send: post(loglaneApp, '/v1/logs', asKey, ingestOne, dev) },
     { name: 'ingest-100', label: 'Loglane POST /v1/logs, 100 entries (dev)', expect: 202, send: post(loglaneApp, '/v1/logs', asKey, (n) => BATCH_BODIES[n % BATCH_BODIES.length], dev) },
     // Floors, not contenders: what one credential check costs in Node's WebCrypto (async, on the
@@ -58,12 +56,10 @@ export async function cases(): Promise<Case[]> {
 /** bench/proposals.ts: the same paths on the tree with the proposed src/ change applied. */
 async function proposedCases(post: any, asUser: Record<string, string>, asKey: Record<string, string>, dev: unknown, prod: unknown): Promise<Case[]> {
   const app = (await load('proposed')).createApp!();
-  const lite = (await load('proposed-lite')).createApp!();
   const novalidate = (await load('proposed-novalidate')).createApp!();
   return [
     { name: 'proposed', label: 'PROPOSED createProject, full pipeline (dev)', expect: 201, send: post(app, CREATE_PATH, asUser, createBody, dev) },
     { name: 'proposed-prod', label: 'PROPOSED createProject, production config', expect: 201, send: post(app, CREATE_PATH, asUser, createBody, prod) },
-    { name: 'proposed-lite-prod', label: 'PROPOSED + lite runtime createProject, production config', expect: 201, send: post(lite, CREATE_PATH, asUser, createBody, prod) },
     { name: 'proposed-novalidate', label: 'PROPOSED createProject, no contract validation', expect: 201, send: post(novalidate, CREATE_PATH, asUser, createBody, prod) },
     { name: 'proposed-ingest-1', label: 'PROPOSED POST /v1/logs, 1 entry (dev)', expect: 202, send: post(app, '/v1/logs', asKey, ingestOne, dev) },
   ];

@@ -12,7 +12,6 @@ import { runWorkerd } from './workerd';
 
 export async function runProposals(opts: { quick: boolean; log: (s: string) => void }) {
   const dir = path.join(ROOT, 'bench/proposals');
-  // No patches (adopted ones are removed) still measures the lite runtime variant of the current src/.
   const patches = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.patch')).sort() : [];
   const copy = mkdtempSync(path.join(os.tmpdir(), 'loglane-proposed-'));
   try {
@@ -37,11 +36,11 @@ export async function runProposals(opts: { quick: boolean; log: (s: string) => v
       connections: 16,
       log: opts.log,
       proposed: true,
-      only: ['bare-post', 'chanfana', 'loglane-prod', 'ingest-1', 'ingest-100', 'proposed-prod', 'proposed-ingest-1', 'proposed-lite-ingest-1', 'proposed-ingest-100'],
+      only: ['bare-post', 'chanfana', 'loglane-prod', 'ingest-1', 'ingest-100', 'proposed-prod', 'proposed-ingest-1', 'proposed-ingest-100'],
     });
     const query = await runQuery({ sizes: opts.quick ? [10_000, 100_000] : [10_000, 1_000_000], samples: opts.quick ? 60 : 100, budgetSeconds: 200, log: opts.log, compareBundle: 'proposed' });
     const gz = (name: string) => Number((gzipSync(readFileSync(workerBundle(name)), { level: 9 }).length / 1024).toFixed(1));
-    return { patches: applied, inprocess, workerd, query, bundleGzipKiB: { proposed: gz('proposed'), 'proposed-lite': gz('proposed-lite'), chanfana: gz('chanfana') } };
+    return { patches: applied, inprocess, workerd, query, bundleGzipKiB: { proposed: gz('proposed'), loglane: gz('loglane'), chanfana: gz('chanfana') } };
   } finally {
     rmSync(copy, { recursive: true, force: true });
   }

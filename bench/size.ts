@@ -7,7 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { nodeBundle, workerBundle } from './lib/build';
 import { spread, type Spread } from './lib/stats';
 
-export const SIZE_CONTENDERS = ['bare', 'starter', 'chanfana', 'loglane', 'loglane-lite'];
+export const SIZE_CONTENDERS = ['bare', 'starter', 'chanfana', 'loglane', 'loglane-full-package'];
 
 export type SizeResult = Record<string, { minifiedKiB: number; gzipKiB: number; gzipVsChanfana: number; importMs: Spread; importVsChanfana: Spread }>;
 

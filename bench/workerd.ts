@@ -39,7 +39,6 @@ export async function runWorkerd(opts: { rounds: number; seconds: number; connec
   const proposedWorkers = opts.proposed
     ? [
         loglaneWorker({ name: 'proposed-prod', bundle: 'proposed', environment: 'production', queue: 'undrained' }),
-        loglaneWorker({ name: 'proposed-lite-prod', bundle: 'proposed-lite', environment: 'production', queue: 'undrained' }),
       ]
     : [];
   const mf = await startMiniflare([
@@ -72,7 +71,6 @@ export async function runWorkerd(opts: { rounds: number; seconds: number; connec
         ? ([
             { name: 'proposed-prod', label: 'PROPOSED createProject, production config', worker: 'proposed-prod', method: 'POST', path: CREATE_PATH, headers: asUser, body: createBody },
             { name: 'proposed-ingest-1', label: 'PROPOSED POST /v1/logs, 1 entry (production config)', worker: 'proposed-prod', method: 'POST', path: '/v1/logs', headers: asKey, body: ingestOne, entries: 1 },
-            { name: 'proposed-lite-ingest-1', label: 'PROPOSED + lite runtime POST /v1/logs, 1 entry (production config)', worker: 'proposed-lite-prod', method: 'POST', path: '/v1/logs', headers: asKey, body: ingestOne, entries: 1 },
             { name: 'proposed-ingest-100', label: 'PROPOSED POST /v1/logs, 100 entries (production config)', worker: 'proposed-prod', method: 'POST', path: '/v1/logs', headers: asKey, body: (n: number) => batches[n % batches.length], entries: 100 },
           ] satisfies Case[])
         : []),

@@ -10,45 +10,47 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const OUT = path.join(ROOT, 'bench/.build');
 const at = (file: string) => path.join(ROOT, file);
 
-export type Variant = 'real' | 'lite' | 'novalidate';
+// How @hono/zod-openapi resolves: `shipped` as wrangler.jsonc's "alias" does (the runtime without the
+// document generator), `package` the npm package itself (for the size comparison), `novalidate`
+// a bench-only shim without request validation.
+export type Variant = 'shipped' | 'package' | 'novalidate';
 type Entry = { name: string; worker: string; app: string; variant: Variant };
 
 export const CONTENDERS: Entry[] = [
-  { name: 'bare', worker: 'bench/peers/bare.ts', app: 'bench/peers/bare.ts', variant: 'real' },
-  { name: 'starter', worker: 'bench/peers/starter.ts', app: 'bench/peers/starter.ts', variant: 'real' },
-  { name: 'chanfana', worker: 'bench/peers/chanfana.ts', app: 'bench/peers/chanfana.ts', variant: 'real' },
-  { name: 'loglane', worker: 'src/index.ts', app: 'src/app.ts', variant: 'real' },
-  // Proposed production build: @hono/zod-openapi's runtime without its document generator.
-  { name: 'loglane-lite', worker: 'src/index.ts', app: 'src/app.ts', variant: 'lite' },
+  { name: 'bare', worker: 'bench/peers/bare.ts', app: 'bench/peers/bare.ts', variant: 'package' },
+  { name: 'starter', worker: 'bench/peers/starter.ts', app: 'bench/peers/starter.ts', variant: 'package' },
+  { name: 'chanfana', worker: 'bench/peers/chanfana.ts', app: 'bench/peers/chanfana.ts', variant: 'package' },
+  { name: 'loglane', worker: 'src/index.ts', app: 'src/app.ts', variant: 'shipped' },
+  // What the Worker would weigh with the whole @hono/zod-openapi package (size only).
+  { name: 'loglane-full-package', worker: 'src/index.ts', app: 'src/app.ts', variant: 'package' },
   // Bench-only: no request validation (response validation is off through ENVIRONMENT=production).
   { name: 'loglane-novalidate', worker: 'src/index.ts', app: 'src/app.ts', variant: 'novalidate' },
 ];
 
-const SHIMS: Record<Exclude<Variant, 'real'>, string> = {
-  lite: at('bench/lib/zod-openapi-lite.ts'),
-  novalidate: at('bench/lib/zod-openapi-novalidate.ts'),
-};
+const shimOf = (root: string, variant: Variant) =>
+  variant === 'shipped' ? path.join(root, 'src/lib/openapi-runtime.ts') : variant === 'novalidate' ? at('bench/lib/zod-openapi-novalidate.ts') : undefined;
 
-/** Points `@hono/zod-openapi` at a bench shim, except from inside the shims themselves (type re-exports). */
-const aliasZodOpenApi = (variant: Variant): Plugin => ({
+/** Points `@hono/zod-openapi` at the variant's module (for the tree at `root`), except from inside that module. */
+const aliasZodOpenApi = (variant: Variant, root = ROOT): Plugin => ({
   name: 'alias-zod-openapi',
   setup(b) {
-    if (variant === 'real') return;
-    b.onResolve({ filter: /^@hono\/zod-openapi$/ }, (args) => (Object.values(SHIMS).includes(args.importer) ? undefined : { path: SHIMS[variant] }));
+    const shim = shimOf(root, variant);
+    if (!shim) return;
+    b.onResolve({ filter: /^@hono\/zod-openapi$/ }, (args) => (args.importer === shim ? undefined : { path: shim }));
   },
 });
 
-const common = (variant: Variant): BuildOptions => ({
+const common = (variant: Variant, root = ROOT): BuildOptions => ({
   bundle: true,
   format: 'esm',
   target: 'es2022',
   logLevel: 'error',
-  plugins: [aliasZodOpenApi(variant)],
+  plugins: [aliasZodOpenApi(variant, root)],
   legalComments: 'none',
 });
 
-const workerOptions = (variant: Variant): BuildOptions => ({
-  ...common(variant),
+const workerOptions = (variant: Variant, root = ROOT): BuildOptions => ({
+  ...common(variant, root),
   platform: 'neutral',
   conditions: ['workerd', 'worker', 'browser'],
   mainFields: ['browser', 'module', 'main'],
@@ -61,7 +63,7 @@ const BENCH_WORKERS = [{ name: 'drain', worker: 'bench/lib/drain-worker.ts' }];
 
 export async function buildAll(): Promise<void> {
   await Promise.all([
-    ...BENCH_WORKERS.map((w) => build({ ...workerOptions('real'), entryPoints: [at(w.worker)], outfile: path.join(OUT, 'worker', `${w.name}.js`) })),
+    ...BENCH_WORKERS.map((w) => build({ ...workerOptions('shipped'), entryPoints: [at(w.worker)], outfile: path.join(OUT, 'worker', `${w.name}.js`) })),
     ...CONTENDERS.flatMap((c) => [
       build({ ...workerOptions(c.variant), entryPoints: [at(c.worker)], outfile: path.join(OUT, 'worker', `${c.name}.js`) }),
       build({
@@ -84,23 +86,23 @@ export async function buildAll(): Promise<void> {
 
 /**
  * A proposed src/ change, applied to a copy of the tree at `root` (bench/proposals.ts): built like
- * Loglane (real, lite runtime, no validation) as `proposed`, `proposed-lite`, `proposed-novalidate`.
+ * Loglane (as shipped, and without validation) as `proposed` and `proposed-novalidate`.
  */
 export async function buildProposed(root: string): Promise<void> {
   const from = (file: string) => path.join(root, file);
   await Promise.all(
-    (['real', 'lite', 'novalidate'] as const).flatMap((variant) => {
-      const name = variant === 'real' ? 'proposed' : `proposed-${variant}`;
+    (['shipped', 'novalidate'] as const).flatMap((variant) => {
+      const name = variant === 'shipped' ? 'proposed' : `proposed-${variant}`;
       return [
-        build({ ...workerOptions(variant), entryPoints: [from('src/index.ts')], outfile: path.join(OUT, 'worker', `${name}.js`) }),
+        build({ ...workerOptions(variant, root), entryPoints: [from('src/index.ts')], outfile: path.join(OUT, 'worker', `${name}.js`) }),
         build({
-          ...workerOptions(variant),
+          ...workerOptions(variant, root),
           entryPoints: [from('src/index.ts')],
           outfile: path.join(OUT, 'node', `${name}.mjs`),
           alias: { 'cloudflare:workers': at('bench/lib/cf-workers-shim.ts') },
           external: ['node:*'],
         }),
-        build({ ...common(variant), platform: 'node', entryPoints: [from('src/app.ts')], outfile: path.join(OUT, 'inproc', `${name}.mjs`), sourcemap: 'linked' }),
+        build({ ...common(variant, root), platform: 'node', entryPoints: [from('src/app.ts')], outfile: path.join(OUT, 'inproc', `${name}.mjs`), sourcemap: 'linked' }),
       ];
     }),
   );

@@ -5,7 +5,7 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import { validator } from 'hono/validator';
 
-export { createRoute } from './zod-openapi-lite';
+export { createRoute } from '../../src/lib/openapi-runtime';
 
 type Route = { method: string; path: string; middleware?: MiddlewareHandler | MiddlewareHandler[]; request?: any; [key: string]: unknown };
 

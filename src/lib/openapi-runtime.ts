@@ -1,0 +1,92 @@
+// What the Worker runs in place of `@hono/zod-openapi` (wrangler.jsonc and vitest.config.ts alias
+// the package to this file, so tests, `npm start` and `wrangler deploy` all run it): the package's
+// routing and request validation, without its OpenAPI document generator.
+//
+// Why: the generator (@asteasolutions/zod-to-openapi, plus `extendZodWithOpenApi(z)`, which keeps
+// every export of zod alive, all locales included) is most of the bundle, and the Worker never
+// runs it: the contract is served as a static file. The drift check (scripts/drift.ts) still builds
+// the app's document with the real package in Node, from the same route definitions.
+//
+// Mirrors `OpenAPIHono#openapi` of @hono/zod-openapi 1.6.3 for what Loglane declares: the same
+// @hono/zod-validator validators in the same order, the same defaultHook, the same 415 for a
+// request body of an undeclared media type. Routes with non-JSON request bodies are refused at
+// definition time rather than left unvalidated.
+import { zValidator } from '@hono/zod-validator';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+
+type Hook = (result: { success: boolean; data?: unknown; error?: unknown }, c: Context) => unknown;
+type RouteRequest = {
+  query?: unknown;
+  params?: unknown;
+  headers?: unknown;
+  cookies?: unknown;
+  body?: { content: Record<string, { schema?: unknown }>; required?: boolean };
+};
+type Route = { method: string; path: string; middleware?: MiddlewareHandler | MiddlewareHandler[]; hide?: boolean; request?: RouteRequest };
+
+const isJsonMediaType = (mediaType: string) => /^application\/([a-z-.]+\+)?json/i.test(mediaType);
+const jsonContentType = /^application\/([a-z-.]+\+)?json(;\s*[a-zA-Z0-9-]+=([^;]+))*$/i;
+const routingPath = (path: string) => path.replaceAll(/\/{(.+?)}/g, '/:$1');
+
+/** Whether the request carries any body bytes (without consuming the body the validator reads). */
+async function hasRequestBody(c: Context): Promise<boolean> {
+  const raw = c.req.raw;
+  if (raw.body === null) return false;
+  if (raw.bodyUsed) return (await c.req.arrayBuffer()).byteLength > 0;
+  const reader = raw.clone().body!.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return false;
+      if (value.byteLength > 0) return true;
+    }
+  } finally {
+    reader.cancel().catch(() => {});
+  }
+}
+
+/** A declared JSON body: 415 for another media type (or bytes without one), else the body is validated. */
+function jsonBodyValidators(body: NonNullable<RouteRequest['body']>, hook: Hook): MiddlewareHandler[] {
+  const mediaTypes = Object.keys(body.content);
+  const other = mediaTypes.find((mediaType) => !isJsonMediaType(mediaType));
+  if (other) throw new Error(`openapi-runtime: request bodies of ${other} are not supported`);
+  const mediaTypeGate: MiddlewareHandler = async (c, next) => {
+    const contentType = c.req.header('content-type');
+    if (contentType ? !jsonContentType.test(contentType) : await hasRequestBody(c)) throw new HTTPException(415, { message: 'Unsupported Media Type' });
+    await next();
+  };
+  const validate = zValidator('json', body.content[mediaTypes[0]].schema as never, hook as never);
+  if (body.required) return [mediaTypeGate, validate];
+  const optional: MiddlewareHandler = async (c, next) => {
+    if (c.req.header('content-type')) return validate(c, next);
+    c.req.addValidatedData('json', {});
+    await next();
+  };
+  return [mediaTypeGate, optional];
+}
+
+export const createRoute = <R extends Route>(config: R) =>
+  Object.defineProperty({ ...config }, 'getRoutingPath', { value: () => routingPath(config.path), enumerable: false }) as R & { getRoutingPath(): string };
+
+export class OpenAPIHono extends Hono {
+  defaultHook?: Hook;
+
+  constructor({ defaultHook, ...options }: { defaultHook?: Hook; strict?: boolean } = {}) {
+    super(options);
+    this.defaultHook = defaultHook;
+  }
+
+  openapi = ({ middleware, request = {}, method, path }: Route, handler: MiddlewareHandler, hook?: Hook) => {
+    const effectiveHook: Hook = hook ?? ((result, c) => this.defaultHook?.(result, c));
+    const validators: MiddlewareHandler[] = [];
+    if (request.query) validators.push(zValidator('query', request.query as never, effectiveHook as never));
+    if (request.params) validators.push(zValidator('param', request.params as never, effectiveHook as never));
+    if (request.headers) validators.push(zValidator('header', request.headers as never, effectiveHook as never));
+    if (request.cookies) validators.push(zValidator('cookie', request.cookies as never, effectiveHook as never));
+    if (request.body?.content) validators.push(...jsonBodyValidators(request.body, effectiveHook));
+    const routeMiddleware = middleware === undefined ? [] : Array.isArray(middleware) ? middleware : [middleware];
+    this.on([method], [routingPath(path)], ...routeMiddleware, ...validators, handler);
+    return this;
+  };
+}
