@@ -13,6 +13,8 @@ export type AppEnv = {
     principal?: Principal;
     /** The access token's verification, shared by the rate limiter and the auth guard. */
     accessClaims?: Promise<AccessClaims>;
+    /** The presented API key's SHA-256, shared by the rate limiter and the auth guard. */
+    apiKeyHash?: Promise<string>;
     /** Set by requireRole: the caller's role in the workspace of the route. */
     membership?: Membership;
   };

@@ -62,6 +62,29 @@ describe('access tokens', () => {
     vi.setSystemTime(start.getTime() + 16 * 60 * 1000);
     expectError(await me(accessToken), 401, 'UNAUTHORIZED', 'Token expired');
   });
+
+  it('are judged by their time claims on every use, even after verifying once (the isolate remembers verified tokens)', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const start = new Date();
+    vi.setSystemTime(start);
+    const { accessToken } = await signUp();
+    expect((await me(accessToken)).status).toBe(200);
+    // A clock before the token's issue time: a fresh verification refuses it, so must a remembered one.
+    vi.setSystemTime(start.getTime() - 60 * 1000);
+    expectError(await me(accessToken), 401, 'UNAUTHORIZED', 'Invalid token');
+    vi.setSystemTime(start);
+    expect((await me(accessToken)).status).toBe(200);
+    vi.setSystemTime(start.getTime() + 15 * 60 * 1000);
+    expectError(await me(accessToken), 401, 'UNAUTHORIZED', 'Token expired');
+  });
+
+  it('without an expiry or issue time are refused, even when signed with the secret', async () => {
+    const { user } = await signUp();
+    const { exp: _exp, ...noExpiry } = claimsFor(user.id);
+    const { iat: _iat, ...noIssueTime } = claimsFor(user.id);
+    expectError(await me(await sign(noExpiry, env.JWT_SECRET, 'HS256')), 401, 'UNAUTHORIZED', 'Invalid token');
+    expectError(await me(await sign(noIssueTime, env.JWT_SECRET, 'HS256')), 401, 'UNAUTHORIZED', 'Invalid token');
+  });
 });
 
 describe('refresh tokens', () => {

@@ -29,12 +29,43 @@ export async function issueAccessToken(env: TokenEnv, claims: AccessClaims): Pro
 
 /** Verifies signature, algorithm, issuer, audience and expiry; failures are the seed's 401s. */
 export async function verifyAccessToken(env: TokenEnv, token: string): Promise<AccessClaims> {
+  const verified = verifiedTokensOf(env);
+  const now = unixSeconds();
+  const known = verified.get(token);
+  if (known && known.iat <= now && now < known.exp) return known.claims;
   try {
     const payload = await verify(token, await hmacKey(env.JWT_SECRET), { alg: ALGORITHM, iss: env.JWT_ISSUER, aud: env.JWT_AUDIENCE });
-    if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string') throw ApiError.of('invalidToken');
-    return { sub: payload.sub, sid: payload.sid };
+    if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string' || typeof payload.iat !== 'number' || typeof payload.exp !== 'number') {
+      throw ApiError.of('invalidToken');
+    }
+    const claims = { sub: payload.sub, sid: payload.sid };
+    remember(verified, token, { claims, iat: payload.iat, exp: payload.exp });
+    return claims;
   } catch (error) {
+    verified.delete(token);
     if (error instanceof ApiError) throw error;
     throw ApiError.of((error as Error).name === 'JwtTokenExpired' ? 'tokenExpired' : 'invalidToken');
   }
+}
+
+// A verification is a pure function of the token, the key, issuer, audience and the clock. Tokens
+// that verified are remembered per isolate and configuration (bounded, oldest out first) with their
+// time claims, which are checked again on every use: a caller's next requests skip the HMAC, and
+// nothing is accepted that a fresh verification would refuse. Only signed tokens get in, so a flood
+// of forged ones cannot evict anything.
+const VERIFIED_TOKENS_PER_CONFIGURATION = 1000;
+type VerifiedToken = { claims: AccessClaims; iat: number; exp: number };
+const verifiedTokens = new Map<string, Map<string, VerifiedToken>>();
+
+function verifiedTokensOf(env: TokenEnv): Map<string, VerifiedToken> {
+  const configuration = JSON.stringify([env.JWT_SECRET, env.JWT_ISSUER, env.JWT_AUDIENCE]);
+  let tokens = verifiedTokens.get(configuration);
+  if (!tokens) verifiedTokens.set(configuration, (tokens = new Map()));
+  return tokens;
+}
+
+function remember(tokens: Map<string, VerifiedToken>, token: string, verified: VerifiedToken) {
+  tokens.delete(token);
+  tokens.set(token, verified);
+  if (tokens.size > VERIFIED_TOKENS_PER_CONFIGURATION) tokens.delete(tokens.keys().next().value!);
 }

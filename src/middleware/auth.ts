@@ -1,5 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { verifyAccessToken, type AccessClaims } from '../lib/access-token';
+import { sha256Hex } from '../lib/crypto';
 import { ApiError } from '../lib/errors';
 import { authenticateApiKey, recordApiKeyUse, type ApiKeyScope } from '../services/api-keys';
 import { userExists } from '../repositories/users';
@@ -18,12 +19,18 @@ export function presentedCredential(c: Context<AppEnv>): Credential | undefined 
   return match[1].startsWith(API_KEY_PREFIX) ? { kind: 'apiKey', secret: match[1] } : { kind: 'jwt', token: match[1] };
 }
 
-/** The presented access token's claims, verified once per request (the rate limiter needs them too). */
-export function accessClaims(c: Context<AppEnv>, token: string): Promise<AccessClaims> {
-  let claims = c.get('accessClaims');
-  if (!claims) c.set('accessClaims', (claims = verifyAccessToken(c.env, token)));
-  return claims;
+/** Work on the presented credential that both the rate limiter and the auth guard need, done once per request. */
+function oncePerRequest<K extends 'accessClaims' | 'apiKeyHash'>(c: Context<AppEnv>, name: K, compute: () => NonNullable<AppEnv['Variables'][K]>) {
+  let result = c.get(name);
+  if (!result) c.set(name, (result = compute()));
+  return result!;
 }
+
+/** The presented access token's verified claims. */
+export const accessClaims = (c: Context<AppEnv>, token: string): Promise<AccessClaims> => oncePerRequest(c, 'accessClaims', () => verifyAccessToken(c.env, token));
+
+/** The presented API key's SHA-256 (what keys are stored and rate limited by). */
+export const apiKeyHash = (c: Context<AppEnv>, secret: string): Promise<string> => oncePerRequest(c, 'apiKeyHash', () => sha256Hex(secret));
 
 /** Verifies a user's access token into the principal the routes see; its user must still exist. */
 export async function userFromToken(c: Context<AppEnv>, token: string) {
@@ -56,7 +63,7 @@ export function currentUserId(c: Context<AppEnv>): string {
 
 /** Checks a presented key and its scope: 401 unknown or revoked, 403 without the scope. */
 async function apiKeyPrincipal(c: Context<AppEnv>, secret: string, scope: ApiKeyScope) {
-  const key = await authenticateApiKey(c.env, secret);
+  const key = await authenticateApiKey(c.env, secret, (presented) => apiKeyHash(c, presented));
   inBackground(c, recordApiKeyUse(c.env, key.keyId));
   if (!key.scopes.includes(scope)) throw ApiError.of('insufficientScope');
   return { kind: 'apiKey' as const, ...key };

@@ -1,9 +1,8 @@
 import type { Context, MiddlewareHandler } from 'hono';
-import { sha256Hex } from '../lib/crypto';
 import { ApiError } from '../lib/errors';
 import { windowOf, type RateLimitDecision } from '../rate-limit/window';
 import type { AppEnv } from '../types';
-import { accessClaims, presentedCredential } from './auth';
+import { accessClaims, apiKeyHash, presentedCredential } from './auth';
 
 type LimitVar = 'RATE_LIMIT_AUTH_PER_MINUTE' | 'RATE_LIMIT_API_PER_MINUTE' | 'RATE_LIMIT_INGEST_PER_MINUTE';
 
@@ -35,7 +34,7 @@ const clientIp = (c: Context<AppEnv>) => c.req.header('CF-Connecting-IP') ?? 'un
  */
 async function callerKey(c: Context<AppEnv>): Promise<string> {
   const credential = presentedCredential(c);
-  if (credential?.kind === 'apiKey') return `key:${await sha256Hex(credential.secret)}`;
+  if (credential?.kind === 'apiKey') return `key:${await apiKeyHash(c, credential.secret)}`;
   if (credential?.kind === 'jwt') {
     const claims = await accessClaims(c, credential.token).catch(() => undefined);
     if (claims) return `user:${claims.sub}`;

@@ -1,4 +1,4 @@
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import type { z } from 'zod';
 import { zErrorEnvelope } from '../../generated/zod/zod.gen';
 import { ApiError } from '../lib/errors';
@@ -12,15 +12,16 @@ import type { AppEnv } from '../types';
  */
 export function validateResponse(successStatus: number, successSchema: z.ZodType | undefined, errorStatuses: number[]): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
+    if (c.env.ENVIRONMENT === 'production') return next();
+    const sent = recordJsonResponses(c);
     await next();
-    if (c.env.ENVIRONMENT === 'production') return;
     const status = c.res.status;
     const schema = status === successStatus ? successSchema : errorStatuses.includes(status) ? zErrorEnvelope : undefined;
     const declared = status === successStatus || errorStatuses.includes(status);
     let problem: string | undefined;
     if (!declared) problem = `status ${status} is not declared`;
     else if (schema && c.res.headers.get('content-type')?.startsWith('application/json')) {
-      const result = schema.safeParse(await c.res.clone().json());
+      const result = schema.safeParse(await wireBody(c, sent));
       if (!result.success) problem = JSON.stringify(result.error.issues);
     }
     if (problem) {
@@ -28,4 +29,27 @@ export function validateResponse(successStatus: number, successSchema: z.ZodType
       c.res = c.json(failure(ApiError.of('internalError'), c.get('requestId')), 500);
     }
   };
+}
+
+type SentJson = Map<Response, unknown>;
+
+/** Remembers what each c.json() of this request serialised, by the Response it made. */
+function recordJsonResponses(c: Context<AppEnv>): SentJson {
+  const sent: SentJson = new Map();
+  const json = c.json;
+  c.json = ((object: unknown, ...rest: unknown[]) => {
+    const response = (json as (...args: unknown[]) => Response)(object, ...rest);
+    sent.set(response, object);
+    return response;
+  }) as typeof c.json;
+  return sent;
+}
+
+/**
+ * The body as the client receives it. A response made by c.json() is its object through the same
+ * JSON.stringify (what the wire carries, without cloning and re-reading the stream); any other
+ * response, or one replaced since, is read from a clone.
+ */
+async function wireBody(c: Context<AppEnv>, sent: SentJson): Promise<unknown> {
+  return sent.has(c.res) ? JSON.parse(JSON.stringify(sent.get(c.res))) : c.res.clone().json();
 }

@@ -50,10 +50,17 @@ export async function revokeApiKey(env: Env, workspaceId: string, projectId: str
   return { id: keyId, deleted: true };
 }
 
-/** The working key with this secret; 401 "Invalid or revoked API key" otherwise. */
-export async function authenticateApiKey(env: Env, secret: string): Promise<{ keyId: string; projectId: string; scopes: string[] }> {
+/**
+ * The working key with this secret; 401 "Invalid or revoked API key" otherwise. `hashOf` lets a
+ * caller that already hashed the secret (the rate limiter keys on it) share that work.
+ */
+export async function authenticateApiKey(
+  env: Env,
+  secret: string,
+  hashOf: (secret: string) => Promise<string> = sha256Hex,
+): Promise<{ keyId: string; projectId: string; scopes: string[] }> {
   if (!secret.startsWith(`${SECRET_PREFIX}_`) || secret.length > MAX_SECRET_LENGTH) throw ApiError.of('invalidApiKey');
-  const key = await repo.findActiveApiKeyByHash(env.DB, await sha256Hex(secret));
+  const key = await repo.findActiveApiKeyByHash(env.DB, await hashOf(secret));
   if (!key) throw ApiError.of('invalidApiKey');
   return { keyId: key.id, projectId: key.projectId, scopes: key.scopes };
 }
