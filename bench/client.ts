@@ -1,22 +1,32 @@
 // Client cost: one operation (createProject), tree-shaken and minified with the same esbuild
-// options, for the generated sdk (generated/client), the src/client wrapper if present, and
-// openapi-fetch as the baseline.
+// options, for openapi-fetch (the baseline), the generated sdk (generated/client), and the src/client
+// core: alone (what an app importing createLoglaneCore and one descriptor ships: builds the request,
+// sends it, parses the JSON, returns { data, error } with typed errors), and with the 429 retry and
+// session refresh plugins that createLoglaneClient wires in (for information).
 import { build } from 'esbuild';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { OUT, ROOT } from './lib/build';
+
+const CREATE_PROJECT = `{ path: { workspaceId: 'ws_x' }, body: { name: 'n', slug: 'sss' } }`;
 
 const ENTRIES: Record<string, string> = {
   'openapi-fetch': `import createClient from 'openapi-fetch';
 const client = createClient({ baseUrl: 'http://127.0.0.1:8787' });
 export const run = () => client.POST('/v1/workspaces/{workspaceId}/projects', { params: { path: { workspaceId: 'ws_x' } }, body: { name: 'n', slug: 'sss' } });`,
   'generated sdk': `import { createProject } from '${ROOT}/generated/client/sdk.gen.ts';
-export const run = () => createProject({ path: { workspaceId: 'ws_x' }, body: { name: 'n', slug: 'sss' } });`,
+export const run = () => createProject(${CREATE_PROJECT});`,
   'src/client wrapper': `import { createLoglaneCore } from '${ROOT}/src/client/core.ts';
 import { createProject } from '${ROOT}/generated/client-operations.ts';
 const core = createLoglaneCore({ baseUrl: 'http://127.0.0.1:8787' });
-export const run = () => core.call(createProject, { path: { workspaceId: 'ws_x' }, body: { name: 'n', slug: 'sss' } });`,
+export const run = () => core.call(createProject, ${CREATE_PROJECT});`,
+  'src/client wrapper + retry + refresh': `import { createLoglaneCore } from '${ROOT}/src/client/core.ts';
+import { retryRateLimited } from '${ROOT}/src/client/retry.ts';
+import { refreshExpiredSessions } from '${ROOT}/src/client/refresh.ts';
+import { createProject } from '${ROOT}/generated/client-operations.ts';
+const core = createLoglaneCore({ baseUrl: 'http://127.0.0.1:8787', use: [retryRateLimited(), refreshExpiredSessions()] });
+export const run = () => core.call(createProject, ${CREATE_PROJECT});`,
 };
 
 export type ClientResult = Record<string, { minifiedKiB?: number; gzipKiB?: number; gzipVsOpenapiFetch?: number; error?: string }>;
@@ -26,10 +36,6 @@ export async function runClient(): Promise<ClientResult> {
   mkdirSync(dir, { recursive: true });
   const sizes: Record<string, { min: number; gz: number } | { error: string }> = {};
   for (const [name, source] of Object.entries(ENTRIES)) {
-    if (name === 'src/client wrapper' && !existsSync(path.join(ROOT, 'src/client/core.ts'))) {
-      sizes[name] = { error: 'src/client/core.ts not present' };
-      continue;
-    }
     const entry = path.join(dir, `${name.replace(/\W+/g, '-')}.ts`);
     writeFileSync(entry, source);
     try {

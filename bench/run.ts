@@ -142,10 +142,16 @@ function targets(r: Record<string, any>): Row[] {
     rows.push({ what: 'npm run check wall time', measured: `${r.tooling.check.seconds} s, exit ${r.tooling.check.exitCode}`, target: '≤ 20 s', met: r.tooling.check.seconds <= 20 });
   }
   if (r.client?.['openapi-fetch']) {
-    for (const name of ['generated sdk', 'src/client wrapper']) {
+    // The plugin row is for information: createLoglaneClient's defaults on top of the core.
+    for (const [name, judged] of [['generated sdk', true], ['src/client wrapper', true], ['src/client wrapper + retry + refresh', false]] as const) {
       const c = r.client[name];
       if (!c) continue;
-      rows.push({ what: `client, one operation: ${name}`, measured: c.error ? c.error : `${c.gzipKiB} vs ${r.client['openapi-fetch'].gzipKiB} KiB gz (${c.gzipVsOpenapiFetch}×)`, target: '≤ openapi-fetch', met: c.error ? null : c.gzipVsOpenapiFetch <= 1 });
+      rows.push({
+        what: `client, one operation: ${name}`,
+        measured: c.error ? c.error : `${c.gzipKiB} vs ${r.client['openapi-fetch'].gzipKiB} KiB gz (${c.gzipVsOpenapiFetch}×)`,
+        target: judged ? '≤ openapi-fetch' : 'reported',
+        met: c.error || !judged ? null : c.gzipVsOpenapiFetch <= 1,
+      });
     }
   }
   if (r.load?.requests !== undefined) {

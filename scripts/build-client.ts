@@ -1,10 +1,11 @@
 // npm run build:client [-- --out DIR]: the publishable @loglane/client package (default client-dist/).
-//   index.js        createLoglaneClient, createLoglaneCore, isLoglaneError, LoglaneError (no zod)
+//   index.js        createLoglaneClient, createLoglaneCore and its plugins (retryRateLimited,
+//                   refreshExpiredSessions), isLoglaneError, LoglaneError (no zod)
 //   operations.js   one descriptor per operation, for createLoglaneCore(...).call(op, ...)
 //   validate.js     createLoglaneClient with validateResponses: true (zod, a peer dependency)
 //   chunks/         code the entries share (esbuild code splitting, so nothing is duplicated)
 //   types/          .d.ts files (tsc), including the contract types they refer to
-// Generated code (URL/query serialisation, types, zod schemas) is bundled: the package needs nothing
+// Generated code (operation descriptors, types, zod schemas) is bundled: the package needs nothing
 // from this repository at run time.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -144,6 +145,8 @@ export async function buildClient(outDir = path.join(ROOT, 'client-dist')): Prom
       '`status` and `code`), `network` (no response) or `contract` (a response the contract does not allow).',
       'Options: `accessToken`, `refreshToken` + `onTokens` (automatic refresh), `apiKey`, `retry: { maxRetries, maxDelayMs }`',
       '(429), `fetch`, `headers`. `@loglane/client/validate` adds `validateResponses: true` (needs `zod` 4).',
+      'For a few operations: `createLoglaneCore({ baseUrl, use: [retryRateLimited(), refreshExpiredSessions()] }).call(op, request)`',
+      'with `op` from `@loglane/client/operations`; only what is imported is bundled.',
       '',
     ].join('\n'),
   );

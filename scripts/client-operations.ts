@@ -41,6 +41,25 @@ function bodyKindOf(operationId: string, contentTypes: string[]): 'json' | 'text
   throw new Error(`${operationId}: unsupported success media types ${contentTypes.join(', ')}`);
 }
 
+/**
+ * The client sends path parameters as single segments and query parameters as `form`, arrays
+ * exploded (`?level=info&level=warn`); it sends no header or cookie parameters. Refuse any other.
+ */
+function checkParameters(bundle: Json, id: string, parameters: Json[]): void {
+  for (const node of parameters) {
+    const parameter = deref(bundle, node);
+    const type = deref(bundle, parameter.schema ?? {})?.type;
+    const unsupported = `${id}: ${parameter.in} parameter ${parameter.name} is serialised in a way the client does not support`;
+    if (parameter.in === 'path') {
+      if ((parameter.style ?? 'simple') !== 'simple' || type === 'array' || type === 'object') throw new Error(unsupported);
+    } else if (parameter.in === 'query') {
+      if ((parameter.style ?? 'form') !== 'form' || parameter.explode === false || type === 'object') throw new Error(unsupported);
+    } else {
+      throw new Error(`${id}: ${parameter.in} parameter ${parameter.name}: the client sends no ${parameter.in} parameters`);
+    }
+  }
+}
+
 interface Rendered {
   id: string;
   method: string;
@@ -54,9 +73,10 @@ interface Rendered {
   hasErrorsType: boolean;
 }
 
-function describeOperation(bundle: Json, url: string, method: string, operation: Json): Rendered {
+function describeOperation(bundle: Json, url: string, method: string, pathItem: Json, operation: Json): Rendered {
   const id: string = operation.operationId;
   if (!id || !/^[a-z][A-Za-z0-9]*$/.test(id)) throw new Error(`${method.toUpperCase()} ${url}: operationId "${id}" is not a camelCase identifier`);
+  checkParameters(bundle, id, [...(pathItem.parameters ?? []), ...(operation.parameters ?? [])]);
 
   const schemes = bundle.components?.securitySchemes ?? {};
   const requirements: Json[] = operation.security ?? bundle.security ?? [];
@@ -147,7 +167,7 @@ export function renderClientOperations(bundle: Json, paths: RenderPaths = GENERA
     for (const method of HTTP_METHODS) {
       const operation = pathItem[method];
       if (!operation || operation['x-internal']) continue;
-      operations.push(describeOperation(bundle, url, method, operation));
+      operations.push(describeOperation(bundle, url, method, pathItem, operation));
     }
   }
   const seen = new Set<string>();

@@ -1,6 +1,9 @@
-// createLoglaneClient: the core plus one method per operation of the contract, mapped from the
-// generated operation table (a new operation in the contract appears here after `npm run generate`).
+// createLoglaneClient: the core with the retry and refresh plugins, plus one method per operation
+// of the contract, mapped from the generated operation table (a new operation in the contract
+// appears here after `npm run generate`).
 import { createLoglaneCore } from './core.ts';
+import { refreshExpiredSessions } from './refresh.ts';
+import { retryRateLimited } from './retry.ts';
 import { operations } from '../../generated/client-operations.ts';
 import type { OperationSpec } from './spec.ts';
 import type { LoglaneClient, LoglaneClientOptions, LoglaneCore, OperationId } from './types.ts';
@@ -11,7 +14,9 @@ const noClash: [Clash] extends [never] ? true : Clash = true;
 void noClash;
 
 export function createLoglaneClient(options: LoglaneClientOptions): LoglaneClient {
-  const core = createLoglaneCore(options);
+  const { retry, onTokens, ...coreOptions } = options;
+  // Retry outermost: a 429 on the call sent again after a refresh is retried too.
+  const core = createLoglaneCore({ ...coreOptions, use: [retryRateLimited(retry ?? false), refreshExpiredSessions(onTokens)] });
   const methods: Record<string, (request?: object) => Promise<unknown>> = {};
   for (const op of Object.values(operations) as OperationSpec[]) {
     methods[op.id] = (request) => (core.call as (op: OperationSpec, request?: object) => Promise<unknown>)(op, request);

@@ -50,38 +50,32 @@ const BRAND = Symbol.for('@loglane/client.LoglaneError');
 
 export class LoglaneError extends Error {
   override readonly name = 'LoglaneError';
-  readonly kind: LoglaneErrorKind;
+  // Declared with `!` so that every error has every field (undefined where it does not apply);
+  // the constructor sets the ones given.
+  readonly kind!: LoglaneErrorKind;
   /** The operationId of the call that failed. */
-  readonly operation: string;
+  readonly operation!: string;
   /** The HTTP status; undefined for network errors. */
-  readonly status: number | undefined;
+  readonly status!: number | undefined;
   /** The API's error code; set for `api` errors only. */
-  readonly code: ErrorCode | undefined;
+  readonly code!: ErrorCode | undefined;
   /** The failing fields of a 400 VALIDATION_ERROR from schema validation. */
-  readonly details: ErrorDetail[] | undefined;
+  readonly details!: ErrorDetail[] | undefined;
   /** The request id (body or X-Request-Id), to quote when reporting a problem. */
-  readonly requestId: string | undefined;
+  readonly requestId!: string | undefined;
   /** The rate-limit headers of the response, when it carried them. */
-  readonly rateLimit: RateLimit | undefined;
+  readonly rateLimit!: RateLimit | undefined;
   /** What was wrong with the response (`contract` errors only). */
-  readonly violation: ContractViolation | undefined;
+  readonly violation!: ContractViolation | undefined;
   /** Individual problems found (e.g. schema issues) for `contract` errors; empty otherwise. */
-  readonly issues: readonly string[];
+  readonly issues!: readonly string[];
   /** The response body as received, for `contract` errors (parsed JSON, or text when it is not JSON). */
   readonly body: unknown;
 
   constructor(init: LoglaneErrorInit) {
-    super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
-    this.kind = init.kind;
-    this.operation = init.operation;
-    this.status = init.status;
-    this.code = init.code;
-    this.details = init.details;
-    this.requestId = init.requestId;
-    this.rateLimit = init.rateLimit;
-    this.violation = init.violation;
-    this.issues = init.issues ?? [];
-    this.body = init.body;
+    // Error sets `cause` only when `init` has one.
+    super(init.message, init);
+    Object.assign(this, init, { issues: init.issues ?? [] });
     Object.defineProperty(this, BRAND, { value: true });
   }
 }

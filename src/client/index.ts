@@ -8,8 +8,25 @@
 // Every call resolves to `{ data, error }` and never rejects; `error` is a LoglaneError of kind
 // `api` (a declared error: status and code), `network` (no response) or `contract` (a response
 // the contract does not allow).
+//
+// createLoglaneClient is createLoglaneCore with two plugins and one method per operation. An app
+// that wants only a few operations can build on the core (it tree-shakes to what is imported):
+//
+//   import { createLoglaneCore, retryRateLimited, refreshExpiredSessions } from '@loglane/client';
+//   import { ingestLogs } from '@loglane/client/operations';
+//   const core = createLoglaneCore({ baseUrl, apiKey, use: [retryRateLimited(), refreshExpiredSessions()] });
+//   const { data, error } = await core.call(ingestLogs, { body });
+//
+//   retryRateLimited(policy?)         retries 429s after Retry-After (else X-RateLimit-Reset)
+//   refreshExpiredSessions(onTokens?) refreshes an expired session once (single flight) and retries
+//
+// A plugin of your own is `(next, context) => (operation, request) => Promise<result>`: types
+// LoglanePlugin, LoglanePluginContext, LoglaneSend, LoglaneRawRequest, LoglaneRawResult and
+// LoglaneCredential; the core's options are LoglaneCoreOptions.
 export { createLoglaneClient } from './client.ts';
 export { createLoglaneCore } from './core.ts';
+export { refreshExpiredSessions } from './refresh.ts';
+export { retryRateLimited } from './retry.ts';
 export { isLoglaneError, LoglaneError } from './errors.ts';
 export type {
   AnyLoglaneError,

@@ -3,9 +3,9 @@
 // the error catalog (generated/errors.ts: which codes each status carries).
 import type { ERRORS } from '../../generated/errors.ts';
 import type { Session } from '../../generated/client/types.gen.ts';
-import type { LoglaneApiError, LoglaneContractError, LoglaneNetworkError, RateLimit } from './errors.ts';
+import type { LoglaneApiError, LoglaneError, LoglaneContractError, LoglaneNetworkError, RateLimit } from './errors.ts';
 import type { Operations } from '../../generated/client-operations.ts';
-import type { OperationSpec } from './spec.ts';
+import type { CredentialKind, OperationSpec } from './spec.ts';
 
 export type { Operations };
 
@@ -33,7 +33,7 @@ export type LoglaneErrorCode<K extends OperationId> = LoglaneApiErrorOf<K>['code
 
 /** Retry of 429 responses, honouring `Retry-After` (else `X-RateLimit-Reset`). */
 export interface RetryOptions {
-  /** Retries after the first attempt (default 2 once `retry` is given; no retry without it). */
+  /** Retries after the first attempt (default 2). */
   maxRetries?: number;
   /** The longest wait the client accepts; a 429 asking for longer is returned at once (default 30 000). */
   maxDelayMs?: number;
@@ -55,37 +55,46 @@ export type ResponseValidator = (
 
 export type Tokens = Pick<Session, 'accessToken' | 'refreshToken'>;
 
-export interface LoglaneClientOptions {
+export interface LoglaneCoreOptions {
   /** e.g. `http://127.0.0.1:8787` (no trailing `/v1`: paths carry it). */
   baseUrl: string;
   /** A user access token (JWT), sent to operations that take a user. */
   accessToken?: string;
-  /** A refresh token: with it, a 401 "Token expired" refreshes the session once and retries. */
+  /** A refresh token, kept with the access token; the `refreshExpiredSessions` plugin spends it. */
   refreshToken?: string;
-  /** Called with the new session after every automatic refresh (store the rotated refresh token). */
-  onTokens?: (session: Session) => void | Promise<void>;
   /** A project API key `sk_…`, sent to operations that take one (logs); preferred where both are accepted. */
   apiKey?: string;
   /** Headers sent with every request. */
   headers?: Record<string, string>;
   /** A fetch implementation (default: the global fetch). */
   fetch?: (input: string, init: RequestInit) => Promise<Response>;
-  /** Automatic retry of 429 responses; off unless given. */
-  retry?: RetryOptions;
   /**
    * Checks every declared response body (success and error) before it is returned; a mismatch
    * becomes a `contract` error. The generated zod schemas are one import away:
    * `createLoglaneClient` from `@loglane/client/validate` takes `validateResponses: true`.
    */
   validateResponses?: ResponseValidator;
+  /** Plugins wrapped around every call, outermost first (e.g. `[retryRateLimited(), refreshExpiredSessions()]`). */
+  use?: readonly LoglanePlugin[];
 }
+
+/** The client's options: the core's, and the settings of the plugins it wires in. */
+export interface LoglaneClientOptions extends Omit<LoglaneCoreOptions, 'use'> {
+  /** With `refreshToken`: called with the new session after every automatic refresh (store the rotated refresh token). */
+  onTokens?: OnTokens;
+  /** Automatic retry of 429 responses; off unless given (or asked for by a call). */
+  retry?: RetryOptions;
+}
+
+/** Told of every session an automatic refresh obtains. */
+export type OnTokens = (session: Session) => void | Promise<void>;
 
 /** Per-call options, next to the operation's own `body` / `path` / `query`. */
 export interface CallOptions {
   /** Extra headers for this call. */
   headers?: Record<string, string>;
   signal?: AbortSignal;
-  /** Overrides the client's retry policy for this call; `false` disables it. */
+  /** Overrides the retry plugin's policy for this call (createLoglaneClient has it); `false` disables it. */
   retry?: RetryOptions | false;
 }
 
@@ -128,7 +137,40 @@ export type LoglaneData<K extends OperationId> = LoglaneSuccess<K>['data'];
 /** One operation as a method of the client. */
 export type LoglaneMethod<K extends OperationId> = (...args: LoglaneArgs<K>) => Promise<LoglaneResult<K>>;
 
-/** The client without the operation table: call any operation descriptor (tree-shakes to what you use). */
+/** Any operation's request, as plugins see it. */
+export interface LoglaneRawRequest extends CallOptions {
+  body?: unknown;
+  path?: Record<string, unknown>;
+  query?: Record<string, unknown>;
+}
+
+/** Any operation's result, as plugins see it. */
+export interface LoglaneRawResult extends ResultInfo {
+  data: unknown;
+  meta: unknown;
+  error: LoglaneError | undefined;
+  status: number | undefined;
+  response: Response | undefined;
+}
+
+/** One step of the pipeline: sends a request of `operation` and classifies the response. */
+export type LoglaneSend = (operation: OperationSpec, request: LoglaneRawRequest) => Promise<LoglaneRawResult>;
+
+/** The credential a request presents (as `Authorization: Bearer <value>`). */
+export interface LoglaneCredential {
+  kind: CredentialKind;
+  value: string;
+}
+
+/** What a plugin can use besides the next step: the core, and which credential a call would present now. */
+export interface LoglanePluginContext extends LoglaneCore {
+  credentialFor(operation: OperationSpec): LoglaneCredential | undefined;
+}
+
+/** Wraps the pipeline (`next`: the plugins inside it, then the request itself), like fetch middleware. */
+export type LoglanePlugin = (next: LoglaneSend, context: LoglanePluginContext) => LoglaneSend;
+
+/** The client without the operation table: call any operation descriptor (tree-shakes to what you use); plugins (`use`) add the rest. */
 export interface LoglaneCore {
   call<K extends OperationId>(operation: OperationSpec<K>, ...args: LoglaneArgs<K>): Promise<LoglaneResult<K>>;
   /** Replaces the user tokens (e.g. with the session from `login` or `verifyEmail`); `null` signs out locally. */

@@ -1,6 +1,6 @@
 // The built package (npm run build:client, here into a temp dir): self-contained ESM with .d.ts and
 // an `exports` map an app can depend on; zod only behind @loglane/client/validate; one operation
-// tree-shakes without the rest of the table.
+// tree-shakes without the rest of the table or the plugins it does not use.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -113,7 +113,10 @@ console.log(JSON.stringify({ plain: plain.error?.kind ?? 'ok', checked: checked.
       source,
       `import { createLoglaneClient, isLoglaneError, type LoglaneErrorCode, type Workspace } from '@loglane/client';
 import { createLoglaneClient as createValidating } from '@loglane/client/validate';
+import { createLoglaneCore, refreshExpiredSessions, retryRateLimited } from '@loglane/client';
 import { login } from '@loglane/client/operations';
+const core = createLoglaneCore({ baseUrl: 'http://127.0.0.1:8787', use: [retryRateLimited({ maxRetries: 1 }), refreshExpiredSessions()] });
+void core.call(login, { body: { email: 'a@b.c', password: 'x' } });
 const client = createLoglaneClient({ baseUrl: 'http://127.0.0.1:8787', apiKey: 'sk_1' });
 const result = await client.createWorkspace({ body: { name: 'Acme', slug: 'acme' } });
 if (!result.error) { const workspace: Workspace = result.data; void workspace; }
@@ -142,7 +145,7 @@ void code; void wrong;
     expect(diagnostics).toEqual([]);
   });
 
-  it('tree-shakes to one operation without the operation table or zod', async () => {
+  it('tree-shakes to one operation without the operation table, the plugins or zod', async () => {
     const bundle = async (code: string) => {
       const result = await build({
         stdin: { contents: code, resolveDir: app, loader: 'js' },
@@ -164,7 +167,10 @@ void code; void wrong;
     expect(one).toContain('/v1/logs');
     expect(one).not.toContain('/v1/workspaces');
     expect(one).not.toMatch(/zod/i);
+    // The plugins stay out unless used.
+    expect(one).not.toContain('/v1/auth/refresh');
+    expect(one).not.toContain('setTimeout');
     expect(all).toContain('/v1/workspaces/{workspaceId}/projects/{projectId}/api-keys/{keyId}');
-    expect(one.length).toBeLessThan(12_000);
+    expect(one.length).toBeLessThan(6_000);
   });
 });

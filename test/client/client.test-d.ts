@@ -8,10 +8,15 @@ import {
   type CodesForStatus,
   type LoglaneApiError,
   type LoglaneContractError,
+  type LoglaneCredential,
+  type LoglaneError,
   type LoglaneErrorCode,
   type LoglaneNetworkError,
+  type LoglanePlugin,
   type LoglaneResult,
   type RateLimit,
+  refreshExpiredSessions,
+  retryRateLimited,
 } from '../../src/client/index.ts';
 import { createApiKey, login, queryLogs } from '../../src/client/operations.ts';
 import { createLoglaneClient as createValidatingClient } from '../../src/client/validate.ts';
@@ -190,6 +195,31 @@ describe('core', () => {
     if (logs.error) expectTypeOf(logs.error.code).toEqualTypeOf<LoglaneErrorCode<'queryLogs'> | undefined>();
     // @ts-expect-error login needs a body
     void core.call(login, {});
+  });
+
+  it('takes plugins with their own settings; the core alone has no retry or onTokens option', () => {
+    createLoglaneCore({
+      baseUrl: 'x',
+      refreshToken: 'r',
+      use: [
+        retryRateLimited({ maxRetries: 1 }),
+        retryRateLimited(false),
+        refreshExpiredSessions((session) => {
+          expectTypeOf(session).toEqualTypeOf<Session>();
+        }),
+      ],
+    });
+    // @ts-expect-error 429 retry is the retryRateLimited plugin's
+    createLoglaneCore({ baseUrl: 'x', retry: { maxRetries: 1 } });
+    // @ts-expect-error onTokens is the refreshExpiredSessions plugin's
+    createLoglaneCore({ baseUrl: 'x', onTokens: () => undefined });
+    const plugin: LoglanePlugin = (next, context) => async (operation, request) => {
+      expectTypeOf(context.credentialFor(operation)).toEqualTypeOf<LoglaneCredential | undefined>();
+      const result = await next(operation, request);
+      expectTypeOf(result.error).toEqualTypeOf<LoglaneError | undefined>();
+      return result;
+    };
+    createLoglaneCore({ baseUrl: 'x', use: [plugin] });
   });
 
   it('lists API keys without secrets', async () => {

@@ -1,7 +1,15 @@
 // Behaviour of @loglane/client against a local stub server: requests, the three error kinds,
-// 429 retry, token refresh (single flight) and response validation.
+// 429 retry, token refresh (single flight), response validation, and the core with its plugins.
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLoglaneClient, createLoglaneCore, isLoglaneError, type LoglaneClientOptions } from '../../src/client/index.ts';
+import {
+  createLoglaneClient,
+  createLoglaneCore,
+  isLoglaneError,
+  type LoglaneClientOptions,
+  type LoglanePlugin,
+  refreshExpiredSessions,
+  retryRateLimited,
+} from '../../src/client/index.ts';
 import { getMe, login } from '../../src/client/operations.ts';
 import { createLoglaneClient as createValidatingClient } from '../../src/client/validate.ts';
 import { failure, health, ok, rateHeaders, session, startStub, type Stub, type StubHandler, type StubReply, user, workspace } from './stub.ts';
@@ -158,9 +166,30 @@ describe('errors', () => {
   });
 });
 
-describe('429 retry', () => {
-  const limited = (retryAfter: string) => failure(429, 'RATE_LIMITED', 'Rate limit exceeded', {}, rateHeaders(0, { 'Retry-After': retryAfter }));
+const limited = (retryAfter: string) => failure(429, 'RATE_LIMITED', 'Rate limit exceeded', {}, rateHeaders(0, { 'Retry-After': retryAfter }));
 
+/** A stub with one valid access token at a time; refresh rotates both tokens. */
+function authServer(options: { refreshDelayMs?: number; refusal?: boolean } = {}) {
+  const state = { access: 'jwt_1', refresh: 'rt_1', generation: 1 };
+  const handler: StubHandler = (req) => {
+    if (req.path === '/v1/auth/refresh') {
+      const presented = (req.body as { refreshToken: string }).refreshToken;
+      if (options.refusal || presented !== state.refresh) return failure(401, 'UNAUTHORIZED', 'Invalid token');
+      state.generation++;
+      state.access = `jwt_${state.generation}`;
+      state.refresh = `rt_${state.generation}`;
+      return { ...ok(session(state.access, state.refresh)), delayMs: options.refreshDelayMs };
+    }
+    const token = req.headers.authorization?.replace(/^Bearer /, '');
+    if (!token) return failure(401, 'UNAUTHORIZED', 'Authentication required');
+    if (token === 'jwt_bad') return failure(401, 'UNAUTHORIZED', 'Invalid token');
+    if (token !== state.access) return failure(401, 'UNAUTHORIZED', 'Token expired');
+    return ok(user);
+  };
+  return { state, handler };
+}
+
+describe('429 retry', () => {
   it('is off by default: the 429 comes back with Retry-After readable', async () => {
     const { stub, client } = await setup(() => limited('7'));
     const result = await client.login({ body: { email: 'a@b.c', password: 'x' } });
@@ -223,27 +252,6 @@ describe('429 retry', () => {
 });
 
 describe('token refresh', () => {
-  /** A stub with one valid access token at a time; refresh rotates both tokens. */
-  function authServer(options: { refreshDelayMs?: number; refusal?: boolean } = {}) {
-    const state = { access: 'jwt_1', refresh: 'rt_1', generation: 1 };
-    const handler: StubHandler = (req) => {
-      if (req.path === '/v1/auth/refresh') {
-        const presented = (req.body as { refreshToken: string }).refreshToken;
-        if (options.refusal || presented !== state.refresh) return failure(401, 'UNAUTHORIZED', 'Invalid token');
-        state.generation++;
-        state.access = `jwt_${state.generation}`;
-        state.refresh = `rt_${state.generation}`;
-        return { ...ok(session(state.access, state.refresh)), delayMs: options.refreshDelayMs };
-      }
-      const token = req.headers.authorization?.replace(/^Bearer /, '');
-      if (!token) return failure(401, 'UNAUTHORIZED', 'Authentication required');
-      if (token === 'jwt_bad') return failure(401, 'UNAUTHORIZED', 'Invalid token');
-      if (token !== state.access) return failure(401, 'UNAUTHORIZED', 'Token expired');
-      return ok(user);
-    };
-    return { state, handler };
-  }
-
   it('refreshes once on "Token expired", retries, and reports the new session', async () => {
     const { state, handler } = authServer();
     state.access = 'jwt_current';
@@ -377,12 +385,78 @@ describe('response validation', () => {
   });
 });
 
-describe('the core alone', () => {
+describe('the core and its plugins', () => {
   it('calls one descriptor with the same pipeline', async () => {
     const { stub } = await setup((req) => (req.path === '/v1/health' ? ok(health) : ok(session('a', 'r'))));
     const core = createLoglaneCore({ baseUrl: `${stub.url}/` });
     const result = await core.call(login, { body: { email: 'a@b.c', password: 'x' } });
     expect(result.data?.user).toEqual(user);
     expect(stub.requests[0].path).toBe('/v1/auth/login');
+  });
+
+  it('without plugins, returns a 429 and an expired session as they are', async () => {
+    const { state, handler } = authServer();
+    state.access = 'jwt_current';
+    const { stub } = await setup((req) => (req.path === '/v1/auth/login' ? limited('0') : handler(req)));
+    const core = createLoglaneCore({ baseUrl: stub.url, accessToken: 'jwt_old', refreshToken: 'rt_1' });
+    expect((await core.call(login, { body: { email: 'a@b.c', password: 'x' } })).error).toMatchObject({ status: 429 });
+    expect((await core.call(getMe)).error).toMatchObject({ status: 401, message: 'Token expired' });
+    expect(stub.requests.map((r) => r.path)).toEqual(['/v1/auth/login', '/v1/me']);
+  });
+
+  it('retryRateLimited() retries twice by default; retryRateLimited(false) only when a call asks', async () => {
+    const { stub } = await setup(() => limited('0'));
+    const eager = createLoglaneCore({ baseUrl: stub.url, use: [retryRateLimited()] });
+    expect((await eager.call(getMe)).status).toBe(429);
+    expect(stub.requests).toHaveLength(3);
+    const lazy = createLoglaneCore({ baseUrl: stub.url, use: [retryRateLimited(false)] });
+    await lazy.call(getMe);
+    expect(stub.requests).toHaveLength(4);
+    await lazy.call(getMe, { retry: { maxRetries: 1 } });
+    expect(stub.requests).toHaveLength(6);
+  });
+
+  it('stops waiting for a retry when the call is aborted', async () => {
+    const { stub } = await setup(() => limited('5'));
+    const core = createLoglaneCore({ baseUrl: stub.url, use: [retryRateLimited()] });
+    const result = await core.call(getMe, { signal: AbortSignal.timeout(100) });
+    expect(result.error).toMatchObject({ kind: 'network', operation: 'getMe' });
+    expect(result.error?.message).toContain('aborted');
+    expect(stub.requests).toHaveLength(1);
+  });
+
+  it('refreshExpiredSessions() refreshes the core\'s session and tells onTokens', async () => {
+    const { state, handler } = authServer();
+    state.access = 'jwt_current';
+    const sessions: string[] = [];
+    const { stub } = await setup(handler);
+    const core = createLoglaneCore({
+      baseUrl: stub.url,
+      accessToken: 'jwt_old',
+      refreshToken: 'rt_1',
+      use: [refreshExpiredSessions((s) => void sessions.push(s.refreshToken))],
+    });
+    expect((await core.call(getMe)).data).toEqual(user);
+    expect(sessions).toEqual(['rt_2']);
+    expect(core.getTokens()).toEqual({ accessToken: 'jwt_2', refreshToken: 'rt_2' });
+  });
+
+  it('wraps plugins outermost first, each seeing the attempts of the ones inside it', async () => {
+    let calls = 0;
+    const { stub } = await setup(() => (++calls === 1 ? limited('0') : ok(user)));
+    const seen: string[] = [];
+    const trace =
+      (name: string): LoglanePlugin =>
+      (next) =>
+      async (op, request) => {
+        seen.push(`${name} sends ${op.id}`);
+        const result = await next(op, request);
+        seen.push(`${name} gets ${result.status}`);
+        return result;
+      };
+    const core = createLoglaneCore({ baseUrl: stub.url, use: [trace('outer'), retryRateLimited(), trace('inner')] });
+    expect((await core.call(getMe)).data).toEqual(user);
+    expect(seen).toEqual(['outer sends getMe', 'inner sends getMe', 'inner gets 429', 'inner sends getMe', 'inner gets 200', 'outer gets 200']);
+    expect(stub.requests).toHaveLength(2);
   });
 });

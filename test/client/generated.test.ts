@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ERRORS } from '../../generated/errors.ts';
 import { renderClientOperations } from '../../scripts/client-operations.ts';
 import { ROOT, readJson } from '../../scripts/lib.ts';
-import { TOKEN_EXPIRED_MESSAGE } from '../../src/client/core.ts';
+import { TOKEN_EXPIRED_MESSAGE } from '../../src/client/refresh.ts';
 import { CODES_BY_STATUS, operations } from '../../generated/client-operations.ts';
 
 const contract = readJson(path.join(ROOT, 'generated', 'openapi.json'));
@@ -39,5 +39,11 @@ describe('generated/client-operations.ts', () => {
     const withRange = structuredClone(contract);
     withRange.paths['/v1/me'].get.responses['4XX'] = { description: 'x' };
     expect(() => renderClientOperations(withRange)).toThrow(/not a concrete status/);
+    const withObjectQuery = structuredClone(contract);
+    withObjectQuery.paths['/v1/logs'].get.parameters.push({ name: 'filter', in: 'query', style: 'deepObject', schema: { type: 'object' } });
+    expect(() => renderClientOperations(withObjectQuery)).toThrow(/query parameter filter is serialised in a way the client does not support/);
+    const withHeader = structuredClone(contract);
+    withHeader.paths['/v1/logs'].get.parameters.push({ name: 'X-Tenant', in: 'header', schema: { type: 'string' } });
+    expect(() => renderClientOperations(withHeader)).toThrow(/the client sends no header parameters/);
   });
 });
