@@ -368,6 +368,22 @@ describe('API keys', () => {
     expect(listed.lastUsedAt).not.toBeNull();
   });
 
+  it('writes last use at most once a minute per key', async () => {
+    const key = await createApiKey(token, tenant.workspace.id, tenant.project.id);
+    const lastUsedAt = async () => (await api.get(keysPath, { token })).body.data.find((k: { id: string }) => k.id === key.id).lastUsedAt;
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const start = Date.now();
+    await principalOf('requireApiKey', bearer(key.secret));
+    const first = await lastUsedAt();
+    expect(first).toBe(new Date(start).toISOString());
+    vi.setSystemTime(start + 30_000);
+    await principalOf('requireApiKey', bearer(key.secret));
+    expect(await lastUsedAt()).toBe(first);
+    vi.setSystemTime(start + 61_000);
+    await principalOf('requireApiKey', bearer(key.secret));
+    expect(await lastUsedAt()).toBe(new Date(start + 61_000).toISOString());
+  });
+
   it('stops a revoked key on the very next request', async () => {
     const key = await createApiKey(token, tenant.workspace.id, tenant.project.id);
     expect((await readLogs(bearer(key.secret))).status).toBe(200);

@@ -86,12 +86,12 @@ export const rateLimit: MiddlewareHandler<AppEnv> = async (c, next) => {
     // Admitted uncounted: the headers still describe the window, with the full limit remaining.
     decision = { allowed: true, limit: policy.limit, remaining: policy.limit, reset: windowOf(now).end / 1000 };
   }
+  // Set before the route runs: every response is made through the context (c.json, c.body, the
+  // error handler), which carries these headers, and none has to be rebuilt to add them after.
+  setLimitHeaders(c, decision);
   if (!decision.allowed) {
-    setLimitHeaders(c, decision);
     c.header('Retry-After', String(Math.max(0, Math.ceil(decision.reset - now / 1000))));
     throw ApiError.of('rateLimited');
   }
   await next();
-  // After next(), c.res is the final response, whether a route or the error handler produced it.
-  setLimitHeaders(c, decision);
 };

@@ -31,25 +31,28 @@ export function validateResponse(successStatus: number, successSchema: z.ZodType
   };
 }
 
-type SentJson = Map<Response, unknown>;
+// Keyed by the body stream: hono re-wraps a returned Response to merge headers set earlier
+// (new Response(res.body, res)), which keeps the stream but not the Response object.
+type SentJson = WeakMap<ReadableStream, unknown>;
 
-/** Remembers what each c.json() of this request serialised, by the Response it made. */
+/** Remembers what each c.json() of this request serialised, by the body it made. */
 function recordJsonResponses(c: Context<AppEnv>): SentJson {
-  const sent: SentJson = new Map();
+  const sent: SentJson = new WeakMap();
   const json = c.json;
   c.json = ((object: unknown, ...rest: unknown[]) => {
     const response = (json as (...args: unknown[]) => Response)(object, ...rest);
-    sent.set(response, object);
+    if (response.body) sent.set(response.body, object);
     return response;
   }) as typeof c.json;
   return sent;
 }
 
 /**
- * The body as the client receives it. A response made by c.json() is its object through the same
+ * The body as the client receives it. A body made by c.json() is its object through the same
  * JSON.stringify (what the wire carries, without cloning and re-reading the stream); any other
- * response, or one replaced since, is read from a clone.
+ * body is read from a clone.
  */
 async function wireBody(c: Context<AppEnv>, sent: SentJson): Promise<unknown> {
-  return sent.has(c.res) ? JSON.parse(JSON.stringify(sent.get(c.res))) : c.res.clone().json();
+  const body = c.res.body;
+  return body && sent.has(body) ? JSON.parse(JSON.stringify(sent.get(body))) : c.res.clone().json();
 }

@@ -65,11 +65,23 @@ export async function authenticateApiKey(
   return { keyId: key.id, projectId: key.projectId, scopes: key.scopes };
 }
 
+// When this isolate last wrote each key's last_used_at: within the resolution, a busy key (one
+// ingest request after another) costs no D1 write at all. Bounded; the oldest entry goes first.
+const TOUCHED_KEYS_MAX = 10_000;
+const touchedAt = new Map<string, number>();
+
 /** Updates last_used_at, writing at most once a minute per key. Never fails: it runs after the response. */
 export async function recordApiKeyUse(env: Env, keyId: string): Promise<void> {
+  const now = Date.now();
+  const last = touchedAt.get(keyId);
+  if (last !== undefined && now - last < LAST_USED_RESOLUTION_SECONDS * 1000 && now >= last) return;
+  touchedAt.delete(keyId);
+  touchedAt.set(keyId, now);
+  if (touchedAt.size > TOUCHED_KEYS_MAX) touchedAt.delete(touchedAt.keys().next().value!);
   try {
     await repo.touchApiKey(env.DB, keyId, nowIso(), isoIn(-LAST_USED_RESOLUTION_SECONDS));
   } catch (error) {
+    touchedAt.delete(keyId);
     console.error(JSON.stringify({ level: 'warn', event: 'api_key_touch_failed', keyId, error: String(error) }));
   }
 }
