@@ -1,29 +1,34 @@
 // npm run check: fails when code and contract disagree, or the contract breaks its own rules.
-//   lint       redocly lint (recommended rules + Loglane's, see redocly.yaml)
+// The steps are independent: they run side by side, one per CPU, in this order (runSteps in lib.ts).
+// tsc is about half of all the work, so it goes first and keeps a core to itself.
+//   tsc        the whole project type-checks
 //   generated  generated/ equals a fresh `npm run generate` (regenerated into a temp dir)
 //   owasp      Spectral's OWASP API Security rules on the public bundle (.spectral.yaml, scripts/owasp.ts)
-//   breaking   no breaking change against openapi/released/openapi.json without a major bump (scripts/breaking.ts)
+//   lint       redocly lint (recommended rules + Loglane's, see redocly.yaml)
 //   types      worker-configuration.d.ts equals a fresh `wrangler types`
 //   drift      the Worker's routes equal the contract (pending operations listed, not failed)
-//   tsc        the whole project type-checks
+//   breaking   no breaking change against openapi/released/openapi.json without a major bump (scripts/breaking.ts)
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { checkBreaking } from './breaking.ts';
 import { driftReport } from './drift.ts';
-import { checkWorkerTypes, ROOT, run, staleFiles } from './lib.ts';
+import { checkWorkerTypes, ROOT, runAsync, runSteps, staleFiles, type Step } from './lib.ts';
 import { owaspLint } from './owasp.ts';
 
-type Step = { name: string; run: () => Promise<string | void> | string | void };
+/** A step that passes when the tool exits 0 (its output is shown only when it fails). */
+const toolPasses = (tool: string, args: string[]) => async () => {
+  await runAsync(tool, args);
+};
 
 const steps: Step[] = [
-  { name: 'lint', run: () => void run('redocly', ['lint', '--format=summary']) },
+  { name: 'tsc', run: toolPasses('tsc', ['--noEmit', '-p', '.']) },
   {
     name: 'generated',
-    run: () => {
+    run: async () => {
       const fresh = mkdtempSync(path.join(os.tmpdir(), 'loglane-generated-'));
       try {
-        run('tsx', ['scripts/generate.ts', '--out', fresh]);
+        await runAsync('tsx', ['scripts/generate.ts', '--out', fresh]);
         const stale = staleFiles(fresh, path.join(ROOT, 'generated'));
         if (stale.length) throw new Error(`generated/ is stale against openapi/ (run npm run generate): ${stale.join(', ')}`);
       } finally {
@@ -32,7 +37,7 @@ const steps: Step[] = [
     },
   },
   { name: 'owasp', run: () => owaspLint() },
-  { name: 'breaking', run: () => checkBreaking() },
+  { name: 'lint', run: toolPasses('redocly', ['lint', '--format=summary']) },
   { name: 'types', run: () => checkWorkerTypes(ROOT) },
   {
     name: 'drift',
@@ -42,20 +47,12 @@ const steps: Step[] = [
       return `${report.implemented.length} operations match the contract; pending (${report.pending.length}): ${report.pending.join(', ') || 'none'}`;
     },
   },
-  { name: 'tsc', run: () => void run('tsc', ['--noEmit', '-p', '.']) },
+  { name: 'breaking', run: async () => checkBreaking() },
 ];
 
-let failed = 0;
-for (const step of steps) {
-  const started = performance.now();
-  try {
-    const note = await step.run();
-    console.log(`✓ ${step.name} (${Math.round(performance.now() - started)} ms)${note ? `: ${note}` : ''}`);
-  } catch (error) {
-    failed++;
-    console.error(`✗ ${step.name}: ${error instanceof Error ? error.message : error}`);
-  }
-}
+const outcomes = await runSteps(steps);
+for (const { passed, line } of outcomes) (passed ? console.log : console.error)(line);
+const failed = outcomes.filter((outcome) => !outcome.passed).length;
 if (failed) {
   console.error(`npm run check: ${failed} of ${steps.length} checks failed`);
   process.exit(1);

@@ -1,5 +1,5 @@
 // Helpers shared by the generate and check scripts.
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -8,19 +8,36 @@ import path from 'node:path';
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const BIN = (name: string) => path.join(ROOT, 'node_modules', '.bin', name);
 
+type RunOptions = { cwd?: string; env?: NodeJS.ProcessEnv };
+
+const toolOptions = (options: RunOptions) => ({
+  cwd: options.cwd ?? ROOT,
+  encoding: 'utf8' as const,
+  env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true', ...options.env },
+});
+
+const toolFailed = (tool: string, args: string[], output: { stdout?: string; stderr?: string }) =>
+  new Error(`${tool} ${args.join(' ')} failed:\n${output.stdout ?? ''}${output.stderr ?? ''}`);
+
 /** Runs a project tool quietly; its output is shown only when it fails. */
-export function run(tool: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): string {
+export function run(tool: string, args: string[], options: RunOptions = {}): string {
   try {
-    return execFileSync(BIN(tool), args, {
-      cwd: options.cwd ?? ROOT,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true', ...options.env },
-    });
+    return execFileSync(BIN(tool), args, { ...toolOptions(options), stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (error) {
-    const failure = error as { stdout?: string; stderr?: string };
-    throw new Error(`${tool} ${args.join(' ')} failed:\n${failure.stdout ?? ''}${failure.stderr ?? ''}`);
+    throw toolFailed(tool, args, error as { stdout?: string; stderr?: string });
   }
+}
+
+/** `run` without blocking, so that several tools can run side by side. */
+export function runAsync(tool: string, args: string[], options: RunOptions = {}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(BIN(tool), args, toolOptions(options), (error, stdout, stderr) => {
+      if (error) reject(toolFailed(tool, args, { stdout, stderr }));
+      else resolve(stdout);
+    });
+    // `run` gives tools no stdin; ending it at once does the same for one that reads it.
+    child.stdin?.end();
+  });
 }
 
 export const readJson = (file: string) => JSON.parse(readFileSync(file, 'utf8'));
@@ -47,13 +64,13 @@ export function staleFiles(expectedDir: string, actualDir: string): string[] {
  * types --check` reads a developer's .dev.vars whatever --env-file says, so it runs in a scratch
  * copy whose .dev.vars is the example: the same answer on a fresh clone and on a dev machine.
  */
-export function checkWorkerTypes(projectRoot: string): void {
+export async function checkWorkerTypes(projectRoot: string): Promise<void> {
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'loglane-types-'));
   try {
     for (const file of ['wrangler.jsonc', '.dev.vars.example', 'worker-configuration.d.ts']) copyFileSync(path.join(projectRoot, file), path.join(scratch, file));
     copyFileSync(path.join(projectRoot, '.dev.vars.example'), path.join(scratch, '.dev.vars'));
     for (const dir of ['src', 'node_modules']) symlinkSync(path.join(projectRoot, dir), path.join(scratch, dir));
-    run('wrangler', ['types', '--check', '--strict-vars=false', '--env-file', '.dev.vars.example'], { cwd: scratch });
+    await runAsync('wrangler', ['types', '--check', '--strict-vars=false', '--env-file', '.dev.vars.example'], { cwd: scratch });
   } catch (error) {
     throw new Error(`worker-configuration.d.ts is stale against wrangler.jsonc (run npm run types)\n${(error as Error).message}`);
   } finally {
@@ -78,4 +95,34 @@ export function resolveRef(doc: any, node: any): any {
     current = refTarget(doc, current.$ref);
   }
   return current;
+}
+
+/** A step of `npm run check`: resolves with an optional note, or throws what is wrong. */
+export type Step = { name: string; run: () => Promise<string | void> };
+export type Outcome = { passed: boolean; line: string };
+
+async function outcomeOf(step: Step): Promise<Outcome> {
+  const started = performance.now();
+  const took = () => `${step.name} (${Math.round(performance.now() - started)} ms)`;
+  try {
+    const note = await step.run();
+    return { passed: true, line: `✓ ${took()}${note ? `: ${note}` : ''}` };
+  } catch (error) {
+    return { passed: false, line: `✗ ${took()}: ${error instanceof Error ? error.message : error}` };
+  }
+}
+
+/**
+ * Starts the steps in list order, at most `lanes` at a time: one per CPU by default, so that a long
+ * step keeps its core instead of sharing it (more at once would not end sooner, and the longest
+ * would end last). The outcomes are in list order, whatever order the steps end in.
+ */
+export async function runSteps(steps: Step[], lanes = os.availableParallelism()): Promise<Outcome[]> {
+  const waiting = [...steps];
+  const outcomes = new Map<Step, Outcome>();
+  const lane = async () => {
+    for (let step = waiting.shift(); step; step = waiting.shift()) outcomes.set(step, await outcomeOf(step));
+  };
+  await Promise.all(Array.from({ length: lanes }, lane));
+  return steps.map((step) => outcomes.get(step)!);
 }

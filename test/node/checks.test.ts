@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appDocument, compareDocuments, normaliseSchema } from '../../scripts/drift.ts';
-import { checkWorkerTypes, ROOT, readJson, run, staleFiles } from '../../scripts/lib.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { checkWorkerTypes, ROOT, readJson, run, runAsync, runSteps, staleFiles } from '../../scripts/lib.ts';
 
 const contract = readJson(path.join(ROOT, 'generated', 'openapi.internal.json'));
 const pending: string[] = readJson(path.join(ROOT, 'scripts', 'pending-operations.json'));
@@ -34,6 +35,41 @@ function lintMutated(file: string, mutate: (text: string) => string): string {
     return (error as Error).message;
   }
 }
+
+describe('running the checks', () => {
+  it('reports a failing tool the same way whether it blocks or runs beside others', async () => {
+    let blocking = '';
+    try {
+      run('tsc', ['--noSuchOption']);
+    } catch (error) {
+      blocking = (error as Error).message;
+    }
+    expect(blocking).toMatch(/^tsc --noSuchOption failed:\n.*noSuchOption/s);
+    await expect(runAsync('tsc', ['--noSuchOption'])).rejects.toThrow(blocking);
+  });
+
+  it('runs the steps side by side in list order, lists outcomes in that order, and a failure stops no other step', async () => {
+    const ended: string[] = [];
+    const step = (name: string, ms: number, failure?: string) => ({
+      name,
+      run: async () => {
+        await sleep(ms);
+        ended.push(name);
+        if (failure) throw new Error(failure);
+        return `${name} note`;
+      },
+    });
+    const steps = [step('slow', 300), step('fails', 20, 'it broke:\n  here'), step('quick', 20)];
+    const outcomes = await runSteps(steps, 2);
+    expect(ended).toEqual(['fails', 'quick', 'slow']);
+    expect(outcomes.map((o) => o.passed)).toEqual([true, false, true]);
+    expect(outcomes[0].line).toMatch(/^✓ slow \(\d+ ms\): slow note$/);
+    expect(outcomes[1].line).toMatch(/^✗ fails \(\d+ ms\): it broke:\n  here$/);
+    ended.length = 0;
+    await runSteps(steps, 1);
+    expect(ended).toEqual(['slow', 'fails', 'quick']);
+  });
+});
 
 describe('lint', () => {
   it('passes on the contract as it is', () => {
@@ -69,14 +105,14 @@ describe('generated output is up to date', () => {
 });
 
 describe('worker types are up to date', () => {
-  it('passes as committed and fails once wrangler.jsonc gains a binding', () => {
-    expect(() => checkWorkerTypes(ROOT)).not.toThrow();
+  it('passes as committed and fails once wrangler.jsonc gains a binding', async () => {
+    await expect(checkWorkerTypes(ROOT)).resolves.toBeUndefined();
     const project = mkdtempSync(path.join(workDir, 'types-'));
     for (const file of ['.dev.vars.example', 'worker-configuration.d.ts']) cpSync(path.join(ROOT, file), path.join(project, file));
     for (const dir of ['src', 'node_modules']) symlinkSync(path.join(ROOT, dir), path.join(project, dir));
     const config = readFileSync(path.join(ROOT, 'wrangler.jsonc'), 'utf8');
     writeFileSync(path.join(project, 'wrangler.jsonc'), config.replace('"vars": {', '"vars": {\n    "NEW_SETTING": "on",'));
-    expect(() => checkWorkerTypes(project)).toThrow(/stale against wrangler.jsonc/);
+    await expect(checkWorkerTypes(project)).rejects.toThrow(/stale against wrangler.jsonc/);
   });
 });
 
