@@ -12,9 +12,9 @@ export type AppEnv = {
   Variables: RequestIdVariables & {
     principal?: Principal;
     /** The access token's verification, shared by the rate limiter and the auth guard. */
-    accessClaims?: Promise<AccessClaims>;
+    accessClaims?: { input: string; result: Promise<AccessClaims> };
     /** The presented API key's SHA-256, shared by the rate limiter and the auth guard. */
-    apiKeyHash?: Promise<string>;
+    apiKeyHash?: { input: string; result: Promise<string> };
     /** Set by requireRole: the caller's role in the workspace of the route. */
     membership?: Membership;
   };

@@ -39,7 +39,8 @@ export async function verifyAccessToken(env: TokenEnv, token: string): Promise<A
       throw ApiError.of('invalidToken');
     }
     const claims = { sub: payload.sub, sid: payload.sid };
-    remember(verified, token, { claims, iat: payload.iat, exp: payload.exp });
+    // Loglane never issues nbf; a token carrying one is verified afresh every time.
+    if (payload.nbf === undefined) remember(verified, token, { claims, iat: payload.iat, exp: payload.exp });
     return claims;
   } catch (error) {
     verified.delete(token);

@@ -78,6 +78,9 @@ export class OpenAPIHono extends Hono {
   }
 
   openapi = ({ middleware, request = {}, method, path }: Route, handler: MiddlewareHandler, hook?: Hook) => {
+    // The package would also look for a hook on a parent router; Loglane's routers each carry
+    // their own (createRouter), so one without is a mistake that would leak raw validator 400s.
+    if (!hook && !this.defaultHook) throw new Error(`openapi-runtime: ${method.toUpperCase()} ${path} has no validation hook`);
     const effectiveHook: Hook = hook ?? ((result, c) => this.defaultHook?.(result, c));
     const validators: MiddlewareHandler[] = [];
     if (request.query) validators.push(zValidator('query', request.query as never, effectiveHook as never));

@@ -19,18 +19,23 @@ export function presentedCredential(c: Context<AppEnv>): Credential | undefined 
   return match[1].startsWith(API_KEY_PREFIX) ? { kind: 'apiKey', secret: match[1] } : { kind: 'jwt', token: match[1] };
 }
 
-/** Work on the presented credential that both the rate limiter and the auth guard need, done once per request. */
-function oncePerRequest<K extends 'accessClaims' | 'apiKeyHash'>(c: Context<AppEnv>, name: K, compute: () => NonNullable<AppEnv['Variables'][K]>) {
-  let result = c.get(name);
-  if (!result) c.set(name, (result = compute()));
-  return result!;
+/**
+ * Work on a presented credential that both the rate limiter and the auth guard need, done once per
+ * request (and again only for a different credential).
+ */
+function oncePerRequest<T>(c: Context<AppEnv>, name: 'accessClaims' | 'apiKeyHash', input: string, compute: () => Promise<T>): Promise<T> {
+  const memo = c.get(name) as { input: string; result: Promise<T> } | undefined;
+  if (memo?.input === input) return memo.result;
+  const result = compute();
+  c.set(name, { input, result } as never);
+  return result;
 }
 
 /** The presented access token's verified claims. */
-export const accessClaims = (c: Context<AppEnv>, token: string): Promise<AccessClaims> => oncePerRequest(c, 'accessClaims', () => verifyAccessToken(c.env, token));
+export const accessClaims = (c: Context<AppEnv>, token: string) => oncePerRequest(c, 'accessClaims', token, () => verifyAccessToken(c.env, token));
 
 /** The presented API key's SHA-256 (what keys are stored and rate limited by). */
-export const apiKeyHash = (c: Context<AppEnv>, secret: string): Promise<string> => oncePerRequest(c, 'apiKeyHash', () => sha256Hex(secret));
+export const apiKeyHash = (c: Context<AppEnv>, secret: string) => oncePerRequest(c, 'apiKeyHash', secret, () => sha256Hex(secret));
 
 /** Verifies a user's access token into the principal the routes see; its user must still exist. */
 export async function userFromToken(c: Context<AppEnv>, token: string) {

@@ -41,18 +41,18 @@ function recordJsonResponses(c: Context<AppEnv>): SentJson {
   const json = c.json;
   c.json = ((object: unknown, ...rest: unknown[]) => {
     const response = (json as (...args: unknown[]) => Response)(object, ...rest);
-    if (response.body) sent.set(response.body, object);
+    // Snapshot of what went out, taken through the same JSON.stringify.
+    if (response.body) sent.set(response.body, JSON.parse(JSON.stringify(object)));
     return response;
   }) as typeof c.json;
   return sent;
 }
 
 /**
- * The body as the client receives it. A body made by c.json() is its object through the same
- * JSON.stringify (what the wire carries, without cloning and re-reading the stream); any other
- * body is read from a clone.
+ * The body as the client receives it: for a body made by c.json(), its snapshot (without cloning
+ * and re-reading the stream); any other body is read from a clone.
  */
 async function wireBody(c: Context<AppEnv>, sent: SentJson): Promise<unknown> {
   const body = c.res.body;
-  return body && sent.has(body) ? JSON.parse(JSON.stringify(sent.get(body))) : c.res.clone().json();
+  return body && sent.has(body) ? sent.get(body) : c.res.clone().json();
 }

@@ -67,6 +67,8 @@ export async function authenticateApiKey(
 
 // When this isolate last wrote each key's last_used_at: within the resolution, a busy key (one
 // ingest request after another) costs no D1 write at all. Bounded; the oldest entry goes first.
+// (Counted from this isolate's attempt, so with several isolates the column may lag up to twice
+// the resolution.)
 const TOUCHED_KEYS_MAX = 10_000;
 const touchedAt = new Map<string, number>();
 

@@ -2,10 +2,11 @@
 // document generator (wrangler.jsonc "alias" → src/lib/openapi-runtime.ts). The contract is a
 // static file, so the generator and the zod locales it keeps alive must not reach production.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { run } from '../../scripts/lib.ts';
+import { ROOT, run } from '../../scripts/lib.ts';
 
 let outDir: string;
 let bundle: string;
@@ -30,5 +31,12 @@ describe('the production Worker bundle', () => {
   it('still validates requests with zod through @hono/zod-validator', () => {
     expect(bundle).toContain('Unsupported Media Type');
     expect(bundle).toMatch(/safeParseAsync/);
+  });
+});
+
+describe('src/lib/openapi-runtime.ts', () => {
+  it('mirrors the @hono/zod-openapi that is installed (re-read its `openapi` method before changing this)', () => {
+    const installed = createRequire(path.join(ROOT, 'package.json'))('@hono/zod-openapi/package.json').version;
+    expect(readFileSync(path.join(ROOT, 'src/lib/openapi-runtime.ts'), 'utf8')).toContain(`@hono/zod-openapi ${installed} `);
   });
 });
