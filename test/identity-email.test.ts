@@ -52,6 +52,18 @@ describe('magic link', () => {
     expect((await api.get('/v1/me/auth-methods', { token: res.body.data.accessToken })).body.data).toEqual([]);
   });
 
+  it('gives two first links for one new address, used at once, one account and two sessions', async () => {
+    const email = uniqueEmail('twice');
+    await api.post('/v1/auth/magic-link', { email });
+    await api.post('/v1/auth/magic-link', { email });
+    const tokens = (await outbox(email)).map((mail) => mail.token as string);
+    expect(tokens).toHaveLength(2);
+    const [first, second] = await Promise.all(tokens.map(verifyMagicLink));
+    expect([first.status, second.status]).toEqual([200, 200]);
+    expect(second.body.data.user.id).toBe(first.body.data.user.id);
+    expect(second.body.data.refreshToken).not.toBe(first.body.data.refreshToken);
+  });
+
   it('verifies an unverified account but drops the password set before anyone proved the address', async () => {
     // Someone registers the victim's address first; the victim later signs in by magic link.
     const email = uniqueEmail('claimed');

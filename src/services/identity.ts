@@ -97,7 +97,14 @@ export async function verifyMagicLink(env: Env, token: string) {
   const user = await findUserByEmail(env.DB, used.email);
   if (user) return signIn(env, user.id, claimVerifiedEmail(env.DB, user.id));
   const id = randomId('usr');
-  return signIn(env, id, [insertUser(env.DB, { id, email: used.email, name: nameFromEmail(used.email), emailVerified: true, passwordHash: null })]);
+  try {
+    return await signIn(env, id, [insertUser(env.DB, { id, email: used.email, name: nameFromEmail(used.email), emailVerified: true, passwordHash: null })]);
+  } catch (error) {
+    // Two first links for one address used at once: the other one created the account, sign in to it.
+    const created = isUniqueEmailViolation(error) ? await findUserByEmail(env.DB, used.email) : null;
+    if (!created) throw error;
+    return signIn(env, created.id, claimVerifiedEmail(env.DB, created.id));
+  }
 }
 
 /** A display name for accounts created without one: the address's local part. */
