@@ -4,7 +4,7 @@ import { sha256Hex } from '../lib/crypto';
 import { ApiError } from '../lib/errors';
 import { authenticateApiKey, recordApiKeyUse, type ApiKeyScope } from '../services/api-keys';
 import { userExists } from '../repositories/users';
-import type { AppEnv } from '../types';
+import type { AppEnv, Principal } from '../types';
 
 export type Credential = { kind: 'apiKey'; secret: string } | { kind: 'jwt'; token: string };
 
@@ -59,10 +59,17 @@ export const optionalUser = (): MiddlewareHandler<AppEnv> => {
   return (c, next) => (presentedCredential(c) ? required(c, next) : next());
 };
 
+/** The caller an auth guard admitted; only for routes behind one. */
+export function currentPrincipal(c: Context<AppEnv>): Principal {
+  const principal = c.get('principal');
+  if (!principal) throw new Error('currentPrincipal used on a route without an auth guard');
+  return principal;
+}
+
 /** The signed-in user's id; only for routes behind requireUser. */
 export function currentUserId(c: Context<AppEnv>): string {
-  const principal = c.get('principal');
-  if (principal?.kind !== 'user') throw new Error('currentUserId used on a route without requireUser');
+  const principal = currentPrincipal(c);
+  if (principal.kind !== 'user') throw new Error('currentUserId used on a route without requireUser');
   return principal.userId;
 }
 
