@@ -1,6 +1,7 @@
 import { createApp } from './app';
 import { consumeLogBatch } from './queue/consumer';
 import { archiveExpired } from './retention/archive';
+import { purgeArchivesOfDeletedProjects } from './retention/purge';
 export { RateLimiter } from './rate-limit/rate-limiter';
 
 const app = createApp();
@@ -9,9 +10,13 @@ export default {
   fetch: app.fetch,
   // LOG_QUEUE deliveries: store in D1, then the KV fast path.
   queue: (batch, env) => consumeLogBatch(batch, env),
-  // The daily cron: move entries past their project's retention to R2.
+  // The daily cron: move entries past their project's retention to R2, and delete the archives of
+  // deleted projects. Each runs whatever the other does; the run fails (and shows in the cron's
+  // status) if either did.
   scheduled: async (controller, env) => {
-    await archiveExpired(env, controller.scheduledTime);
+    const outcomes = await Promise.allSettled([archiveExpired(env, controller.scheduledTime), purgeArchivesOfDeletedProjects(env)]);
+    const failed = outcomes.find((outcome) => outcome.status === 'rejected');
+    if (failed) throw failed.reason;
   },
 } satisfies ExportedHandler<Env>;
 

@@ -4,6 +4,7 @@ import { createExecutionContext, createScheduledController, waitOnExecutionConte
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { newLogIds, type LogEntry, type LogMessage } from '../src/services/logs';
+import { api } from './support/http';
 import { createProject, createTenant, type Project, type Tenant } from './support/tenancy';
 import { deliver, worker } from './logs.support';
 
@@ -124,5 +125,31 @@ describe('retention', () => {
     await runCron();
     expect(await storedIds(fresh.project.id)).toEqual([entries[0].id]);
     expect(await archived(fresh.project.id)).toEqual({});
+  });
+
+  it('deletes the archives of deleted projects and workspaces with the next run, and only those', async () => {
+    const leaving = await createTenant();
+    const removedProject = await createProject(leaving.owner.accessToken, leaving.workspace.id);
+    const staying = await createTenant();
+    for (const project of [leaving.project, removedProject, staying.project]) await store(project.id, ['2026-02-01T08:00:00.000Z']);
+    await runCron(env, NOW + 2 * DAY);
+    for (const project of [leaving.project, removedProject, staying.project]) expect(await partKeys(project.id)).toHaveLength(1);
+    const before = { weekly: await partKeys(weekly.id), staying: await archived(staying.project.id) };
+
+    const projectGone = await api.delete(`/v1/workspaces/${leaving.workspace.id}/projects/${removedProject.id}`, { token: leaving.owner.accessToken });
+    expect(projectGone.status).toBe(200);
+    // The project's archive outlives it until the cron: nothing reads it any more.
+    expect(await partKeys(removedProject.id)).toHaveLength(1);
+    await runCron(env, NOW + 3 * DAY);
+    expect(await partKeys(removedProject.id)).toEqual([]);
+    expect(await partKeys(leaving.project.id)).toHaveLength(1);
+
+    const workspaceGone = await api.delete(`/v1/workspaces/${leaving.workspace.id}`, { token: leaving.owner.accessToken });
+    expect(workspaceGone.status).toBe(200);
+    await runCron(env, NOW + 4 * DAY);
+    expect(await partKeys(leaving.project.id)).toEqual([]);
+    // Live projects keep every part.
+    expect(await partKeys(weekly.id)).toEqual(before.weekly);
+    expect(await archived(staying.project.id)).toEqual(before.staying);
   });
 });

@@ -95,3 +95,20 @@ export async function deleteProject(db: D1Database, projectId: string): Promise<
 
 /** Statements deleting every project of a workspace with their keys and log entries; run them in one batch. */
 export const deleteWorkspaceProjectsStatements = (db: D1Database, workspaceId: string) => deleteProjectsWhere(db, 'workspace_id = ?', workspaceId);
+
+// D1 binds at most 100 parameters per statement.
+const IDS_PER_LOOKUP = 100;
+
+/** Which of these project ids still exist. */
+export async function existingProjectIds(db: D1Database, ids: string[]): Promise<Set<string>> {
+  const chunks = Array.from({ length: Math.ceil(ids.length / IDS_PER_LOOKUP) }, (_, i) => ids.slice(i * IDS_PER_LOOKUP, (i + 1) * IDS_PER_LOOKUP));
+  const found = new Set<string>();
+  for (const chunk of chunks) {
+    const { results } = await db
+      .prepare(`SELECT id FROM projects WHERE id IN (${chunk.map(() => '?').join(', ')})`)
+      .bind(...chunk)
+      .all<{ id: string }>();
+    for (const row of results) found.add(row.id);
+  }
+  return found;
+}
