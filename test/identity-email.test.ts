@@ -140,7 +140,7 @@ describe('forgot and reset password', () => {
   });
 
   it('sets the new password and signs out every session', async () => {
-    const { email, password, refreshToken } = await signUp();
+    const { email, password, refreshToken, accessToken } = await signUp();
     const other = await api.post('/v1/auth/login', { email, password });
     await api.post('/v1/auth/forgot-password', { email });
     const res = await resetPassword(await latestMailedToken(email), 'a-brand-new-password');
@@ -148,6 +148,8 @@ describe('forgot and reset password', () => {
     expect(res.body.data).toEqual({ message: 'Password updated; all sessions were signed out' });
     expectError(await api.post('/v1/auth/refresh', { refreshToken }), 401, 'UNAUTHORIZED', 'Invalid token');
     expectError(await api.post('/v1/auth/refresh', { refreshToken: other.body.data.refreshToken }), 401, 'UNAUTHORIZED', 'Invalid token');
+    // Access tokens of those sessions end at once, not when they expire.
+    for (const token of [accessToken, other.body.data.accessToken]) expectError(await api.get('/v1/me', { token }), 401, 'UNAUTHORIZED', 'Invalid token');
     expectError(await api.post('/v1/auth/login', { email, password }), 401, 'AUTH_FAILED', 'Invalid email or password');
     expect((await api.post('/v1/auth/login', { email, password: 'a-brand-new-password' })).status).toBe(200);
   });
@@ -184,8 +186,11 @@ describe('forgot and reset password', () => {
     const session = await verifyMagicLink(await latestMailedToken(email));
     await api.post('/v1/auth/forgot-password', { email });
     expect((await resetPassword(await latestMailedToken(email), 'first-ever-password')).status).toBe(200);
-    expect((await api.post('/v1/auth/login', { email, password: 'first-ever-password' })).status).toBe(200);
-    const methods = await api.get('/v1/me/auth-methods', { token: session.body.data.accessToken });
+    // The reset signed out the magic-link session; the new password signs in.
+    expectError(await api.get('/v1/me', { token: session.body.data.accessToken }), 401, 'UNAUTHORIZED', 'Invalid token');
+    const login = await api.post('/v1/auth/login', { email, password: 'first-ever-password' });
+    expect(login.status).toBe(200);
+    const methods = await api.get('/v1/me/auth-methods', { token: login.body.data.accessToken });
     expect(methods.body.data.map((m: any) => m.method)).toEqual(['password']);
   });
 

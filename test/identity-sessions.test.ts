@@ -122,6 +122,8 @@ describe('refresh tokens', () => {
     expect(results.map((r) => r.status).sort()).toEqual([200, 401]);
     const winner = results.find((r) => r.status === 200)!;
     expectError(await refresh(winner.body.data.refreshToken), 401, 'UNAUTHORIZED', 'Invalid token');
+    // The replay revoked the session: its access tokens stop working too.
+    expectError(await me(winner.body.data.accessToken), 401, 'UNAUTHORIZED', 'Invalid token');
   });
 
   it('refuse unknown tokens and tokens older than 7 days', async () => {
@@ -147,14 +149,17 @@ describe('refresh tokens', () => {
 });
 
 describe('logout', () => {
-  it('revokes the refresh family of the caller', async () => {
+  it("ends the caller's session: its refresh family and, at once, its access tokens", async () => {
     const { accessToken, refreshToken, email, password } = await signUp();
     const other = await api.post('/v1/auth/login', { email, password });
+    expect((await me(accessToken)).status).toBe(200);
     const res = await api.post('/v1/auth/logout', undefined, { token: accessToken });
     expect(res.status).toBe(200);
     expect(res.body.data).toEqual({ message: 'Signed out' });
     expectError(await refresh(refreshToken), 401, 'UNAUTHORIZED', 'Invalid token');
+    expectError(await me(accessToken), 401, 'UNAUTHORIZED', 'Invalid token');
     // Another sign-in of the same user is a different session.
+    expect((await me(other.body.data.accessToken)).status).toBe(200);
     expect((await refresh(other.body.data.refreshToken)).status).toBe(200);
   });
 

@@ -44,10 +44,11 @@ export const logEntry = (n: number) => ({
 export const ingestOne = (n: number) => JSON.stringify(logEntry(n));
 export const ingestBatch = (n: number, size = 100) => JSON.stringify({ entries: Array.from({ length: size }, (_, i) => logEntry(n * size + i)) });
 
-/** SQL that seeds the bench tenant into a migrated Loglane D1 (user, workspace, membership, project, key). */
+/** SQL that seeds the bench tenant into a migrated Loglane D1 (user and session, workspace, membership, project, key). */
 export function tenantSeedSql(now = new Date().toISOString()): string[] {
   return [
     `INSERT OR IGNORE INTO users (id, email, name, email_verified, password_hash, created_at, updated_at) VALUES ('${USER_ID}', 'bench@example.com', 'Bench', 1, NULL, '${now}', '${now}')`,
+    `INSERT OR IGNORE INTO session_families (id, user_id, created_at) VALUES ('${SESSION_ID}', '${USER_ID}', '${now}')`,
     `INSERT OR IGNORE INTO workspaces (id, name, slug, created_at, updated_at) VALUES ('${WORKSPACE_ID}', 'Bench', 'bench', '${now}', '${now}')`,
     `INSERT OR IGNORE INTO workspace_members (workspace_id, user_id, role, joined_at) VALUES ('${WORKSPACE_ID}', '${USER_ID}', 'owner', '${now}')`,
     `INSERT OR IGNORE INTO projects (id, workspace_id, name, slug, retention_days, created_at, updated_at) VALUES ('${PROJECT_ID}', '${WORKSPACE_ID}', 'Bench', 'bench-main', 30, '${now}', '${now}')`,

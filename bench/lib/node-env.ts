@@ -2,7 +2,7 @@
 // in-memory stand-ins for the Loglane-only bindings (rate-limit Durable Object, queue, KV).
 import { windowOf } from '../../src/rate-limit/window';
 import { asD1, StubD1 } from './d1-stub';
-import { API_KEY_HASH, KEY_ID, LOGLANE_VARS, PROJECT_ID, USER_ID } from './fixtures';
+import { API_KEY_HASH, KEY_ID, LOGLANE_VARS, PROJECT_ID, SESSION_ID, USER_ID } from './fixtures';
 
 /** The RateLimiter's take(), same arithmetic, counters in a Map instead of SQLite. */
 function rateLimiterNamespace() {
@@ -38,7 +38,7 @@ export function stubQueue() {
 }
 
 const loglaneResponders = [
-  (sql: string, args: unknown[]) => (sql.startsWith('SELECT 1 FROM users WHERE id') && args[0] === USER_ID ? { results: [{ 1: 1 }] } : undefined),
+  (sql: string, args: unknown[]) => (sql.startsWith('SELECT 1 FROM session_families') && args[0] === SESSION_ID && args[1] === USER_ID ? { results: [{ 1: 1 }] } : undefined),
   (sql: string) => (sql.startsWith('SELECT role FROM workspace_members') ? { results: [{ role: 'owner' }] } : undefined),
   (sql: string, args: unknown[]) =>
     sql.includes('FROM api_keys WHERE secret_hash') && args[0] === API_KEY_HASH

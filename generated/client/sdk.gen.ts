@@ -98,7 +98,7 @@ export const refreshSession = <ThrowOnError extends boolean = false>(options: Op
 /**
  * Sign out
  *
- * Revokes the refresh-token family of the caller's session. The access token stays valid until it expires (at most 15 minutes).
+ * Ends the caller's session. Its refresh-token family is revoked, and its access tokens are refused from the next request on ("Invalid token"), although they have not expired.
  */
 export const logout = <ThrowOnError extends boolean = false>(options?: Options<LogoutData, ThrowOnError>): RequestResult<LogoutResponses, LogoutErrors, ThrowOnError> => (options?.client ?? client).post<LogoutResponses, LogoutErrors, ThrowOnError>({
     requestValidator: async (data) => await zLogoutData.parseAsync(data),
@@ -163,7 +163,7 @@ export const forgotPassword = <ThrowOnError extends boolean = false>(options: Op
 /**
  * Set a new password
  *
- * Takes the token from the reset email (single use, 1 hour) and a new password; signs out every session of the user.
+ * Takes the token from the reset email (single use, 1 hour) and a new password; signs out every session of the user (their refresh tokens and access tokens stop working at once).
  */
 export const resetPassword = <ThrowOnError extends boolean = false>(options: Options<ResetPasswordData, ThrowOnError>): RequestResult<ResetPasswordResponses, ResetPasswordErrors, ThrowOnError> => (options.client ?? client).post<ResetPasswordResponses, ResetPasswordErrors, ThrowOnError>({
     requestValidator: async (data) => await zResetPasswordData.parseAsync(data),

@@ -3,7 +3,7 @@ import { verifyAccessToken, type AccessClaims } from '../lib/access-token';
 import { sha256Hex } from '../lib/crypto';
 import { ApiError } from '../lib/errors';
 import { authenticateApiKey, recordApiKeyUse, type ApiKeyScope } from '../services/api-keys';
-import { userExists } from '../repositories/users';
+import { isActiveSession } from '../repositories/sessions';
 import type { AppEnv, Principal } from '../types';
 
 export type Credential = { kind: 'apiKey'; secret: string } | { kind: 'jwt'; token: string };
@@ -37,10 +37,13 @@ export const accessClaims = (c: Context<AppEnv>, token: string) => oncePerReques
 /** The presented API key's SHA-256 (what keys are stored and rate limited by). */
 export const apiKeyHash = (c: Context<AppEnv>, secret: string) => oncePerRequest(c, 'apiKeyHash', secret, () => sha256Hex(secret));
 
-/** Verifies a user's access token into the principal the routes see; its user must still exist. */
+/**
+ * Verifies a user's access token into the principal the routes see. Its session must still be
+ * live: signing out, a password reset or a replayed refresh token ends its access tokens at once.
+ */
 export async function userFromToken(c: Context<AppEnv>, token: string) {
   const claims = await accessClaims(c, token);
-  if (!(await userExists(c.env.DB, claims.sub))) throw ApiError.of('invalidToken');
+  if (!(await isActiveSession(c.env.DB, claims.sub, claims.sid))) throw ApiError.of('invalidToken');
   return { kind: 'user' as const, userId: claims.sub, sessionId: claims.sid };
 }
 

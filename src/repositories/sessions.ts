@@ -5,6 +5,10 @@ import { nowIso } from '../lib/clock';
 export const insertFamily = (db: D1Database, familyId: string, userId: string) =>
   db.prepare('INSERT INTO session_families (id, user_id, created_at) VALUES (?, ?, ?)').bind(familyId, userId, nowIso());
 
+/** Whether the user's sign-in is live: not signed out, not revoked (the user, too, still exists). */
+export const isActiveSession = async (db: D1Database, userId: string, familyId: string) =>
+  (await db.prepare('SELECT 1 FROM session_families WHERE id = ? AND user_id = ? AND revoked_at IS NULL').bind(familyId, userId).first()) !== null;
+
 export type NewRefreshToken = { tokenHash: string; familyId: string; userId: string; expiresAt: string };
 
 export const insertRefreshToken = (db: D1Database, token: NewRefreshToken) =>

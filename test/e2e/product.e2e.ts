@@ -320,11 +320,15 @@ describe('identity', () => {
     const signedIn = ok(await client().login({ body: { email, password: PASSWORD } }));
     const refreshed = ok(await client().refreshSession({ body: { refreshToken: signedIn.refreshToken } }));
     expect(refreshed.refreshToken).not.toBe(signedIn.refreshToken);
+    // That replay revoked the session: its refresh token and its access token stop working.
     fails(await client().refreshSession({ body: { refreshToken: signedIn.refreshToken } }), 401, 'UNAUTHORIZED');
+    fails(await as(refreshed).getMe(), 401, 'UNAUTHORIZED', 'Invalid token');
 
-    const out = ok(await as(refreshed).logout());
+    const another = ok(await client().login({ body: { email, password: PASSWORD } }));
+    const out = ok(await as(another).logout());
     expect(out).toBeTruthy();
-    fails(await client().refreshSession({ body: { refreshToken: refreshed.refreshToken } }), 401, 'UNAUTHORIZED');
+    fails(await client().refreshSession({ body: { refreshToken: another.refreshToken } }), 401, 'UNAUTHORIZED');
+    fails(await as(another).getMe(), 401, 'UNAUTHORIZED', 'Invalid token');
   });
 
   it('magic link: request, verify (and a bad link: 401)', async () => {

@@ -8,7 +8,7 @@
 // queue, R2), in the foreground or in waitUntil, is attributed to that request alone.
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
-import { sign } from 'hono/jwt';
+import { decode, sign } from 'hono/jwt';
 import { ERRORS, ERROR_STATUS } from '../../generated/errors';
 import worker from '../../src/index';
 import { encodeCursor } from '../../src/services/logs';
@@ -137,6 +137,11 @@ function recordingR2(bucket: R2Bucket, rec: Recorder): R2Bucket {
 
 type TenantState = { workspace: string; project: string; keys: Record<'all' | 'read' | 'write' | 'revoked', CreatedApiKey> };
 type Person = SignedUpUser & { tokenAt: number };
+
+const sessionIsLive = async (accessToken: string) => {
+  const { sid } = decode(accessToken).payload as { sid: string };
+  return (await env.DB.prepare('SELECT 1 FROM session_families WHERE id = ? AND revoked_at IS NULL').bind(sid).first()) !== null;
+};
 
 const FUZZ_IP = '203.0.113.77';
 /** Access tokens live 15 minutes; long runs sign in again after 10. */
@@ -324,10 +329,13 @@ export class FuzzWorld {
     }
   }
 
-  /** A current access token of the persona (signing in again before the 15 minutes run out). */
+  /**
+   * A current access token of the persona: signing in again before the 15 minutes run out, or when
+   * a fuzzed request ended its session (logout, a replayed refresh token).
+   */
   async accessToken(persona: Persona): Promise<string> {
     const person = this.people[persona];
-    if (Date.now() - person.tokenAt > TOKEN_REFRESH_MS) {
+    if (Date.now() - person.tokenAt > TOKEN_REFRESH_MS || !(await sessionIsLive(person.accessToken))) {
       const session = await this.expect(200, 'POST', '/v1/auth/login', { body: { email: person.email, password: person.password } });
       person.accessToken = session.accessToken;
       person.tokenAt = Date.now();
