@@ -1,5 +1,6 @@
 import { sign, verify } from 'hono/jwt';
 import { ApiError } from './errors';
+import { setNewest } from './bounded';
 import { unixSeconds } from './clock';
 
 /** Access tokens live 15 minutes. */
@@ -40,7 +41,7 @@ export async function verifyAccessToken(env: TokenEnv, token: string): Promise<A
     }
     const claims = { sub: payload.sub, sid: payload.sid };
     // Loglane never issues nbf; a token carrying one is verified afresh every time.
-    if (payload.nbf === undefined) remember(verified, token, { claims, iat: payload.iat, exp: payload.exp });
+    if (payload.nbf === undefined) setNewest(verified, token, { claims, iat: payload.iat, exp: payload.exp }, VERIFIED_TOKENS_PER_CONFIGURATION);
     return claims;
   } catch (error) {
     verified.delete(token);
@@ -63,10 +64,4 @@ function verifiedTokensOf(env: TokenEnv): Map<string, VerifiedToken> {
   let tokens = verifiedTokens.get(configuration);
   if (!tokens) verifiedTokens.set(configuration, (tokens = new Map()));
   return tokens;
-}
-
-function remember(tokens: Map<string, VerifiedToken>, token: string, verified: VerifiedToken) {
-  tokens.delete(token);
-  tokens.set(token, verified);
-  if (tokens.size > VERIFIED_TOKENS_PER_CONFIGURATION) tokens.delete(tokens.keys().next().value!);
 }

@@ -1,3 +1,4 @@
+import { inChunks } from '../lib/bounded';
 import { atomically } from '../lib/db';
 
 // SQL for projects. Every lookup by id also names the workspace, so a project id from another
@@ -101,9 +102,8 @@ const IDS_PER_LOOKUP = 100;
 
 /** Which of these project ids still exist. */
 export async function existingProjectIds(db: D1Database, ids: string[]): Promise<Set<string>> {
-  const chunks = Array.from({ length: Math.ceil(ids.length / IDS_PER_LOOKUP) }, (_, i) => ids.slice(i * IDS_PER_LOOKUP, (i + 1) * IDS_PER_LOOKUP));
   const found = new Set<string>();
-  for (const chunk of chunks) {
+  for (const chunk of inChunks(ids, IDS_PER_LOOKUP)) {
     const { results } = await db
       .prepare(`SELECT id FROM projects WHERE id IN (${chunk.map(() => '?').join(', ')})`)
       .bind(...chunk)

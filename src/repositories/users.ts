@@ -31,7 +31,6 @@ export const toAuthMethod = (row: AuthMethodRow) => ({ method: row.method, linke
 export const findUserById = (db: D1Database, id: string) => db.prepare('SELECT * FROM users WHERE id = ?').bind(id).first<UserRow>();
 
 // users.email is COLLATE NOCASE, so lookups ignore case.
-
 export const findUserByEmail = (db: D1Database, email: string) => db.prepare('SELECT * FROM users WHERE email = ?').bind(email).first<UserRow>();
 
 export const findUserByProviderAccount = (db: D1Database, method: AuthMethodName, accountId: string) =>

@@ -7,6 +7,7 @@
 // that arrives meanwhile waits for the next run. A part never replaces an existing object: a day
 // archived in several runs (late entries, a crash between write and delete) gets further parts,
 // so the worst case is an entry in two parts, never an entry in none.
+import { inChunks } from '../lib/bounded';
 import { atomically } from '../lib/db';
 import { deleteEntries, entriesBetween, oldestBetween, retentionPolicies, type RetentionPolicy } from '../repositories/logs';
 import type { Cursor } from '../services/logs';
@@ -78,8 +79,7 @@ async function archiveDay(env: Env, projectId: string, dayStart: number, totals:
     }
     if (ids.length === 0) return;
     await putNewPart(env.ARCHIVE, `${projectId}/${day}/${ids[0]}-${ids[ids.length - 1]}`, await gzip(ndjson), ids.length);
-    const chunks = Array.from({ length: Math.ceil(ids.length / IDS_PER_DELETE) }, (_, i) => ids.slice(i * IDS_PER_DELETE, (i + 1) * IDS_PER_DELETE));
-    await atomically(env.DB, chunks.map((chunk) => deleteEntries(env.DB, chunk)));
+    await atomically(env.DB, inChunks(ids, IDS_PER_DELETE).map((chunk) => deleteEntries(env.DB, chunk)));
     totals.entries += ids.length;
     totals.parts += 1;
   }

@@ -1,5 +1,6 @@
 // Project API keys: `sk_…` secrets shown once, stored as SHA-256 only, checked against D1 on every
 // request (never cached in KV, which is eventually consistent: a revoked key must stop at once).
+import { setNewest } from '../lib/bounded';
 import { isoIn, nowIso } from '../lib/clock';
 import { randomId, sha256Hex } from '../lib/crypto';
 import { ApiError } from '../lib/errors';
@@ -77,9 +78,7 @@ export async function recordApiKeyUse(env: Env, keyId: string): Promise<void> {
   const now = Date.now();
   const last = touchedAt.get(keyId);
   if (last !== undefined && now - last < LAST_USED_RESOLUTION_SECONDS * 1000 && now >= last) return;
-  touchedAt.delete(keyId);
-  touchedAt.set(keyId, now);
-  if (touchedAt.size > TOUCHED_KEYS_MAX) touchedAt.delete(touchedAt.keys().next().value!);
+  setNewest(touchedAt, keyId, now, TOUCHED_KEYS_MAX);
   try {
     await repo.touchApiKey(env.DB, keyId, nowIso(), isoIn(-LAST_USED_RESOLUTION_SECONDS));
   } catch (error) {
