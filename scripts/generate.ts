@@ -141,8 +141,10 @@ async function main() {
     const bundle = readJson(file);
     writeFileSync(file, toJson(withCodeSamples(withConstTypes(withGuides(withErrorDocs(bundle, catalogOf(bundle)))))));
   }
-  // The Worker reports the contract version without bundling the whole contract.
-  writeFileSync(path.join(OUT, 'contract-version.json'), toJson({ version: readJson(bundles.public).info.version }));
+  // The Worker reports the contract version, and puts its own address in place of the contract's
+  // server when serving the contract and the reference, without bundling the whole contract.
+  const { info, servers } = readJson(bundles.public);
+  writeFileSync(path.join(OUT, 'contract-version.json'), toJson({ version: info.version, serverUrl: servers[0].url }));
   writeFileSync(path.join(OUT, 'client-operations.ts'), renderClientOperations(readJson(bundles.public)));
   writeFileSync(path.join(OUT, 'errors.ts'), errorsModule(catalogOf(readJson(bundles.internal))));
 
