@@ -1,8 +1,9 @@
 // The reference at /docs, rendered by a real browser: the Worker runs under `wrangler dev` (as with
 // `npm start`, on a free port, with its local state in a temporary directory), Debian's Chromium
-// opens /docs headless, and the test checks that every tag, every operation and the generated
-// "Error codes" table render, and that the page makes no request beyond loopback. A screenshot goes
-// to test/artifacts/. Without /usr/bin/chromium (`apt-get install chromium`) the test is skipped,
+// opens /docs headless, and the test checks that every tag, every operation, the guides, the code
+// samples and the generated "Error codes" table render (codes on one line), that constants show
+// their value, that there is a favicon and no badge, and that the page makes no request beyond
+// loopback. Screenshots go to test/artifacts/. Without /usr/bin/chromium (`apt-get install chromium`) the test is skipped,
 // with a message saying so; a downloaded browser is never used.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -158,7 +159,35 @@ describe.skipIf(!available)('the reference at /docs in headless Chromium', () =>
     await menuItem(sample.tags[0]).click();
     await menuItem(sample.summary).click();
     await heading(sample.summary).waitFor();
+    // Its code samples: a curl and a TypeScript tab, the TypeScript one calling the client.
+    const samples = page.locator('[role="tablist"]').filter({ hasText: 'TypeScript' }).first();
+    await samples.getByRole('tab', { name: 'curl' }).waitFor({ timeout: 10_000 });
+    await samples.getByRole('tab', { name: 'TypeScript' }).click();
+    await page.getByText(`loglane.${sample.operationId}(`).first().waitFor({ timeout: 10_000 });
     await page.screenshot({ path: path.join(ARTIFACTS, 'docs-operation.png') });
+
+    // The guides, in the order of their group, each with its text.
+    const guides: string[] = contract['x-tagGroups'].find((group: Json) => group.name === 'Guides').tags;
+    expect(guides.slice(0, 4)).toEqual(['Getting started', 'Sending logs', 'Querying logs', 'Rate limits']);
+    await menuItem('Getting started').click();
+    await page.getByText('@loglane/client', { exact: false }).first().waitFor({ timeout: 10_000 });
+    await menuItem('Rate limits').click();
+    const limits = page.locator('table').filter({ hasText: 'Requests a minute' }).first();
+    await limits.waitFor({ timeout: 10_000 });
+    expect(await limits.innerText()).toContain('6,000');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'docs-guide.png') });
+
+    // A constant renders as its value, not as "any": the health status is always "ok".
+    await menuItem('Health').click();
+    await menuItem(operations.find((op) => op.operationId === 'getHealth').summary).click();
+    const statusField = page.locator('tr').filter({ has: page.locator('span', { hasText: /^status$/ }) }).first();
+    await statusField.waitFor({ timeout: 10_000 });
+    expect(await statusField.innerText()).toMatch(/"ok"/);
+    expect(await statusField.innerText()).not.toMatch(/\bany\b/);
+
+    // No "API docs by" badge, and a favicon.
+    expect(await page.getByText('API docs by').isVisible()).toBe(false);
+    expect(await page.locator('link[rel="icon"]').getAttribute('href')).toMatch(/^data:image\/svg\+xml,/);
 
     // The "Error codes" section: its table lists every code with its HTTP status.
     await menuItem('Error codes').click();
@@ -170,6 +199,11 @@ describe.skipIf(!available)('the reference at /docs in headless Chromium', () =>
     const missingCodes = errorCodes.filter((code) => !rows.some((row) => row.includes(code) && row.includes(String(statuses[code]))));
     expect(missingCodes, 'error codes missing from the "Error codes" table').toEqual([]);
     expect(rows).toHaveLength(errorCodes.length + 1);
+    // Each code on one line: a wrapped "UNAUTH ORIZED" is taller than the one-line codes.
+    const codeCells = await codeTable.locator('td > code').evaluateAll((cells) => cells.map((cell) => ({ code: cell.textContent, height: cell.getBoundingClientRect().height })));
+    const oneLine = Math.min(...codeCells.map((cell) => cell.height));
+    const wrapped = codeCells.filter((cell) => cell.height > oneLine * 1.5).map((cell) => cell.code);
+    expect(wrapped, 'error codes wrapped over two lines').toEqual([]);
     await page.screenshot({ path: path.join(ARTIFACTS, 'docs-error-codes.png') });
 
     expect(pageErrors, 'errors thrown by the page').toEqual([]);
