@@ -80,6 +80,8 @@ describe.skipIf(!available)('the reference at /docs in headless Chromium', () =>
         '--persist-to', stateDir, '--show-interactive-dev-session=false',
         // Independent of a developer's .dev.vars: the example file plus a throwaway secret.
         '--env-file', path.join(ROOT, '.dev.vars.example'), '--var', `JWT_SECRET:${randomBytes(24).toString('base64url')}`,
+        // As `npm start` does: the Worker's own address in mail links, the reference's server and samples.
+        '--var', `PUBLIC_BASE_URL:${origin}`,
       ],
       { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
     );
@@ -159,10 +161,10 @@ describe.skipIf(!available)('the reference at /docs in headless Chromium', () =>
     await menuItem(sample.tags[0]).click();
     await menuItem(sample.summary).click();
     await heading(sample.summary).waitFor();
-    // Its code samples: a curl and a TypeScript tab, the TypeScript one calling the client.
-    const samples = page.locator('[role="tablist"]').filter({ hasText: 'TypeScript' }).first();
-    await samples.getByRole('tab', { name: 'curl' }).waitFor({ timeout: 10_000 });
-    await samples.getByRole('tab', { name: 'TypeScript' }).click();
+    // Its code samples: curl first, then TypeScript calling the client, picked from the language menu.
+    await page.getByText(`curl -X POST "${origin}/v1/auth/login"`).first().waitFor({ timeout: 10_000 });
+    await page.getByRole('button', { name: 'curl', exact: true }).first().click();
+    await page.getByRole('menuitem', { name: 'TypeScript' }).first().click();
     await page.getByText(`loglane.${sample.operationId}(`).first().waitFor({ timeout: 10_000 });
     await page.screenshot({ path: path.join(ARTIFACTS, 'docs-operation.png') });
 
@@ -178,11 +180,10 @@ describe.skipIf(!available)('the reference at /docs in headless Chromium', () =>
     await page.screenshot({ path: path.join(ARTIFACTS, 'docs-guide.png') });
 
     // A constant renders as its value, not as "any": the health status is always "ok".
-    await menuItem('Health').click();
-    await menuItem(operations.find((op) => op.operationId === 'getHealth').summary).click();
-    const statusField = page.locator('tr').filter({ has: page.locator('span', { hasText: /^status$/ }) }).first();
+    await page.goto(`${origin}/docs#/health/gethealth`, { waitUntil: 'networkidle' });
+    const statusField = page.locator('.schema-property-item[id$="c=200&path=data/status"]').first();
     await statusField.waitFor({ timeout: 10_000 });
-    expect(await statusField.innerText()).toMatch(/"ok"/);
+    expect(await statusField.innerText()).toMatch(/string[\s\S]*Value:\s*"ok"/);
     expect(await statusField.innerText()).not.toMatch(/\bany\b/);
 
     // No "API docs by" badge, and a favicon.
@@ -205,6 +206,16 @@ describe.skipIf(!available)('the reference at /docs in headless Chromium', () =>
     const wrapped = codeCells.filter((cell) => cell.height > oneLine * 1.5).map((cell) => cell.code);
     expect(wrapped, 'error codes wrapped over two lines').toEqual([]);
     await page.screenshot({ path: path.join(ARTIFACTS, 'docs-error-codes.png') });
+
+    // A mail's link leads to the reference of the call that takes its token.
+    const email = `docs-${randomBytes(6).toString('hex')}@example.com`;
+    const registered = await fetch(`${origin}/v1/auth/register`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ email, password: 'correct-horse-battery', name: 'Docs' }) });
+    expect(registered.status).toBe(201);
+    const mail = ((await (await fetch(`${origin}/v1/dev/outbox?to=${encodeURIComponent(email)}`)).json()) as Json).data[0];
+    const link = /https?:\/\/\S+/.exec(mail.text)![0];
+    expect(link.startsWith(`${origin}/docs#`)).toBe(true);
+    await page.goto(link, { waitUntil: 'networkidle' });
+    await heading(operations.find((op) => op.operationId === 'verifyEmail').summary).waitFor({ timeout: 10_000 });
 
     expect(pageErrors, 'errors thrown by the page').toEqual([]);
     expect(requests[0]).toBe(`${origin}/docs`);

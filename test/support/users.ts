@@ -33,10 +33,11 @@ export async function signUp(overrides: { email?: string; name?: string; passwor
 
 /**
  * A mail from the email flows: it carries its token, names the API call that takes it, and links to
- * that call's place in the reference, a page this Worker serves.
+ * that call's place in the reference, a page this Worker serves (test/node/docs-browser.test.ts
+ * follows such a link in a browser).
  */
 export async function expectMailLeadsTo(mail: { text: string; token: string }, call: string, operationId: string): Promise<void> {
-  const link = `${env.PUBLIC_BASE_URL}/docs#operation/${operationId}`;
+  const link = `${env.PUBLIC_BASE_URL}/docs#/auth/${operationId.toLowerCase()}`;
   expect(mail.text).toContain(mail.token);
   expect(mail.text).toContain(call);
   expect(mail.text).toContain(link);
