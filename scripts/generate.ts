@@ -11,7 +11,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createClient } from '@hey-api/openapi-ts';
-import ts from 'typescript';
+import { unstable_readConfig } from 'wrangler';
 import { heyApiConfigs } from '../openapi-ts.config.ts';
 import { renderClientOperations } from './client-operations.ts';
 import { withCodeSamples } from './code-samples.ts';
@@ -71,12 +71,8 @@ function withErrorDocs(bundle: any, catalog: Catalog) {
   return bundle;
 }
 
-/** The production vars of wrangler.jsonc, which the guides quote as {{NAME}} (the rate limits). */
-function productionVars(): Record<string, string> {
-  const { config, error } = ts.parseConfigFileTextToJson('wrangler.jsonc', readFileSync(path.join(ROOT, 'wrangler.jsonc'), 'utf8'));
-  if (error) throw new Error(`wrangler.jsonc: ${ts.flattenDiagnosticMessageText(error.messageText, '\n')}`);
-  return config.env.production.vars;
-}
+/** The production vars (wrangler.jsonc's top level), which the guides quote as {{NAME}} (the rate limits). */
+const productionVars = (): Record<string, string> => unstable_readConfig({ config: path.join(ROOT, 'wrangler.jsonc') }).vars as Record<string, string>;
 
 /**
  * Tags with `x-guide: <file>` get that markdown file of openapi/ as their description, {{VAR}}s
