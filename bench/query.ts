@@ -137,7 +137,7 @@ export async function runQuery(opts: {
       points.push({ stored, seedSeconds: Number(seedSeconds.toFixed(1)), d1, kv: { ...kvp, kvEntries: kvTotal }, health, ...(compare ? { compare } : {}) });
       opts.log(`  query: ${stored.toLocaleString('en')} stored (seeded in ${seedSeconds.toFixed(1)} s): d1 p95 ${d1.p95} ms, kv p95 ${kvp.p95} ms`);
     }
-    const { sql, params } = pageQuery({ projectId: PROJECT_ID, levels: ['warn', 'error'], limit: 101 });
+    const { sql, params } = pageQuery({ projectId: PROJECT_ID, levels: ['warn', 'error'], order: 'desc', limit: 101 });
     const { results } = await db.prepare(`EXPLAIN QUERY PLAN ${sql}`).bind(...params).all<{ detail: string }>();
     const plan: string[] = (results as { detail: string }[]).map((r) => r.detail);
     const first = points[0];

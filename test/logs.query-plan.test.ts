@@ -75,13 +75,16 @@ beforeAll(async () => {
 
 const cursor = { timestamp: new Date().toISOString(), id: 'log_zzzzzzzz' };
 const filters: [string, Omit<LogFilter, 'projectId'>, RegExp][] = [
-  ['first page', { limit: 101 }, PROJECT_TIME],
-  ['next page (cursor)', { before: cursor, limit: 101 }, PROJECT_TIME],
-  ['since and until', { since: '2000-01-01T00:00:00.000Z', until: cursor.timestamp, before: cursor, limit: 101 }, PROJECT_TIME],
-  ['one level', { levels: ['error'], limit: 101 }, PROJECT_LEVEL_TIME],
-  ['several levels, time range and cursor', { levels: ['warn', 'error', 'fatal'], since: '2000-01-01T00:00:00.000Z', before: cursor, limit: 101 }, PROJECT_LEVEL_TIME],
-  ['text (trigram index)', { text: 'served in 42', limit: 101 }, TEXT],
-  ['short text', { text: '42', levels: ['error'], limit: 101 }, PROJECT_LEVEL_TIME],
+  ['first page', { order: 'desc', limit: 101 }, PROJECT_TIME],
+  ['next page (cursor)', { after: cursor, order: 'desc', limit: 101 }, PROJECT_TIME],
+  ['since and until', { since: '2000-01-01T00:00:00.000Z', until: cursor.timestamp, after: cursor, order: 'desc', limit: 101 }, PROJECT_TIME],
+  ['one level', { levels: ['error'], order: 'desc', limit: 101 }, PROJECT_LEVEL_TIME],
+  ['several levels, time range and cursor', { levels: ['warn', 'error', 'fatal'], since: '2000-01-01T00:00:00.000Z', after: cursor, order: 'desc', limit: 101 }, PROJECT_LEVEL_TIME],
+  ['text (trigram index)', { text: 'served in 42', order: 'desc', limit: 101 }, TEXT],
+  ['short text', { text: '42', levels: ['error'], order: 'desc', limit: 101 }, PROJECT_LEVEL_TIME],
+  ['oldest first with cursor', { after: { timestamp: '2000-01-01T00:00:00.000Z', id: 'log_0' }, order: 'asc', limit: 101 }, PROJECT_TIME],
+  ['services and attributes', { services: ['api', 'web'], attributes: { i: '7' }, order: 'desc', limit: 101 }, PROJECT_TIME],
+  ['levels, service and attribute, oldest first', { levels: ['warn', 'error'], services: ['api'], attributes: { i: '7' }, order: 'asc', limit: 101 }, PROJECT_LEVEL_TIME],
 ];
 
 for (const statistics of [false, true]) {

@@ -617,7 +617,7 @@ export const revokeApiKey = <ThrowOnError extends boolean = false>(options: Opti
 /**
  * Query log entries
  *
- * Newest first. With an API key (`logs:read`) the key's project is queried; with a user token, `projectId` names a project of a workspace the caller belongs to. `source=d1` (default) searches everything with all filters; `source=kv` serves the last 24 hours from the fast path with the level and time filters. Any other source is 400 INVALID_SOURCE.
+ * Newest first, or oldest first with `order=asc`. With an API key (`logs:read`) the key's project is queried; with a user token, `projectId` names a project of a workspace the caller belongs to. `source=d1` (default) searches everything with all filters; `source=kv` serves the last 24 hours from the fast path with every filter but the text search `q`. Any other source is 400 INVALID_SOURCE. Filters combine (AND); within `level` or `service` any listed value matches. A query parameter this operation does not declare is 400 VALIDATION_ERROR with one detail per unknown parameter, and `since` not before `until` is 400 VALIDATION_ERROR (details field `until`). **Breaking in 2.0.0:** unknown query parameters used to be ignored, and `since` not before `until` used to be an empty page.
  */
 export const queryLogs = <ThrowOnError extends boolean = false>(options?: Options<QueryLogsData, ThrowOnError>): RequestResult<QueryLogsResponses, QueryLogsErrors, ThrowOnError> => (options?.client ?? client).get<QueryLogsResponses, QueryLogsErrors, ThrowOnError>({
     requestValidator: async (data) => await zQueryLogsData.parseAsync(data),

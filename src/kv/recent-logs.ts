@@ -13,7 +13,7 @@
 // id makes the name unique to its content, so a redelivered batch rewrites the same key (seconds
 // later, never twice a second); a redelivery grouped differently may store an entry in two
 // buckets, which the read removes by id.
-import { RECENT_WINDOW_MS, matches, newestFirst, type LogEntry, type LogFilter, type LogMessage } from '../services/logs';
+import { RECENT_WINDOW_MS, matches, newestFirst, pageOrder, type LogEntry, type LogFilter, type LogMessage } from '../services/logs';
 
 type Bucketed = Omit<LogEntry, 'projectId'>;
 type BucketMeta = { min: string; max: string; levels: string[] };
@@ -53,7 +53,7 @@ async function* candidateBuckets(kv: KVNamespace, filter: LogFilter, oldest: str
       if (!metadata) continue;
       if (metadata.max < oldest) return;
       if (filter.until && metadata.min >= filter.until) continue;
-      if (filter.before && metadata.min > filter.before.timestamp) continue;
+      if (filter.after && (filter.order === 'desc' ? metadata.min > filter.after.timestamp : metadata.max < filter.after.timestamp)) continue;
       if (filter.levels?.length && !metadata.levels.some((level) => filter.levels!.includes(level as LogEntry['level']))) continue;
       yield { name, max: metadata.max };
     }
@@ -66,7 +66,10 @@ async function* candidateBuckets(kv: KVNamespace, filter: LogFilter, oldest: str
 const FIRST_GROUP = 2;
 const FETCH_GROUP = 20;
 
-/** A page from the fast path: up to `filter.limit` entries of the window, newest first. */
+/**
+ * A page from the fast path: up to `filter.limit` entries of the window in the filter's order.
+ * Oldest first reads every candidate bucket (the listing comes newest first).
+ */
 export async function recentPage(kv: KVNamespace, filter: LogFilter, nowMs: number): Promise<LogEntry[]> {
   const windowStart = new Date(nowMs - RECENT_WINDOW_MS).toISOString();
   const oldest = filter.since && filter.since > windowStart ? filter.since : windowStart;
@@ -85,7 +88,7 @@ export async function recentPage(kv: KVNamespace, filter: LogFilter, nowMs: numb
         }
       }
     }
-    page = page.sort(newestFirst).slice(0, filter.limit);
+    page = page.sort(pageOrder(filter.order)).slice(0, filter.limit);
   };
 
   let pending: string[] = [];
@@ -93,7 +96,7 @@ export async function recentPage(kv: KVNamespace, filter: LogFilter, nowMs: numb
   for await (const bucket of candidateBuckets(kv, filter, oldest)) {
     // Buckets come in order of their newest entry: once the page is full and a bucket's newest
     // entry is older than the page's last one, neither it nor any later bucket can contribute.
-    if (page.length === filter.limit && bucket.max < page[page.length - 1].timestamp) break;
+    if (filter.order === 'desc' && page.length === filter.limit && bucket.max < page[page.length - 1].timestamp) break;
     pending.push(bucket.name);
     if (pending.length === group) {
       await fetchBuckets(pending);

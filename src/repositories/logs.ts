@@ -37,20 +37,30 @@ export const insertMessage = (db: D1Database, message: LogMessage) =>
 const escapeLike = (text: string) => text.replace(/[\\%_]/g, (ch) => `\\${ch}`);
 
 /**
- * The page query, newest first. Every branch is an index range read in index order, so a page
- * costs about `limit` rows however large the table is (EXPLAIN QUERY PLAN is checked in a test):
- * - no level filter: log_entries_project_time, walked backwards;
+ * The page query, in the filter's order. Every branch is an index range read in index order, so a
+ * page costs about `limit` rows however large the table is (EXPLAIN QUERY PLAN is checked in a test):
+ * - no level filter: log_entries_project_time, walked backwards (newest first) or forwards;
  * - levels: one ordered range of log_entries_project_level_time per level, each cut to `limit`,
  *   merged (a plain `level IN (…)` would read every matching row and sort them);
  * - text of 3+ characters: the trigram FTS index gives the matching rows; shorter text is a LIKE
- *   filter on the project's rows as the index walk meets them.
+ *   filter on the project's rows as the index walk meets them;
+ * - services and attributes are conditions on the rows the walk meets.
  */
 export function pageQuery(filter: LogFilter): { sql: string; params: unknown[] } {
   const where = ['project_id = ?'];
   const params: unknown[] = [filter.projectId];
   if (filter.since) where.push('timestamp >= ?'), params.push(filter.since);
   if (filter.until) where.push('timestamp < ?'), params.push(filter.until);
-  if (filter.before) where.push('(timestamp, id) < (?, ?)'), params.push(filter.before.timestamp, filter.before.id);
+  if (filter.after) where.push(`(timestamp, id) ${filter.order === 'desc' ? '<' : '>'} (?, ?)`), params.push(filter.after.timestamp, filter.after.id);
+  if (filter.services?.length) where.push(`service IN (${filter.services.map(() => '?').join(', ')})`), params.push(...filter.services);
+  for (const [key, value] of Object.entries(filter.attributes ?? {})) {
+    // The string form (services/logs attributeText): text as it is, numbers and booleans as JSON.
+    // json_each rather than a JSON path, which cannot name every key (one with a `"`).
+    where.push(
+      "EXISTS (SELECT 1 FROM json_each(attributes) WHERE key = ? AND CASE type WHEN 'text' THEN value WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' ELSE json_quote(value) END = ?)",
+    );
+    params.push(key, value);
+  }
   if (filter.text !== undefined) {
     if ([...filter.text].length >= 3) {
       where.push('seq IN (SELECT rowid FROM log_entries_fts WHERE log_entries_fts MATCH ?)');
@@ -60,7 +70,8 @@ export function pageQuery(filter: LogFilter): { sql: string; params: unknown[] }
       params.push(`%${escapeLike(filter.text)}%`);
     }
   }
-  const order = 'ORDER BY timestamp DESC, id DESC LIMIT ?';
+  const direction = filter.order === 'desc' ? 'DESC' : 'ASC';
+  const order = `ORDER BY timestamp ${direction}, id ${direction} LIMIT ?`;
   const select = (conditions: string[]) => `SELECT ${COLUMNS} FROM log_entries WHERE ${conditions.join(' AND ')} ${order}`;
 
   const levels = [...new Set(filter.levels ?? [])];

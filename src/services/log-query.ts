@@ -23,22 +23,21 @@ async function readableProject(env: Env, principal: Principal, projectId: string
   return (await projectForMember(env, principal.userId, projectId)).id;
 }
 
+/** Only the project's own entries, newest first unless asked otherwise; times canonical. */
+function filterOf(projectId: string, query: Query): Omit<LogFilter, 'limit'> {
+  const since = query.since && canonicalTime(query.since);
+  const until = query.until && canonicalTime(query.until);
+  if (since && until && since >= until) throw ApiError.of('invalidInput', [{ field: 'until', issue: 'Must be later than since' }]);
+  const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+  if (query.cursor !== undefined && !after) throw ApiError.of('invalidInput', [{ field: 'cursor', issue: 'Invalid cursor' }]);
+  if (query.source === 'kv' && query.q !== undefined) throw ApiError.of('invalidInput', [{ field: 'q', issue: 'Text search needs source=d1' }]);
+  return { projectId, levels: query.level, services: query.service, attributes: query.attributes, since, until, text: query.q, after, order: query.order };
+}
+
 export async function queryLogs(env: Env, principal: Principal, query: Query): Promise<{ page: { source: Query['source']; entries: LogEntry[] }; nextCursor?: string }> {
   const projectId = await readableProject(env, principal, query.projectId);
-  const before = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
-  if (query.cursor !== undefined && !before) throw ApiError.of('invalidInput', [{ field: 'cursor', issue: 'Invalid cursor' }]);
-  if (query.source === 'kv' && query.q !== undefined) throw ApiError.of('invalidInput', [{ field: 'q', issue: 'Text search needs source=d1' }]);
-
   // One entry more than the page tells whether there is a next page.
-  const filter: LogFilter = {
-    projectId,
-    levels: query.level,
-    since: query.since && canonicalTime(query.since),
-    until: query.until && canonicalTime(query.until),
-    text: query.q,
-    before,
-    limit: query.limit + 1,
-  };
+  const filter: LogFilter = { ...filterOf(projectId, query), limit: query.limit + 1 };
   const found = query.source === 'kv' ? await recentPage(env.CACHE, filter, Date.now()) : await queryPage(env.DB, filter);
   const entries = found.slice(0, query.limit);
   const nextCursor = found.length > query.limit ? encodeCursor(entries[entries.length - 1]) : undefined;

@@ -28,7 +28,8 @@ export const queryLogsRoute = defineOperation({
   tag,
   security: [{ ApiKeyBearer: ['logs:read'] }, { ApiKeyHeader: ['logs:read'] }, { UserJwt: [] }],
   middleware: [requireUserOrApiKey('logs:read')],
-  request: { query: zQueryLogsQuery },
+  // Strict: a parameter the contract does not declare is refused, not silently ignored.
+  request: { query: zQueryLogsQuery.strict() },
   success: { status: 200, schema: zQueryLogsResponse },
   errors: [400, 401, 403, 404, 429, 500],
 });
