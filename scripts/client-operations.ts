@@ -141,6 +141,11 @@ function describeOperation(bundle: Json, url: string, method: string, pathItem: 
   };
 }
 
+/** An event stream (the live tail) is consumed by the client's tailLogs (src/client/tail.ts), not by a descriptor. */
+function streams(bundle: Json, operation: Json): boolean {
+  return Object.values<Json>(operation.responses ?? {}).some((response) => 'text/event-stream' in (deref(bundle, response).content ?? {}));
+}
+
 /** The catalog's status → codes map, in catalog order. */
 function codesByStatus(bundle: Json): Record<number, string[]> {
   const catalog = bundle.components?.schemas?.ErrorCode?.['x-error-catalog'];
@@ -169,7 +174,7 @@ export function renderClientOperations(bundle: Json, paths: RenderPaths = GENERA
   for (const [url, pathItem] of Object.entries<Json>(bundle.paths ?? {})) {
     for (const method of HTTP_METHODS) {
       const operation = pathItem[method];
-      if (!operation || operation['x-internal']) continue;
+      if (!operation || operation['x-internal'] || streams(bundle, operation)) continue;
       operations.push(describeOperation(bundle, url, method, pathItem, operation));
     }
   }

@@ -2359,6 +2359,78 @@ export type IngestLogsResponses = {
 
 export type IngestLogsResponse = IngestLogsResponses[keyof IngestLogsResponses];
 
+export type TailLogsData = {
+    body?: never;
+    headers?: {
+        /**
+         * The id of the last event received; the stream first replays what followed it (within the last 24 hours).
+         */
+        'Last-Event-ID'?: Id;
+    };
+    path?: never;
+    query?: {
+        /**
+         * Required with a user token; must be omitted or equal to the key's project with an API key.
+         */
+        projectId?: Id;
+        /**
+         * One or more levels (`level=warn&level=error`).
+         */
+        level?: Array<LogLevel>;
+        /**
+         * One or more services (`service=api&service=billing`); entries sent without a service never match.
+         */
+        service?: Array<ServiceName>;
+        /**
+         * Attribute equality, up to 5 keys, all of which must match (`attributes[region]=eu&attributes[status]=502`). Values are compared by their string form: a string attribute as is, a number as JSON writes it (`502`, `1.5`), a boolean as `true` or `false`; an entry without the key never matches.
+         */
+        attributes?: LogAttributeFilter;
+        /**
+         * Text that the message must contain (with `source=kv` it is 400 VALIDATION_ERROR, details field `q`).
+         */
+        q?: string;
+    };
+    url: '/v1/logs/tail';
+};
+
+export type TailLogsErrors = {
+    /**
+     * The request is malformed or failed validation (VALIDATION_ERROR with `details`), or names an invalid source (INVALID_SOURCE).
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid or expired credentials (UNAUTHORIZED), or credentials that do not match (AUTH_FAILED).
+     */
+    401: ErrorEnvelope;
+    /**
+     * The caller is known but may not do this (FORBIDDEN).
+     */
+    403: ErrorEnvelope;
+    /**
+     * No such resource, or it belongs to a workspace the caller is not a member of (NOT_FOUND); existence is never revealed.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Too many requests in the current window (RATE_LIMITED). Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * An unexpected failure; nothing internal is revealed. Quote the requestId when reporting it.
+     */
+    500: ErrorEnvelope;
+};
+
+export type TailLogsError = TailLogsErrors[keyof TailLogsErrors];
+
+export type TailLogsResponses = {
+    /**
+     * The event stream: `event: log`, `id: <entry id>`, `data: <LogEntry as JSON>`, and heartbeat comments.
+     */
+    200: string;
+};
+
+export type TailLogsResponse = TailLogsResponses[keyof TailLogsResponses];
+
 export type GetOpenApiDocumentData = {
     body?: never;
     path?: never;

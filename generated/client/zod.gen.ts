@@ -1022,6 +1022,23 @@ export const zIngestLogsBody = zIngestRequest;
  */
 export const zIngestLogsResponse = zIngestResultEnvelope;
 
+export const zTailLogsHeaders = z.object({
+    'Last-Event-ID': zId.optional()
+});
+
+export const zTailLogsQuery = z.object({
+    projectId: zId.optional(),
+    level: z.preprocess(v => Array.isArray(v) ? v : [v], z.array(zLogLevel).max(5)).optional(),
+    service: z.preprocess(v => Array.isArray(v) ? v : [v], z.array(zServiceName).max(20)).optional(),
+    attributes: zLogAttributeFilter.optional(),
+    q: z.string().min(1).max(200).optional()
+});
+
+/**
+ * The event stream: `event: log`, `id: <entry id>`, `data: <LogEntry as JSON>`, and heartbeat comments.
+ */
+export const zTailLogsResponse = z.string();
+
 /**
  * An OpenAPI 3.1 document.
  */
@@ -1246,6 +1263,13 @@ export const zIngestLogsData = z.object({
     body: zIngestLogsBody,
     path: z.never().optional(),
     query: z.never().optional()
+});
+
+export const zTailLogsData = z.object({
+    body: z.never().optional(),
+    headers: zTailLogsHeaders.optional(),
+    path: z.never().optional(),
+    query: zTailLogsQuery.optional()
 });
 
 export const zGetOpenApiDocumentData = z.object({

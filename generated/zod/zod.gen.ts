@@ -1045,6 +1045,23 @@ export const zIngestLogsBody = zIngestRequest;
  */
 export const zIngestLogsResponse = zIngestResultEnvelope;
 
+export const zTailLogsHeaders = z.object({
+    'Last-Event-ID': zId.optional()
+});
+
+export const zTailLogsQuery = z.object({
+    projectId: zId.optional(),
+    level: z.preprocess(v => Array.isArray(v) ? v : [v], z.array(zLogLevel).max(5)).optional(),
+    service: z.preprocess(v => Array.isArray(v) ? v : [v], z.array(zServiceName).max(20)).optional(),
+    attributes: zLogAttributeFilter.optional(),
+    q: z.string().min(1).max(200).optional()
+});
+
+/**
+ * The event stream: `event: log`, `id: <entry id>`, `data: <LogEntry as JSON>`, and heartbeat comments.
+ */
+export const zTailLogsResponse = z.string();
+
 export const zListOutboxQuery = z.object({
     to: zEmail
 });

@@ -2,6 +2,7 @@
 import { atomically } from '../lib/db';
 import { rememberRecent } from '../kv/recent-logs';
 import { insertMessage } from '../repositories/logs';
+import { publishStored } from '../tail/log-tail';
 import { isLogMessage, type LogMessage } from '../services/logs';
 
 /** Retry backoff: 2, 4, 8, … seconds, at most 5 minutes (after max_retries the message goes to the DLQ). */
@@ -27,6 +28,7 @@ export async function consumeLogBatch(batch: MessageBatch<unknown>, env: Env): P
   try {
     await atomically(env.DB, messages.map((message) => insertMessage(env.DB, message.body)));
     await rememberRecent(env.CACHE, messages.map((message) => message.body), Date.now());
+    await publishStored(env, messages.map((message) => message.body));
     for (const message of messages) message.ack();
   } catch (err) {
     console.error(JSON.stringify({ level: 'error', event: 'log_batch_failed', queue: batch.queue, messages: messages.length, error: String(err) }));

@@ -14,7 +14,7 @@ type Query = z.infer<typeof zQueryLogsQuery>;
  * The project a caller reads: an API key reads its own project (naming another is 404, as if it
  * did not exist); a user names one of a workspace they belong to.
  */
-async function readableProject(env: Env, principal: Principal, projectId: string | undefined): Promise<string> {
+export async function readableProject(env: Env, principal: Principal, projectId: string | undefined): Promise<string> {
   if (principal.kind === 'apiKey') {
     if (projectId !== undefined && projectId !== principal.projectId) throw ApiError.of('notFound');
     return principal.projectId;

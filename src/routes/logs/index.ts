@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { zIngestLogsBody, zIngestLogsResponse, zQueryLogsQuery, zQueryLogsResponse } from '../../../generated/zod/zod.gen';
+import { zIngestLogsBody, zIngestLogsResponse, zQueryLogsQuery, zQueryLogsResponse, zTailLogsHeaders, zTailLogsQuery, zTailLogsResponse } from '../../../generated/zod/zod.gen';
 import { ApiError } from '../../lib/errors';
 import { createRouter, defineOperation, jsonBody } from '../../lib/operation';
 import { requireApiKey, requireUserOrApiKey } from '../../middleware/auth';
@@ -34,6 +34,18 @@ export const queryLogsRoute = defineOperation({
   errors: [400, 401, 403, 404, 429, 500],
 });
 
+export const tailLogsRoute = defineOperation({
+  method: 'get',
+  path: '/v1/logs/tail',
+  operationId: 'tailLogs',
+  tag,
+  security: [{ ApiKeyBearer: ['logs:read'] }, { ApiKeyHeader: ['logs:read'] }, { UserJwt: [] }],
+  middleware: [requireUserOrApiKey('logs:read')],
+  request: { query: zTailLogsQuery.strict(), headers: zTailLogsHeaders },
+  success: { status: 200, schema: zTailLogsResponse, mediaType: 'text/event-stream' },
+  errors: [400, 401, 403, 404, 429, 500],
+});
+
 /** An unknown `source` has its own error (INVALID_SOURCE), reported before any other invalid input. */
 const sourceFirst = (result: { success: boolean; error?: { issues: readonly z.core.$ZodIssue[] } }): undefined => {
   if (!result.success && result.error!.issues.some((issue) => issue.path[0] === 'source')) throw ApiError.of('invalidSource');
@@ -41,4 +53,7 @@ const sourceFirst = (result: { success: boolean; error?: { issues: readonly z.co
   return undefined;
 };
 
-export const logRoutes = createRouter().openapi(ingestLogsRoute, handlers.ingestLogs).openapi(queryLogsRoute, handlers.queryLogs, sourceFirst);
+export const logRoutes = createRouter()
+  .openapi(ingestLogsRoute, handlers.ingestLogs)
+  .openapi(queryLogsRoute, handlers.queryLogs, sourceFirst)
+  .openapi(tailLogsRoute, handlers.tailLogs);
