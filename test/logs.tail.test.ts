@@ -7,11 +7,11 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_TAILS_PER_PROJECT } from '../src/tail/log-tail';
 import { assertMatchesContract, schemaErrors } from './support/contract';
 import { api, expectError, ORIGIN } from './support/http';
-import { createApiKey, createTenant, type Tenant } from './support/tenancy';
+import { addMember, createApiKey, createTenant, type Tenant } from './support/tenancy';
 import { signUp } from './support/users';
 import { ingestAndStore } from './logs.support';
 
-type Tail = { status: number; body?: any; events: EventSourceMessage[]; comments: string[]; close(): Promise<void> };
+type Tail = { status: number; body?: any; events: EventSourceMessage[]; comments: string[]; ended: boolean; close(): Promise<void> };
 const open: Tail[] = [];
 afterEach(async () => {
   await Promise.all(open.splice(0).map((tail) => tail.close()));
@@ -24,7 +24,7 @@ async function tail(query: string, token: string, headers: Record<string, string
   if (res.status !== 200) {
     const body = await res.json();
     assertMatchesContract('GET', url, res.status, res.headers, body);
-    return { status: res.status, body, events: [], comments: [], close: async () => {} };
+    return { status: res.status, body, events: [], comments: [], ended: true, close: async () => {} };
   }
   assertMatchesContract('GET', url, res.status, res.headers, '');
   const events: EventSourceMessage[] = [];
@@ -38,14 +38,14 @@ async function tail(query: string, token: string, headers: Record<string, string
   });
   const reader = res.body!.getReader();
   const decoder = new TextDecoder();
+  const opened: Tail = { status: 200, events, comments, ended: false, close: async () => void (await reader.cancel().catch(() => {}), await pumped) };
   const pumped = (async () => {
     for (;;) {
       const { done, value } = await reader.read().catch(() => ({ done: true, value: undefined }));
-      if (done) return;
+      if (done) return void (opened.ended = true);
       parser.feed(decoder.decode(value, { stream: true }));
     }
   })();
-  const opened: Tail = { status: 200, events, comments, close: async () => void (await reader.cancel().catch(() => {}), await pumped) };
   open.push(opened);
   await until(() => comments.length > 0); // the stream is open (and subscribed)
   return opened;
@@ -155,6 +155,29 @@ describe('who may tail which project', () => {
     expect(fields(noProject)).toEqual(['projectId']);
     await ingestAndStore(a.key.secret, { level: 'info', message: 'for members only' });
     await until(() => own.events.length === 1);
+  });
+
+  it('ends an open tail at the next heartbeat once its key is revoked, its session ended or its membership gone', async () => {
+    const t = await createTenant();
+    const key = await createApiKey(t.owner.accessToken, t.workspace.id, t.project.id, ['logs:read']);
+    const byKey = await tail('', key.secret);
+    const member = await signUp();
+    await addMember(t.owner.accessToken, t.workspace.id, member.email);
+    const byMember = await tail(`?projectId=${t.project.id}`, member.accessToken);
+    const signedIn = await signUp();
+    await addMember(t.owner.accessToken, t.workspace.id, signedIn.email);
+    const bySession = await tail(`?projectId=${t.project.id}`, signedIn.accessToken);
+    const unaffected = await tail('', t.key.secret);
+
+    expect((await api.delete(`/v1/workspaces/${t.workspace.id}/projects/${t.project.id}/api-keys/${key.id}`, { token: t.owner.accessToken })).status).toBe(200);
+    expect((await api.delete(`/v1/workspaces/${t.workspace.id}/members/${member.user.id}`, { token: t.owner.accessToken })).status).toBe(200);
+    expect((await api.post('/v1/auth/logout', { refreshToken: signedIn.refreshToken }, { token: signedIn.accessToken })).status).toBe(200);
+    // vitest.config.ts: a heartbeat every second.
+    await until(() => byKey.ended && byMember.ended && bySession.ended, 5000);
+    await ingestAndStore(t.key.secret, { level: 'info', message: 'after revocation' });
+    await until(() => unaffected.events.length === 1);
+    expect(unaffected.ended).toBe(false);
+    expect([byKey, byMember, bySession].map((ended) => ended.events.length)).toEqual([0, 0, 0]);
   });
 
   it('refuses unknown parameters and invalid filters', async () => {

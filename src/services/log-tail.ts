@@ -5,6 +5,8 @@
 import type { z } from 'zod';
 import type { zTailLogsQuery } from '../../generated/zod/zod.gen';
 import { recentPage } from '../kv/recent-logs';
+import { isActiveApiKey } from '../repositories/api-keys';
+import { isActiveSession } from '../repositories/sessions';
 import type { Principal } from '../types';
 import { readableProject } from './log-query';
 import type { EntryConditions, LogEntry } from './logs';
@@ -22,6 +24,19 @@ const HEARTBEAT = encoder.encode(': heartbeat\n\n');
 async function missedSince(env: Env, projectId: string, conditions: EntryConditions, lastEventId: string): Promise<LogEntry[]> {
   const window = await recentPage(env.CACHE, { projectId, ...conditions, order: 'asc', limit: Number.MAX_SAFE_INTEGER }, Date.now());
   return window.filter((entry) => entry.id > lastEventId).sort((a, b) => (a.id < b.id ? -1 : 1));
+}
+
+/**
+ * Whether the caller may still read the project. A tail outlives its request, so every heartbeat
+ * asks again: a revoked key, an ended session or a lost membership ends it within one interval.
+ */
+async function mayStillRead(env: Env, principal: Principal, projectId: string): Promise<boolean> {
+  if (principal.kind === 'apiKey') return isActiveApiKey(env.DB, principal.keyId);
+  if (!(await isActiveSession(env.DB, principal.userId, principal.sessionId))) return false;
+  return readableProject(env, principal, projectId).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** Opens the project's tail: the SSE body, or undefined when the project has as many tails as allowed. */
@@ -51,7 +66,11 @@ export async function openTail(env: Env, principal: Principal, query: Query, las
   // A write fails once the client has gone: that is when the tail ends.
   const write = (chunk: Uint8Array) => void writer.write(chunk).catch(close);
   const send = (entries: LogEntry[]) => entries.forEach((entry) => write(event(entry)));
-  const heartbeat = setInterval(() => write(HEARTBEAT), Number(env.TAIL_HEARTBEAT_SECONDS || 15) * 1000);
+  const heartbeat = setInterval(async () => {
+    // Fails closed: if the check itself fails, the client reconnects and is authenticated afresh.
+    if (await mayStillRead(env, principal, projectId).catch(() => false)) write(HEARTBEAT);
+    else close();
+  }, Number(env.TAIL_HEARTBEAT_SECONDS || 15) * 1000);
   socket.addEventListener('message', (message) => {
     const entries: LogEntry[] = JSON.parse(message.data as string);
     if (live) send(entries);
