@@ -71,20 +71,23 @@ describe('GET /v1/logs/tail', () => {
   it('streams each stored entry its filters match, as `log` events with the entry id, and nothing of other projects', async () => {
     const all = await tail('', a.key.secret);
     const filtered = await tail('?service=api&level=error&attributes[region]=eu', a.key.secret);
+    // Text is matched as queries match it (ASCII case-insensitive), whatever its characters.
+    const text = await tail(`?q=${encodeURIComponent('MATCH İ✓')}`, a.key.secret);
     await ingestAndStore(b.key.secret, { level: 'error', message: 'B', service: 'api', attributes: { region: 'eu' } });
     const stored = await ingestAndStore(a.key.secret, {
       entries: [
-        { level: 'error', message: 'match', service: 'api', attributes: { region: 'eu' } },
+        { level: 'error', message: 'match İ✓', service: 'api', attributes: { region: 'eu' } },
         { level: 'info', message: 'wrong level', service: 'api', attributes: { region: 'eu' } },
         { level: 'error', message: 'wrong service', service: 'web', attributes: { region: 'eu' } },
         { level: 'error', message: 'wrong region', service: 'api', attributes: { region: 'us' } },
       ],
     });
-    await until(() => all.events.length === 4 && filtered.events.length === 1);
+    await until(() => all.events.length === 4 && filtered.events.length === 1 && text.events.length === 1);
     expect(ids(all)).toEqual(stored);
     expect(ids(filtered)).toEqual([stored[0]]);
+    expect(ids(text)).toEqual([stored[0]]);
     expect(filtered.events[0].event).toBe('log');
-    expect(JSON.parse(filtered.events[0].data)).toMatchObject({ id: stored[0], projectId: a.project.id, message: 'match', service: 'api' });
+    expect(JSON.parse(filtered.events[0].data)).toMatchObject({ id: stored[0], projectId: a.project.id, message: 'match İ✓', service: 'api' });
   });
 
   it('replays what followed Last-Event-ID from the last 24 hours, then goes on live', async () => {

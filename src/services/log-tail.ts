@@ -13,8 +13,8 @@ import type { EntryConditions, LogEntry } from './logs';
 
 type Query = z.infer<typeof zTailLogsQuery>;
 
-/** The header a tail's filter travels in to the LogTail object (src/tail/log-tail.ts). */
-export const TAIL_FILTER_HEADER = 'X-Tail-Filter';
+/** The URL parameter a tail's filter travels in to the LogTail object (src/tail/log-tail.ts): a URL, unlike a header, carries any text. */
+export const TAIL_FILTER_PARAM = 'filter';
 
 const encoder = new TextEncoder();
 const event = (entry: LogEntry) => encoder.encode(`event: log\nid: ${entry.id}\ndata: ${JSON.stringify(entry)}\n\n`);
@@ -43,9 +43,8 @@ async function mayStillRead(env: Env, principal: Principal, projectId: string): 
 export async function openTail(env: Env, principal: Principal, query: Query, lastEventId: string | undefined): Promise<ReadableStream<Uint8Array> | undefined> {
   const projectId = await readableProject(env, principal, query.projectId);
   const conditions: EntryConditions = { levels: query.level, services: query.service, attributes: query.attributes, text: query.q };
-  const upstream = await env.LOG_TAIL.get(env.LOG_TAIL.idFromName(projectId)).fetch('https://log-tail/', {
-    headers: { Upgrade: 'websocket', [TAIL_FILTER_HEADER]: JSON.stringify(conditions) },
-  });
+  const url = `https://log-tail/?${new URLSearchParams({ [TAIL_FILTER_PARAM]: JSON.stringify(conditions) })}`;
+  const upstream = await env.LOG_TAIL.get(env.LOG_TAIL.idFromName(projectId)).fetch(url, { headers: { Upgrade: 'websocket' } });
   if (upstream.status === 429) return undefined;
   const socket = upstream.webSocket;
   if (!socket) throw new Error(`LogTail answered ${upstream.status} without a WebSocket`);

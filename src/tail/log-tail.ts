@@ -4,7 +4,7 @@
 // that tail's filter. The queue consumer hands each project's stored entries to publish(), which
 // sends every tail the entries its filter matches.
 import { DurableObject } from 'cloudflare:workers';
-import { TAIL_FILTER_HEADER } from '../services/log-tail';
+import { TAIL_FILTER_PARAM } from '../services/log-tail';
 import { matches, type EntryConditions, type LogEntry, type LogMessage } from '../services/logs';
 
 /** Open tails per project; one more is refused (429 in the envelope). */
@@ -16,7 +16,7 @@ export class LogTail extends DurableObject<Env> {
     if (request.headers.get('Upgrade') !== 'websocket') return new Response(null, { status: 426 });
     // No await before acceptWebSocket: the count and the accept cannot interleave with another open.
     if (this.ctx.getWebSockets().length >= MAX_TAILS_PER_PROJECT) return new Response(null, { status: 429 });
-    const filter: EntryConditions = JSON.parse(request.headers.get(TAIL_FILTER_HEADER) ?? '{}');
+    const filter: EntryConditions = JSON.parse(new URL(request.url).searchParams.get(TAIL_FILTER_PARAM) ?? '{}');
     const [worker, object] = Object.values(new WebSocketPair());
     this.ctx.acceptWebSocket(object);
     object.serializeAttachment(filter);
