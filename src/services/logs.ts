@@ -41,55 +41,49 @@ export function newLogIds(count: number, receivedMs: number): string[] {
   return Array.from({ length: count }, (_, index) => prefix + base62(index, 3));
 }
 
-/** Newest first: by timestamp, then id. The default order of every page, from either store. */
+/** Newest first: by timestamp, then id. The one order of every page, from either store (reversed for `order=asc`). */
 export const newestFirst = (a: { timestamp: string; id: string }, b: { timestamp: string; id: string }) =>
   a.timestamp === b.timestamp ? (a.id < b.id ? 1 : a.id > b.id ? -1 : 0) : a.timestamp < b.timestamp ? 1 : -1;
 
-export type LogOrder = 'asc' | 'desc';
+export type Order = 'asc' | 'desc';
+/** The page order's comparator: newest first (desc) or oldest first (asc). */
+export const inOrder = (order: Order) => (order === 'desc' ? newestFirst : (a: Cursor, b: Cursor) => newestFirst(b, a));
 
-/** The comparator of a page's order: `desc` newest first, `asc` oldest first. */
-export const pageOrder = (order: LogOrder) => (order === 'desc' ? newestFirst : (a: Cursor, b: Cursor) => newestFirst(b, a));
-
-/** Where the next page starts: strictly after this entry in the page's order. */
+/** A position in the page order: the next page starts strictly after this entry. */
 export type Cursor = { timestamp: string; id: string };
 
 /** What a page asks either store for (times canonical). */
 export type LogFilter = {
   projectId: string;
   levels?: LogLevel[];
-  /** the entry's service is one of these */
+  /** any of these services */
   services?: string[];
-  /** every key is present with this value in its string form (see attributeText) */
+  /** every one of these attributes, values compared by their string form */
   attributes?: Record<string, string>;
   /** inclusive */
   since?: string;
   /** exclusive */
   until?: string;
-  /** the message contains this text (ASCII case-insensitive, as SQLite's trigram index and LIKE match) */
+  /** the message contains this text (case-insensitive) */
   text?: string;
-  /** only entries after this position in `order` (keyset pagination) */
-  after?: Cursor;
-  order: LogOrder;
+  /** only entries after this position in the page order (keyset pagination) */
+  position?: Cursor;
+  order: Order;
   limit: number;
 };
 
-/** An attribute value as filters compare it: a string as it is, a number or boolean as JSON writes it. */
-export const attributeText = (value: string | number | boolean) => (typeof value === 'string' ? value : JSON.stringify(value));
-
-const lowerAscii = (text: string) => text.replace(/[A-Z]/g, (ch) => ch.toLowerCase());
-
-/** What a filter asks of each entry, whatever its position. */
+/** What a filter asks of each entry, whatever its position (a live tail's filter). */
 export type EntryConditions = Pick<LogFilter, 'levels' | 'services' | 'attributes' | 'since' | 'until' | 'text'>;
 
-/** Whether an entry passes a filter (the KV path and the live tail filter in memory). */
-export const matches = (entry: LogEntry, filter: EntryConditions & Partial<Pick<LogFilter, 'after' | 'order'>>) =>
+/** Whether an entry passes every condition of a filter (both stores and the live tail filter decoded entries with this). */
+export const matches = (entry: LogEntry, filter: EntryConditions & Partial<Pick<LogFilter, 'position' | 'order'>>) =>
   (!filter.levels?.length || filter.levels.includes(entry.level)) &&
   (!filter.services?.length || (entry.service !== undefined && filter.services.includes(entry.service))) &&
-  Object.entries(filter.attributes ?? {}).every(([key, value]) => Object.hasOwn(entry.attributes, key) && attributeText(entry.attributes[key]) === value) &&
+  Object.entries(filter.attributes ?? {}).every(([key, value]) => Object.hasOwn(entry.attributes, key) && String(entry.attributes[key]) === value) &&
   (!filter.since || entry.timestamp >= filter.since) &&
   (!filter.until || entry.timestamp < filter.until) &&
-  (filter.text === undefined || lowerAscii(entry.message).includes(lowerAscii(filter.text))) &&
-  (!filter.after || pageOrder(filter.order ?? 'desc')(entry, filter.after) > 0);
+  (filter.text === undefined || entry.message.toLowerCase().includes(filter.text.toLowerCase())) &&
+  (!filter.position || inOrder(filter.order ?? 'desc')(entry, filter.position) > 0);
 
 const CANONICAL_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const LOG_ID = /^log_[A-Za-z0-9]{1,60}$/;
