@@ -16,7 +16,6 @@
 import { zValidator } from '@hono/zod-validator';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { z } from 'zod';
 
 type Hook = (result: { success: boolean; data?: unknown; error?: unknown }, c: Context) => unknown;
 type RouteRequest = {
@@ -101,7 +100,11 @@ export class OpenAPIHono extends Hono {
     if (!hook && !this.defaultHook) throw new Error(`openapi-runtime: ${method.toUpperCase()} ${path} has no validation hook`);
     const effectiveHook: Hook = hook ?? ((result, c) => this.defaultHook?.(result, c));
     const validators: MiddlewareHandler[] = [];
-    if (request.query) validators.push(zValidator('query', z.preprocess(foldDeepObjects, request.query as z.ZodType) as never, effectiveHook as never));
+    if (request.query) {
+      // The validator's own option (no zod import here: that would bring zod's locales into the bundle).
+      const options = { validationFunction: (schema: { safeParseAsync(value: unknown): unknown }, value: unknown) => schema.safeParseAsync(foldDeepObjects(value)) };
+      validators.push(zValidator('query', request.query as never, effectiveHook as never, options as never));
+    }
     if (request.params) validators.push(zValidator('param', request.params as never, effectiveHook as never));
     if (request.headers) validators.push(zValidator('header', request.headers as never, effectiveHook as never));
     if (request.cookies) validators.push(zValidator('cookie', request.cookies as never, effectiveHook as never));
