@@ -139,6 +139,11 @@ export const ERRORS = {
     "status": 429,
     "message": "Rate limit exceeded"
   },
+  "tooManyTails": {
+    "code": "RATE_LIMITED",
+    "status": 429,
+    "message": "Too many live tail connections"
+  },
   "internalError": {
     "code": "INTERNAL_ERROR",
     "status": 500,

@@ -43,7 +43,8 @@ function bodyKindOf(operationId: string, contentTypes: string[]): 'json' | 'text
 
 /**
  * The client sends path parameters as single segments and query parameters as `form`, arrays
- * exploded (`?level=info&level=warn`); it sends no header or cookie parameters. Refuse any other.
+ * exploded (`?level=info&level=warn`), objects as exploded `deepObject` (`?attributes[region]=eu`);
+ * it sends no header or cookie parameters. Refuse any other.
  */
 function checkParameters(bundle: Json, id: string, parameters: Json[]): void {
   for (const node of parameters) {
@@ -53,7 +54,9 @@ function checkParameters(bundle: Json, id: string, parameters: Json[]): void {
     if (parameter.in === 'path') {
       if ((parameter.style ?? 'simple') !== 'simple' || type === 'array' || type === 'object') throw new Error(unsupported);
     } else if (parameter.in === 'query') {
-      if ((parameter.style ?? 'form') !== 'form' || parameter.explode === false || type === 'object') throw new Error(unsupported);
+      const style = parameter.style ?? 'form';
+      const supported = type === 'object' ? style === 'deepObject' && parameter.explode !== false : style === 'form' && parameter.explode !== false;
+      if (!supported) throw new Error(unsupported);
     } else {
       throw new Error(`${id}: ${parameter.in} parameter ${parameter.name}: the client sends no ${parameter.in} parameters`);
     }
@@ -138,6 +141,11 @@ function describeOperation(bundle: Json, url: string, method: string, pathItem: 
   };
 }
 
+/** An event stream (the live tail) is consumed by the client's tailLogs (src/client/tail.ts), not by a descriptor. */
+function streams(bundle: Json, operation: Json): boolean {
+  return Object.values<Json>(operation.responses ?? {}).some((response) => 'text/event-stream' in (deref(bundle, response).content ?? {}));
+}
+
 /** The catalog's status → codes map, in catalog order. */
 function codesByStatus(bundle: Json): Record<number, string[]> {
   const catalog = bundle.components?.schemas?.ErrorCode?.['x-error-catalog'];
@@ -166,7 +174,7 @@ export function renderClientOperations(bundle: Json, paths: RenderPaths = GENERA
   for (const [url, pathItem] of Object.entries<Json>(bundle.paths ?? {})) {
     for (const method of HTTP_METHODS) {
       const operation = pathItem[method];
-      if (!operation || operation['x-internal']) continue;
+      if (!operation || operation['x-internal'] || streams(bundle, operation)) continue;
       operations.push(describeOperation(bundle, url, method, pathItem, operation));
     }
   }

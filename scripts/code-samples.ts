@@ -30,7 +30,11 @@ export const variableFor = (name: string) => name.replace(/([a-z0-9])([A-Z])/g, 
 class Variable {
   constructor(readonly name: string) {}
 }
-type Value = Variable | Json;
+/** TypeScript source written as it is (the TypeScript samples only). */
+class Code {
+  constructor(readonly source: string) {}
+}
+type Value = Variable | Code | Json;
 
 interface SampleRequest {
   method: string;
@@ -40,6 +44,8 @@ interface SampleRequest {
   body: Value | undefined;
   credential: { variable: string; clientOption: string } | undefined;
   redirects: boolean;
+  /** the answer is an event stream */
+  streams: boolean;
 }
 
 const exampleOf = (node: Json) => node?.example ?? node?.examples?.[0];
@@ -56,6 +62,10 @@ function bodyValue(bundle: Json, schemaNode: Json, value: Json): Value {
     }),
   );
 }
+
+/** Server-sent events: the samples follow the stream for a while (STREAM_SECONDS), then stop. */
+const EVENT_STREAM = 'text/event-stream';
+export const STREAM_SECONDS = 60;
 
 function sampleRequest(bundle: Json, url: string, method: string, pathItem: Json, operation: Json): SampleRequest {
   const pathValues: Record<string, Value> = {};
@@ -79,7 +89,8 @@ function sampleRequest(bundle: Json, url: string, method: string, pathItem: Json
   if (requirement !== undefined && !credential) throw new Error(`${operation.operationId}: no sample credential for security scheme ${requirement} (scripts/code-samples.ts)`);
 
   const redirects = Object.keys(operation.responses ?? {}).some((status) => /^3/.test(status));
-  return { method: method.toUpperCase(), path: url, pathValues, query, body: media ? bodyValue(bundle, media.schema, example) : undefined, credential, redirects };
+  const streams = Object.values<Json>(operation.responses ?? {}).some((response) => resolveRef(bundle, response)?.content?.[EVENT_STREAM] !== undefined);
+  return { method: method.toUpperCase(), path: url, pathValues, query, body: media ? bodyValue(bundle, media.schema, example) : undefined, credential, redirects, streams };
 }
 
 // --- curl ----------------------------------------------------------------------------------------
@@ -108,7 +119,8 @@ function curlSample(request: SampleRequest, serverUrl: string): string {
   const pairs = request.query.flatMap(([name, value]) => (Array.isArray(value) ? value.map((item) => [name, item] as const) : [[name, value] as const]));
   pairs.forEach(([name, value], i) => url.push(i ? '&' : '?', `${name}=`, value instanceof Variable ? value : encodeURIComponent(String(value))));
 
-  const lines = [`curl${request.method === 'GET' ? '' : ` -X ${request.method}`}${request.redirects ? ' -i' : ''} ${shellDoubleQuoted(url)}`];
+  const flags = `${request.method === 'GET' ? '' : ` -X ${request.method}`}${request.redirects ? ' -i' : ''}${request.streams ? ` -N --max-time ${STREAM_SECONDS}` : ''}`;
+  const lines = [`curl${flags} ${shellDoubleQuoted(url)}`];
   if (request.credential) lines.push(`-H ${shellDoubleQuoted(['Authorization: Bearer ', new Variable(request.credential.variable)])}`);
   if (request.body !== undefined) lines.push(`-H 'Content-Type: application/json'`, `-d ${shellDoubleQuoted(jsonParts(request.body))}`);
   return lines.join(' \\\n  ');
@@ -119,6 +131,7 @@ function curlSample(request: SampleRequest, serverUrl: string): string {
 /** A value as TypeScript source: variables read from process.env. */
 function tsValue(value: Value, indent: string): string {
   if (value instanceof Variable) return `process.env.${value.name}!`;
+  if (value instanceof Code) return value.source;
   if (Array.isArray(value)) return `[${value.map((item) => tsValue(item, indent)).join(', ')}]`;
   if (value !== null && typeof value === 'object') {
     const inner = `${indent}  `;
@@ -135,6 +148,18 @@ function typescriptSample(operationId: string, request: SampleRequest, serverUrl
   if (Object.keys(request.pathValues).length) argument.path = request.pathValues;
   if (request.query.length) argument.query = Object.fromEntries(request.query);
   if (request.body !== undefined) argument.body = request.body;
+  if (request.streams) {
+    // A stream is an async iterator of its events; the signal ends it.
+    const call = `loglane.${operationId}(${tsValue({ ...argument, signal: new Code(`AbortSignal.timeout(${STREAM_SECONDS * 1000})`) }, '')})`;
+    return [
+      "import { createLoglaneClient } from '@loglane/client';",
+      '',
+      `const loglane = createLoglaneClient({ ${options.join(', ')} });`,
+      `for await (const event of ${call}) {`,
+      '  console.log(event);',
+      '}',
+    ].join('\n');
+  }
   const call = Object.keys(argument).length ? `loglane.${operationId}(${tsValue(argument, '')})` : `loglane.${operationId}()`;
   return [
     "import { createLoglaneClient } from '@loglane/client';",

@@ -3,6 +3,7 @@ import { consumeLogBatch } from './queue/consumer';
 import { archiveExpired } from './retention/archive';
 import { consumePurgeBatch, resumePurges } from './retention/purge';
 export { RateLimiter } from './rate-limit/rate-limiter';
+export { LogTail } from './tail/log-tail';
 
 const app = createApp();
 

@@ -670,6 +670,15 @@ export type WorkspaceListEnvelope = {
 };
 
 /**
+ * LogAttributeFilter
+ *
+ * Attribute values to match, by key (up to 5 keys); values are compared by their string form.
+ */
+export type LogAttributeFilter = {
+    [key: string]: string;
+};
+
+/**
  * `github` or `google`; anything else is 400 "Unsupported OAuth provider".
  */
 export type OAuthProvider = string;
@@ -695,6 +704,31 @@ export type ProjectId = Id;
  * The API key id (`key_…`).
  */
 export type KeyId = Id;
+
+/**
+ * Required with a user token; must be omitted or equal to the key's project with an API key.
+ */
+export type LogProjectParam = Id;
+
+/**
+ * One or more levels (`level=warn&level=error`).
+ */
+export type LogLevelsParam = Array<LogLevel>;
+
+/**
+ * One or more services (`service=api&service=billing`); entries sent without a service never match.
+ */
+export type LogServicesParam = Array<ServiceName>;
+
+/**
+ * Attribute equality, up to 5 keys, all of which must match (`attributes[region]=eu&attributes[status]=502`). Values are compared by their string form: a string attribute as is, a number as JSON writes it (`502`, `1.5`), a boolean as `true` or `false`; an entry without the key never matches.
+ */
+export type LogAttributesParam = LogAttributeFilter;
+
+/**
+ * Text that the message must contain (with `source=kv` it is 400 VALIDATION_ERROR, details field `q`).
+ */
+export type LogTextParam = string;
 
 export type GetHealthData = {
     body?: never;
@@ -2211,23 +2245,35 @@ export type QueryLogsData = {
          */
         level?: Array<LogLevel>;
         /**
+         * One or more services (`service=api&service=billing`); entries sent without a service never match.
+         */
+        service?: Array<ServiceName>;
+        /**
+         * Attribute equality, up to 5 keys, all of which must match (`attributes[region]=eu&attributes[status]=502`). Values are compared by their string form: a string attribute as is, a number as JSON writes it (`502`, `1.5`), a boolean as `true` or `false`; an entry without the key never matches.
+         */
+        attributes?: LogAttributeFilter;
+        /**
          * Entries at or after this time.
          */
         since?: string;
         /**
-         * Entries before this time.
+         * Entries before this time; must be later than `since`.
          */
         until?: string;
         /**
-         * Text that the message must contain (d1 only: with `source=kv` it is 400 VALIDATION_ERROR, details field `q`).
+         * Text that the message must contain (with `source=kv` it is 400 VALIDATION_ERROR, details field `q`).
          */
         q?: string;
+        /**
+         * `desc`: newest first; `asc`: oldest first. A cursor continues in the order of the page that issued it.
+         */
+        order?: 'desc' | 'asc';
         /**
          * Page size.
          */
         limit?: number;
         /**
-         * The `meta.nextCursor` of the previous page.
+         * The `meta.nextCursor` of the previous page (with the same filters and order).
          */
         cursor?: string;
     };
@@ -2312,6 +2358,78 @@ export type IngestLogsResponses = {
 };
 
 export type IngestLogsResponse = IngestLogsResponses[keyof IngestLogsResponses];
+
+export type TailLogsData = {
+    body?: never;
+    headers?: {
+        /**
+         * The id of the last event received; the stream first replays what followed it (within the last 24 hours).
+         */
+        'Last-Event-ID'?: Id;
+    };
+    path?: never;
+    query?: {
+        /**
+         * Required with a user token; must be omitted or equal to the key's project with an API key.
+         */
+        projectId?: Id;
+        /**
+         * One or more levels (`level=warn&level=error`).
+         */
+        level?: Array<LogLevel>;
+        /**
+         * One or more services (`service=api&service=billing`); entries sent without a service never match.
+         */
+        service?: Array<ServiceName>;
+        /**
+         * Attribute equality, up to 5 keys, all of which must match (`attributes[region]=eu&attributes[status]=502`). Values are compared by their string form: a string attribute as is, a number as JSON writes it (`502`, `1.5`), a boolean as `true` or `false`; an entry without the key never matches.
+         */
+        attributes?: LogAttributeFilter;
+        /**
+         * Text that the message must contain (with `source=kv` it is 400 VALIDATION_ERROR, details field `q`).
+         */
+        q?: string;
+    };
+    url: '/v1/logs/tail';
+};
+
+export type TailLogsErrors = {
+    /**
+     * The request is malformed or failed validation (VALIDATION_ERROR with `details`), or names an invalid source (INVALID_SOURCE).
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid or expired credentials (UNAUTHORIZED), or credentials that do not match (AUTH_FAILED).
+     */
+    401: ErrorEnvelope;
+    /**
+     * The caller is known but may not do this (FORBIDDEN).
+     */
+    403: ErrorEnvelope;
+    /**
+     * No such resource, or it belongs to a workspace the caller is not a member of (NOT_FOUND); existence is never revealed.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Too many requests in the current window (RATE_LIMITED). Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * An unexpected failure; nothing internal is revealed. Quote the requestId when reporting it.
+     */
+    500: ErrorEnvelope;
+};
+
+export type TailLogsError = TailLogsErrors[keyof TailLogsErrors];
+
+export type TailLogsResponses = {
+    /**
+     * The event stream: `event: log`, `id: <entry id>`, `data: <LogEntry as JSON>`, and heartbeat comments.
+     */
+    200: string;
+};
+
+export type TailLogsResponse = TailLogsResponses[keyof TailLogsResponses];
 
 export type GetOpenApiDocumentData = {
     body?: never;

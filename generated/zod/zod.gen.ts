@@ -671,6 +671,13 @@ export const zWorkspaceListEnvelope = z.strictObject({
 });
 
 /**
+ * LogAttributeFilter
+ *
+ * Attribute values to match, by key (up to 5 keys); values are compared by their string form.
+ */
+export const zLogAttributeFilter = z.record(z.string().min(1).max(64), z.string().max(4096)).refine(o => Object.keys(o).length <= 5, { message: 'Expected at most 5 properties' });
+
+/**
  * `github` or `google`; anything else is 400 "Unsupported OAuth provider".
  */
 export const zOAuthProvider = z.string().min(1).max(32);
@@ -696,6 +703,31 @@ export const zProjectId = zId;
  * The API key id (`key_…`).
  */
 export const zKeyId = zId;
+
+/**
+ * Required with a user token; must be omitted or equal to the key's project with an API key.
+ */
+export const zLogProjectParam = zId;
+
+/**
+ * One or more levels (`level=warn&level=error`).
+ */
+export const zLogLevelsParam = z.array(zLogLevel).max(5);
+
+/**
+ * One or more services (`service=api&service=billing`); entries sent without a service never match.
+ */
+export const zLogServicesParam = z.array(zServiceName).max(20);
+
+/**
+ * Attribute equality, up to 5 keys, all of which must match (`attributes[region]=eu&attributes[status]=502`). Values are compared by their string form: a string attribute as is, a number as JSON writes it (`502`, `1.5`), a boolean as `true` or `false`; an entry without the key never matches.
+ */
+export const zLogAttributesParam = zLogAttributeFilter;
+
+/**
+ * Text that the message must contain (with `source=kv` it is 400 VALIDATION_ERROR, details field `q`).
+ */
+export const zLogTextParam = z.string().min(1).max(200);
 
 /**
  * OK.
@@ -991,9 +1023,12 @@ export const zQueryLogsQuery = z.object({
     source: zLogSource.optional().default('d1'),
     projectId: zId.optional(),
     level: z.preprocess(v => Array.isArray(v) ? v : [v], z.array(zLogLevel).max(5)).optional(),
+    service: z.preprocess(v => Array.isArray(v) ? v : [v], z.array(zServiceName).max(20)).optional(),
+    attributes: zLogAttributeFilter.optional(),
     since: z.iso.datetime({ offset: true }).max(35).optional(),
     until: z.iso.datetime({ offset: true }).max(35).optional(),
     q: z.string().min(1).max(200).optional(),
+    order: z.enum(['desc', 'asc']).optional().default('desc'),
     limit: z.coerce.number().int().gte(1).lte(1000).optional().default(100),
     cursor: z.string().min(1).max(512).optional()
 });
@@ -1009,6 +1044,23 @@ export const zIngestLogsBody = zIngestRequest;
  * Accepted: queued for storage.
  */
 export const zIngestLogsResponse = zIngestResultEnvelope;
+
+export const zTailLogsHeaders = z.object({
+    'Last-Event-ID': zId.optional()
+});
+
+export const zTailLogsQuery = z.object({
+    projectId: zId.optional(),
+    level: z.preprocess(v => Array.isArray(v) ? v : [v], z.array(zLogLevel).max(5)).optional(),
+    service: z.preprocess(v => Array.isArray(v) ? v : [v], z.array(zServiceName).max(20)).optional(),
+    attributes: zLogAttributeFilter.optional(),
+    q: z.string().min(1).max(200).optional()
+});
+
+/**
+ * The event stream: `event: log`, `id: <entry id>`, `data: <LogEntry as JSON>`, and heartbeat comments.
+ */
+export const zTailLogsResponse = z.string();
 
 export const zListOutboxQuery = z.object({
     to: zEmail

@@ -6,6 +6,7 @@ import { refreshExpiredSessions } from './refresh.ts';
 import { retryRateLimited } from './retry.ts';
 import { operations } from '../../generated/client-operations.ts';
 import type { OperationSpec } from './spec.ts';
+import { tailLogs, type TailLogsRequest } from './tail.ts';
 import type { LoglaneClient, LoglaneClientOptions, LoglaneCore, OperationId } from './types.ts';
 
 // An operation named like a core method would shadow it: make that a compile error.
@@ -21,5 +22,7 @@ export function createLoglaneClient(options: LoglaneClientOptions): LoglaneClien
   for (const op of Object.values(operations) as OperationSpec[]) {
     methods[op.id] = (request) => (core.call as (op: OperationSpec, request?: object) => Promise<unknown>)(op, request);
   }
-  return Object.freeze({ ...methods, ...core }) as unknown as LoglaneClient;
+  // The tail presents the API key, else the current (possibly refreshed) access token.
+  const tail = (request?: TailLogsRequest) => tailLogs({ ...coreOptions, accessToken: core.getTokens().accessToken }, request);
+  return Object.freeze({ ...methods, ...core, tailLogs: tail }) as unknown as LoglaneClient;
 }

@@ -29,13 +29,20 @@ function readRateLimit(headers: Headers, status: number): RateLimit | undefined 
   return retryAfter === undefined ? { limit, remaining, reset } : { limit, remaining, reset, retryAfter };
 }
 
-// Path parameters are single segments; query arrays explode (`?level=info&level=warn`), as the
-// contract declares (scripts/client-operations.ts refuses parameters serialised otherwise).
-function buildUrl(baseUrl: string, template: string, path: Json = {}, query: Json = {}): string {
+// Path parameters are single segments; query arrays explode (`?level=info&level=warn`) and objects
+// are deepObject (`?attributes[region]=eu`), as the contract declares (scripts/client-operations.ts
+// refuses parameters serialised otherwise).
+const queryPairs = (name: string, value: unknown): [string, unknown][] =>
+  value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? Object.entries(value).map(([key, item]) => [`${name}[${key}]`, item])
+    : [value].flat().map((item) => [name, item]);
+
+export function buildUrl(baseUrl: string, template: string, path: Json = {}, query: Json = {}): string {
   const url = baseUrl + template.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(String(path[name])));
-  const pairs = Object.entries(query).flatMap(([name, value]) =>
-    [value].flat().filter((item) => item != null).map((item) => `${encodeURIComponent(name)}=${encodeURIComponent(String(item))}`),
-  );
+  const pairs = Object.entries(query)
+    .flatMap(([name, value]) => queryPairs(name, value))
+    .filter(([, item]) => item != null)
+    .map(([name, item]) => `${encodeURIComponent(name)}=${encodeURIComponent(String(item))}`);
   return pairs.length ? `${url}?${pairs.join('&')}` : url;
 }
 

@@ -27,6 +27,7 @@ export { createLoglaneClient } from './client.ts';
 export { createLoglaneCore } from './core.ts';
 export { refreshExpiredSessions } from './refresh.ts';
 export { retryRateLimited } from './retry.ts';
+export { tailLogs, type TailLogsConnection, type TailLogsRequest } from './tail.ts';
 export { isLoglaneError, LoglaneError } from './errors.ts';
 export type {
   AnyLoglaneError,

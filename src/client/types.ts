@@ -2,10 +2,11 @@
 // bodies from `<Op>Responses`, and each operation's error union from its `<Op>Errors` status map and
 // the error catalog (generated/errors.ts: which codes each status carries).
 import type { ERRORS } from '../../generated/errors.ts';
-import type { Session } from '../../generated/client/types.gen.ts';
+import type { LogEntry, Session } from '../../generated/client/types.gen.ts';
 import type { LoglaneApiError, LoglaneError, LoglaneContractError, LoglaneNetworkError, RateLimit } from './errors.ts';
 import type { Operations } from '../../generated/client-operations.ts';
 import type { CredentialKind, OperationSpec } from './spec.ts';
+import type { TailLogsRequest } from './tail.ts';
 
 export type { Operations };
 
@@ -179,5 +180,8 @@ export interface LoglaneCore {
   getTokens(): { accessToken: string | undefined; refreshToken: string | undefined };
 }
 
-/** Every operation of the contract as a method (`client.login(…)`, `client.createWorkspace(…)`), plus the core. */
-export type LoglaneClient = { readonly [K in OperationId]: LoglaneMethod<K> } & LoglaneCore;
+/** Every operation of the contract as a method (`client.login(…)`, `client.createWorkspace(…)`), plus the core and the live tail. */
+export type LoglaneClient = { readonly [K in OperationId]: LoglaneMethod<K> } & LoglaneCore & {
+  /** GET /v1/logs/tail as entries, reconnecting by itself (src/client/tail.ts). */
+  tailLogs(request?: TailLogsRequest): AsyncGenerator<LogEntry, void, undefined>;
+};

@@ -10,7 +10,9 @@
 // Mirrors `OpenAPIHono#openapi` of @hono/zod-openapi 1.6.3 for what Loglane declares: the same
 // @hono/zod-validator validators in the same order, the same defaultHook, the same 415 for a
 // request body of an undeclared media type. Routes with non-JSON request bodies are refused at
-// definition time rather than left unvalidated.
+// definition time rather than left unvalidated. One addition: exploded `deepObject` query
+// parameters (`?attributes[region]=eu`), which the package leaves as flat keys, reach the schema as
+// the object the contract declares.
 import { zValidator } from '@hono/zod-validator';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
@@ -66,6 +68,21 @@ function jsonBodyValidators(body: NonNullable<RouteRequest['body']>, hook: Hook)
   return [mediaTypeGate, optional];
 }
 
+const DEEP_OBJECT_KEY = /^([^[\]]+)\[([^[\]]*)\]$/;
+
+/** `{ 'attributes[region]': 'eu' }` → `{ attributes: { region: 'eu' } }`; other keys as they are. */
+function foldDeepObjects(query: unknown): unknown {
+  // A Map, so that no key (`__proto__[x]`) can reach an object's prototype.
+  const folded = new Map<string, unknown>();
+  for (const [key, value] of Object.entries(query as Record<string, unknown>)) {
+    const [, name, property] = DEEP_OBJECT_KEY.exec(key) ?? [];
+    const object = name === undefined ? undefined : folded.get(name) ?? new Map<string, unknown>();
+    if (object instanceof Map) folded.set(name!, object.set(property, value));
+    else folded.set(key, value);
+  }
+  return Object.fromEntries([...folded].map(([key, value]) => [key, value instanceof Map ? Object.fromEntries(value) : value]));
+}
+
 export const createRoute = <R extends Route>(config: R) =>
   Object.defineProperty({ ...config }, 'getRoutingPath', { value: () => routingPath(config.path), enumerable: false }) as R & { getRoutingPath(): string };
 
@@ -83,7 +100,11 @@ export class OpenAPIHono extends Hono {
     if (!hook && !this.defaultHook) throw new Error(`openapi-runtime: ${method.toUpperCase()} ${path} has no validation hook`);
     const effectiveHook: Hook = hook ?? ((result, c) => this.defaultHook?.(result, c));
     const validators: MiddlewareHandler[] = [];
-    if (request.query) validators.push(zValidator('query', request.query as never, effectiveHook as never));
+    if (request.query) {
+      // The validator's own option (no zod import here: that would bring zod's locales into the bundle).
+      const options = { validationFunction: (schema: { safeParseAsync(value: unknown): unknown }, value: unknown) => schema.safeParseAsync(foldDeepObjects(value)) };
+      validators.push(zValidator('query', request.query as never, effectiveHook as never, options as never));
+    }
     if (request.params) validators.push(zValidator('param', request.params as never, effectiveHook as never));
     if (request.headers) validators.push(zValidator('header', request.headers as never, effectiveHook as never));
     if (request.cookies) validators.push(zValidator('cookie', request.cookies as never, effectiveHook as never));

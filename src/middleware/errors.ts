@@ -13,6 +13,8 @@ export function detailsOf(issues: readonly z.core.$ZodIssue[]): ErrorDetail[] {
       const closest = [...issue.errors].sort((a, b) => depth(b) - depth(a) || a.length - b.length)[0];
       return detailsOf(closest.map((inner) => ({ ...inner, path: [...issue.path, ...inner.path] })));
     }
+    // Each key a strict schema does not know (a body field or a query parameter) is named on its own.
+    if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => ({ field: [...issue.path, key].map(String).join('.'), issue: 'Unknown field' }));
     return [{ field: issue.path.map(String).join('.'), issue: issue.message }];
   });
 }

@@ -7,6 +7,7 @@ import { groupBy } from '../lib/group';
 import { logShard } from '../lib/shards';
 import { insertBlockStatements, storedMessages } from '../repositories/log-blocks';
 import { logShardsOf } from '../repositories/projects';
+import { publishStored } from '../tail/log-tail';
 import { isLogMessage, type LogEntry, type LogMessage } from '../services/logs';
 
 /** Retry backoff: 2, 4, 8, … seconds, at most 5 minutes (after max_retries the message goes to the DLQ). */
@@ -37,6 +38,7 @@ export async function consumeLogBatch(batch: MessageBatch<unknown>, env: Env): P
     const byShard = groupBy(live, (message) => shards.get(message.body.projectId)!);
     await Promise.all([...byShard].map(([shard, shardMessages]) => storeInShard(logShard(env, shard), groupBy(shardMessages, (message) => message.body.projectId))));
     await rememberRecent(env.CACHE, live.map((message) => message.body), Date.now());
+    await publishStored(env, live.map((message) => message.body));
     for (const message of messages) message.ack();
   } catch (err) {
     console.error(JSON.stringify({ level: 'error', event: 'log_batch_failed', queue: batch.queue, messages: messages.length, error: String(err) }));

@@ -50,6 +50,10 @@ export async function findActiveApiKeyByHash(db: D1Database, secretHash: string)
   return row && toApiKey(row);
 }
 
+/** Whether the key still works (an open live tail asks again at every heartbeat). */
+export const isActiveApiKey = async (db: D1Database, keyId: string) =>
+  (await db.prepare('SELECT 1 FROM api_keys WHERE id = ? AND revoked_at IS NULL').bind(keyId).first()) !== null;
+
 /** Revokes a working key of the project; false when there is none with that id. */
 export async function revokeApiKey(db: D1Database, projectId: string, keyId: string, now: string): Promise<boolean> {
   const result = await db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND project_id = ? AND revoked_at IS NULL').bind(now, keyId, projectId).run();

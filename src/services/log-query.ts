@@ -17,7 +17,7 @@ type Query = z.infer<typeof zQueryLogsQuery>;
  * The project a caller reads: an API key reads its own project (naming another is 404, as if it
  * did not exist); a user names one of a workspace they belong to.
  */
-async function readableProject(env: Env, principal: Principal, projectId: string | undefined): Promise<string> {
+export async function readableProject(env: Env, principal: Principal, projectId: string | undefined): Promise<string> {
   if (principal.kind === 'apiKey') {
     if (projectId !== undefined && projectId !== principal.projectId) throw ApiError.of('notFound');
     return principal.projectId;
@@ -26,23 +26,21 @@ async function readableProject(env: Env, principal: Principal, projectId: string
   return (await projectForMember(env, principal.userId, projectId)).id;
 }
 
-export async function queryLogs(env: Env, principal: Principal, query: Query): Promise<{ page: { source: Query['source']; entries: LogEntry[] }; nextCursor?: string }> {
-  const projectId = await readableProject(env, principal, query.projectId);
+/** Only the project's own entries, in the asked order; times canonical. */
+function filterOf(projectId: string, query: Query): Omit<LogFilter, 'limit'> {
+  const since = query.since && canonicalTime(query.since);
+  const until = query.until && canonicalTime(query.until);
+  if (since && until && since >= until) throw ApiError.of('invalidInput', [{ field: 'until', issue: 'Must be later than since' }]);
   const position = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
   if (query.cursor !== undefined && !position) throw ApiError.of('invalidInput', [{ field: 'cursor', issue: 'Invalid cursor' }]);
   if (query.source === 'kv' && query.q !== undefined) throw ApiError.of('invalidInput', [{ field: 'q', issue: 'Text search needs source=d1' }]);
+  return { projectId, levels: query.level, services: query.service, attributes: query.attributes, since, until, text: query.q, position, order: query.order };
+}
 
+export async function queryLogs(env: Env, principal: Principal, query: Query): Promise<{ page: { source: Query['source']; entries: LogEntry[] }; nextCursor?: string }> {
+  const projectId = await readableProject(env, principal, query.projectId);
   // One entry more than the page tells whether there is a next page.
-  const filter: LogFilter = {
-    projectId,
-    levels: query.level,
-    since: query.since && canonicalTime(query.since),
-    until: query.until && canonicalTime(query.until),
-    text: query.q,
-    position,
-    order: 'desc',
-    limit: query.limit + 1,
-  };
+  const filter: LogFilter = { ...filterOf(projectId, query), limit: query.limit + 1 };
   const found = query.source === 'kv' ? await recentPage(env.CACHE, filter, Date.now()) : await shardPage(env, filter);
   const entries = found.slice(0, query.limit);
   const nextCursor = found.length > query.limit ? encodeCursor(entries[entries.length - 1]) : undefined;

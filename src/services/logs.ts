@@ -72,15 +72,18 @@ export type LogFilter = {
   limit: number;
 };
 
-/** Whether an entry passes every condition of a filter (both stores filter decoded entries with this). */
-export const matches = (entry: LogEntry, filter: LogFilter) =>
+/** What a filter asks of each entry, whatever its position (a live tail's filter). */
+export type EntryConditions = Pick<LogFilter, 'levels' | 'services' | 'attributes' | 'since' | 'until' | 'text'>;
+
+/** Whether an entry passes every condition of a filter (both stores and the live tail filter decoded entries with this). */
+export const matches = (entry: LogEntry, filter: EntryConditions & Partial<Pick<LogFilter, 'position' | 'order'>>) =>
   (!filter.levels?.length || filter.levels.includes(entry.level)) &&
   (!filter.services?.length || (entry.service !== undefined && filter.services.includes(entry.service))) &&
   Object.entries(filter.attributes ?? {}).every(([key, value]) => Object.hasOwn(entry.attributes, key) && String(entry.attributes[key]) === value) &&
   (!filter.since || entry.timestamp >= filter.since) &&
   (!filter.until || entry.timestamp < filter.until) &&
   (filter.text === undefined || entry.message.toLowerCase().includes(filter.text.toLowerCase())) &&
-  (!filter.position || inOrder(filter.order)(entry, filter.position) > 0);
+  (!filter.position || inOrder(filter.order ?? 'desc')(entry, filter.position) > 0);
 
 const CANONICAL_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const LOG_ID = /^log_[A-Za-z0-9]{1,60}$/;

@@ -460,3 +460,45 @@ describe('the core and its plugins', () => {
     expect(stub.requests).toHaveLength(2);
   });
 });
+
+describe('tailLogs', () => {
+  const entry = (id: string) => ({ id, projectId: 'prj_1', level: 'info', message: id, timestamp: '2026-03-07T12:00:00.000Z', receivedAt: '2026-03-07T12:00:00.000Z', attributes: {} });
+  const events = (...ids: string[]) => ': heartbeat\n\n' + ids.map((id) => `event: log\nid: ${id}\ndata: ${JSON.stringify(entry(id))}\n\n`).join('');
+  const sse = (text: string): StubReply => ({ status: 200, text, headers: { 'Content-Type': 'text/event-stream' } });
+
+  it('yields entries, reconnects after a dropped stream or a 429 with Last-Event-ID, and throws a final error', async () => {
+    const replies: StubReply[] = [
+      sse(events('log_1', 'log_2')),
+      { ...failure(429, 'RATE_LIMITED', 'Too many live tail connections'), headers: { 'Retry-After': '0' } },
+      sse(events('log_3')),
+      failure(401, 'UNAUTHORIZED', 'Invalid or revoked API key'),
+    ];
+    const { stub, client } = await setup(() => replies.shift()!, { apiKey: 'sk_1' });
+    const seen: string[] = [];
+    const tail = client.tailLogs({ query: { level: ['warn', 'error'], attributes: { region: 'eu' } }, reconnectDelayMs: 10 });
+    const ended = await (async () => {
+      try {
+        for await (const got of tail) seen.push(got.id);
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(seen).toEqual(['log_1', 'log_2', 'log_3']);
+    expect(isLoglaneError(ended, 'UNAUTHORIZED')).toBe(true);
+    expect(stub.requests.map((r) => r.headers['last-event-id'])).toEqual([undefined, 'log_2', 'log_2', 'log_3']);
+    expect(stub.requests[0].headers.authorization).toBe('Bearer sk_1');
+    expect(stub.requests[0].query.getAll('level')).toEqual(['warn', 'error']);
+    expect(stub.requests[0].query.get('attributes[region]')).toBe('eu');
+  });
+
+  it('stops when its signal aborts', async () => {
+    const { client } = await setup(() => sse(events('log_1')));
+    const controller = new AbortController();
+    const seen: string[] = [];
+    for await (const got of client.tailLogs({ signal: controller.signal, reconnectDelayMs: 10 })) {
+      seen.push(got.id);
+      if (seen.length === 3) controller.abort();
+    }
+    expect(seen).toEqual(['log_1', 'log_1', 'log_1']);
+  });
+});

@@ -17,7 +17,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLoglaneClient, type LoglaneClient } from '../../src/client/index.ts';
-import { assertMatchesContract } from '../support/contract.ts';
+import { STREAM_SECONDS } from '../../scripts/code-samples.ts';
+import { assertMatchesContract, schemaErrors } from '../support/contract.ts';
 import { type FakeProvider, freePort, JWT_SECRET, migratedStateDirs, oauthGrant, ROOT, startFakeProvider, startWorker, type Worker } from './harness.ts';
 
 type Json = any;
@@ -29,11 +30,15 @@ type Language = (typeof LANGUAGES)[number];
 
 const contract: Json = JSON.parse(await readFile(path.join(ROOT, 'generated', 'openapi.internal.json'), 'utf8'));
 const SERVER_URL: string = contract.servers[0].url;
+/** How long the samples of an event stream follow it here (theirs say STREAM_SECONDS). */
+const FOLLOW_SECONDS = 3;
 
 interface Operation {
   id: string;
   method: string;
   successStatuses: number[];
+  /** answers with an event stream */
+  streams: boolean;
   samples: Partial<Record<Language, string>>;
   requestExample: Json;
 }
@@ -47,6 +52,7 @@ for (const [, pathItem] of Object.entries<Json>(contract.paths)) {
       id: operation.operationId,
       method: method.toUpperCase(),
       successStatuses: Object.keys(operation.responses).map(Number).filter((status) => status < 400),
+      streams: Object.values<Json>(operation.responses).some((response) => response.content?.['text/event-stream'] !== undefined),
       samples: Object.fromEntries((operation['x-codeSamples'] ?? []).map((sample: Json) => [sample.label, sample.source])),
       requestExample: (Object.values(media?.examples ?? {})[0] as Json)?.value,
     });
@@ -196,10 +202,14 @@ async function runSample(world: World, op: Operation, source: string, language: 
   const env = { ...CHILD_ENV, ...world.vars };
   const code = source.replaceAll(SERVER_URL, world.worker.url);
   const file = path.join(scratch, `${world.language}-${op.id}`);
+  // An event stream is followed for a few seconds instead of a minute: it then ends as the sample says it would.
+  const followed = code.replaceAll(`--max-time ${STREAM_SECONDS}`, `--max-time ${FOLLOW_SECONDS}`).replaceAll(`AbortSignal.timeout(${STREAM_SECONDS * 1000})`, `AbortSignal.timeout(${FOLLOW_SECONDS * 1000})`);
   if (language === 'curl') {
     // The sample as written, with curl told where to put the headers and body and to print the status.
-    const script = `${code} --silent --show-error --dump-header '${file}.headers' --output '${file}.body' --write-out '%{http_code} %{url_effective}'`;
-    const [status, url] = (await exec('sh', ['-c', script], { env, timeout: 30_000 })).stdout.trim().split(' ');
+    const script = `${followed} --silent --show-error --dump-header '${file}.headers' --output '${file}.body' --write-out '%{http_code} %{url_effective}'`;
+    // curl's exit 28 is its --max-time running out: how a followed stream ends.
+    const run = await exec('sh', ['-c', script], { env, timeout: 30_000 }).catch((error) => (op.streams && error.code === 28 ? error : Promise.reject(error)));
+    const [status, url] = run.stdout.trim().split(' ');
     const headerLines = (await readFile(`${file}.headers`, 'utf8')).split(/\r?\n/).filter((line) => line.includes(':'));
     const headers = new Headers(headerLines.map((line) => [line.slice(0, line.indexOf(':')).trim(), line.slice(line.indexOf(':') + 1).trim()] as [string, string]));
     let text = await readFile(`${file}.body`, 'utf8').catch(() => '');
@@ -210,7 +220,17 @@ async function runSample(world: World, op: Operation, source: string, language: 
     assertMatchesContract(op.method, url, Number(status), headers, body);
     return body?.data;
   }
-  // TypeScript: this repository's client with response validation, `data` printed as JSON.
+  // TypeScript: this repository's client with response validation, `data` printed as JSON; a
+  // stream's events are printed one per line, each a LogEntry of the contract.
+  if (op.streams) {
+    await writeFile(`${file}.mts`, followed.replace("from '@loglane/client'", `from '${path.join(ROOT, 'src', 'client', 'validate.ts')}'`).replace('console.log(event);', 'console.log(JSON.stringify(event));'));
+    const result = await exec(bin('tsx'), [`${file}.mts`], { env, cwd: ROOT, timeout: 60_000 }).catch((error) => {
+      throw new Error(`${op.id} (TypeScript) failed:\n${error.stderr || error.message}`);
+    });
+    const events = result.stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line));
+    for (const event of events) expect(schemaErrors({ $ref: '#/components/schemas/LogEntry' }, event)).toEqual([]);
+    return events;
+  }
   expect(code.endsWith('console.log(data);'), `${op.id}: the TypeScript sample ends by printing data`).toBe(true);
   const program = code
     .replace("from '@loglane/client'", `from '${path.join(ROOT, 'src', 'client', 'validate.ts')}'`)

@@ -1,10 +1,13 @@
 import type { RouteHandler } from '@hono/zod-openapi';
+import { zId } from '../../../generated/zod/zod.gen';
+import { ApiError } from '../../lib/errors';
 import { success } from '../../lib/envelope';
 import { currentPrincipal } from '../../middleware/auth';
 import { ingestLogs as ingest } from '../../services/log-ingest';
 import { queryLogs as query } from '../../services/log-query';
+import { openTail } from '../../services/log-tail';
 import type { AppEnv } from '../../types';
-import type { ingestLogsRoute, queryLogsRoute } from './index';
+import type { ingestLogsRoute, queryLogsRoute, tailLogsRoute } from './index';
 
 export const ingestLogs: RouteHandler<typeof ingestLogsRoute, AppEnv> = async (c) => {
   const principal = currentPrincipal(c);
@@ -15,4 +18,20 @@ export const ingestLogs: RouteHandler<typeof ingestLogsRoute, AppEnv> = async (c
 export const queryLogs: RouteHandler<typeof queryLogsRoute, AppEnv> = async (c) => {
   const { page, nextCursor } = await query(c.env, currentPrincipal(c), c.req.valid('query'));
   return c.json(success(page, nextCursor ? { nextCursor } : undefined), 200);
+};
+
+/** When a project's tails are all taken, a few seconds is a fair wait: tails close as clients leave. */
+const TAIL_RETRY_AFTER_SECONDS = 5;
+
+export const tailLogs: RouteHandler<typeof tailLogsRoute, AppEnv> = async (c) => {
+  // Checked here: the header validator sees names lowercased, while the contract spells it Last-Event-ID.
+  const header = c.req.header('Last-Event-ID');
+  const lastEventId = header === undefined ? undefined : zId.safeParse(header);
+  if (lastEventId?.success === false) throw ApiError.of('invalidInput', [{ field: 'Last-Event-ID', issue: 'Not an event id of this stream' }]);
+  const stream = await openTail(c.env, currentPrincipal(c), c.req.valid('query'), lastEventId?.data);
+  if (!stream) {
+    c.header('Retry-After', String(TAIL_RETRY_AFTER_SECONDS));
+    throw ApiError.of('tooManyTails');
+  }
+  return c.body(stream, 200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' });
 };

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { zIngestLogsBody, zIngestLogsResponse, zQueryLogsQuery, zQueryLogsResponse } from '../../../generated/zod/zod.gen';
+import { zIngestLogsBody, zIngestLogsResponse, zQueryLogsQuery, zQueryLogsResponse, zTailLogsHeaders, zTailLogsQuery, zTailLogsResponse } from '../../../generated/zod/zod.gen';
 import { ApiError } from '../../lib/errors';
 import { createRouter, defineOperation, jsonBody } from '../../lib/operation';
 import { requireApiKey, requireUserOrApiKey } from '../../middleware/auth';
@@ -28,8 +28,21 @@ export const queryLogsRoute = defineOperation({
   tag,
   security: [{ ApiKeyBearer: ['logs:read'] }, { ApiKeyHeader: ['logs:read'] }, { UserJwt: [] }],
   middleware: [requireUserOrApiKey('logs:read')],
-  request: { query: zQueryLogsQuery },
+  // Strict: a parameter the contract does not declare is refused, not silently ignored.
+  request: { query: zQueryLogsQuery.strict() },
   success: { status: 200, schema: zQueryLogsResponse },
+  errors: [400, 401, 403, 404, 429, 500],
+});
+
+export const tailLogsRoute = defineOperation({
+  method: 'get',
+  path: '/v1/logs/tail',
+  operationId: 'tailLogs',
+  tag,
+  security: [{ ApiKeyBearer: ['logs:read'] }, { ApiKeyHeader: ['logs:read'] }, { UserJwt: [] }],
+  middleware: [requireUserOrApiKey('logs:read')],
+  request: { query: zTailLogsQuery.strict(), headers: zTailLogsHeaders },
+  success: { status: 200, schema: zTailLogsResponse, mediaType: 'text/event-stream' },
   errors: [400, 401, 403, 404, 429, 500],
 });
 
@@ -40,4 +53,7 @@ const sourceFirst = (result: { success: boolean; error?: { issues: readonly z.co
   return undefined;
 };
 
-export const logRoutes = createRouter().openapi(ingestLogsRoute, handlers.ingestLogs).openapi(queryLogsRoute, handlers.queryLogs, sourceFirst);
+export const logRoutes = createRouter()
+  .openapi(ingestLogsRoute, handlers.ingestLogs)
+  .openapi(queryLogsRoute, handlers.queryLogs, sourceFirst)
+  .openapi(tailLogsRoute, handlers.tailLogs);

@@ -1,0 +1,104 @@
+// tailLogs: GET /v1/logs/tail as an async iterator of entries that reconnects by itself.
+//
+//   for await (const entry of loglane.tailLogs({ query: { level: ['error'], service: ['api'] } })) console.log(entry.message);
+//
+// Each reconnection sends the id of the last entry yielded as Last-Event-ID, so the server replays
+// what was stored meanwhile (within its 24-hour window) before going on live. A network failure,
+// a 5xx or a 429 is waited out (Retry-After for a 429) and the stream reopened; any other error
+// ends the iteration by throwing a LoglaneError of kind `api`. Stop it with `signal` or `break`.
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import type { ErrorCode, LogEntry, TailLogsData } from '../../generated/client/types.gen.ts';
+import { buildUrl, retryAfterSeconds } from './core.ts';
+import { LoglaneError } from './errors.ts';
+
+export interface TailLogsRequest {
+  query?: TailLogsData['query'];
+  /** Resume after this entry id (the last one already seen). */
+  lastEventId?: string;
+  /** Ends the iteration (and closes the stream) when aborted. */
+  signal?: AbortSignal;
+  /** Wait before reopening a dropped stream, in milliseconds (default 1000). */
+  reconnectDelayMs?: number;
+}
+
+export interface TailLogsConnection {
+  baseUrl: string;
+  /** An API key with logs:read; else `accessToken` with `query.projectId`. */
+  apiKey?: string;
+  accessToken?: string;
+  fetch?: (input: string, init: RequestInit) => Promise<Response>;
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+  });
+
+/** The `log` events of one open stream, as entries, until it ends. */
+async function* entriesOf(body: ReadableStream<Uint8Array>): AsyncGenerator<LogEntry> {
+  const events: EventSourceMessage[] = [];
+  const parser = createParser({ onEvent: (event) => events.push(event) });
+  const decoder = new TextDecoder();
+  const reader = body.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      parser.feed(decoder.decode(value, { stream: true }));
+      for (const event of events.splice(0)) if (event.event === 'log') yield JSON.parse(event.data) as LogEntry;
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+}
+
+async function apiError(response: Response): Promise<LoglaneError> {
+  const body = (await response.json().catch(() => undefined)) as { error?: Record<string, any> } | undefined;
+  const error = body?.error ?? {};
+  return new LoglaneError({
+    kind: 'api',
+    operation: 'tailLogs',
+    status: response.status,
+    code: error.code as ErrorCode,
+    message: error.message ?? `tailLogs answered ${response.status}`,
+    details: error.details,
+    requestId: error.requestId ?? response.headers.get('X-Request-Id') ?? undefined,
+    body,
+  });
+}
+
+export async function* tailLogs(connection: TailLogsConnection, request: TailLogsRequest = {}): AsyncGenerator<LogEntry, void, undefined> {
+  const { signal, reconnectDelayMs = 1000 } = request;
+  const fetchImpl = connection.fetch ?? ((input: string, init: RequestInit) => fetch(input, init));
+  const url = buildUrl(connection.baseUrl.replace(/\/+$/, ''), '/v1/logs/tail', {}, request.query);
+  const credential = connection.apiKey ?? connection.accessToken;
+  let lastEventId = request.lastEventId;
+  while (!signal?.aborted) {
+    let wait = reconnectDelayMs;
+    const headers: Record<string, string> = { Accept: 'text/event-stream' };
+    if (credential) headers.Authorization = `Bearer ${credential}`;
+    if (lastEventId) headers['Last-Event-ID'] = lastEventId;
+    let response: Response | undefined;
+    try {
+      response = await fetchImpl(url, { headers, signal });
+    } catch {
+      // No answer (or aborted): reconnect after the delay, or stop below.
+    }
+    if (response?.status === 200 && response.body) {
+      try {
+        for await (const entry of entriesOf(response.body)) {
+          lastEventId = entry.id;
+          yield entry;
+        }
+      } catch {
+        // The stream dropped: reopen it, resuming after the last entry.
+      }
+    } else if (response) {
+      const error = await apiError(response);
+      if (response.status !== 429 && response.status < 500) throw error;
+      wait = (retryAfterSeconds(response.headers) ?? reconnectDelayMs / 1000) * 1000;
+    }
+    await sleep(wait, signal);
+  }
+}
