@@ -6,15 +6,15 @@
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { Hono } from 'hono';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../src/app';
 import { issueAccessToken } from '../src/lib/access-token';
-import { sha256Hex } from '../src/lib/crypto';
 import { rateLimitPolicy } from '../src/middleware/rate-limit';
 import { WINDOW_MS } from '../src/rate-limit/window';
 import type { AppEnv } from '../src/types';
 import { assertMatchesContract } from './support/contract';
 import { expectError, ORIGIN, type ApiResponse } from './support/http';
+import { createApiKey, createTenant, type CreatedApiKey, type Tenant } from './support/tenancy';
 
 // Minute-aligned and far in the future: the objects' idle alarms run on the real clock, so a
 // window in the future never gets cleaned up in the middle of a test.
@@ -23,8 +23,8 @@ const MID_WINDOW = WINDOW_START + 30_000;
 const resetOf = (windowStart: number) => String((windowStart + WINDOW_MS) / 1000);
 
 let ipCount = 0;
-/** A client IP no other test uses, so buckets never leak between tests. */
-const freshIp = () => `2001:db8::${(++ipCount).toString(16)}`;
+/** A client IP in a /64 no other test uses, so buckets never leak between tests. */
+const freshIp = () => `2001:db8:${(++ipCount).toString(16)}::1`;
 
 type Send = {
   env?: Partial<Record<keyof Env, unknown>>;
@@ -75,7 +75,15 @@ function watchedDb() {
   return { db, uses };
 }
 
-const userToken = (sub: string) => issueAccessToken(env, { sub, sid: 'ses_ratelimit' });
+const userToken = (sub: string) => issueAccessToken(env, { sub, sid: 'ses_ratelimit', sat: Date.now() });
+
+// Real keys (made before the clock is moved): only keys the Worker minted are counted as keys.
+let tenant: Tenant;
+let otherKey: CreatedApiKey;
+beforeAll(async () => {
+  tenant = await createTenant();
+  otherKey = await createApiKey(tenant.owner.accessToken, tenant.workspace.id, tenant.project.id);
+});
 
 beforeEach(() => {
   vi.useFakeTimers({ toFake: ['Date'] });
@@ -148,13 +156,13 @@ describe('keys', () => {
     expect(rateHeaders(asBob)).toMatchObject({ limit: '2', remaining: '1' });
   });
 
-  it('counts each API key separately, whichever header carries it', async () => {
+  it('counts each live API key separately, whichever header carries it', async () => {
     const env = limits(5, 2);
     const ip = freshIp();
-    expect((await send('GET', '/openapi.json', { ip, env, headers: { 'X-API-Key': 'sk_ratelimit_one' } })).status).toBe(200);
-    expect((await send('GET', '/openapi.json', { ip, env, headers: { Authorization: 'Bearer sk_ratelimit_one' } })).status).toBe(200);
-    expectRateLimited(await send('GET', '/openapi.json', { ip, env, headers: { 'X-API-Key': 'sk_ratelimit_one' } }));
-    const other = await send('GET', '/openapi.json', { ip, env, headers: { 'X-API-Key': 'sk_ratelimit_two' } });
+    expect((await send('GET', '/openapi.json', { ip, env, headers: { 'X-API-Key': tenant.key.secret } })).status).toBe(200);
+    expect((await send('GET', '/openapi.json', { ip, env, headers: { Authorization: `Bearer ${tenant.key.secret}` } })).status).toBe(200);
+    expectRateLimited(await send('GET', '/openapi.json', { ip, env, headers: { 'X-API-Key': tenant.key.secret } }));
+    const other = await send('GET', '/openapi.json', { ip, env, headers: { 'X-API-Key': otherKey.secret } });
     expect(rateHeaders(other)).toMatchObject({ limit: '2', remaining: '1' });
     // Neither key used the IP's own bucket.
     expect(rateHeaders(await send('GET', '/openapi.json', { ip, env }))).toMatchObject({ remaining: '1' });
@@ -185,10 +193,15 @@ describe('keys', () => {
   describe('policy', () => {
     // The keying rules straight from the middleware's own function (no response to check here).
     const policyFor = async (method: string, path: string, headers: Record<string, string>, overrides: Partial<Env> = {}) => {
-      const probe = new Hono<AppEnv>().all('*', async (c) => c.json((await rateLimitPolicy(c)) ?? null));
+      const probe = new Hono<AppEnv>().all('*', async (c) => {
+        const policy = await rateLimitPolicy(c);
+        if (!policy) return c.json(null);
+        const { payer } = policy;
+        const name = payer.kind === 'apiKey' ? `key:${payer.keyId}` : payer.kind === 'user' ? `user:${payer.claims.sub}` : `ip:${payer.address}`;
+        return c.json({ key: `${policy.group.name}:${name}`, limit: policy.limit, failClosed: policy.group.failClosed });
+      });
       const res = await probe.fetch(new Request(`${ORIGIN}${path}`, { method, headers: { 'CF-Connecting-IP': '192.0.2.7', ...headers } }), { ...env, ...overrides });
-      const policy = (await res.json()) as { key: string; limit: number; group: { name: string; failClosed: boolean } } | null;
-      return policy && { key: policy.key, limit: policy.limit, failClosed: policy.group.failClosed };
+      return (await res.json()) as { key: string; limit: number; failClosed: boolean } | null;
     };
     const defaults = { RATE_LIMIT_AUTH_PER_MINUTE: '', RATE_LIMIT_API_PER_MINUTE: '', RATE_LIMIT_INGEST_PER_MINUTE: '' };
 
@@ -198,13 +211,25 @@ describe('keys', () => {
     });
 
     it('keys ingest by API key under the ingest limit, and other callers of POST /v1/logs under the API limit', async () => {
-      const hash = await sha256Hex('sk_ingest');
+      const { id, secret } = tenant.key;
       const token = await userToken('usr_ratelimit_dave');
-      expect(await policyFor('POST', '/v1/logs', { 'X-API-Key': 'sk_ingest' }, defaults)).toEqual({ key: `ingest:key:${hash}`, limit: 6000, failClosed: false });
-      expect(await policyFor('POST', '/v1/logs', { Authorization: 'Bearer sk_ingest' }, defaults)).toMatchObject({ key: `ingest:key:${hash}` });
-      expect(await policyFor('GET', '/v1/logs', { 'X-API-Key': 'sk_ingest' }, defaults)).toEqual({ key: `api:key:${hash}`, limit: 600, failClosed: false });
+      expect(await policyFor('POST', '/v1/logs', { 'X-API-Key': secret }, defaults)).toEqual({ key: `ingest:key:${id}`, limit: 6000, failClosed: false });
+      expect(await policyFor('POST', '/v1/logs', { Authorization: `Bearer ${secret}` }, defaults)).toMatchObject({ key: `ingest:key:${id}` });
+      expect(await policyFor('GET', '/v1/logs', { 'X-API-Key': secret }, defaults)).toEqual({ key: `api:key:${id}`, limit: 600, failClosed: false });
       expect(await policyFor('POST', '/v1/logs', { Authorization: `Bearer ${token}` }, defaults)).toEqual({ key: 'api:user:usr_ratelimit_dave', limit: 600, failClosed: false });
       expect(await policyFor('POST', '/v1/logs', {}, defaults)).toEqual({ key: 'api:ip:192.0.2.7', limit: 600, failClosed: false });
+    });
+
+    it('keys anything the Worker cannot verify alone by the client address, IPv6 by its /64', async () => {
+      const forged = `${tenant.key.secret.slice(0, -1)}${tenant.key.secret.endsWith('0') ? '1' : '0'}`;
+      for (const secret of ['sk_ingest', `sk_${'x'.repeat(32)}`, forged]) {
+        expect(await policyFor('POST', '/v1/logs', { 'X-API-Key': secret }, defaults)).toEqual({ key: 'api:ip:192.0.2.7', limit: 600, failClosed: false });
+      }
+      expect(await policyFor('GET', '/v1/workspaces', { Authorization: 'Bearer not.a.jwt', 'CF-Connecting-IP': '2001:db8:1:2:aaaa:bbbb:cccc:dddd' }, defaults)).toMatchObject({
+        key: 'api:ip:2001:db8:1:2::/64',
+      });
+      expect(await policyFor('GET', '/v1/workspaces', { 'CF-Connecting-IP': '::ffff:192.0.2.9' }, defaults)).toMatchObject({ key: 'api:ip:192.0.2.9' });
+      expect(await policyFor('GET', '/v1/workspaces', { 'CF-Connecting-IP': 'not an address' }, defaults)).toMatchObject({ key: 'api:ip:unknown' });
     });
 
     it('keys auth by IP with the auth default, failing closed', async () => {
@@ -279,7 +304,7 @@ describe('a refused request does no work', () => {
     const res = await send('POST', '/v1/logs', {
       ip: freshIp(),
       env: { ...limits(5, 100, 0), DB: db },
-      headers: { 'X-API-Key': 'sk_ratelimit_ingest', 'Content-Type': 'application/json' },
+      headers: { 'X-API-Key': tenant.key.secret, 'Content-Type': 'application/json' },
       body: JSON.stringify({ level: 'info', message: 'hello' }),
     });
     expectRateLimited(res, 0, 30);
@@ -333,8 +358,8 @@ describe('the RateLimiter object', () => {
   const limiterFor = (name: string) => env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(name));
   const storedWindows = (stub: ReturnType<typeof limiterFor>) =>
     runInDurableObject(stub, (_, state) => {
-      const tables = state.storage.sql.exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'windows'").toArray();
-      return tables.length === 0 ? null : state.storage.sql.exec<{ start: number; count: number }>('SELECT start, count FROM windows ORDER BY start').toArray();
+      const tables = state.storage.sql.exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'counters'").toArray();
+      return tables.length === 0 ? null : state.storage.sql.exec<{ start: number; count: number }>('SELECT start, count FROM counters ORDER BY start').toArray();
     });
 
   it('counts by the time it is given and drops older windows when a new one starts', async () => {

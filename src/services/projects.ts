@@ -3,6 +3,8 @@
 import { nowIso } from '../lib/clock';
 import { randomId } from '../lib/crypto';
 import { ApiError } from '../lib/errors';
+import { endApiKeys } from '../rate-limit/objects';
+import { activeApiKeyIdsOf } from '../repositories/api-keys';
 import * as repo from '../repositories/projects';
 
 export type Project = repo.Project;
@@ -54,9 +56,10 @@ export async function updateProject(
   throw ApiError.of('slugTaken');
 }
 
-/** Deletes the project with its API keys and log entries in one batch. */
+/** Deletes the project with its API keys (refused from the next request on) and log entries in one batch. */
 export async function deleteProject(env: Env, workspaceId: string, projectId: string): Promise<{ id: string; deleted: true }> {
   await projectInWorkspace(env, workspaceId, projectId);
+  await endApiKeys(env, await activeApiKeyIdsOf(env.DB, { projectId }));
   await repo.deleteProject(env.DB, projectId);
   return { id: projectId, deleted: true };
 }

@@ -3,6 +3,8 @@
 import { nowIso } from '../lib/clock';
 import { randomId } from '../lib/crypto';
 import { ApiError } from '../lib/errors';
+import { endApiKeys } from '../rate-limit/objects';
+import { activeApiKeyIdsOf } from '../repositories/api-keys';
 import * as repo from '../repositories/workspaces';
 import type { Membership } from './members';
 
@@ -36,6 +38,7 @@ export async function updateWorkspace(env: Env, membership: Membership, changes:
 
 /** Deletes the workspace with everything in it (members, projects, keys, log entries) in one batch. */
 export async function deleteWorkspace(env: Env, workspaceId: string): Promise<{ id: string; deleted: true }> {
+  await endApiKeys(env, await activeApiKeyIdsOf(env.DB, { workspaceId }));
   await repo.deleteWorkspace(env.DB, workspaceId);
   return { id: workspaceId, deleted: true };
 }
