@@ -353,12 +353,12 @@ describe('when the limiter itself fails', () => {
 
   it('admits ingest uncounted (fail open) but asks D1 whether the key is live: a revoked key stays refused', async () => {
     vi.useRealTimers(); // entries stamped in 2099 are no use to the queue consumer
-    vi.spyOn(console, 'error').mockImplementation(() => {});
+    const log = vi.spyOn(console, 'error').mockImplementation(() => {});
     const ingest = (secret: string) => send('POST', '/v1/logs', { ip: freshIp(), env, headers: { 'X-API-Key': secret, 'Content-Type': 'application/json' }, body: JSON.stringify({ level: 'info', message: 'hello' }) });
     const admitted = await ingest(tenant.key.secret);
     expect(admitted.status).toBe(202);
     expect(rateHeaders(admitted)).toMatchObject({ limit: '1000', remaining: '1000' });
-    expect(String(vi.mocked(console.error).mock.calls[0]?.[0])).toMatch(/rate limiter failed.*"failClosed":false/);
+    expect(String(log.mock.calls[0]?.[0])).toMatch(/rate limiter failed.*"failClosed":false/);
     expectError(await ingest(revokedKey.secret), 401, 'UNAUTHORIZED', 'Invalid or revoked API key');
   });
 
