@@ -15,7 +15,7 @@ import { WINDOW_MS } from '../src/rate-limit/window';
 import type { AppEnv } from '../src/types';
 import { assertMatchesContract } from './support/contract';
 import { api, expectError, ORIGIN, type ApiResponse } from './support/http';
-import { createApiKey, createTenant, type CreatedApiKey, type Tenant } from './support/tenancy';
+import { addMember, createApiKey, createTenant, type CreatedApiKey, type Tenant } from './support/tenancy';
 import { latestMailedToken, signUp } from './support/users';
 
 // Minute-aligned and far in the future: the objects' idle alarms run on the real clock, so a
@@ -564,5 +564,29 @@ describe('liveness in the same round trip', () => {
     const read = countedEnv({});
     expect((await send('GET', '/v1/workspaces', { ip: freshIp(), env: read.env, headers: asOwner })).status).toBe(200);
     expect(read.trips).toEqual(['DO.admitSession', expect.stringMatching(/^D1\.all /)]);
+
+    // Under a workspace the membership check rides in the route's own first D1 round trip.
+    const projectsPath = `/v1/workspaces/${t.workspace.id}/projects`;
+    const scopedRead = countedEnv({});
+    expect((await send('GET', projectsPath, { ip: freshIp(), env: scopedRead.env, headers: asOwner })).status).toBe(200);
+    expect(scopedRead.trips).toEqual(['DO.admitSession', 'D1.batch']);
+    const write = countedEnv({});
+    const created = await send('POST', projectsPath, { ip: freshIp(), env: write.env, headers: { ...asOwner, ...asJson }, body: JSON.stringify({ name: 'Hops', slug: 'hops' }) });
+    expect(created.status).toBe(201);
+    expect(write.trips).toEqual(['DO.admitSession', 'D1.batch']);
+  });
+
+  it('a write refused by the folded membership check takes no effect: 404 to outsiders, 403 to members below the role', async () => {
+    const t = await createTenant();
+    const member = await signUp();
+    await addMember(t.owner.accessToken, t.workspace.id, member.email, 'member');
+    const outsider = await signUp();
+    const projectsPath = `/v1/workspaces/${t.workspace.id}/projects`;
+    const create = (token: string, slug: string) =>
+      send('POST', projectsPath, { ip: freshIp(), headers: { Authorization: `Bearer ${token}`, ...asJson }, body: JSON.stringify({ name: 'Nope', slug }) });
+    expectError(await create(member.accessToken, 'by-member'), 403, 'FORBIDDEN', 'Insufficient role');
+    expectError(await create(outsider.accessToken, 'by-outsider'), 404, 'NOT_FOUND');
+    const stored = await env.DB.prepare("SELECT count(*) AS n FROM projects WHERE workspace_id = ? AND slug IN ('by-member', 'by-outsider')").bind(t.workspace.id).first<{ n: number }>();
+    expect(stored?.n).toBe(0);
   });
 });

@@ -25,12 +25,12 @@ export async function getWorkspace(env: Env, membership: Membership): Promise<Wo
   const workspace = await repo.findWorkspace(env.DB, membership.workspaceId);
   // Deleted between the guard and here.
   if (!workspace) throw ApiError.of('notFound');
-  return { ...workspace, role: membership.role };
+  return { ...workspace, role: await membership.role() };
 }
 
 export async function updateWorkspace(env: Env, membership: Membership, changes: { name?: string; slug?: string }): Promise<WorkspaceView> {
   const updated = await repo.updateWorkspace(env.DB, membership.workspaceId, changes, nowIso());
-  if (updated) return { ...updated, role: membership.role };
+  if (updated) return { ...updated, role: await membership.role() };
   // No row: either the workspace vanished meanwhile, or the slug belongs to another one.
   if (!(await repo.findWorkspace(env.DB, membership.workspaceId))) throw ApiError.of('notFound');
   throw ApiError.of('slugTaken');
