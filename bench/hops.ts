@@ -15,15 +15,21 @@ const D1_CALLS = ['first', 'all', 'run', 'raw', 'batch'];
 /** nodeEnv('production') with each durable call recorded in `trips`. */
 function countedEnv(trips: string[]) {
   const env = nodeEnv('production') as any;
+  // Calls made while one is in flight are its parts (the stub's batch runs its statements): not trips.
+  let inFlight = 0;
   const record = (kind: string, target: any, calls: string[] | 'all'): any =>
     new Proxy(target, {
       get(object, property) {
         const value = Reflect.get(object, property);
         if (typeof value !== 'function') return value;
         return (...args: unknown[]) => {
-          if (calls === 'all' || calls.includes(String(property))) trips.push(`${kind}.${String(property)}`);
-          const result = value.apply(object, args);
-          return property === 'prepare' || property === 'bind' ? record(kind, result, calls) : result;
+          if (!(calls === 'all' || calls.includes(String(property)))) {
+            const result = value.apply(object, args);
+            return property === 'prepare' || property === 'bind' ? record(kind, result, calls) : result;
+          }
+          if (inFlight === 0) trips.push(`${kind}.${String(property)}`);
+          inFlight++;
+          return Promise.resolve(value.apply(object, args)).finally(() => inFlight--);
         };
       },
     });

@@ -1,8 +1,13 @@
 // The env the in-process runs hand to app.request(): the same StubD1 for every contender, plus
 // in-memory stand-ins for the Loglane-only bindings (RateLimiter Durable Object, queue, KV).
+import { timingSafeEqual } from 'node:crypto';
 import { windowOf } from '../../src/rate-limit/window';
 import { asD1, StubD1 } from './d1-stub';
 import { API_KEY, KEY_ID, LOGLANE_VARS, PROJECT_ID, SESSION_ID, USER_ID } from './fixtures';
+
+// workerd's non-standard crypto.subtle.timingSafeEqual (API-key tags are compared with it), from Node's.
+const bytes = (data: ArrayBuffer | ArrayBufferView) => (ArrayBuffer.isView(data) ? data : new Uint8Array(data));
+crypto.subtle.timingSafeEqual ??= (a, b) => timingSafeEqual(bytes(a), bytes(b));
 
 /** The RateLimiter's round trips, same arithmetic, counters in a Map instead of SQLite; the bench key and session are live. */
 function rateLimiterNamespace() {
