@@ -6,7 +6,7 @@ import { asD1, StubD1 } from './d1-stub';
 import { API_KEY, KEY_ID, LOGLANE_VARS, PROJECT_ID, SESSION_ID, USER_ID } from './fixtures';
 
 // workerd's non-standard crypto.subtle.timingSafeEqual (API-key tags are compared with it), from Node's.
-const bytes = (data: ArrayBuffer | ArrayBufferView) => (ArrayBuffer.isView(data) ? data : new Uint8Array(data));
+const bytes = (data: ArrayBuffer | ArrayBufferView) => (ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data));
 crypto.subtle.timingSafeEqual ??= (a, b) => timingSafeEqual(bytes(a), bytes(b));
 
 /** The RateLimiter's round trips, same arithmetic, counters in a Map instead of SQLite; the bench key and session are live. */
