@@ -34,11 +34,20 @@ const tagOf = async (env: Env, untagged: string) => (await hmacHex(env.JWT_SECRE
  * Worker's; undefined otherwise. Costs one HMAC and no I/O.
  */
 export async function apiKeyIdOf(env: Env, secret: string): Promise<string | undefined> {
+  if (taggedKeys.get(secret) === env.JWT_SECRET) return `${KEY_ID_PREFIX}_${secret.slice(3, 3 + KEY_ID_LENGTH)}`;
   const match = API_KEY_FORMAT.exec(secret);
   if (!match) return undefined;
   const expected = await tagOf(env, secret.slice(0, -(TAG_LENGTH + 1)));
-  return timingSafeEqual(match[2], expected) ? `${KEY_ID_PREFIX}_${match[1]}` : undefined;
+  if (!timingSafeEqual(match[2], expected)) return undefined;
+  setNewest(taggedKeys, secret, env.JWT_SECRET, TAGGED_KEYS_MAX);
+  return `${KEY_ID_PREFIX}_${match[1]}`;
 }
+
+// Keys whose tag verified, per isolate, with the secret that tagged them (bounded, oldest out
+// first): a busy key's next requests skip the HMAC. Only keys the Worker tagged get in, so a flood
+// of forged ones cannot evict anything. Liveness is never remembered here: the key's object decides.
+const TAGGED_KEYS_MAX = 10_000;
+const taggedKeys = new Map<string, string>();
 
 /** Creates a key for a project of the workspace; the only response that ever carries the secret. */
 export async function createApiKey(
