@@ -67,14 +67,17 @@ function membershipCheckedDb(db: D1Database, check: Check): { db: D1Database; ro
       )
       .bind(...check.allowed, check.workspaceId, check.userId);
   let verdict: Promise<Role> | undefined;
+  // The D1 statement behind each statement this handle gave out, for batches.
+  const statementOf = new WeakMap<D1PreparedStatement, D1PreparedStatement>();
+  const unwrapped = (statements: D1PreparedStatement[]) => statements.map((statement) => statementOf.get(statement) ?? statement);
 
   /** Runs `statements` behind the guard (the first trip only); a refusal becomes 404 or 403. */
   async function trip(statements: D1PreparedStatement[]): Promise<D1Result[]> {
     if (verdict) {
       await verdict;
-      return statements.length ? db.batch(statements) : [];
+      return statements.length ? db.batch(unwrapped(statements)) : [];
     }
-    const results = db.batch([guard(), ...statements]);
+    const results = db.batch([guard(), ...unwrapped(statements)]);
     // The batch failed: either the guard (the caller is refused: 404 or 403) or the route's own statements.
     verdict = results.then(
       ([guarded]) => (guarded.results[0] as { role: Role }).role,
@@ -97,7 +100,7 @@ function membershipCheckedDb(db: D1Database, check: Check): { db: D1Database; ro
       await verdict;
       return undefined;
     };
-    return Object.assign(Object.create(statement) as D1PreparedStatement, {
+    const checked = {
       bind: (...values: unknown[]) => checkedStatement(statement.bind(...values)),
       first: async (column?: string) => {
         const result = await single();
@@ -111,16 +114,22 @@ function membershipCheckedDb(db: D1Database, check: Check): { db: D1Database; ro
         await trip([]);
         return statement.raw(options as never);
       },
-    });
+    } as unknown as D1PreparedStatement;
+    statementOf.set(checked, statement);
+    return checked;
   };
 
-  const checkedDb = Object.assign(Object.create(db) as D1Database, {
+  const checkedDb = {
     prepare: (query: string) => checkedStatement(db.prepare(query)),
     batch: (statements: D1PreparedStatement[]) => trip(statements),
     exec: async (query: string) => {
       await trip([]);
       return db.exec(query);
     },
-  });
+    dump: () => db.dump(),
+    withSession: () => {
+      throw new Error('a route behind requireRole uses its D1 handle directly');
+    },
+  } as unknown as D1Database;
   return { db: checkedDb, role: () => verdict ?? trip([]).then(() => verdict!) };
 }
