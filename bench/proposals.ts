@@ -13,6 +13,7 @@ import { runWorkerd } from './workerd';
 export async function runProposals(opts: { quick: boolean; log: (s: string) => void }) {
   const dir = path.join(ROOT, 'bench/proposals');
   const patches = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.patch')).sort() : [];
+  if (patches.length === 0) return { patches: {}, note: 'no proposals in bench/proposals/' };
   const copy = mkdtempSync(path.join(os.tmpdir(), 'loglane-proposed-'));
   try {
     for (const item of ['src', 'generated', 'migrations', 'wrangler.jsonc', 'package.json', 'tsconfig.json', 'worker-configuration.d.ts']) cpSync(path.join(ROOT, item), path.join(copy, item), { recursive: true });

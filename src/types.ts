@@ -13,8 +13,13 @@ export type AppEnv = {
     principal?: Principal;
     /** The access token's verification, shared by the rate limiter and the auth guard. */
     accessClaims?: { input: string; result: Promise<AccessClaims> };
-    /** The presented API key's SHA-256, shared by the rate limiter and the auth guard. */
-    apiKeyHash?: { input: string; result: Promise<string> };
+    /** The presented API key's id if its tag verified, shared by the rate limiter and the auth guard. */
+    apiKeyId?: { input: string; result: Promise<string | undefined> };
+    /**
+     * What the credential's RateLimiter object said in the rate limiter's round trip: live (the
+     * principal) or ended. Unset when it was not asked or did not answer.
+     */
+    vouched?: Principal | 'ended';
     /** Set by requireRole: the caller's role in the workspace of the route. */
     membership?: Membership;
   };

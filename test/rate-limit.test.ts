@@ -3,18 +3,20 @@
 // Routes other engineers are still building are only used for answers decided before them (429,
 // the fail-closed 500, the body limit's 400); admitted requests are counted on /openapi.json,
 // /docs and unknown paths.
-import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
+import { listDurableObjectIds, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { Hono } from 'hono';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../src/app';
 import { issueAccessToken } from '../src/lib/access-token';
-import { sha256Hex } from '../src/lib/crypto';
 import { rateLimitPolicy } from '../src/middleware/rate-limit';
+import { hmacHex, randomAlphanumerics } from '../src/lib/crypto';
 import { WINDOW_MS } from '../src/rate-limit/window';
 import type { AppEnv } from '../src/types';
 import { assertMatchesContract } from './support/contract';
-import { expectError, ORIGIN, type ApiResponse } from './support/http';
+import { api, expectError, ORIGIN, type ApiResponse } from './support/http';
+import { addMember, createApiKey, createTenant, type CreatedApiKey, type Tenant } from './support/tenancy';
+import { latestMailedToken, signUp } from './support/users';
 
 // Minute-aligned and far in the future: the objects' idle alarms run on the real clock, so a
 // window in the future never gets cleaned up in the middle of a test.
@@ -23,8 +25,8 @@ const MID_WINDOW = WINDOW_START + 30_000;
 const resetOf = (windowStart: number) => String((windowStart + WINDOW_MS) / 1000);
 
 let ipCount = 0;
-/** A client IP no other test uses, so buckets never leak between tests. */
-const freshIp = () => `2001:db8::${(++ipCount).toString(16)}`;
+/** A client IP in a /64 no other test uses, so buckets never leak between tests. */
+const freshIp = () => `2001:db8:${(++ipCount).toString(16)}::1`;
 
 type Send = {
   env?: Partial<Record<keyof Env, unknown>>;
@@ -75,7 +77,19 @@ function watchedDb() {
   return { db, uses };
 }
 
-const userToken = (sub: string) => issueAccessToken(env, { sub, sid: 'ses_ratelimit' });
+const userToken = (sub: string) => issueAccessToken(env, { sub, sid: 'ses_ratelimit', sat: Date.now() });
+
+// Real keys (made before the clock is moved): only keys the Worker minted are counted as keys.
+let tenant: Tenant;
+let otherKey: CreatedApiKey;
+let revokedKey: CreatedApiKey;
+beforeAll(async () => {
+  tenant = await createTenant();
+  otherKey = await createApiKey(tenant.owner.accessToken, tenant.workspace.id, tenant.project.id);
+  revokedKey = await createApiKey(tenant.owner.accessToken, tenant.workspace.id, tenant.project.id);
+  const keyPath = `/v1/workspaces/${tenant.workspace.id}/projects/${tenant.project.id}/api-keys/${revokedKey.id}`;
+  expect((await api.delete(keyPath, { token: tenant.owner.accessToken })).status).toBe(200);
+});
 
 beforeEach(() => {
   vi.useFakeTimers({ toFake: ['Date'] });
@@ -148,13 +162,13 @@ describe('keys', () => {
     expect(rateHeaders(asBob)).toMatchObject({ limit: '2', remaining: '1' });
   });
 
-  it('counts each API key separately, whichever header carries it', async () => {
+  it('counts each live API key separately, whichever header carries it', async () => {
     const env = limits(5, 2);
     const ip = freshIp();
-    expect((await send('GET', '/openapi.json', { ip, env, headers: { 'X-API-Key': 'sk_ratelimit_one' } })).status).toBe(200);
-    expect((await send('GET', '/openapi.json', { ip, env, headers: { Authorization: 'Bearer sk_ratelimit_one' } })).status).toBe(200);
-    expectRateLimited(await send('GET', '/openapi.json', { ip, env, headers: { 'X-API-Key': 'sk_ratelimit_one' } }));
-    const other = await send('GET', '/openapi.json', { ip, env, headers: { 'X-API-Key': 'sk_ratelimit_two' } });
+    expect((await send('GET', '/openapi.json', { ip, env, headers: { 'X-API-Key': tenant.key.secret } })).status).toBe(200);
+    expect((await send('GET', '/openapi.json', { ip, env, headers: { Authorization: `Bearer ${tenant.key.secret}` } })).status).toBe(200);
+    expectRateLimited(await send('GET', '/openapi.json', { ip, env, headers: { 'X-API-Key': tenant.key.secret } }));
+    const other = await send('GET', '/openapi.json', { ip, env, headers: { 'X-API-Key': otherKey.secret } });
     expect(rateHeaders(other)).toMatchObject({ limit: '2', remaining: '1' });
     // Neither key used the IP's own bucket.
     expect(rateHeaders(await send('GET', '/openapi.json', { ip, env }))).toMatchObject({ remaining: '1' });
@@ -185,10 +199,15 @@ describe('keys', () => {
   describe('policy', () => {
     // The keying rules straight from the middleware's own function (no response to check here).
     const policyFor = async (method: string, path: string, headers: Record<string, string>, overrides: Partial<Env> = {}) => {
-      const probe = new Hono<AppEnv>().all('*', async (c) => c.json((await rateLimitPolicy(c)) ?? null));
+      const probe = new Hono<AppEnv>().all('*', async (c) => {
+        const policy = await rateLimitPolicy(c);
+        if (!policy) return c.json(null);
+        const { payer } = policy;
+        const name = payer.kind === 'apiKey' ? `key:${payer.keyId}` : payer.kind === 'user' ? `user:${payer.claims.sub}` : `ip:${payer.address}`;
+        return c.json({ key: `${policy.group.name}:${name}`, limit: policy.limit, failClosed: policy.group.failClosed });
+      });
       const res = await probe.fetch(new Request(`${ORIGIN}${path}`, { method, headers: { 'CF-Connecting-IP': '192.0.2.7', ...headers } }), { ...env, ...overrides });
-      const policy = (await res.json()) as { key: string; limit: number; group: { name: string; failClosed: boolean } } | null;
-      return policy && { key: policy.key, limit: policy.limit, failClosed: policy.group.failClosed };
+      return (await res.json()) as { key: string; limit: number; failClosed: boolean } | null;
     };
     const defaults = { RATE_LIMIT_AUTH_PER_MINUTE: '', RATE_LIMIT_API_PER_MINUTE: '', RATE_LIMIT_INGEST_PER_MINUTE: '' };
 
@@ -198,13 +217,25 @@ describe('keys', () => {
     });
 
     it('keys ingest by API key under the ingest limit, and other callers of POST /v1/logs under the API limit', async () => {
-      const hash = await sha256Hex('sk_ingest');
+      const { id, secret } = tenant.key;
       const token = await userToken('usr_ratelimit_dave');
-      expect(await policyFor('POST', '/v1/logs', { 'X-API-Key': 'sk_ingest' }, defaults)).toEqual({ key: `ingest:key:${hash}`, limit: 6000, failClosed: false });
-      expect(await policyFor('POST', '/v1/logs', { Authorization: 'Bearer sk_ingest' }, defaults)).toMatchObject({ key: `ingest:key:${hash}` });
-      expect(await policyFor('GET', '/v1/logs', { 'X-API-Key': 'sk_ingest' }, defaults)).toEqual({ key: `api:key:${hash}`, limit: 600, failClosed: false });
+      expect(await policyFor('POST', '/v1/logs', { 'X-API-Key': secret }, defaults)).toEqual({ key: `ingest:key:${id}`, limit: 6000, failClosed: false });
+      expect(await policyFor('POST', '/v1/logs', { Authorization: `Bearer ${secret}` }, defaults)).toMatchObject({ key: `ingest:key:${id}` });
+      expect(await policyFor('GET', '/v1/logs', { 'X-API-Key': secret }, defaults)).toEqual({ key: `api:key:${id}`, limit: 600, failClosed: false });
       expect(await policyFor('POST', '/v1/logs', { Authorization: `Bearer ${token}` }, defaults)).toEqual({ key: 'api:user:usr_ratelimit_dave', limit: 600, failClosed: false });
       expect(await policyFor('POST', '/v1/logs', {}, defaults)).toEqual({ key: 'api:ip:192.0.2.7', limit: 600, failClosed: false });
+    });
+
+    it('keys anything the Worker cannot verify alone by the client address, IPv6 by its /64', async () => {
+      const forged = `${tenant.key.secret.slice(0, -1)}${tenant.key.secret.endsWith('0') ? '1' : '0'}`;
+      for (const secret of ['sk_ingest', `sk_${'x'.repeat(32)}`, forged]) {
+        expect(await policyFor('POST', '/v1/logs', { 'X-API-Key': secret }, defaults)).toEqual({ key: 'api:ip:192.0.2.7', limit: 600, failClosed: false });
+      }
+      expect(await policyFor('GET', '/v1/workspaces', { Authorization: 'Bearer not.a.jwt', 'CF-Connecting-IP': '2001:db8:1:2:aaaa:bbbb:cccc:dddd' }, defaults)).toMatchObject({
+        key: 'api:ip:2001:db8:1:2::/64',
+      });
+      expect(await policyFor('GET', '/v1/workspaces', { 'CF-Connecting-IP': '::ffff:192.0.2.9' }, defaults)).toMatchObject({ key: 'api:ip:192.0.2.9' });
+      expect(await policyFor('GET', '/v1/workspaces', { 'CF-Connecting-IP': 'not an address' }, defaults)).toMatchObject({ key: 'api:ip:unknown' });
     });
 
     it('keys auth by IP with the auth default, failing closed', async () => {
@@ -279,7 +310,7 @@ describe('a refused request does no work', () => {
     const res = await send('POST', '/v1/logs', {
       ip: freshIp(),
       env: { ...limits(5, 100, 0), DB: db },
-      headers: { 'X-API-Key': 'sk_ratelimit_ingest', 'Content-Type': 'application/json' },
+      headers: { 'X-API-Key': tenant.key.secret, 'Content-Type': 'application/json' },
       body: JSON.stringify({ level: 'info', message: 'hello' }),
     });
     expectRateLimited(res, 0, 30);
@@ -320,6 +351,17 @@ describe('when the limiter itself fails', () => {
     expect(String(log.mock.calls[0]?.[0])).toMatch(/rate limiter failed.*"failClosed":true/);
   });
 
+  it('admits ingest uncounted (fail open) but asks D1 whether the key is live: a revoked key stays refused', async () => {
+    vi.useRealTimers(); // entries stamped in 2099 are no use to the queue consumer
+    const log = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const ingest = (secret: string) => send('POST', '/v1/logs', { ip: freshIp(), env, headers: { 'X-API-Key': secret, 'Content-Type': 'application/json' }, body: JSON.stringify({ level: 'info', message: 'hello' }) });
+    const admitted = await ingest(tenant.key.secret);
+    expect(admitted.status).toBe(202);
+    expect(rateHeaders(admitted)).toMatchObject({ limit: '1000', remaining: '1000' });
+    expect(String(log.mock.calls[0]?.[0])).toMatch(/rate limiter failed.*"failClosed":false/);
+    expectError(await ingest(revokedKey.secret), 401, 'UNAUTHORIZED', 'Invalid or revoked API key');
+  });
+
   it('admits other API routes (fail open), with headers for an uncounted window, and logs it', async () => {
     const log = vi.spyOn(console, 'error').mockImplementation(() => {});
     const res = await send('GET', '/openapi.json', { ip: freshIp(), env });
@@ -333,8 +375,8 @@ describe('the RateLimiter object', () => {
   const limiterFor = (name: string) => env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(name));
   const storedWindows = (stub: ReturnType<typeof limiterFor>) =>
     runInDurableObject(stub, (_, state) => {
-      const tables = state.storage.sql.exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'windows'").toArray();
-      return tables.length === 0 ? null : state.storage.sql.exec<{ start: number; count: number }>('SELECT start, count FROM windows ORDER BY start').toArray();
+      const tables = state.storage.sql.exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'counters'").toArray();
+      return tables.length === 0 ? null : state.storage.sql.exec<{ start: number; count: number }>('SELECT start, count FROM counters ORDER BY start').toArray();
     });
 
   it('counts by the time it is given and drops older windows when a new one starts', async () => {
@@ -355,5 +397,196 @@ describe('the RateLimiter object', () => {
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     expect(await storedWindows(stub)).toBeNull();
     expect(await stub.take(5, WINDOW_START + 2 * WINDOW_MS)).toMatchObject({ allowed: true, remaining: 4 });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// One round trip per request (issue 14) and credentials nobody verified (issue 15, item 1)
+// ---------------------------------------------------------------------------------------------
+
+/** The env with every durable binding wrapped so that each round trip is recorded, in order. */
+function countedEnv(overrides: Partial<Record<keyof Env, unknown>>) {
+  const trips: string[] = [];
+  const record = <T extends object>(name: string, target: T, describe: (method: string) => string = (method) => `${name}.${method}`): T =>
+    new Proxy(target, {
+      get(object, property) {
+        const value = Reflect.get(object, property);
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          const result = value.apply(object, args);
+          if (['first', 'all', 'run', 'raw', 'batch', 'send', 'sendBatch'].includes(String(property))) trips.push(describe(String(property)));
+          // A D1 statement keeps being recorded through bind().
+          return property === 'prepare' || property === 'bind' ? record(name, result, (method) => `D1.${method} ${String(args[0] ?? '').slice(0, 40)}`) : result;
+        };
+      },
+    });
+  const limiter = {
+    idFromName: (name: string) => env.RATE_LIMITER.idFromName(name),
+    get: (id: DurableObjectId) => {
+      const stub = env.RATE_LIMITER.get(id);
+      const trip = <A extends unknown[], R>(method: string, call: (...args: A) => R) => (...args: A) => (trips.push(`DO.${method}`), call(...args));
+      return { take: trip('take', stub.take), admitApiKey: trip('admitApiKey', stub.admitApiKey), admitSession: trip('admitSession', stub.admitSession) };
+    },
+  };
+  return { trips, env: { ...overrides, RATE_LIMITER: limiter, DB: record('D1', env.DB), LOG_QUEUE: record('queue', env.LOG_QUEUE) } };
+}
+
+/** The bucket name of a client IP from freshIp(). */
+const addressObjectOf = (ip: string) => env.RATE_LIMITER.idFromName(`ip:${ip.replace(/::1$/, '::/64')}`).toString();
+
+const entry = JSON.stringify({ level: 'info', message: 'hello' });
+const asJson = { 'Content-Type': 'application/json' };
+
+describe('credentials nobody verified (issue 15, item 1, replayed)', () => {
+  it('fresh random sk_ keys on every request share the client address’s budget, create no Durable Object and touch no D1', async () => {
+    const ip = freshIp();
+    const { db, uses } = watchedDb();
+    const before = new Set((await listDurableObjectIds(env.RATE_LIMITER)).map((id) => id.toString()));
+    const hex = (length: number) => Array.from(crypto.getRandomValues(new Uint8Array(length / 2)), (b) => b.toString(16).padStart(2, '0')).join('');
+    const randomKeys = [
+      () => `sk_${randomAlphanumerics(32)}`, // the 1.x shape
+      () => `sk_${randomAlphanumerics(24)}_${randomAlphanumerics(32)}_${hex(24)}`, // today's shape, a tag that is not ours
+      () => `sk_${randomAlphanumerics(300)}`,
+    ];
+    const attacks = [
+      { method: 'GET', path: '/v1/logs?projectId=prj_anything', message: 'Invalid or revoked API key' },
+      { method: 'GET', path: '/v1/workspaces', message: 'Invalid token' },
+      { method: 'POST', path: '/v1/logs', message: 'Invalid or revoked API key', body: entry },
+    ];
+    let remaining = 600;
+    for (const attack of attacks) {
+      for (const randomKey of randomKeys) {
+        const res = await send(attack.method, attack.path, { ip, env: { ...limits(5, 600, 6000), DB: db }, headers: { 'X-API-Key': randomKey(), ...asJson }, body: attack.body });
+        expectError(res, 401, 'UNAUTHORIZED', attack.message);
+        // One budget, the address's, under the API limit: 599, 598, … (never a fresh 599 or 5999).
+        expect(rateHeaders(res)).toMatchObject({ limit: '600', remaining: String(--remaining) });
+      }
+    }
+    expect(uses).toEqual([]);
+    const created = (await listDurableObjectIds(env.RATE_LIMITER)).map((id) => id.toString()).filter((id) => !before.has(id));
+    expect(created).toEqual([addressObjectOf(ip)]);
+  });
+
+  it('a well-formed key the database does not know (a tag made with the Worker’s secret) is refused and pays as the address', async () => {
+    const ip = freshIp();
+    const untagged = `sk_${randomAlphanumerics(24)}_${randomAlphanumerics(32)}`;
+    const unknown = `${untagged}_${(await hmacHex(env.JWT_SECRET, `loglane api key\n${untagged}`)).slice(0, 24)}`;
+    for (const remaining of ['6', '5']) {
+      const res = await send('POST', '/v1/logs', { ip, env: limits(5, 7, 100), headers: { 'X-API-Key': unknown, ...asJson }, body: entry });
+      expectError(res, 401, 'UNAUTHORIZED', 'Invalid or revoked API key');
+      expect(rateHeaders(res)).toMatchObject({ limit: '7', remaining });
+    }
+  });
+
+  it('an access token that does not verify pays as the address too, IPv6 by its /64', async () => {
+    const env = limits(5, 2);
+    const [first, neighbour] = ['2001:db8:ffff:1:1:2:3:4', '2001:db8:ffff:1:ffff::9'];
+    expectError(await send('GET', '/v1/workspaces', { ip: first, env, headers: { Authorization: 'Bearer not.a.jwt' } }), 401, 'UNAUTHORIZED', 'Invalid token');
+    expectError(await send('GET', '/v1/workspaces', { ip: neighbour, env, headers: { Authorization: 'Bearer not.a.jwt' } }), 401, 'UNAUTHORIZED', 'Invalid token');
+    expectRateLimited(await send('GET', '/v1/workspaces', { ip: neighbour, env }));
+    expect((await send('GET', '/openapi.json', { ip: '2001:db8:ffff:2::1', env })).status).toBe(200);
+  });
+});
+
+describe('liveness in the same round trip', () => {
+  // Real time: these tests sign in and revoke through the API, whose tokens carry the real clock.
+  beforeEach(() => vi.useRealTimers());
+
+  it('a revoked key is refused on the very next request, and from then on pays as the address', async () => {
+    const t = await createTenant();
+    const ip = freshIp();
+    const ingest = () => send('POST', '/v1/logs', { ip, env: limits(5, 9, 100), headers: { 'X-API-Key': t.key.secret, ...asJson }, body: entry });
+    expect((await ingest()).status).toBe(202);
+    const revoked = await send('DELETE', `/v1/workspaces/${t.workspace.id}/projects/${t.project.id}/api-keys/${t.key.id}`, { ip: freshIp(), headers: { Authorization: `Bearer ${t.owner.accessToken}` } });
+    expect(revoked.status).toBe(200);
+    const refused = await ingest();
+    expectError(refused, 401, 'UNAUTHORIZED', 'Invalid or revoked API key');
+    expect(rateHeaders(refused)).toMatchObject({ limit: '9', remaining: '8' });
+  });
+
+  it('deleting the project refuses its keys at once, though their objects knew them live', async () => {
+    const t = await createTenant();
+    const ingest = () => send('POST', '/v1/logs', { ip: freshIp(), headers: { 'X-API-Key': t.key.secret, ...asJson }, body: entry });
+    expect((await ingest()).status).toBe(202);
+    expect((await send('DELETE', `/v1/workspaces/${t.workspace.id}/projects/${t.project.id}`, { ip: freshIp(), headers: { Authorization: `Bearer ${t.owner.accessToken}` } })).status).toBe(200);
+    expectError(await ingest(), 401, 'UNAUTHORIZED', 'Invalid or revoked API key');
+  });
+
+  it('a password reset ends every earlier session at once; signing in afterwards works', async () => {
+    const user = await signUp();
+    const me = (token: string) => send('GET', '/v1/me', { ip: freshIp(), headers: { Authorization: `Bearer ${token}` } });
+    expect((await me(user.accessToken)).status).toBe(200);
+    await send('POST', '/v1/auth/forgot-password', { ip: freshIp(), headers: asJson, body: JSON.stringify({ email: user.email }) });
+    const reset = await send('POST', '/v1/auth/reset-password', { ip: freshIp(), headers: asJson, body: JSON.stringify({ token: await latestMailedToken(user.email), password: 'a new password 1' }) });
+    expect(reset.status).toBe(200);
+    expectError(await me(user.accessToken), 401, 'UNAUTHORIZED', 'Invalid token');
+    const login = await send('POST', '/v1/auth/login', { ip: freshIp(), headers: asJson, body: JSON.stringify({ email: user.email, password: 'a new password 1' }) });
+    expect((await me(login.body.data.accessToken)).status).toBe(200);
+  });
+
+  it('a replayed refresh token ends its session’s access tokens at once, even when the object knew the session live', async () => {
+    const user = await signUp();
+    const me = (token: string) => send('GET', '/v1/me', { ip: freshIp(), headers: { Authorization: `Bearer ${token}` } });
+    const refresh = (refreshToken: string) => send('POST', '/v1/auth/refresh', { ip: freshIp(), headers: asJson, body: JSON.stringify({ refreshToken }) });
+    const rotated = await refresh(user.refreshToken);
+    expect((await me(rotated.body.data.accessToken)).status).toBe(200);
+    expectError(await refresh(user.refreshToken), 401, 'UNAUTHORIZED', 'Invalid token');
+    expectError(await me(rotated.body.data.accessToken), 401, 'UNAUTHORIZED', 'Invalid token');
+    expectError(await me(user.accessToken), 401, 'UNAUTHORIZED', 'Invalid token');
+  });
+
+  it('admits exactly the limit of twice as many requests at once, for a key and for a user', async () => {
+    const t = await createTenant();
+    const ingests = await Promise.all(
+      Array.from({ length: 20 }, () => send('POST', '/v1/logs', { ip: freshIp(), env: limits(5, 100, 10), headers: { 'X-API-Key': t.key.secret, ...asJson }, body: entry })),
+    );
+    expect(ingests.filter((res) => res.status === 202)).toHaveLength(10);
+    expect(ingests.filter((res) => res.status === 429)).toHaveLength(10);
+    // A user who has made no API request yet this minute (signing up counts against the address).
+    const reader = await signUp();
+    const reads = await Promise.all(
+      Array.from({ length: 20 }, () => send('GET', '/v1/workspaces', { ip: freshIp(), env: limits(5, 10), headers: { Authorization: `Bearer ${reader.accessToken}` } })),
+    );
+    expect(reads.filter((res) => res.status === 200)).toHaveLength(10);
+    expect(reads.filter((res) => res.status === 429)).toHaveLength(10);
+  });
+
+  it('an ingest costs one Durable Object round trip and the queue send; a user request one round trip and its own D1 work', async () => {
+    const t = await createTenant();
+    const keyHeaders = { 'X-API-Key': t.key.secret, ...asJson };
+    // The key's first use loads it into its object and records last use; what follows is the steady state.
+    expect((await send('POST', '/v1/logs', { ip: freshIp(), headers: keyHeaders, body: entry })).status).toBe(202);
+    const ingest = countedEnv({});
+    expect((await send('POST', '/v1/logs', { ip: freshIp(), env: ingest.env, headers: keyHeaders, body: entry })).status).toBe(202);
+    expect(ingest.trips).toEqual(['DO.admitApiKey', 'queue.sendBatch']);
+
+    const asOwner = { Authorization: `Bearer ${t.owner.accessToken}` };
+    const read = countedEnv({});
+    expect((await send('GET', '/v1/workspaces', { ip: freshIp(), env: read.env, headers: asOwner })).status).toBe(200);
+    expect(read.trips).toEqual(['DO.admitSession', expect.stringMatching(/^D1\.all /)]);
+
+    // Under a workspace the membership check rides in the route's own first D1 round trip.
+    const projectsPath = `/v1/workspaces/${t.workspace.id}/projects`;
+    const scopedRead = countedEnv({});
+    expect((await send('GET', projectsPath, { ip: freshIp(), env: scopedRead.env, headers: asOwner })).status).toBe(200);
+    expect(scopedRead.trips).toEqual(['DO.admitSession', 'D1.batch']);
+    const write = countedEnv({});
+    const created = await send('POST', projectsPath, { ip: freshIp(), env: write.env, headers: { ...asOwner, ...asJson }, body: JSON.stringify({ name: 'Hops', slug: 'hops' }) });
+    expect(created.status).toBe(201);
+    expect(write.trips).toEqual(['DO.admitSession', 'D1.batch']);
+  });
+
+  it('a write refused by the folded membership check takes no effect: 404 to outsiders, 403 to members below the role', async () => {
+    const t = await createTenant();
+    const member = await signUp();
+    await addMember(t.owner.accessToken, t.workspace.id, member.email, 'member');
+    const outsider = await signUp();
+    const projectsPath = `/v1/workspaces/${t.workspace.id}/projects`;
+    const create = (token: string, slug: string) =>
+      send('POST', projectsPath, { ip: freshIp(), headers: { Authorization: `Bearer ${token}`, ...asJson }, body: JSON.stringify({ name: 'Nope', slug }) });
+    expectError(await create(member.accessToken, 'by-member'), 403, 'FORBIDDEN', 'Insufficient role');
+    expectError(await create(outsider.accessToken, 'by-outsider'), 404, 'NOT_FOUND');
+    const stored = await env.DB.prepare("SELECT count(*) AS n FROM projects WHERE workspace_id = ? AND slug IN ('by-member', 'by-outsider')").bind(t.workspace.id).first<{ n: number }>();
+    expect(stored?.n).toBe(0);
   });
 });

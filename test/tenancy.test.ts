@@ -290,7 +290,7 @@ describe('API keys', () => {
     const key = res.body.data;
     expect(key).toMatchObject({ projectId: tenant.project.id, name: 'ingest', scopes: ['logs:write'], lastUsedAt: null });
     expect(key.id).toMatch(/^key_/);
-    expect(key.secret).toMatch(/^sk_[A-Za-z0-9]{32}$/);
+    expect(key.secret).toMatch(/^sk_[A-Za-z0-9]{24}_[A-Za-z0-9]{32}_[0-9a-f]{24}$/);
     expect(key.secret.startsWith(key.prefix)).toBe(true);
     expect(key.prefix.length).toBeLessThan(12);
     const row = await env.DB.prepare('SELECT * FROM api_keys WHERE id = ?').bind(key.id).first<Record<string, unknown>>();

@@ -1,15 +1,17 @@
 // Fixed identities and payloads shared by every run (reproducible: same ids, same bodies).
 import { sign } from 'hono/jwt';
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 
 export const JWT_SECRET = 'bench-only-secret-0123456789abcdef0123456789abcdef';
 export const USER_ID = 'usr_bench0000000000000000001';
 export const SESSION_ID = 'ses_bench0000000000000000001';
 export const WORKSPACE_ID = 'ws_bench000000000000000000001';
 export const PROJECT_ID = 'prj_bench00000000000000000001';
-export const KEY_ID = 'key_bench00000000000000000001';
-/** The API key the bench ingests and queries with (both scopes). */
-export const API_KEY = 'sk_BenchBenchBenchBenchBench0001';
+const KEY_ID_PART = 'BenchKey0000000000000001';
+export const KEY_ID = `key_${KEY_ID_PART}`;
+const UNTAGGED_KEY = `sk_${KEY_ID_PART}_BenchSecretBenchSecretBench00001`;
+/** The API key the bench ingests and queries with (both scopes), tagged as Loglane tags keys (src/services/api-keys.ts). */
+export const API_KEY = `${UNTAGGED_KEY}_${createHmac('sha256', JWT_SECRET).update(`loglane api key\n${UNTAGGED_KEY}`).digest('hex').slice(0, 24)}`;
 export const API_KEY_HASH = createHash('sha256').update(API_KEY).digest('hex');
 
 /** Vars every Loglane instance of the bench runs with: generous limits so that nothing is throttled. */
@@ -29,7 +31,7 @@ export const LOGLANE_VARS = {
 /** A user access token as Loglane issues them (HS256, iss/aud, 1 hour so that a whole run fits). */
 export async function userToken(secret = JWT_SECRET): Promise<string> {
   const iat = Math.floor(Date.now() / 1000);
-  return sign({ sub: USER_ID, sid: SESSION_ID, iss: 'loglane', aud: 'loglane-api', iat, exp: iat + 3600 }, secret, 'HS256');
+  return sign({ sub: USER_ID, sid: SESSION_ID, sat: iat * 1000, iss: 'loglane', aud: 'loglane-api', iat, exp: iat + 3600 }, secret, 'HS256');
 }
 
 export const CREATE_PATH = `/v1/workspaces/${WORKSPACE_ID}/projects`;

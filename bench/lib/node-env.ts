@@ -1,23 +1,33 @@
 // The env the in-process runs hand to app.request(): the same StubD1 for every contender, plus
-// in-memory stand-ins for the Loglane-only bindings (rate-limit Durable Object, queue, KV).
+// in-memory stand-ins for the Loglane-only bindings (RateLimiter Durable Object, queue, KV).
+import { timingSafeEqual } from 'node:crypto';
 import { windowOf } from '../../src/rate-limit/window';
 import { asD1, StubD1 } from './d1-stub';
-import { API_KEY_HASH, KEY_ID, LOGLANE_VARS, PROJECT_ID, SESSION_ID, USER_ID } from './fixtures';
+import { API_KEY, KEY_ID, LOGLANE_VARS, PROJECT_ID, SESSION_ID, USER_ID } from './fixtures';
 
-/** The RateLimiter's take(), same arithmetic, counters in a Map instead of SQLite. */
+// workerd's non-standard crypto.subtle.timingSafeEqual (API-key tags are compared with it), from Node's.
+const bytes = (data: ArrayBuffer | ArrayBufferView) => (ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data));
+crypto.subtle.timingSafeEqual ??= (a, b) => timingSafeEqual(bytes(a), bytes(b));
+
+/** The RateLimiter's round trips, same arithmetic, counters in a Map instead of SQLite; the bench key and session are live. */
 function rateLimiterNamespace() {
   const windows = new Map<string, { start: number; count: number }>();
+  const take = (id: string, limit: number, now: number, bucket = 'requests') => {
+    const { start, end } = windowOf(now);
+    const current = windows.get(`${id}/${bucket}`);
+    const used = current?.start === start ? current.count : 0;
+    const allowed = used < limit;
+    if (allowed) windows.set(`${id}/${bucket}`, { start, count: used + 1 });
+    return { allowed, limit, remaining: Math.max(0, limit - used - (allowed ? 1 : 0)), reset: end / 1000 };
+  };
   return {
     idFromName: (name: string) => name,
     get: (id: string) => ({
-      async take(limit: number, now: number) {
-        const { start, end } = windowOf(now);
-        const current = windows.get(id);
-        const used = current?.start === start ? current.count : 0;
-        const allowed = used < limit;
-        if (allowed) windows.set(id, { start, count: used + 1 });
-        return { allowed, limit, remaining: Math.max(0, limit - used - (allowed ? 1 : 0)), reset: end / 1000 };
-      },
+      take: async (limit: number, now: number, bucket?: string) => take(id, limit, now, bucket),
+      admitApiKey: async (keyId: string, secret: string, bucket: string, limit: number, now: number) =>
+        keyId === KEY_ID && secret === API_KEY ? { key: { keyId, projectId: PROJECT_ID, scopes: ['logs:write', 'logs:read'] }, decision: take(id, limit, now, bucket) } : null,
+      admitSession: async (userId: string, sessionId: string, _startedAt: number, bucket: string, limit: number, now: number) =>
+        userId === USER_ID && sessionId === SESSION_ID ? take(id, limit, now, bucket) : null,
     }),
   };
 }
@@ -38,12 +48,8 @@ export function stubQueue() {
 }
 
 const loglaneResponders = [
-  (sql: string, args: unknown[]) => (sql.startsWith('SELECT 1 FROM session_families') && args[0] === SESSION_ID && args[1] === USER_ID ? { results: [{ 1: 1 }] } : undefined),
-  (sql: string) => (sql.startsWith('SELECT role FROM workspace_members') ? { results: [{ role: 'owner' }] } : undefined),
-  (sql: string, args: unknown[]) =>
-    sql.includes('FROM api_keys WHERE secret_hash') && args[0] === API_KEY_HASH
-      ? { results: [{ id: KEY_ID, project_id: PROJECT_ID, name: 'bench', scopes: '["logs:write","logs:read"]', prefix: 'sk_Bench', created_at: '2026-01-01T00:00:00.000Z', last_used_at: null }] }
-      : undefined,
+  // requireRole's guard, which rides in the route's first D1 round trip: the bench user owns the workspace.
+  (sql: string) => (sql.startsWith('SELECT CASE WHEN role IN') ? { results: [{ role: 'owner' }] } : undefined),
   (sql: string) => (sql.startsWith('UPDATE api_keys SET last_used_at') ? { changes: 0 } : undefined),
 ];
 

@@ -133,7 +133,10 @@ export type CreatedApiKey = {
     createdAt: Timestamp;
     lastUsedAt: string | null;
     /**
-     * The `sk_…` secret. Store it now: it cannot be shown again.
+     * The secret, `sk_<key id>_<secret>_<tag>`. Store it now: it cannot be shown again. The tag lets
+     * Loglane refuse a forged or mistyped key without looking it up. (Changed in 2.0.0: keys of the
+     * 1.x format `sk_<32 characters>` no longer authenticate.)
+     *
      */
     secret: string;
 };

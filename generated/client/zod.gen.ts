@@ -372,7 +372,7 @@ export const zCreatedApiKey = z.strictObject({
     prefix: z.string(),
     createdAt: zTimestamp,
     lastUsedAt: z.iso.datetime({ offset: true }).nullable(),
-    secret: z.string()
+    secret: z.string().regex(/^sk_[A-Za-z0-9]{24}_[A-Za-z0-9]{32}_[0-9a-f]{24}$/)
 });
 
 /**

@@ -2,6 +2,7 @@ import { sign, verify } from 'hono/jwt';
 import { ApiError } from './errors';
 import { setNewest } from './bounded';
 import { unixSeconds } from './clock';
+import { hmacKey } from './crypto';
 
 /** Access tokens live 15 minutes. */
 export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
@@ -10,18 +11,9 @@ const ALGORITHM = 'HS256';
 
 type TokenEnv = Pick<Env, 'JWT_SECRET' | 'JWT_ISSUER' | 'JWT_AUDIENCE'>;
 
-export type AccessClaims = { sub: string; sid: string };
+/** The user, their session (refresh-token family) and when that session began (epoch ms, `sat`). */
+export type AccessClaims = { sub: string; sid: string; sat: number };
 
-// Importing the HMAC key costs about as much as a verification: import it once per secret and isolate.
-const hmacKeys = new Map<string, Promise<CryptoKey>>();
-function hmacKey(secret: string): Promise<CryptoKey> {
-  let key = hmacKeys.get(secret);
-  if (!key) {
-    key = crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
-    hmacKeys.set(secret, key);
-  }
-  return key;
-}
 
 export async function issueAccessToken(env: TokenEnv, claims: AccessClaims): Promise<string> {
   const iat = unixSeconds();
@@ -36,12 +28,13 @@ export async function verifyAccessToken(env: TokenEnv, token: string): Promise<A
   if (known && known.iat <= now && now < known.exp) return known.claims;
   try {
     const payload = await verify(token, await hmacKey(env.JWT_SECRET), { alg: ALGORITHM, iss: env.JWT_ISSUER, aud: env.JWT_AUDIENCE });
-    if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string' || typeof payload.iat !== 'number' || typeof payload.exp !== 'number') {
+    const { sub, sid, sat, iat, exp } = payload;
+    if (typeof sub !== 'string' || typeof sid !== 'string' || typeof sat !== 'number' || typeof iat !== 'number' || typeof exp !== 'number') {
       throw ApiError.of('invalidToken');
     }
-    const claims = { sub: payload.sub, sid: payload.sid };
+    const claims = { sub, sid, sat };
     // Loglane never issues nbf; a token carrying one is verified afresh every time.
-    if (payload.nbf === undefined) setNewest(verified, token, { claims, iat: payload.iat, exp: payload.exp }, VERIFIED_TOKENS_PER_CONFIGURATION);
+    if (payload.nbf === undefined) setNewest(verified, token, { claims, iat, exp }, VERIFIED_TOKENS_PER_CONFIGURATION);
     return claims;
   } catch (error) {
     verified.delete(token);

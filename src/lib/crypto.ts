@@ -9,17 +9,37 @@ const fromBase64url = (text: string) => Uint8Array.from(atob(text.replaceAll('-'
 
 const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
-/** `prefix_` + random alphanumerics; 24 characters carry ~143 bits. */
-export function randomId(prefix: string, length = 24): string {
+/** `length` random alphanumerics; 24 carry ~143 bits. */
+export function randomAlphanumerics(length: number): string {
   const bytes = crypto.getRandomValues(new Uint8Array(length));
   let out = '';
   for (const byte of bytes) out += ALPHANUMERIC[byte % 62]; // 256 % 62 bias is negligible for ids and tokens of this length
-  return `${prefix}_${out}`;
+  return out;
 }
 
+/** `prefix_` + random alphanumerics. */
+export const randomId = (prefix: string, length = 24) => `${prefix}_${randomAlphanumerics(length)}`;
+
+const toHex = (bytes: ArrayBuffer) => [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, '0')).join('');
+
 export async function sha256Hex(text: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(text)));
-  return [...digest].map((b) => b.toString(16).padStart(2, '0')).join('');
+  return toHex(await crypto.subtle.digest('SHA-256', encoder.encode(text)));
+}
+
+// Importing an HMAC key costs about as much as a signature: import it once per secret and isolate.
+const hmacKeys = new Map<string, Promise<CryptoKey>>();
+export function hmacKey(secret: string): Promise<CryptoKey> {
+  let key = hmacKeys.get(secret);
+  if (!key) {
+    key = crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
+    hmacKeys.set(secret, key);
+  }
+  return key;
+}
+
+/** HMAC-SHA256 of `text` under `secret`, as hex. */
+export async function hmacHex(secret: string, text: string): Promise<string> {
+  return toHex(await crypto.subtle.sign('HMAC', await hmacKey(secret), encoder.encode(text)));
 }
 
 /** Compares secrets without leaking where they differ. */

@@ -1,8 +1,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
-import { verifyAccessToken, type AccessClaims } from '../lib/access-token';
-import { sha256Hex } from '../lib/crypto';
+import { verifyAccessToken } from '../lib/access-token';
 import { ApiError } from '../lib/errors';
-import { authenticateApiKey, recordApiKeyUse, type ApiKeyScope } from '../services/api-keys';
+import { apiKeyIdOf, authenticateApiKeyInD1, recordApiKeyUse, type ApiKeyScope } from '../services/api-keys';
 import { isActiveSession } from '../repositories/sessions';
 import type { AppEnv, Principal } from '../types';
 
@@ -23,7 +22,7 @@ export function presentedCredential(c: Context<AppEnv>): Credential | undefined 
  * Work on a presented credential that both the rate limiter and the auth guard need, done once per
  * request (and again only for a different credential).
  */
-function oncePerRequest<T>(c: Context<AppEnv>, name: 'accessClaims' | 'apiKeyHash', input: string, compute: () => Promise<T>): Promise<T> {
+function oncePerRequest<T>(c: Context<AppEnv>, name: 'accessClaims' | 'apiKeyId', input: string, compute: () => Promise<T>): Promise<T> {
   const memo = c.get(name) as { input: string; result: Promise<T> } | undefined;
   if (memo?.input === input) return memo.result;
   const result = compute();
@@ -34,25 +33,36 @@ function oncePerRequest<T>(c: Context<AppEnv>, name: 'accessClaims' | 'apiKeyHas
 /** The presented access token's verified claims. */
 export const accessClaims = (c: Context<AppEnv>, token: string) => oncePerRequest(c, 'accessClaims', token, () => verifyAccessToken(c.env, token));
 
-/** The presented API key's SHA-256 (what keys are stored and rate limited by). */
-export const apiKeyHash = (c: Context<AppEnv>, secret: string) => oncePerRequest(c, 'apiKeyHash', secret, () => sha256Hex(secret));
+/** The key id of a presented API key whose tag is the Worker's; undefined for anything else. */
+export const apiKeyId = (c: Context<AppEnv>, secret: string) => oncePerRequest(c, 'apiKeyId', secret, () => apiKeyIdOf(c.env, secret));
 
 /**
- * Verifies a user's access token into the principal the routes see. Its session must still be
- * live: signing out, a password reset or a replayed refresh token ends its access tokens at once.
+ * The principal of a presented credential. The rate limiter's round trip to the credential's
+ * object has usually answered already (`vouched`: live and counted, or ended); when it did not
+ * (auth routes count per IP only; or the limiter failed), D1 answers.
  */
-export async function userFromToken(c: Context<AppEnv>, token: string) {
-  const claims = await accessClaims(c, token);
-  if (!(await isActiveSession(c.env.DB, claims.sub, claims.sid))) throw ApiError.of('invalidToken');
-  return { kind: 'user' as const, userId: claims.sub, sessionId: claims.sid };
+async function principalOf(c: Context<AppEnv>, credential: Credential): Promise<Principal> {
+  const vouched = c.get('vouched');
+  if (credential.kind === 'jwt') {
+    const claims = await accessClaims(c, credential.token);
+    if (vouched === 'ended') throw ApiError.of('invalidToken');
+    if (vouched?.kind === 'user') return vouched;
+    if (!(await isActiveSession(c.env.DB, claims.sub, claims.sid))) throw ApiError.of('invalidToken');
+    return { kind: 'user', userId: claims.sub, sessionId: claims.sid };
+  }
+  const keyId = await apiKeyId(c, credential.secret);
+  if (!keyId || vouched === 'ended') throw ApiError.of('invalidApiKey');
+  const key = vouched?.kind === 'apiKey' ? vouched : { kind: 'apiKey' as const, ...(await authenticateApiKeyInD1(c.env, keyId, credential.secret)) };
+  inBackground(c, recordApiKeyUse(c.env, key.keyId));
+  return key;
 }
 
-/** Routes for signed-in users: a valid access token, or the seed's 401. */
+/** Routes for signed-in users: a valid access token of a live session, or the seed's 401. */
 export const requireUser = (): MiddlewareHandler<AppEnv> => async (c, next) => {
   const credential = presentedCredential(c);
   if (!credential) throw ApiError.of('authenticationRequired');
   if (credential.kind !== 'jwt') throw ApiError.of('invalidToken');
-  c.set('principal', await userFromToken(c, credential.token));
+  c.set('principal', await principalOf(c, credential));
   await next();
 };
 
@@ -76,14 +86,6 @@ export function currentUserId(c: Context<AppEnv>): string {
   return principal.userId;
 }
 
-/** Checks a presented key and its scope: 401 unknown or revoked, 403 without the scope. */
-async function apiKeyPrincipal(c: Context<AppEnv>, secret: string, scope: ApiKeyScope) {
-  const key = await authenticateApiKey(c.env, secret, (presented) => apiKeyHash(c, presented));
-  inBackground(c, recordApiKeyUse(c.env, key.keyId));
-  if (!key.scopes.includes(scope)) throw ApiError.of('insufficientScope');
-  return { kind: 'apiKey' as const, ...key };
-}
-
 /** Work that may finish after the response (no execution context, e.g. app.fetch in a test: it just runs). */
 function inBackground(c: Context<AppEnv>, task: Promise<unknown>) {
   try {
@@ -93,6 +95,12 @@ function inBackground(c: Context<AppEnv>, task: Promise<unknown>) {
   }
 }
 
+/** 403 unless the key has `scope`. */
+function withScope(principal: Principal, scope: ApiKeyScope): Principal {
+  if (principal.kind === 'apiKey' && !principal.scopes.includes(scope)) throw ApiError.of('insufficientScope');
+  return principal;
+}
+
 /** Routes for machines: a project API key with `scope`. A user's JWT is not a key: 401 "Invalid or revoked API key". */
 export const requireApiKey =
   (scope: ApiKeyScope): MiddlewareHandler<AppEnv> =>
@@ -100,7 +108,7 @@ export const requireApiKey =
     const credential = presentedCredential(c);
     if (!credential) throw ApiError.of('authenticationRequired');
     if (credential.kind !== 'apiKey') throw ApiError.of('invalidApiKey');
-    c.set('principal', await apiKeyPrincipal(c, credential.secret, scope));
+    c.set('principal', withScope(await principalOf(c, credential), scope));
     await next();
   };
 
@@ -113,6 +121,6 @@ export const requireUserOrApiKey =
   async (c, next) => {
     const credential = presentedCredential(c);
     if (!credential) throw ApiError.of('authenticationRequired');
-    c.set('principal', credential.kind === 'jwt' ? await userFromToken(c, credential.token) : await apiKeyPrincipal(c, credential.secret, scope));
+    c.set('principal', withScope(await principalOf(c, credential), scope));
     await next();
   };

@@ -1,8 +1,11 @@
 import type { Context, MiddlewareHandler } from 'hono';
+import ipaddr from 'ipaddr.js';
+import type { AccessClaims } from '../lib/access-token';
 import { ApiError } from '../lib/errors';
+import { limiterOf } from '../rate-limit/objects';
 import { windowOf, type RateLimitDecision } from '../rate-limit/window';
 import type { AppEnv } from '../types';
-import { accessClaims, apiKeyHash, presentedCredential } from './auth';
+import { accessClaims, apiKeyId, presentedCredential } from './auth';
 
 type LimitVar = 'RATE_LIMIT_AUTH_PER_MINUTE' | 'RATE_LIMIT_API_PER_MINUTE' | 'RATE_LIMIT_INGEST_PER_MINUTE';
 
@@ -23,40 +26,74 @@ const AUTH: Group = { name: 'auth', limit: 'RATE_LIMIT_AUTH_PER_MINUTE', default
 const API: Group = { name: 'api', limit: 'RATE_LIMIT_API_PER_MINUTE', defaultLimit: 600, failClosed: false };
 const INGEST: Group = { name: 'ingest', limit: 'RATE_LIMIT_INGEST_PER_MINUTE', defaultLimit: 6000, failClosed: false };
 
-export type RateLimitPolicy = { group: Group; key: string; limit: number };
+/** Who pays for a request: a credential the Worker verified alone (its object checks the rest), else the client address. */
+type Payer = { kind: 'apiKey'; keyId: string; secret: string } | { kind: 'user'; claims: AccessClaims } | { kind: 'address'; address: string };
 
-/** The client IP as Cloudflare reports it; X-Forwarded-For is client-controlled and never read. */
-const clientIp = (c: Context<AppEnv>) => c.req.header('CF-Connecting-IP') ?? 'unknown';
+export type RateLimitPolicy = { group: Group; payer: Payer; limit: number };
 
 /**
- * Who a request counts against, decided without D1: a verified user, an API key (by the hash of
- * the secret presented, valid or not), else the client IP.
+ * The client address as Cloudflare reports it (X-Forwarded-For is client-controlled and never
+ * read); IPv6 by its /64, which a single subscriber usually holds whole.
  */
-async function callerKey(c: Context<AppEnv>): Promise<string> {
-  const credential = presentedCredential(c);
-  if (credential?.kind === 'apiKey') return `key:${await apiKeyHash(c, credential.secret)}`;
-  if (credential?.kind === 'jwt') {
-    const claims = await accessClaims(c, credential.token).catch(() => undefined);
-    if (claims) return `user:${claims.sub}`;
-  }
-  return `ip:${clientIp(c)}`;
+export function clientAddress(c: Context<AppEnv>): string {
+  const reported = c.req.header('CF-Connecting-IP') ?? '';
+  if (!ipaddr.isValid(reported)) return 'unknown';
+  const address = ipaddr.process(reported);
+  return address.kind() === 'ipv4' ? address.toString() : `${ipaddr.IPv6.networkAddressFromCIDR(`${address.toString()}/64`).toString()}/64`;
 }
 
-/** The group, counter key and limit for a request; undefined for health, which is never limited. */
+/**
+ * A credential the Worker can vouch for without storage: an API key whose tag verifies, or an
+ * access token whose signature and claims do. Anything else pays as the client address.
+ */
+async function payerOf(c: Context<AppEnv>): Promise<Payer> {
+  const credential = presentedCredential(c);
+  if (credential?.kind === 'apiKey') {
+    const keyId = await apiKeyId(c, credential.secret);
+    if (keyId) return { kind: 'apiKey', keyId, secret: credential.secret };
+  }
+  if (credential?.kind === 'jwt') {
+    const claims = await accessClaims(c, credential.token).catch(() => undefined);
+    if (claims) return { kind: 'user', claims };
+  }
+  return { kind: 'address', address: clientAddress(c) };
+}
+
+/** The group, payer and limit for a request; undefined for health, which is never limited. */
 export async function rateLimitPolicy(c: Context<AppEnv>): Promise<RateLimitPolicy | undefined> {
   const { path, method } = c.req;
   if (path === '/v1/health') return undefined;
-  if (path === '/v1/auth' || path.startsWith('/v1/auth/')) return groupPolicy(c, AUTH, `ip:${clientIp(c)}`);
-  const caller = await callerKey(c);
+  if (path === '/v1/auth' || path.startsWith('/v1/auth/')) return groupPolicy(c, AUTH, { kind: 'address', address: clientAddress(c) });
+  const payer = await payerOf(c);
   // Ingest has its own budget per API key; anyone else posting logs counts as ordinary API use.
-  const group = method === 'POST' && path === '/v1/logs' && caller.startsWith('key:') ? INGEST : API;
-  return groupPolicy(c, group, caller);
+  return groupPolicy(c, method === 'POST' && path === '/v1/logs' && payer.kind === 'apiKey' ? INGEST : API, payer);
 }
 
-function groupPolicy(c: Context<AppEnv>, group: Group, caller: string): RateLimitPolicy {
+function groupPolicy(c: Context<AppEnv>, group: Group, payer: Payer): RateLimitPolicy {
   const configured = c.env[group.limit]?.trim() ?? '';
   const limit = /^\d{1,9}$/.test(configured) ? Number(configured) : group.defaultLimit;
-  return { group, key: `${group.name}:${caller}`, limit };
+  return { group, payer, limit };
+}
+
+/**
+ * The one round trip: the payer's object counts the request and, for a credential, says whether it
+ * is live (recorded as `vouched` for the auth guards). A credential its object refuses is counted
+ * against the client address instead, as ordinary API use.
+ */
+async function admit(c: Context<AppEnv>, { group, payer, limit }: RateLimitPolicy, now: number): Promise<RateLimitDecision> {
+  if (payer.kind === 'apiKey') {
+    const admitted = await limiterOf(c.env, `key:${payer.keyId}`).admitApiKey(payer.keyId, payer.secret, group.name, limit, now);
+    c.set('vouched', admitted ? { kind: 'apiKey', ...admitted.key } : 'ended');
+    if (admitted) return admitted.decision;
+  } else if (payer.kind === 'user') {
+    const { sub, sid, sat } = payer.claims;
+    const decision = await limiterOf(c.env, `user:${sub}`).admitSession(sub, sid, sat, group.name, limit, now);
+    c.set('vouched', decision ? { kind: 'user', userId: sub, sessionId: sid } : 'ended');
+    if (decision) return decision;
+  } else {
+    return limiterOf(c.env, `ip:${payer.address}`).take(limit, now, group.name);
+  }
+  return admit(c, groupPolicy(c, API, { kind: 'address', address: clientAddress(c) }), now);
 }
 
 function setLimitHeaders(c: Context<AppEnv>, { limit, remaining, reset }: RateLimitDecision) {
@@ -66,9 +103,10 @@ function setLimitHeaders(c: Context<AppEnv>, { limit, remaining, reset }: RateLi
 }
 
 /**
- * Counts every request but health in a RateLimiter Durable Object (exact under concurrency) and
- * refuses with 429 before any other work: no body is read and no D1 query runs for a refused request.
- * Registered before the body limit and the routes.
+ * Counts every request but health in a RateLimiter Durable Object (exact under concurrency), which
+ * for a credential also answers whether it is live, and refuses with 429 before any other work: no
+ * body is read and no D1 query runs for a refused request. Registered before the body limit and
+ * the routes.
  */
 export const rateLimit: MiddlewareHandler<AppEnv> = async (c, next) => {
   const policy = await rateLimitPolicy(c);
@@ -76,8 +114,7 @@ export const rateLimit: MiddlewareHandler<AppEnv> = async (c, next) => {
   const now = Date.now();
   let decision: RateLimitDecision;
   try {
-    const limiter = c.env.RATE_LIMITER.get(c.env.RATE_LIMITER.idFromName(policy.key));
-    decision = await limiter.take(policy.limit, now);
+    decision = await admit(c, policy, now);
   } catch (error) {
     console.error(JSON.stringify({ level: 'error', requestId: c.get('requestId'), message: 'rate limiter failed', group: policy.group.name, failClosed: policy.group.failClosed, error: String(error) }));
     // 500 rather than 429: the client exceeded nothing and there is no reset to wait for; every

@@ -17,3 +17,6 @@ export function windowOf(now: number) {
   const start = now - (now % WINDOW_MS);
   return { start, end: start + WINDOW_MS };
 }
+
+/** A live API key as its RateLimiter object knows it. */
+export type LiveApiKey = { keyId: string; projectId: string; scopes: string[] };

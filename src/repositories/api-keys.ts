@@ -44,10 +44,20 @@ export async function listActiveApiKeys(db: D1Database, projectId: string): Prom
   return results.map(toApiKey);
 }
 
-/** The working key with this secret hash (a unique-index lookup; read straight from D1, never cached). */
-export async function findActiveApiKeyByHash(db: D1Database, secretHash: string): Promise<ApiKey | null> {
-  const row = await db.prepare(`SELECT ${COLUMNS} FROM api_keys WHERE secret_hash = ? AND revoked_at IS NULL`).bind(secretHash).first<ApiKeyRow>();
-  return row && toApiKey(row);
+/** What authenticating a key needs; null when no key has this id (never created, or its project was deleted). */
+export const findApiKeyCredential = (db: D1Database, keyId: string) =>
+  db
+    .prepare('SELECT project_id, scopes, secret_hash, revoked_at FROM api_keys WHERE id = ?')
+    .bind(keyId)
+    .first<{ project_id: string; scopes: string; secret_hash: string; revoked_at: string | null }>();
+
+/** The ids of the working keys of a project, or of every project of a workspace. */
+export async function activeApiKeyIdsOf(db: D1Database, owner: { projectId: string } | { workspaceId: string }): Promise<string[]> {
+  const statement =
+    'projectId' in owner
+      ? db.prepare('SELECT id FROM api_keys WHERE project_id = ? AND revoked_at IS NULL').bind(owner.projectId)
+      : db.prepare('SELECT id FROM api_keys WHERE revoked_at IS NULL AND project_id IN (SELECT id FROM projects WHERE workspace_id = ?)').bind(owner.workspaceId);
+  return (await statement.all<{ id: string }>()).results.map((row) => row.id);
 }
 
 /** Whether the key still works (an open live tail asks again at every heartbeat). */

@@ -2,10 +2,14 @@ import { nowIso } from '../lib/clock';
 
 // Refresh-token families: one family per sign-in, one row per refresh token rotated within it.
 
-export const insertFamily = (db: D1Database, familyId: string, userId: string) =>
-  db.prepare('INSERT INTO session_families (id, user_id, created_at) VALUES (?, ?, ?)').bind(familyId, userId, nowIso());
+/** A new sign-in; `startedAt` (epoch ms) is what access tokens carry as `sat`. */
+export const insertFamily = (db: D1Database, familyId: string, userId: string, startedAt: number) =>
+  db.prepare('INSERT INTO session_families (id, user_id, created_at) VALUES (?, ?, ?)').bind(familyId, userId, new Date(startedAt).toISOString());
 
-/** Whether the user's sign-in is live: not signed out, not revoked (the user, too, still exists). */
+/**
+ * Whether the user's sign-in is live: not signed out, not revoked (the user, too, still exists).
+ * Only for when the user's RateLimiter object did not answer (it is where liveness is asked first).
+ */
 export const isActiveSession = async (db: D1Database, userId: string, familyId: string) =>
   (await db.prepare('SELECT 1 FROM session_families WHERE id = ? AND user_id = ? AND revoked_at IS NULL').bind(familyId, userId).first()) !== null;
 
@@ -27,17 +31,32 @@ export const rotateRefreshToken = (db: D1Database, tokenHash: string) => {
       `UPDATE refresh_tokens SET rotated_at = ?1
        WHERE token_hash = ?2 AND rotated_at IS NULL AND expires_at > ?1
          AND family_id IN (SELECT id FROM session_families WHERE revoked_at IS NULL)
-       RETURNING family_id, user_id`,
+       RETURNING family_id, user_id, (SELECT created_at FROM session_families WHERE id = family_id) AS family_created_at`,
     )
     .bind(now, tokenHash)
-    .first<{ family_id: string; user_id: string }>();
+    .first<{ family_id: string; user_id: string; family_created_at: string }>();
 };
 
 export const findRefreshToken = (db: D1Database, tokenHash: string) =>
-  db.prepare('SELECT family_id, rotated_at FROM refresh_tokens WHERE token_hash = ?').bind(tokenHash).first<{ family_id: string; rotated_at: string | null }>();
+  db
+    .prepare('SELECT family_id, user_id, rotated_at FROM refresh_tokens WHERE token_hash = ?')
+    .bind(tokenHash)
+    .first<{ family_id: string; user_id: string; rotated_at: string | null }>();
 
 export const revokeFamily = (db: D1Database, familyId: string) =>
   db.prepare('UPDATE session_families SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').bind(nowIso(), familyId);
 
-export const revokeUserFamilies = (db: D1Database, userId: string) =>
-  db.prepare('UPDATE session_families SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL').bind(nowIso(), userId);
+/** Revokes the user's sessions begun before `before` (epoch ms): the ones the user's object was told to end. */
+export const revokeUserFamilies = (db: D1Database, userId: string, before: number) =>
+  db
+    .prepare('UPDATE session_families SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL AND created_at < ?')
+    .bind(nowIso(), userId, new Date(before).toISOString());
+
+/** The user's sessions revoked since `since` (ISO): what a user's RateLimiter object starts from. */
+export const familiesRevokedSince = async (db: D1Database, userId: string, since: string) =>
+  (
+    await db
+      .prepare('SELECT id, revoked_at FROM session_families WHERE user_id = ? AND revoked_at > ?')
+      .bind(userId, since)
+      .all<{ id: string; revoked_at: string }>()
+  ).results;

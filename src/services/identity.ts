@@ -2,7 +2,6 @@ import { isoIn } from '../lib/clock';
 import { hashPassword, randomId, sha256Hex, verifyPassword } from '../lib/crypto';
 import { atomically } from '../lib/db';
 import { ApiError } from '../lib/errors';
-import { revokeUserFamilies } from '../repositories/sessions';
 import { consumeOneTimeToken, insertOneTimeToken, type TokenPurpose } from '../repositories/tokens';
 import {
   findUserByEmail,
@@ -16,7 +15,7 @@ import {
   type UserRow,
 } from '../repositories/users';
 import { mailerFor } from './mailer';
-import { signIn } from './sessions';
+import { endSessionsWith, signIn } from './sessions';
 
 // Email-and-password accounts and the email flows: verification, magic link, password reset.
 
@@ -129,11 +128,10 @@ export async function resetPassword(env: Env, input: { token: string; password: 
   const passwordHash = await hashPassword(input.password);
   const used = await consumeOneTimeToken(env.DB, await sha256Hex(input.token), 'reset_password');
   if (!used?.user_id) throw ApiError.of('invalidOneTimeToken');
-  await atomically(env.DB, [
+  await endSessionsWith(env, used.user_id, [
     setPasswordHash(env.DB, used.user_id, passwordHash),
     insertAuthMethod(env.DB, used.user_id, 'password'),
     markEmailVerified(env.DB, used.user_id),
-    revokeUserFamilies(env.DB, used.user_id),
   ]);
   return { message: 'Password updated; all sessions were signed out' };
 }

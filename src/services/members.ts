@@ -9,11 +9,11 @@ import { getWorkspace, type WorkspaceView } from './workspaces';
 export type { Role };
 export type AssignableRole = Exclude<Role, 'owner'>;
 
-/** The caller's standing in the workspace of the route, as established by the role guard. */
-export type Membership = { workspaceId: string; userId: string; role: Role };
-
-/** The user's role in the workspace, or null when they are not a member of it. */
-export const roleIn = (env: Env, workspaceId: string, userId: string): Promise<Role | null> => repo.findRole(env.DB, workspaceId, userId);
+/**
+ * The caller's standing in the workspace of the route, as established by the role guard; `role`
+ * is known once the route's first D1 round trip (which checked it) is done.
+ */
+export type Membership = { workspaceId: string; userId: string; role: () => Promise<Role> };
 
 export const listMembers = (env: Env, workspaceId: string): Promise<repo.Member[]> => repo.listMembers(env.DB, workspaceId);
 
@@ -45,7 +45,7 @@ export async function transferOwnership(env: Env, owner: Membership, toUserId: s
   if (toUserId === owner.userId) throw ApiError.of('invalidInput', [{ field: 'userId', issue: 'Already the owner' }]);
   await existingMember(env, owner.workspaceId, toUserId);
   await repo.transferOwnership(env.DB, owner.workspaceId, owner.userId, toUserId);
-  return getWorkspace(env, { ...owner, role: 'admin' });
+  return getWorkspace(env, { ...owner, role: async () => 'admin' });
 }
 
 async function existingMember(env: Env, workspaceId: string, userId: string): Promise<repo.Member> {

@@ -4,6 +4,8 @@ import { nowIso } from '../lib/clock';
 import { randomId } from '../lib/crypto';
 import { ApiError } from '../lib/errors';
 import { placeNewProject } from '../lib/shards';
+import { endApiKeys } from '../rate-limit/objects';
+import { activeApiKeyIdsOf } from '../repositories/api-keys';
 import * as repo from '../repositories/projects';
 import { schedulePurges } from '../retention/purge';
 
@@ -56,9 +58,13 @@ export async function updateProject(
   throw ApiError.of('slugTaken');
 }
 
-/** Deletes the project with its API keys in one batch; its logs are unreachable at once and purged in the background. */
+/**
+ * Deletes the project with its API keys (refused from the next request on) in one batch; its logs
+ * are unreachable at once and purged in the background.
+ */
 export async function deleteProject(env: Env, workspaceId: string, projectId: string): Promise<{ id: string; deleted: true }> {
   await projectInWorkspace(env, workspaceId, projectId);
+  await endApiKeys(env, await activeApiKeyIdsOf(env.DB, { projectId }));
   await repo.deleteProject(env.DB, projectId, nowIso());
   await schedulePurges(env, [projectId]);
   return { id: projectId, deleted: true };

@@ -5,6 +5,8 @@ import { pendingPurges } from '../repositories/projects';
 import { MAX_PURGES_SCHEDULED, schedulePurges } from '../retention/purge';
 import { randomId } from '../lib/crypto';
 import { ApiError } from '../lib/errors';
+import { endApiKeys } from '../rate-limit/objects';
+import { activeApiKeyIdsOf } from '../repositories/api-keys';
 import * as repo from '../repositories/workspaces';
 import type { Membership } from './members';
 
@@ -25,12 +27,12 @@ export async function getWorkspace(env: Env, membership: Membership): Promise<Wo
   const workspace = await repo.findWorkspace(env.DB, membership.workspaceId);
   // Deleted between the guard and here.
   if (!workspace) throw ApiError.of('notFound');
-  return { ...workspace, role: membership.role };
+  return { ...workspace, role: await membership.role() };
 }
 
 export async function updateWorkspace(env: Env, membership: Membership, changes: { name?: string; slug?: string }): Promise<WorkspaceView> {
   const updated = await repo.updateWorkspace(env.DB, membership.workspaceId, changes, nowIso());
-  if (updated) return { ...updated, role: membership.role };
+  if (updated) return { ...updated, role: await membership.role() };
   // No row: either the workspace vanished meanwhile, or the slug belongs to another one.
   if (!(await repo.findWorkspace(env.DB, membership.workspaceId))) throw ApiError.of('notFound');
   throw ApiError.of('slugTaken');
@@ -41,6 +43,7 @@ export async function updateWorkspace(env: Env, membership: Membership, changes:
  * logs are unreachable at once and purged in the background.
  */
 export async function deleteWorkspace(env: Env, workspaceId: string): Promise<{ id: string; deleted: true }> {
+  await endApiKeys(env, await activeApiKeyIdsOf(env.DB, { workspaceId }));
   await repo.deleteWorkspace(env.DB, workspaceId, nowIso());
   await schedulePurges(env, await pendingPurges(env.DB, MAX_PURGES_SCHEDULED, workspaceId));
   return { id: workspaceId, deleted: true };

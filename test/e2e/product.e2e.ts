@@ -717,7 +717,7 @@ describe('rate limits (worker B: 3 requests a minute per group)', () => {
     expectLimited(limited);
   });
 
-  it('ingest (per API key): 429 after the limit', async () => {
+  it('ingest with a key nobody issued: refused, and counted against the client address (no bucket of its own), 429 once that is spent', async () => {
     const service = throttledClient({ apiKey: 'sk_e2e_not_a_real_key' });
     const { before, limited } = await until429(() => service.ingestLogs({ body: { level: 'info', message: 'hello' } }), LOW_LIMIT);
     for (const result of before) fails(result, 401, 'UNAUTHORIZED', 'Invalid or revoked API key');

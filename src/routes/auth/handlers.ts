@@ -31,7 +31,7 @@ export const refreshSession: RouteHandler<typeof refreshSessionRoute, AppEnv> = 
 
 export const logout: RouteHandler<typeof logoutRoute, AppEnv> = async (c) => {
   const principal = c.get('principal');
-  if (principal?.kind === 'user') await sessions.signOut(c.env, principal.sessionId);
+  if (principal?.kind === 'user') await sessions.endSession(c.env, principal.userId, principal.sessionId);
   return c.json(success({ message: 'Signed out' }), 200);
 };
 
