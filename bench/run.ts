@@ -178,7 +178,7 @@ function costRows(c: Record<string, any> | undefined): Row[] {
   const worst = (p95s: Record<string, number>) => Object.entries(p95s).reduce((a, b) => (b[1] > a[1] ? b : a));
   const [worstWithB, worstRatio] = worst(c.aWithVsWithoutB);
   const d1Filters = Object.entries<number>(c.bP95).filter(([name]) => !name.startsWith('kv'));
-  const [slowest, slowestP95] = d1Filters.reduce((a, b) => (b[1] > a[1] ? b : a));
+  const slowestP95 = Math.max(...d1Filters.map(([, p95]) => p95));
   return [
     {
       what: 'dollars per GB ingested and kept 30 days, list prices',
@@ -199,7 +199,8 @@ function costRows(c: Record<string, any> | undefined): Row[] {
       what: `d1 query p95 at ${n} stored, every filter`,
       measured: `${d1Filters.map(([name, p95]) => `${name} ${p95}`).join(', ')} ms (GET /v1/health ${c.healthP95} ms in the same minutes)`,
       target: '< 50 ms, flat',
-      met: slowestP95 < 50 && c.entries >= 1_000_000 ? true : slowest ? false : null,
+      // A p95 over 50 ms is a miss at any size; under it, only 1,000,000 stored counts as met.
+      met: slowestP95 >= 50 ? false : c.entries >= 1_000_000 ? true : null,
     },
   ];
 }
