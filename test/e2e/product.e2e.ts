@@ -28,6 +28,7 @@ import {
   freePort,
   JWT_SECRET,
   migratedStateDirs,
+  oauthGrant,
   objections,
   type Prism,
   recordingFetch,
@@ -370,19 +371,7 @@ describe('OAuth against the fake provider', () => {
     return new URL(result.response!.headers.get('Location')!);
   }
 
-  /** What the provider sends back to the callback: a code standing for the grant (see fake-providers.ts), and the state. */
-  function authorize(location: URL, grant: { accountId?: string; email?: string } = {}) {
-    const code = Buffer.from(
-      JSON.stringify({
-        challenge: location.searchParams.get('code_challenge'),
-        accountId: grant.accountId ?? String(Math.floor(Math.random() * 1e9)),
-        email: grant.email ?? uniqueEmail('oauth'),
-        emailVerified: true,
-        name: 'Octo Cat',
-      }),
-    ).toString('base64url');
-    return { code, state: location.searchParams.get('state')! };
-  }
+  const authorize = (location: URL, grant: { accountId?: string; email?: string } = {}) => oauthGrant(location, { email: uniqueEmail('oauth'), ...grant });
 
   it('signs up a new user with GitHub; the state works once; the only method cannot be unlinked', async () => {
     const location = await start('github');

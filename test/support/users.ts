@@ -1,4 +1,6 @@
 // Signed-up, verified users for any test that needs one: register → read the mail → verify-email.
+import { env } from 'cloudflare:workers';
+import { expect } from 'vitest';
 import { api } from './http';
 
 export type SignedUpUser = { user: any; accessToken: string; refreshToken: string; email: string; password: string };
@@ -27,4 +29,19 @@ export async function signUp(overrides: { email?: string; name?: string; passwor
   expectStatus(verified, 200, 'verify-email');
   const { user, accessToken, refreshToken } = verified.body.data;
   return { user, accessToken, refreshToken, email, password };
+}
+
+/**
+ * A mail from the email flows: it carries its token, names the API call that takes it, and links to
+ * that call's place in the reference, a page this Worker serves (test/node/docs-browser.test.ts
+ * follows such a link in a browser).
+ */
+export async function expectMailLeadsTo(mail: { text: string; token: string }, call: string, operationId: string): Promise<void> {
+  const link = `${env.PUBLIC_BASE_URL}/docs#/auth/${operationId.toLowerCase()}`;
+  expect(mail.text).toContain(mail.token);
+  expect(mail.text).toContain(call);
+  expect(mail.text).toContain(link);
+  const page = await api.get(new URL(link).pathname);
+  expect(page.status).toBe(200);
+  expect(page.text).toContain(`"operationId":"${operationId}"`);
 }
