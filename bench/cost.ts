@@ -70,8 +70,6 @@ function entryOf(r: () => number, nowMs: number, phrase?: string) {
 const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
-export type CostResult = Awaited<ReturnType<typeof runCost>>;
-
 export async function runCost(opts: { entries: number; samples: number; log: (s: string) => void }) {
   const base = loglaneWorker({ name: 'cost', bundle: 'cost', environment: 'production', configuredQueues: true });
   const mf = await startMiniflare([base]);
@@ -328,7 +326,6 @@ export async function runCost(opts: { entries: number; samples: number; log: (s:
       d1RowsWrittenPerEntry: Number((shardWritten / storedEntries).toFixed(4)),
       d1BytesPerEntry: Math.round(shardTotalBytes / storedEntries),
       d1BytesVsJson: ratio(shardTotalBytes / storedEntries, ingestedBytes / storedEntries),
-      queryP95At: storedEntries,
       bP95: bAt1M,
       healthP95,
       aP95WithoutB: aWithoutB,
