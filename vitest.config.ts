@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers';
 import { configDefaults, defineConfig } from 'vitest/config';
+import { readErrorCodesSeed } from './test/support/error-codes-seed.ts';
 import { FAKE_PROVIDER_BINDINGS, fakeProviders } from './test/support/fake-providers.ts';
 
 // Tests run inside workerd with the Worker's real bindings (local D1, KV, Queues, R2, Durable Objects).
@@ -21,6 +22,7 @@ export default defineConfig(async () => ({
           JWT_SECRET: 'test-only-secret-0123456789abcdef0123456789abcdef',
           TEST_MIGRATIONS: await readD1Migrations('./migrations/control'),
           TEST_LOG_MIGRATIONS: await readD1Migrations('./migrations/logs'),
+          TEST_ERROR_CODES_SEED: readErrorCodesSeed(fileURLToPath(new URL('.', import.meta.url))),
           ...FAKE_PROVIDER_BINDINGS,
         },
         // Every outbound fetch of the Worker goes to a fake GitHub, Google and mail API (test/support/fake-providers.ts).

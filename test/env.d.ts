@@ -2,5 +2,6 @@ declare namespace Cloudflare {
   interface Env {
     TEST_MIGRATIONS: import('cloudflare:test').D1Migration[];
     TEST_LOG_MIGRATIONS: import('cloudflare:test').D1Migration[];
+    TEST_ERROR_CODES_SEED: import('./support/error-codes-seed').ErrorCodesSeed;
   }
 }

@@ -1,7 +1,7 @@
 // POST /v1/logs and GET /v1/logs over HTTP; every response is checked against the contract.
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { decodeCursor, encodeCursor, newLogIds } from '../src/services/logs';
+import { decodeCursor, encodeCursor, newestFirst, newLogIds } from '../src/services/logs';
 import { api, expectError } from './support/http';
 import { createApiKey, createTenant, type Tenant } from './support/tenancy';
 import { signUp } from './support/users';
@@ -190,6 +190,53 @@ describe('GET /v1/logs', () => {
     });
   }
 
+  describe('entries that share a timestamp', () => {
+    // Two batches sent without timestamps: each batch's entries share its receive time, as real
+    // traffic does, so page boundaries fall inside one timestamp.
+    let t: Tenant;
+    let ids: string[];
+    beforeAll(async () => {
+      t = await createTenant();
+      const batch = (n: number, label: string) => ({ entries: Array.from({ length: n }, (_, i) => ({ level: levels[i % 5], message: `${label} ${i}` })) });
+      ids = [...(await ingestAndStore(t.key.secret, batch(23, 'first'))), ...(await ingestAndStore(t.key.secret, batch(11, 'second')))];
+    });
+
+    // Guards a keyset condition on the timestamp alone (`timestamp < ?` instead of
+    // `(timestamp, id) < (?, ?)`), which skips the rest of a timestamp after the first page.
+    it.each(['d1', 'kv'])('walks them with small pages: every entry exactly once, newest first by (timestamp, id) (%s)', async (source) => {
+      const seen: { id: string; timestamp: string }[] = [];
+      let cursor: string | undefined;
+      let pages = 0;
+      do {
+        const res = await get(`?source=${source}&limit=5${cursor ? `&cursor=${cursor}` : ''}`, t.key.secret);
+        expect(res.status).toBe(200);
+        seen.push(...res.body.data.entries.map(({ id, timestamp }: any) => ({ id, timestamp })));
+        cursor = res.body.meta.nextCursor;
+        pages++;
+      } while (cursor && pages < 20);
+      expect(pages).toBe(7);
+      expect(seen.map((e) => e.id).sort()).toEqual([...ids].sort());
+      expect([...seen].sort(newestFirst)).toEqual(seen);
+      // The premise: each batch shares one timestamp.
+      const timestampOf = new Map(seen.map((e) => [e.id, e.timestamp]));
+      expect(new Set(ids.slice(0, 23).map((id) => timestampOf.get(id))).size).toBe(1);
+      expect(new Set(ids.slice(23).map((id) => timestampOf.get(id))).size).toBe(1);
+    });
+  });
+
+  // Guards computing "every level" one short (4 of 5 would then drop the filter and return fatal
+  // entries too): every non-empty subset of the levels (the five 4-level ones among them) gets
+  // exactly its entries, newest first, from both sources.
+  const levelSubsets = Array.from({ length: 2 ** levels.length - 1 }, (_, i) => levels.filter((_, bit) => (i + 1) & (1 << bit)));
+  it.each(['d1', 'kv'])('filters by every subset of the five levels (%s)', async (source) => {
+    expect(levelSubsets.filter((subset) => subset.length === 4)).toHaveLength(5);
+    for (const subset of levelSubsets) {
+      const res = await get(`?source=${source}&${subset.map((level) => `level=${level}`).join('&')}`);
+      const expected = stored.filter((_, i) => subset.includes(levels[i % 5])).reverse();
+      expect(res.body.data.entries.map((e: any) => e.id), subset.join(',')).toEqual(expected);
+    }
+  });
+
   it('stores and returns the emitting service from both sources, and omits it when none was sent', async () => {
     const t = await createTenant();
     const [withService, without] = await ingestAndStore(t.key.secret, {
@@ -248,9 +295,12 @@ describe('GET /v1/logs', () => {
     expectError(other, 404, 'NOT_FOUND', 'Resource not found');
     const same = await get(`?projectId=${r.project.id}`);
     expect(same.body.data.entries).toHaveLength(10);
+    // Guards a read path that lists other tenants' entries: the KV path fills `projectId` from the
+    // filter, so only the entries themselves (ids, and project B's message) can tell.
     for (const source of ['d1', 'kv']) {
       const res = await get(`?source=${source}&limit=1000`);
-      expect(res.body.data.entries.every((e: any) => e.projectId === r.project.id)).toBe(true);
+      expect(res.body.data.entries.map((e: any) => e.id).sort()).toEqual([...stored].sort());
+      expect(res.text).not.toContain('project B secret');
     }
   });
 

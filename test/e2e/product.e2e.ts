@@ -545,9 +545,45 @@ describe('workspaces, members, projects and API keys (validating client)', () =>
       await response.arrayBuffer();
     });
 
-    it('revoke a key: it no longer authenticates (401); revoking again is 404', async () => {
+    // Second angles on exactly-once storage and on the two read paths (the first are in
+    // test/queue.test.ts and test/logs.test.ts): through the real queue and consumer, a batch shows
+    // up exactly once when walked in small pages, and KV answers with the very entries D1 has.
+    it('a batch through the real queue: each entry exactly once, page by page, and the same entries from kv as from d1', async () => {
+      const levels = ['debug', 'info', 'warn', 'error', 'fatal'] as const;
+      const entries = Array.from({ length: 25 }, (_, i) => ({ level: levels[i % 5], message: `e2e: walk ${i}`, attributes: { i } }));
+      const batch = ok(await validating({ apiKey: writeOnly }).ingestLogs({ body: { entries } }), 202);
+      const reader = validating({ apiKey: readOnly });
+      const walk = async (source: 'd1' | 'kv') => {
+        const seen = [];
+        let cursor: string | undefined;
+        do {
+          const result = await reader.queryLogs({ query: { source, limit: 7, ...(cursor ? { cursor } : {}) } });
+          seen.push(...ok(result).entries.filter((entry) => batch.ids.includes(entry.id)));
+          cursor = (result.meta as { nextCursor?: string } | undefined)?.nextCursor;
+        } while (cursor);
+        return seen;
+      };
+      const fromD1 = await waitFor('the batch in d1', async () => {
+        const seen = await walk('d1');
+        return seen.length >= batch.ids.length ? seen : undefined;
+      });
+      expect(fromD1.map((entry) => entry.id)).toEqual([...batch.ids].reverse());
+      const fromKv = await waitFor('the batch in kv', async () => {
+        const seen = await walk('kv');
+        return seen.length >= batch.ids.length ? seen : undefined;
+      });
+      expect(fromKv).toEqual(fromD1);
+    });
+
+    // A second angle on revocation (test/tenancy.test.ts has the first): the key is in use through
+    // the real stack right up to its revocation, and refused on the very next request.
+    it('revoke a key in use: the very next request is refused (401), ingest and query alike; revoking again is 404', async () => {
+      const service = validating({ apiKey: readWrite });
+      ok(await service.ingestLogs({ body: { level: 'info', message: 'before revoke' } }), 202);
+      ok(await service.queryLogs({ query: { limit: 1 } }));
       ok(await as(owner.session).revokeApiKey({ path: { workspaceId, projectId, keyId: readWriteId } }));
-      fails(await validating({ apiKey: readWrite }).ingestLogs({ body: { level: 'info', message: 'after revoke' } }), 401, 'UNAUTHORIZED', 'Invalid or revoked API key');
+      fails(await service.ingestLogs({ body: { level: 'info', message: 'after revoke' } }), 401, 'UNAUTHORIZED', 'Invalid or revoked API key');
+      fails(await service.queryLogs({ query: { limit: 1 } }), 401, 'UNAUTHORIZED', 'Invalid or revoked API key');
       fails(await as(owner.session).revokeApiKey({ path: { workspaceId, projectId, keyId: readWriteId } }), 404, 'NOT_FOUND');
     });
   });
