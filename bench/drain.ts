@@ -1,11 +1,13 @@
 // Consumer drain in workerd: deliveries of 100 messages x 100 entries (the consumer's
 // max_batch_size, each message one 100-entry request) handed to Loglane's own consumer
-// (src/queue/consumer.ts via bench/lib/drain-worker.ts) against local D1 + KV. Baseline, same
-// rows, same session: a plain D1 batch of one INSERT per row into an unindexed table.
-// Idempotency: every delivery is then redelivered; the stored count must not move.
+// (src/queue/consumer.ts via bench/lib/drain-worker.ts) against local D1 + KV, the messages
+// alternating between two projects placed on the two log shards. Baseline, same rows, same
+// session: a plain D1 batch of one INSERT per row into an unindexed table.
+// Idempotency: every delivery is then redelivered (attempts 2, as the queue marks a redelivery);
+// the entries stored in the shards' blocks must not move.
 import type { LogMessage } from '../src/services/logs';
 import { workerBundle } from './lib/build';
-import { PROJECT_ID } from './lib/fixtures';
+import { PROJECT_ID, WORKSPACE_ID } from './lib/fixtures';
 import { directUrl, loglaneWorker, migrateLoglane, startMiniflare } from './lib/mf';
 import { spread, type Spread } from './lib/stats';
 
@@ -15,6 +17,7 @@ export type DrainResult = {
   consumerEntriesPerSec: Spread;
   rawInsertEntriesPerSec: Spread;
   vsRawInsert: Spread;
+  storedPerShard: number[];
   storedAfterFirstPass: number;
   storedAfterRedelivery: number;
   expected: number;
@@ -22,11 +25,14 @@ export type DrainResult = {
 };
 
 const LEVELS = ['debug', 'info', 'warn', 'error', 'fatal'] as const;
+/** The bench project is on LOGS_0 (the column's default); this one is placed on LOGS_1. */
+const SECOND_PROJECT = 'prj_drainshard100000000000001';
+const PROJECTS = [PROJECT_ID, SECOND_PROJECT];
 function delivery(d: number, messages: number, perMessage: number, prefix = 'log_drain'): LogMessage[] {
   const now = Date.now();
   return Array.from({ length: messages }, (_, m) => ({
     v: 1 as const,
-    projectId: PROJECT_ID,
+    projectId: PROJECTS[m % 2],
     receivedAt: new Date(now).toISOString(),
     entries: Array.from({ length: perMessage }, (_, e) => {
       const n = (d * messages + m) * perMessage + e;
@@ -46,9 +52,15 @@ export async function runDrain(opts: { deliveries: number; log: (s: string) => v
   const mf = await startMiniflare([{ ...worker, scriptPath: workerBundle('drain') }]);
   try {
     const db = await migrateLoglane(mf, 'drain');
+    const now = new Date().toISOString();
+    await db
+      .prepare(`INSERT INTO projects (id, workspace_id, name, slug, retention_days, created_at, updated_at, log_shard) VALUES (?, ?, 'second', 'drain-second', 30, ?, ?, 'LOGS_1')`)
+      .bind(SECOND_PROJECT, WORKSPACE_ID, now, now)
+      .run();
+    const shards = [await mf.getD1Database('LOGS_0', 'drain'), await mf.getD1Database('LOGS_1', 'drain')];
     const url = await directUrl(mf, 'drain');
-    const post = async (path: string, messages: LogMessage[]) => {
-      const body = JSON.stringify({ messages });
+    const post = async (path: string, messages: LogMessage[], attempts = 1) => {
+      const body = JSON.stringify({ messages, attempts });
       const t = performance.now();
       const res = await fetch(`${url}${path}`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
       const out = (await res.json()) as { entries: number; acked?: number; retried?: number };
@@ -74,9 +86,13 @@ export async function runDrain(opts: { deliveries: number; log: (s: string) => v
         consumer.push((await post('/consume', deliveries[d])).rate);
       }
     }
-    const count = async () => (await db.prepare("SELECT COUNT(*) AS n FROM log_entries WHERE id LIKE 'log_drain%'").first<{ n: number }>())!.n;
+    // Entries stored in each shard's blocks, the warm-up's aside (a block's id is its smallest entry id).
+    const perShard = async () =>
+      Promise.all(shards.map(async (shard) => (await shard.prepare("SELECT COALESCE(SUM(entries), 0) AS n FROM log_blocks WHERE id NOT LIKE 'log_warm%'").first<{ n: number }>())!.n));
+    const count = async () => (await perShard()).reduce((a: number, b: number) => a + b, 0);
+    const storedPerShard = await perShard();
     const storedAfterFirstPass = await count();
-    for (const d of deliveries) await post('/consume', d); // redelivery of everything
+    for (const d of deliveries) await post('/consume', d, 2); // redelivery of everything
     const storedAfterRedelivery = await count();
     const expected = opts.deliveries * MESSAGES * PER_MESSAGE;
     opts.log(`  drain: ${deliveries.length} deliveries of ${MESSAGES * PER_MESSAGE} entries`);
@@ -86,10 +102,11 @@ export async function runDrain(opts: { deliveries: number; log: (s: string) => v
       consumerEntriesPerSec: spread(consumer),
       rawInsertEntriesPerSec: spread(raw),
       vsRawInsert: spread(consumer.map((c, i) => c / raw[i])),
+      storedPerShard,
       storedAfterFirstPass,
       storedAfterRedelivery,
       expected,
-      idempotent: storedAfterFirstPass === expected && storedAfterRedelivery === expected,
+      idempotent: storedAfterFirstPass === expected && storedAfterRedelivery === expected && storedPerShard.every((n: number) => n > 0),
     };
   } finally {
     await mf.dispose();

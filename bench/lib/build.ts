@@ -58,8 +58,11 @@ const workerOptions = (variant: Variant, root = ROOT): BuildOptions => ({
   external: ['cloudflare:*', 'node:*'],
 });
 
-/** Bench-only Workers (not contenders): the drain harness around Loglane's own consumer. */
-const BENCH_WORKERS = [{ name: 'drain', worker: 'bench/lib/drain-worker.ts' }];
+/** Bench-only Workers (not contenders): the drain harness around Loglane's own consumer, and Loglane with counted bindings. */
+const BENCH_WORKERS = [
+  { name: 'drain', worker: 'bench/lib/drain-worker.ts' },
+  { name: 'cost', worker: 'bench/lib/cost-worker.ts' },
+];
 
 export async function buildAll(): Promise<void> {
   await Promise.all([

@@ -1,19 +1,20 @@
 // Bench-only Worker for the consumer's drain rate in workerd: it hands synthetic deliveries to
 // Loglane's own queue consumer (src/queue/consumer.ts) against real local D1 and KV, and, as the
-// baseline, inserts the same rows with a plain D1 batch (one INSERT per row, no FTS, no KV).
+// baseline, inserts the same rows with a plain D1 batch (one INSERT per row, no index, no KV).
 import { consumeLogBatch } from '../../src/queue/consumer';
 import type { LogMessage } from '../../src/services/logs';
 
-type Body = { projectId: string; messages: LogMessage[] };
+/** `attempts` > 1 marks the messages as redelivered, as the queue does. */
+type Body = { messages: LogMessage[]; attempts: number };
 
-function batchOf(messages: LogMessage[]): MessageBatch<unknown> {
+function batchOf(messages: LogMessage[], attempts: number): MessageBatch<unknown> {
   const acked = { n: 0, retried: 0 };
   return {
     queue: 'bench',
     messages: messages.map((body, i) => ({
       id: `m${i}`,
       timestamp: new Date(),
-      attempts: 1,
+      attempts,
       body,
       ack: () => void acked.n++,
       retry: () => void acked.retried++,
@@ -27,10 +28,10 @@ function batchOf(messages: LogMessage[]): MessageBatch<unknown> {
 export default {
   async fetch(request: Request, env: Env): Promise<Response> {
     const url = new URL(request.url);
-    const { messages } = (await request.json()) as Body;
+    const { messages, attempts } = (await request.json()) as Body;
     const entries = messages.reduce((n, m) => n + m.entries.length, 0);
     if (url.pathname === '/consume') {
-      const batch = batchOf(messages);
+      const batch = batchOf(messages, attempts);
       await consumeLogBatch(batch, env);
       const { acked } = batch as unknown as { acked: { n: number; retried: number } };
       return Response.json({ entries, acked: acked.n, retried: acked.retried });

@@ -31,6 +31,8 @@ type LoglaneOptions = {
   consumer?: boolean;
   /** Share D1 and KV with another worker of the same instance (same data, different bundle). */
   storageOf?: string;
+  /** Both queues under their wrangler.jsonc names, each with its consumer (the Worker tells them apart by name). */
+  configuredQueues?: boolean;
 };
 
 export function loglaneWorker(o: LoglaneOptions): WorkerOptions {
@@ -45,8 +47,12 @@ export function loglaneWorker(o: LoglaneOptions): WorkerOptions {
     bindings: { ...bindings, ...LOGLANE_VARS, ENVIRONMENT: o.environment ?? 'development' },
     d1Databases: Object.fromEntries(LOGLANE_DATABASES.map((binding) => [binding, `${o.storageOf ?? o.name}-${binding.toLowerCase()}`])),
     kvNamespaces: { CACHE: `${o.storageOf ?? o.name}-kv` },
-    queueProducers: { LOG_QUEUE: { queueName: `${o.name}-${queue}` }, PURGE_QUEUE: { queueName: `${o.name}-loglane-purge` } },
-    queueConsumers: o.consumer ? { [`${o.name}-${queue}`]: queueConsumers['loglane-logs'] } : {},
+    ...(o.configuredQueues
+      ? { queueProducers, queueConsumers }
+      : {
+          queueProducers: { LOG_QUEUE: { queueName: `${o.name}-${queue}` }, PURGE_QUEUE: { queueName: `${o.name}-loglane-purge` } },
+          queueConsumers: o.consumer ? { [`${o.name}-${queue}`]: queueConsumers['loglane-logs'] } : {},
+        }),
     unsafeDirectSockets: direct,
   } as WorkerOptions;
 }
