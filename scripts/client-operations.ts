@@ -43,7 +43,8 @@ function bodyKindOf(operationId: string, contentTypes: string[]): 'json' | 'text
 
 /**
  * The client sends path parameters as single segments and query parameters as `form`, arrays
- * exploded (`?level=info&level=warn`); it sends no header or cookie parameters. Refuse any other.
+ * exploded (`?level=info&level=warn`), header parameters as plain strings (the call's `headers`);
+ * it sends no cookie parameters. Refuse any other.
  */
 function checkParameters(bundle: Json, id: string, parameters: Json[]): void {
   for (const node of parameters) {
@@ -54,6 +55,8 @@ function checkParameters(bundle: Json, id: string, parameters: Json[]): void {
       if ((parameter.style ?? 'simple') !== 'simple' || type === 'array' || type === 'object') throw new Error(unsupported);
     } else if (parameter.in === 'query') {
       if ((parameter.style ?? 'form') !== 'form' || parameter.explode === false || type === 'object') throw new Error(unsupported);
+    } else if (parameter.in === 'header') {
+      if (type !== 'string') throw new Error(unsupported);
     } else {
       throw new Error(`${id}: ${parameter.in} parameter ${parameter.name}: the client sends no ${parameter.in} parameters`);
     }

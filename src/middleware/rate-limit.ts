@@ -23,6 +23,9 @@ const AUTH: Group = { name: 'auth', limit: 'RATE_LIMIT_AUTH_PER_MINUTE', default
 const API: Group = { name: 'api', limit: 'RATE_LIMIT_API_PER_MINUTE', defaultLimit: 600, failClosed: false };
 const INGEST: Group = { name: 'ingest', limit: 'RATE_LIMIT_INGEST_PER_MINUTE', defaultLimit: 6000, failClosed: false };
 
+/** POST /v1/logs and its OpenTelemetry twin share one budget. */
+const INGEST_PATHS = new Set(['/v1/logs', '/v1/otlp/v1/logs']);
+
 export type RateLimitPolicy = { group: Group; key: string; limit: number };
 
 /** The client IP as Cloudflare reports it; X-Forwarded-For is client-controlled and never read. */
@@ -49,7 +52,7 @@ export async function rateLimitPolicy(c: Context<AppEnv>): Promise<RateLimitPoli
   if (path === '/v1/auth' || path.startsWith('/v1/auth/')) return groupPolicy(c, AUTH, `ip:${clientIp(c)}`);
   const caller = await callerKey(c);
   // Ingest has its own budget per API key; anyone else posting logs counts as ordinary API use.
-  const group = method === 'POST' && path === '/v1/logs' && caller.startsWith('key:') ? INGEST : API;
+  const group = method === 'POST' && INGEST_PATHS.has(path) && caller.startsWith('key:') ? INGEST : API;
   return groupPolicy(c, group, caller);
 }
 
