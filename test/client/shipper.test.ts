@@ -74,7 +74,7 @@ async function ingestServer(behave: (attempt: number) => Behaviour) {
   servers.push(server);
   return server;
 }
-const fast: Partial<LogShipperOptions> = { apiKey: 'sk_test', baseDelayMs: 1, maxDelayMs: 5 };
+const fast = { apiKey: 'sk_test', baseDelayMs: 1, maxDelayMs: 5 } satisfies Partial<LogShipperOptions>;
 
 describe('createLogShipper', () => {
   it('delivers every entry exactly once through dropped connections, 500s and 429s', async () => {
@@ -165,7 +165,7 @@ describe('createLogShipper', () => {
 describe('@loglane/client/pino', () => {
   it('ships pino lines: levels mapped, msg as message, time as timestamp, other fields as attributes', async () => {
     const server = await ingestServer(() => 'accept');
-    const transport = loglaneTransport({ ...fast, baseUrl: server.url, service: 'pino-app' } as LogShipperOptions);
+    const transport = loglaneTransport({ ...fast, baseUrl: server.url, service: 'pino-app' });
     const logger = pino({ level: 'trace', base: { pid: 42 } }, transport);
     logger.trace('tracing');
     logger.info({ orderId: 'ord_42', nested: { a: 1 } }, 'order placed');
