@@ -90,13 +90,6 @@ describe('POST /v1/logs: gzip and NDJSON', () => {
     expect(sent).toEqual([]);
   });
 
-  it('refuses a plain body over 16 MiB with details naming the limit', async () => {
-    const { res, sent } = await ingest(a.key.secret, `{"level":"info","message":"x"${' '.repeat(16 * MiB)}}`, JSON_TYPE);
-    expectError(res, 400, 'VALIDATION_ERROR', ERRORS.bodyTooLarge.message);
-    expect(details(res)).toEqual([{ field: 'body', issue: 'Too big: at most 16777216 bytes (16 MiB)' }]);
-    expect(sent).toEqual([]);
-  });
-
   it('accepts the documented maximum batch: 1,000 entries of 8 KiB messages and 4 KiB attributes', async () => {
     const attributes = { note: 'a'.repeat(4096 - 12) };
     const entries = Array.from({ length: 1000 }, (_, i) => ({ level: 'info', message: `${i}`.padEnd(8192, 'm'), attributes }));

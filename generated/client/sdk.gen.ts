@@ -691,7 +691,9 @@ export const ingestLogs = <ThrowOnError extends boolean = false>(options: Option
  * the records go to the key's project through the same queue, storage and rate limit (the ingest
  * budget) as `POST /v1/logs`. JSON encoding only: protobuf is 400 VALIDATION_ERROR
  * (`Content-Type must be application/json`). `Content-Encoding: gzip` is accepted, with the same
- * 16 MiB limits (as sent and decompressed) as `POST /v1/logs`; at most 1,000 log records per request.
+ * 16 MiB limits (as sent and decompressed) as `POST /v1/logs`; at most 1,000 log records per request,
+ * 1,000 items in any attribute list, array or map, and 65,536 characters in any string or bytes
+ * value (beyond these the whole request is 400 VALIDATION_ERROR).
  *
  * **Mapping.** Each log record becomes one entry: `severityNumber` 1–8 (TRACE, DEBUG) → `debug`,
  * 9–12 → `info`, 13–16 → `warn`, 17–20 → `error`, 21–24 → `fatal`; unset → from `severityText`

@@ -712,16 +712,16 @@ export const zOtlpExportLogsResponse = z.strictObject({
  * An OTLP AnyValue (one of its fields is set). Nested arrays and maps are flattened by Loglane.
  */
 export const zOtlpAnyValue = z.object({
-    stringValue: z.string().max(16777216).optional(),
+    stringValue: z.string().max(65536).optional(),
     boolValue: z.boolean().optional(),
     intValue: zOtlpInt64.optional(),
     doubleValue: z.number().optional(),
-    bytesValue: z.string().max(16777216).optional(),
+    bytesValue: z.string().max(65536).optional(),
     arrayValue: z.object({
-        values: z.array(z.lazy((): any => zOtlpAnyValue)).max(10000).optional()
+        values: z.array(z.lazy((): any => zOtlpAnyValue)).max(1000).optional()
     }).optional(),
     kvlistValue: z.object({
-        values: z.array(z.lazy((): any => zOtlpKeyValue)).max(10000).optional()
+        values: z.array(z.lazy((): any => zOtlpKeyValue)).max(1000).optional()
     }).optional()
 });
 
@@ -738,7 +738,7 @@ export const zOtlpKeyValue = z.object({
 /**
  * OtlpAttributes
  */
-export const zOtlpAttributes = z.array(zOtlpKeyValue).max(10000);
+export const zOtlpAttributes = z.array(zOtlpKeyValue).max(1000);
 
 /**
  * OtlpLogRecord

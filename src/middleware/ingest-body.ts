@@ -55,9 +55,12 @@ function ndjsonAsBatch(text: string): string {
  */
 export const decodeIngestBody: MiddlewareHandler<AppEnv> = async (c, next) => {
   const raw = c.req.raw;
-  const contentType = c.req.header('content-type') ?? '';
+  const contentType = c.req.header('content-type');
+  // The body is required: none at all, or bytes of no declared type, is refused here (an all-optional
+  // schema such as OTLP's would otherwise validate the empty object the validator substitutes).
+  if (!raw.body || contentType === undefined) throw ApiError.of('unsupportedMediaType');
   const ndjson = NDJSON.test(contentType);
-  if (!raw.body || !(ndjson || JSON_TYPE.test(contentType))) return next();
+  if (!(ndjson || JSON_TYPE.test(contentType))) return next();
   const encoding = (c.req.header('content-encoding') ?? 'identity').trim().toLowerCase();
   if (encoding !== 'gzip' && encoding !== 'identity') throw ApiError.of('unsupportedContentEncoding');
 

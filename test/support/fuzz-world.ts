@@ -721,13 +721,17 @@ export function contractVerdict(op: Operation, sent: Sent): { verdict: 'valid' |
 }
 
 const inlined = new WeakMap<object, unknown>();
-/** The schema with every `$ref` replaced by its target (the contract has no recursive schemas). */
-function inline(schema: any, depth = 0): any {
-  if (depth > 32) throw new Error('schema too deep to inline');
-  if (Array.isArray(schema)) return schema.map((s) => inline(s, depth + 1));
+/**
+ * The schema with every `$ref` replaced by its target. A recursive schema (OTLP's AnyValue) is
+ * expanded twice on a path, one level more than the generators (fuzz-contract.ts) ever nest it,
+ * and accepts anything below that.
+ */
+function inline(schema: any, depth = 0, onPath: string[] = []): any {
+  if (depth > 64) throw new Error('schema too deep to inline');
+  if (Array.isArray(schema)) return schema.map((s) => inline(s, depth + 1, onPath));
   if (!schema || typeof schema !== 'object') return schema;
-  if (schema.$ref) return inline(deref(schema), depth + 1);
-  return Object.fromEntries(Object.entries(schema).map(([k, v]) => [k, k === 'examples' || k === 'example' ? v : inline(v, depth + 1)]));
+  if (schema.$ref) return onPath.filter((ref) => ref === schema.$ref).length >= 2 ? {} : inline(deref(schema), depth + 1, [...onPath, schema.$ref]);
+  return Object.fromEntries(Object.entries(schema).map(([k, v]) => [k, k === 'examples' || k === 'example' ? v : inline(v, depth + 1, onPath)]));
 }
 
 /** JSON Schema errors of a value (through the independent validator), or undefined when the validator itself cannot judge it. */
