@@ -1,5 +1,5 @@
 // npm run bench [-- --only a,b] [-- --quick] [-- --profile <in-process case>]
-// Sections: size, client, hops, inprocess, workerd, drain, query, cost, tooling, load, proposals (default: all).
+// Sections: size, client, hops, inprocess, workerd, shipper, drain, query, cost, tooling, load, proposals (default: all).
 // `proposals` measures bench/proposals/*.patch (proposed src/ changes) applied to a temp copy.
 // Every figure is a ratio against baselines run in the same process and session (each section
 // runs its own); the table is printed and bench/results.json is updated section by section.
@@ -17,11 +17,12 @@ import { runHops } from './hops';
 import { runLoad } from './load';
 import { runProposals } from './proposals';
 import { runQuery } from './query';
+import { runShipper } from './shipper';
 import { runSize } from './size';
 import { runTooling } from './tooling';
 import { runWorkerd } from './workerd';
 
-const SECTIONS = ['size', 'client', 'hops', 'inprocess', 'workerd', 'drain', 'query', 'cost', 'tooling', 'load', 'proposals'] as const;
+const SECTIONS = ['size', 'client', 'hops', 'inprocess', 'workerd', 'shipper', 'drain', 'query', 'cost', 'tooling', 'load', 'proposals'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const argv = process.argv.slice(2);
@@ -83,6 +84,7 @@ async function main() {
     return JSON.parse(readFileSync(out, 'utf8'));
   });
   await guard('workerd', () => runWorkerd({ rounds: quick ? 2 : 3, seconds: quick ? 2 : 3, connections: 16, log }));
+  await guard('shipper', () => runShipper({ rounds: quick ? 3 : 5, entries: quick ? 10_000 : 20_000, log }));
   await guard('drain', () => runDrain({ deliveries: quick ? 4 : 8, log }));
   await guard('query', () => runQuery({ sizes: quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000], samples: quick ? 60 : 150, budgetSeconds: 240, log }));
   await guard('cost', () => runCost({ entries: quick ? 100_000 : 1_000_000, samples: quick ? 20 : 40, log }));
@@ -133,6 +135,14 @@ function targets(r: Record<string, any>): Row[] {
     rows.push({ what: 'workerd: POST /v1/logs (1 entry) vs chanfana create', measured: `${fmtSpread(wd['ingest-1'].vsChanfana, 2)}×`, target: '≥ 1.0× (issue 14; ≥ 2× before it)', met: wd['ingest-1'].vsChanfana.median >= 1 });
     rows.push({ what: 'workerd: createProject (production config) vs bare POST + insert', measured: `${fmtSpread(wd['loglane-prod'].vsBarePost, 2)}×`, target: '≥ 0.5×', met: wd['loglane-prod'].vsBarePost.median >= 0.5 });
     rows.push({ what: 'workerd: 100-entry batches, entries/s accepted', measured: fmtSpread(wd['ingest-100'].entriesPerSec, 0), target: '≥ 50,000/s', met: wd['ingest-100'].entriesPerSec.median >= 50_000 });
+  }
+  if (r.shipper?.vsRaw) {
+    rows.push({
+      what: 'shipper: entries/s through createLogShipper (500 a batch, gzip) vs raw batched ingestLogs calls',
+      measured: `${fmtSpread(r.shipper.shipperEntriesPerSec, 0)} vs ${fmtSpread(r.shipper.rawEntriesPerSec, 0)} (${fmtSpread(r.shipper.vsRaw, 2)}×); without gzip ${fmtSpread(r.shipper.withoutGzipVsRaw, 2)}×; raw calls with an Idempotency-Key ${fmtSpread(r.shipper.rawWithIdempotencyKeyEntriesPerSec, 0)}`,
+      target: 'reported',
+      met: null,
+    });
   }
   const size = r.size;
   if (size?.loglane) {

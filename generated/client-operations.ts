@@ -40,6 +40,7 @@ export interface Operations {
   revokeApiKey: { data: T.RevokeApiKeyData; responses: T.RevokeApiKeyResponses; errors: T.RevokeApiKeyErrors };
   queryLogs: { data: T.QueryLogsData; responses: T.QueryLogsResponses; errors: T.QueryLogsErrors };
   ingestLogs: { data: T.IngestLogsData; responses: T.IngestLogsResponses; errors: T.IngestLogsErrors };
+  exportOtlpLogs: { data: T.ExportOtlpLogsData; responses: T.ExportOtlpLogsResponses; errors: T.ExportOtlpLogsErrors };
   getOpenApiDocument: { data: T.GetOpenApiDocumentData; responses: T.GetOpenApiDocumentResponses; errors: T.GetOpenApiDocumentErrors };
   getDocs: { data: T.GetDocsData; responses: T.GetDocsResponses; errors: T.GetDocsErrors };
 }
@@ -79,7 +80,8 @@ export const listApiKeys = { id: 'listApiKeys', method: 'GET', url: '/v1/workspa
 export const createApiKey = { id: 'createApiKey', method: 'POST', url: '/v1/workspaces/{workspaceId}/projects/{projectId}/api-keys', auth: ['user'], ok: [201], body: 'json', envelope: true, errors: [400, 401, 403, 404, 429, 500] } as const satisfies OperationSpec<'createApiKey'>;
 export const revokeApiKey = { id: 'revokeApiKey', method: 'DELETE', url: '/v1/workspaces/{workspaceId}/projects/{projectId}/api-keys/{keyId}', auth: ['user'], ok: [200], body: 'json', envelope: true, errors: [400, 401, 403, 404, 429, 500] } as const satisfies OperationSpec<'revokeApiKey'>;
 export const queryLogs = { id: 'queryLogs', method: 'GET', url: '/v1/logs', auth: ['apiKey', 'user'], ok: [200], body: 'json', envelope: true, errors: [400, 401, 403, 404, 429, 500] } as const satisfies OperationSpec<'queryLogs'>;
-export const ingestLogs = { id: 'ingestLogs', method: 'POST', url: '/v1/logs', auth: ['apiKey'], ok: [202], body: 'json', envelope: true, errors: [400, 401, 403, 429, 500] } as const satisfies OperationSpec<'ingestLogs'>;
+export const ingestLogs = { id: 'ingestLogs', method: 'POST', url: '/v1/logs', auth: ['apiKey'], ok: [202], body: 'json', envelope: true, errors: [400, 401, 403, 409, 429, 500] } as const satisfies OperationSpec<'ingestLogs'>;
+export const exportOtlpLogs = { id: 'exportOtlpLogs', method: 'POST', url: '/v1/otlp/v1/logs', auth: ['apiKey'], ok: [200], body: 'json', envelope: false, errors: [400, 401, 403, 429, 500] } as const satisfies OperationSpec<'exportOtlpLogs'>;
 export const getOpenApiDocument = { id: 'getOpenApiDocument', method: 'GET', url: '/openapi.json', auth: [], ok: [200], body: 'json', envelope: false, errors: [429, 500] } as const satisfies OperationSpec<'getOpenApiDocument'>;
 export const getDocs = { id: 'getDocs', method: 'GET', url: '/docs', auth: [], ok: [200], body: 'text', envelope: false, errors: [429, 500] } as const satisfies OperationSpec<'getDocs'>;
 
@@ -121,6 +123,7 @@ export const operations = {
   revokeApiKey,
   queryLogs,
   ingestLogs,
+  exportOtlpLogs,
   getOpenApiDocument,
   getDocs,
 } as const;

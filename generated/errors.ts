@@ -119,6 +119,21 @@ export const ERRORS = {
     "status": 400,
     "message": "Request body too large"
   },
+  "unsupportedContentEncoding": {
+    "code": "VALIDATION_ERROR",
+    "status": 400,
+    "message": "Content-Encoding must be gzip or identity"
+  },
+  "malformedGzip": {
+    "code": "VALIDATION_ERROR",
+    "status": 400,
+    "message": "Malformed gzip body"
+  },
+  "idempotencyKeyReused": {
+    "code": "VALIDATION_ERROR",
+    "status": 409,
+    "message": "Idempotency-Key already used with another body"
+  },
   "memberExists": {
     "code": "VALIDATION_ERROR",
     "status": 409,

@@ -3,6 +3,7 @@
 //                   refreshExpiredSessions), isLoglaneError, LoglaneError (no zod)
 //   operations.js   one descriptor per operation, for createLoglaneCore(...).call(op, ...)
 //   validate.js     createLoglaneClient with validateResponses: true (zod, a peer dependency)
+//   pino.js         the pino transport over createLogShipper (Node; pino-abstract-transport, a dependency)
 //   chunks/         code the entries share (esbuild code splitting, so nothing is duplicated)
 //   types/          .d.ts files (tsc), including the contract types they refer to
 // Generated code (operation descriptors, types, zod schemas) is bundled: the package needs nothing
@@ -14,7 +15,7 @@ import { build } from 'esbuild';
 import ts from 'typescript';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const ENTRIES = { index: 'src/client/index.ts', operations: 'src/client/operations.ts', validate: 'src/client/validate.ts' } as const;
+const ENTRIES = { index: 'src/client/index.ts', operations: 'src/client/operations.ts', validate: 'src/client/validate.ts', pino: 'src/client/pino.ts' } as const;
 
 const readJson = (file: string) => JSON.parse(readFileSync(file, 'utf8'));
 
@@ -92,7 +93,7 @@ export async function buildClient(outDir = path.join(ROOT, 'client-dist')): Prom
     format: 'esm',
     platform: 'neutral',
     target: 'es2022',
-    external: ['zod'],
+    external: ['zod', 'pino-abstract-transport'],
     chunkNames: 'chunks/[name]-[hash]',
     legalComments: 'none',
     logLevel: 'silent',
@@ -115,8 +116,11 @@ export async function buildClient(outDir = path.join(ROOT, 'client-dist')): Prom
       '.': { types: typesOf('index'), default: './index.js' },
       './operations': { types: typesOf('operations'), default: './operations.js' },
       './validate': { types: typesOf('validate'), default: './validate.js' },
+      './pino': { types: typesOf('pino'), default: './pino.js' },
       './package.json': './package.json',
     },
+    // Only `@loglane/client/pino` imports it (pino loads transports by package name, in a worker thread).
+    dependencies: { 'pino-abstract-transport': root.devDependencies['pino-abstract-transport'] },
     // Only `@loglane/client/validate` imports zod.
     peerDependencies: { zod: `^${zodVersion.split('.')[0]}.0.0` },
     peerDependenciesMeta: { zod: { optional: true } },

@@ -43,8 +43,8 @@ function bodyKindOf(operationId: string, contentTypes: string[]): 'json' | 'text
 
 /**
  * The client sends path parameters as single segments and query parameters as `form`, arrays
- * exploded (`?level=info&level=warn`), objects as exploded `deepObject` (`?attributes[region]=eu`);
- * it sends no header or cookie parameters. Refuse any other.
+ * exploded (`?level=info&level=warn`), objects as exploded `deepObject` (`?attributes[region]=eu`),
+ * header parameters as plain strings (the call's `headers`); it sends no cookie parameters. Refuse any other.
  */
 function checkParameters(bundle: Json, id: string, parameters: Json[]): void {
   for (const node of parameters) {
@@ -57,6 +57,8 @@ function checkParameters(bundle: Json, id: string, parameters: Json[]): void {
       const style = parameter.style ?? 'form';
       const supported = type === 'object' ? style === 'deepObject' && parameter.explode !== false : style === 'form' && parameter.explode !== false;
       if (!supported) throw new Error(unsupported);
+    } else if (parameter.in === 'header') {
+      if (type !== 'string') throw new Error(unsupported);
     } else {
       throw new Error(`${id}: ${parameter.in} parameter ${parameter.name}: the client sends no ${parameter.in} parameters`);
     }

@@ -22,5 +22,7 @@ export type AppEnv = {
     vouched?: Principal | 'ended';
     /** Set by requireRole: the caller's role in the workspace of the route. */
     membership?: Membership;
+    /** Set by decodeIngestBody when an Idempotency-Key is sent: SHA-256 of the decompressed body. */
+    bodyDigest?: string;
   };
 };

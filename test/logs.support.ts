@@ -43,13 +43,18 @@ export function capturingQueue(options: { failSends?: number } = {}) {
 }
 
 /** A request to the app with this env (contract-checked like every other test request). */
-export async function fetchWithEnv(testEnv: Env, method: string, path: string, options: { body?: unknown; token?: string } = {}): Promise<ApiResponse> {
+export async function fetchWithEnv(
+  testEnv: Env,
+  method: string,
+  path: string,
+  options: { body?: unknown; token?: string; rawBody?: BodyInit; headers?: Record<string, string> } = {},
+): Promise<ApiResponse> {
   const url = `${ORIGIN}${path}`;
-  const headers = new Headers({ 'CF-Connecting-IP': '203.0.113.20' });
+  const headers = new Headers({ 'CF-Connecting-IP': '203.0.113.20', ...options.headers });
   if (options.token) headers.set('Authorization', `Bearer ${options.token}`);
   if (options.body !== undefined) headers.set('Content-Type', 'application/json');
   const res = await createApp().fetch(
-    new Request(url, { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) }),
+    new Request(url, { method, headers, body: options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body)) }),
     testEnv,
     createExecutionContext(),
   );

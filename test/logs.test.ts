@@ -100,9 +100,10 @@ describe('POST /v1/logs', () => {
     expect(fields(res)).toEqual(['entries.0.message', 'entries.2.timestamp']);
   });
 
-  it('refuses bodies over 1 MiB before parsing', async () => {
-    const res = await api.post('/v1/logs', undefined, { token: a.key.secret, rawBody: `{"entries":[${'"x",'.repeat(300_000)}]}`, headers: { 'Content-Type': 'application/json' } });
+  it('refuses bodies over 16 MiB before parsing, naming the limit', async () => {
+    const res = await api.post('/v1/logs', undefined, { token: a.key.secret, rawBody: `{"entries":[${'"x",'.repeat(4_300_000)}]}`, headers: { 'Content-Type': 'application/json' } });
     expectError(res, 400, 'VALIDATION_ERROR', 'Request body too large');
+    expect(details(res)).toEqual([{ field: 'body', issue: 'Too big: at most 16777216 bytes (16 MiB)' }]);
   });
 
   it('needs an API key with logs:write', async () => {

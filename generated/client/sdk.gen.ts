@@ -2,8 +2,8 @@
 
 import type { Client, ClientMeta, Options as Options2, RequestResult, ServerSentEventsResult, TDataShape } from './client';
 import { client } from './client.gen';
-import type { AddMemberData, AddMemberErrors, AddMemberResponses, CreateApiKeyData, CreateApiKeyErrors, CreateApiKeyResponses, CreateProjectData, CreateProjectErrors, CreateProjectResponses, CreateWorkspaceData, CreateWorkspaceErrors, CreateWorkspaceResponses, DeleteProjectData, DeleteProjectErrors, DeleteProjectResponses, DeleteWorkspaceData, DeleteWorkspaceErrors, DeleteWorkspaceResponses, ForgotPasswordData, ForgotPasswordErrors, ForgotPasswordResponses, GetDocsData, GetDocsErrors, GetDocsResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetMeData, GetMeErrors, GetMeResponses, GetOpenApiDocumentData, GetOpenApiDocumentErrors, GetOpenApiDocumentResponses, GetProjectData, GetProjectErrors, GetProjectResponses, GetWorkspaceData, GetWorkspaceErrors, GetWorkspaceResponses, IngestLogsData, IngestLogsErrors, IngestLogsResponses, ListApiKeysData, ListApiKeysErrors, ListApiKeysResponses, ListAuthMethodsData, ListAuthMethodsErrors, ListAuthMethodsResponses, ListMembersData, ListMembersErrors, ListMembersResponses, ListProjectsData, ListProjectsErrors, ListProjectsResponses, ListWorkspacesData, ListWorkspacesErrors, ListWorkspacesResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, OauthCallbackData, OauthCallbackErrors, OauthCallbackResponses, QueryLogsData, QueryLogsErrors, QueryLogsResponses, RefreshSessionData, RefreshSessionErrors, RefreshSessionResponses, RegisterData, RegisterErrors, RegisterResponses, RemoveMemberData, RemoveMemberErrors, RemoveMemberResponses, RequestMagicLinkData, RequestMagicLinkErrors, RequestMagicLinkResponses, ResetPasswordData, ResetPasswordErrors, ResetPasswordResponses, RevokeApiKeyData, RevokeApiKeyErrors, RevokeApiKeyResponses, StartOAuthData, StartOAuthErrors, TailLogsData, TailLogsErrors, TailLogsResponse, TailLogsResponses, TransferOwnershipData, TransferOwnershipErrors, TransferOwnershipResponses, UnlinkAuthMethodData, UnlinkAuthMethodErrors, UnlinkAuthMethodResponses, UpdateMeData, UpdateMeErrors, UpdateMemberData, UpdateMemberErrors, UpdateMemberResponses, UpdateMeResponses, UpdateProjectData, UpdateProjectErrors, UpdateProjectResponses, UpdateWorkspaceData, UpdateWorkspaceErrors, UpdateWorkspaceResponses, VerifyEmailData, VerifyEmailErrors, VerifyEmailResponses, VerifyMagicLinkData, VerifyMagicLinkErrors, VerifyMagicLinkResponses } from './types.gen';
-import { zAddMemberData, zAddMemberResponse, zCreateApiKeyData, zCreateApiKeyResponse, zCreateProjectData, zCreateProjectResponse, zCreateWorkspaceData, zCreateWorkspaceResponse, zDeleteProjectData, zDeleteProjectResponse, zDeleteWorkspaceData, zDeleteWorkspaceResponse, zForgotPasswordData, zForgotPasswordResponse, zGetDocsData, zGetDocsResponse, zGetHealthData, zGetHealthResponse, zGetMeData, zGetMeResponse, zGetOpenApiDocumentData, zGetOpenApiDocumentResponse, zGetProjectData, zGetProjectResponse, zGetWorkspaceData, zGetWorkspaceResponse, zIngestLogsData, zIngestLogsResponse, zListApiKeysData, zListApiKeysResponse, zListAuthMethodsData, zListAuthMethodsResponse, zListMembersData, zListMembersResponse, zListProjectsData, zListProjectsResponse, zListWorkspacesData, zListWorkspacesResponse, zLoginData, zLoginResponse, zLogoutData, zLogoutResponse, zOauthCallbackData, zOauthCallbackResponse, zQueryLogsData, zQueryLogsResponse, zRefreshSessionData, zRefreshSessionResponse, zRegisterData, zRegisterResponse, zRemoveMemberData, zRemoveMemberResponse, zRequestMagicLinkData, zRequestMagicLinkResponse, zResetPasswordData, zResetPasswordResponse, zRevokeApiKeyData, zRevokeApiKeyResponse, zStartOAuthData, zTailLogsData, zTailLogsResponse, zTransferOwnershipData, zTransferOwnershipResponse, zUnlinkAuthMethodData, zUnlinkAuthMethodResponse, zUpdateMeData, zUpdateMemberData, zUpdateMemberResponse, zUpdateMeResponse, zUpdateProjectData, zUpdateProjectResponse, zUpdateWorkspaceData, zUpdateWorkspaceResponse, zVerifyEmailData, zVerifyEmailResponse, zVerifyMagicLinkData, zVerifyMagicLinkResponse } from './zod.gen';
+import type { AddMemberData, AddMemberErrors, AddMemberResponses, CreateApiKeyData, CreateApiKeyErrors, CreateApiKeyResponses, CreateProjectData, CreateProjectErrors, CreateProjectResponses, CreateWorkspaceData, CreateWorkspaceErrors, CreateWorkspaceResponses, DeleteProjectData, DeleteProjectErrors, DeleteProjectResponses, DeleteWorkspaceData, DeleteWorkspaceErrors, DeleteWorkspaceResponses, ExportOtlpLogsData, ExportOtlpLogsErrors, ExportOtlpLogsResponses, ForgotPasswordData, ForgotPasswordErrors, ForgotPasswordResponses, GetDocsData, GetDocsErrors, GetDocsResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetMeData, GetMeErrors, GetMeResponses, GetOpenApiDocumentData, GetOpenApiDocumentErrors, GetOpenApiDocumentResponses, GetProjectData, GetProjectErrors, GetProjectResponses, GetWorkspaceData, GetWorkspaceErrors, GetWorkspaceResponses, IngestLogsData, IngestLogsErrors, IngestLogsResponses, ListApiKeysData, ListApiKeysErrors, ListApiKeysResponses, ListAuthMethodsData, ListAuthMethodsErrors, ListAuthMethodsResponses, ListMembersData, ListMembersErrors, ListMembersResponses, ListProjectsData, ListProjectsErrors, ListProjectsResponses, ListWorkspacesData, ListWorkspacesErrors, ListWorkspacesResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, OauthCallbackData, OauthCallbackErrors, OauthCallbackResponses, QueryLogsData, QueryLogsErrors, QueryLogsResponses, RefreshSessionData, RefreshSessionErrors, RefreshSessionResponses, RegisterData, RegisterErrors, RegisterResponses, RemoveMemberData, RemoveMemberErrors, RemoveMemberResponses, RequestMagicLinkData, RequestMagicLinkErrors, RequestMagicLinkResponses, ResetPasswordData, ResetPasswordErrors, ResetPasswordResponses, RevokeApiKeyData, RevokeApiKeyErrors, RevokeApiKeyResponses, StartOAuthData, StartOAuthErrors, TailLogsData, TailLogsErrors, TailLogsResponse, TailLogsResponses, TransferOwnershipData, TransferOwnershipErrors, TransferOwnershipResponses, UnlinkAuthMethodData, UnlinkAuthMethodErrors, UnlinkAuthMethodResponses, UpdateMeData, UpdateMeErrors, UpdateMemberData, UpdateMemberErrors, UpdateMemberResponses, UpdateMeResponses, UpdateProjectData, UpdateProjectErrors, UpdateProjectResponses, UpdateWorkspaceData, UpdateWorkspaceErrors, UpdateWorkspaceResponses, VerifyEmailData, VerifyEmailErrors, VerifyEmailResponses, VerifyMagicLinkData, VerifyMagicLinkErrors, VerifyMagicLinkResponses } from './types.gen';
+import { zAddMemberData, zAddMemberResponse, zCreateApiKeyData, zCreateApiKeyResponse, zCreateProjectData, zCreateProjectResponse, zCreateWorkspaceData, zCreateWorkspaceResponse, zDeleteProjectData, zDeleteProjectResponse, zDeleteWorkspaceData, zDeleteWorkspaceResponse, zExportOtlpLogsData, zExportOtlpLogsResponse, zForgotPasswordData, zForgotPasswordResponse, zGetDocsData, zGetDocsResponse, zGetHealthData, zGetHealthResponse, zGetMeData, zGetMeResponse, zGetOpenApiDocumentData, zGetOpenApiDocumentResponse, zGetProjectData, zGetProjectResponse, zGetWorkspaceData, zGetWorkspaceResponse, zIngestLogsData, zIngestLogsResponse, zListApiKeysData, zListApiKeysResponse, zListAuthMethodsData, zListAuthMethodsResponse, zListMembersData, zListMembersResponse, zListProjectsData, zListProjectsResponse, zListWorkspacesData, zListWorkspacesResponse, zLoginData, zLoginResponse, zLogoutData, zLogoutResponse, zOauthCallbackData, zOauthCallbackResponse, zQueryLogsData, zQueryLogsResponse, zRefreshSessionData, zRefreshSessionResponse, zRegisterData, zRegisterResponse, zRemoveMemberData, zRemoveMemberResponse, zRequestMagicLinkData, zRequestMagicLinkResponse, zResetPasswordData, zResetPasswordResponse, zRevokeApiKeyData, zRevokeApiKeyResponse, zStartOAuthData, zTailLogsData, zTailLogsResponse, zTransferOwnershipData, zTransferOwnershipResponse, zUnlinkAuthMethodData, zUnlinkAuthMethodResponse, zUpdateMeData, zUpdateMemberData, zUpdateMemberResponse, zUpdateMeResponse, zUpdateProjectData, zUpdateProjectResponse, zUpdateWorkspaceData, zUpdateWorkspaceResponse, zVerifyEmailData, zVerifyEmailResponse, zVerifyMagicLinkData, zVerifyMagicLinkResponse } from './zod.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -642,7 +642,28 @@ export const queryLogs = <ThrowOnError extends boolean = false>(options?: Option
 /**
  * Ingest log entries
  *
- * One entry, or `{ entries: [...] }` with up to 1,000. Needs an API key with `logs:write`; the key's project receives them. Answered 202 once the entries are queued; each is then stored exactly once under the returned id. Bodies over 1 MiB are refused before parsing.
+ * One entry, or `{ entries: [...] }` with up to 1,000. Needs an API key with `logs:write`; the key's
+ * project receives them. Answered 202 once the entries are queued; each is then stored exactly once
+ * under the returned id.
+ *
+ * **Formats.** `application/json` (one entry or a batch) or `application/x-ndjson` (one entry per
+ * line, blank lines ignored; treated as a batch, so a bad line is reported as `entries.N.field`,
+ * N counting non-blank lines from 0). Either may be sent with `Content-Encoding: gzip`; it is
+ * decompressed as a stream. Any other `Content-Encoding` is 400 VALIDATION_ERROR.
+ *
+ * **Limits.** Body at most 16 MiB (16,777,216 bytes) as sent and again once decompressed: the
+ * decompressed size is counted while it streams, so a compression bomb is refused after 16 MiB,
+ * not after it expands. At most 1,000 entries per request; `message` at most 8 KiB (8,192 bytes of
+ * UTF-8); `service` 1 to 128 printable ASCII characters; `attributes` at most 32 keys of 1 to 64
+ * characters and 4 KiB (4,096 bytes) as JSON; `timestamp` at most 24 hours in the future. The
+ * largest batch (1,000 entries of 8 KiB messages and 4 KiB attributes, about 11.8 MiB) fits. A
+ * body over the limit is 400 VALIDATION_ERROR "Request body too large" with a detail naming the
+ * limit (field `body`).
+ *
+ * **Idempotency.** With `Idempotency-Key`, a retry with the same key and the same body (the same
+ * bytes after decompression) within 24 hours is answered with the original answer (the same ids)
+ * and stores nothing again; the same key with another body is 409 VALIDATION_ERROR. Keys are
+ * scoped to the project. Without the header every request is new.
  */
 export const ingestLogs = <ThrowOnError extends boolean = false>(options: Options<IngestLogsData, ThrowOnError>): RequestResult<IngestLogsResponses, IngestLogsErrors, ThrowOnError> => (options.client ?? client).post<IngestLogsResponses, IngestLogsErrors, ThrowOnError>({
     requestValidator: async (data) => await zIngestLogsData.parseAsync(data),
@@ -685,6 +706,54 @@ export const tailLogs = <ThrowOnError extends boolean = false>(options?: Options
     ],
     url: '/v1/logs/tail',
     ...options
+});
+
+/**
+ * Export logs over OpenTelemetry (OTLP/HTTP JSON)
+ *
+ * The OTLP/HTTP logs endpoint, so that any OpenTelemetry SDK or Collector can export to Loglane:
+ * `OTEL_EXPORTER_OTLP_LOGS_ENDPOINT=https://<host>/v1/otlp/v1/logs`,
+ * `OTEL_EXPORTER_OTLP_LOGS_PROTOCOL=http/json` and
+ * `OTEL_EXPORTER_OTLP_HEADERS=Authorization=Bearer%20sk_…`. Needs an API key with `logs:write`;
+ * the records go to the key's project through the same queue, storage and rate limit (the ingest
+ * budget) as `POST /v1/logs`. JSON encoding only: protobuf is 400 VALIDATION_ERROR
+ * (`Content-Type must be application/json`). `Content-Encoding: gzip` is accepted, with the same
+ * 16 MiB limits (as sent and decompressed) as `POST /v1/logs`; at most 1,000 log records per request,
+ * 1,000 items in any attribute list, array or map, and 65,536 characters in any string or bytes
+ * value (beyond these the whole request is 400 VALIDATION_ERROR).
+ *
+ * **Mapping.** Each log record becomes one entry: `severityNumber` 1–8 (TRACE, DEBUG) → `debug`,
+ * 9–12 → `info`, 13–16 → `warn`, 17–20 → `error`, 21–24 → `fatal`; unset → from `severityText`
+ * (trace/debug/info/warn/warning/error/fatal, any case), else `info`. `body` → `message` (a string
+ * as is; any other value as JSON). `timeUnixNano` (else `observedTimeUnixNano`, else the time of
+ * receipt) → `timestamp`. The resource's `service.name` → `service`: characters outside printable
+ * ASCII become `_`, leading and trailing spaces are dropped, and it is cut to 128 characters; an
+ * empty result leaves `service` unset. The record's attributes are flattened into `attributes`
+ * (nested maps as dotted keys, arrays and bytes as JSON/base64 text, 64-bit integers outside the
+ * safe range as text), followed by `trace_id` and `span_id` when present, in order; an attribute
+ * that would break a limit (an empty key or one over 64 characters, a text value over 4,096
+ * characters, a 33rd key, more than 4 KiB as JSON) is dropped. Resource and scope attributes other
+ * than `service.name` are not kept.
+ *
+ * **Answer.** 200 with an `ExportLogsServiceResponse`: `{}` when every record was accepted, else
+ * `partialSuccess` with the number of rejected records and the reason for the first one. A record
+ * is rejected when its mapped entry breaks an entry limit (an empty body, a message over 8 KiB, a
+ * timestamp more than 24 hours ahead). Malformed requests get Loglane's error envelope.
+ */
+export const exportOtlpLogs = <ThrowOnError extends boolean = false>(options: Options<ExportOtlpLogsData, ThrowOnError>): RequestResult<ExportOtlpLogsResponses, ExportOtlpLogsErrors, ThrowOnError> => (options.client ?? client).post<ExportOtlpLogsResponses, ExportOtlpLogsErrors, ThrowOnError>({
+    requestValidator: async (data) => await zExportOtlpLogsData.parseAsync(data),
+    responseValidator: async (data) => await zExportOtlpLogsResponse.parseAsync(data),
+    security: [{
+            key: 'ApiKeyBearer',
+            scheme: 'bearer',
+            type: 'http'
+        }, { name: 'X-API-Key', type: 'apiKey' }],
+    url: '/v1/otlp/v1/logs',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
 });
 
 /**

@@ -682,6 +682,118 @@ export type LogAttributeFilter = {
 };
 
 /**
+ * IdempotencyKey
+ *
+ * 1 to 128 printable ASCII characters, e.g. a UUID; unique per batch.
+ */
+export type IdempotencyKey = string;
+
+/**
+ * NdjsonEntries
+ *
+ * Newline-delimited JSON: one LogEntryInput per line (`\n` or `\r\n`), blank lines ignored, at most 1,000 entries. Validated exactly as `{ "entries": [...] }` would be.
+ */
+export type NdjsonEntries = string;
+
+/**
+ * OtlpInt64
+ *
+ * A 64-bit integer, as OTLP/JSON encodes it (a decimal string, or a number).
+ */
+export type OtlpInt64 = string | number;
+
+/**
+ * OtlpAnyValue
+ *
+ * An OTLP AnyValue (one of its fields is set). Nested arrays and maps are flattened by Loglane.
+ */
+export type OtlpAnyValue = {
+    stringValue?: string;
+    boolValue?: boolean;
+    intValue?: OtlpInt64;
+    doubleValue?: number;
+    /**
+     * base64
+     */
+    bytesValue?: string;
+    arrayValue?: {
+        values?: Array<OtlpAnyValue>;
+    };
+    kvlistValue?: {
+        values?: Array<OtlpKeyValue>;
+    };
+};
+
+/**
+ * OtlpKeyValue
+ *
+ * An OTLP attribute.
+ */
+export type OtlpKeyValue = {
+    key: string;
+    value?: OtlpAnyValue;
+};
+
+/**
+ * OtlpAttributes
+ */
+export type OtlpAttributes = Array<OtlpKeyValue>;
+
+/**
+ * OtlpLogRecord
+ *
+ * An OTLP LogRecord.
+ */
+export type OtlpLogRecord = {
+    timeUnixNano?: OtlpInt64;
+    observedTimeUnixNano?: OtlpInt64;
+    severityNumber?: number;
+    severityText?: string;
+    body?: OtlpAnyValue;
+    attributes?: OtlpAttributes;
+    droppedAttributesCount?: number;
+    flags?: number;
+    traceId?: string;
+    spanId?: string;
+    eventName?: string;
+};
+
+/**
+ * OtlpExportLogsRequest
+ *
+ * An OTLP ExportLogsServiceRequest in the OTLP/JSON encoding (camelCase fields, hex trace and span ids, 64-bit integers as strings or numbers). Unknown fields are ignored, as OTLP requires.
+ */
+export type OtlpExportLogsRequest = {
+    resourceLogs?: Array<{
+        resource?: {
+            attributes?: OtlpAttributes;
+        };
+        schemaUrl?: string;
+        scopeLogs?: Array<{
+            scope?: {
+                name?: string;
+                version?: string;
+                attributes?: OtlpAttributes;
+            };
+            schemaUrl?: string;
+            logRecords?: Array<OtlpLogRecord>;
+        }>;
+    }>;
+};
+
+/**
+ * OtlpExportLogsResponse
+ *
+ * An OTLP ExportLogsServiceResponse; `partialSuccess` only when some records were rejected.
+ */
+export type OtlpExportLogsResponse = {
+    partialSuccess?: {
+        rejectedLogRecords: number;
+        errorMessage: string;
+    };
+};
+
+/**
  * `github` or `google`; anything else is 400 "Unsupported OAuth provider".
  */
 export type OAuthProvider = string;
@@ -2323,6 +2435,12 @@ export type QueryLogsResponse = QueryLogsResponses[keyof QueryLogsResponses];
 
 export type IngestLogsData = {
     body: IngestRequest;
+    headers?: {
+        /**
+         * Makes a retry safe (see Idempotency). A fresh random value per batch, e.g. a UUID; 1 to 128 printable ASCII characters.
+         */
+        'Idempotency-Key'?: IdempotencyKey;
+    };
     path?: never;
     query?: never;
     url: '/v1/logs';
@@ -2341,6 +2459,10 @@ export type IngestLogsErrors = {
      * The caller is known but may not do this (FORBIDDEN).
      */
     403: ErrorEnvelope;
+    /**
+     * The resource already exists (VALIDATION_ERROR with status 409).
+     */
+    409: ErrorEnvelope;
     /**
      * Too many requests in the current window (RATE_LIMITED). Retry after `Retry-After` seconds.
      */
@@ -2433,6 +2555,47 @@ export type TailLogsResponses = {
 };
 
 export type TailLogsResponse = TailLogsResponses[keyof TailLogsResponses];
+
+export type ExportOtlpLogsData = {
+    body: OtlpExportLogsRequest;
+    path?: never;
+    query?: never;
+    url: '/v1/otlp/v1/logs';
+};
+
+export type ExportOtlpLogsErrors = {
+    /**
+     * The request is malformed or failed validation (VALIDATION_ERROR with `details`), or names an invalid source (INVALID_SOURCE).
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid or expired credentials (UNAUTHORIZED), or credentials that do not match (AUTH_FAILED).
+     */
+    401: ErrorEnvelope;
+    /**
+     * The caller is known but may not do this (FORBIDDEN).
+     */
+    403: ErrorEnvelope;
+    /**
+     * Too many requests in the current window (RATE_LIMITED). Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * An unexpected failure; nothing internal is revealed. Quote the requestId when reporting it.
+     */
+    500: ErrorEnvelope;
+};
+
+export type ExportOtlpLogsError = ExportOtlpLogsErrors[keyof ExportOtlpLogsErrors];
+
+export type ExportOtlpLogsResponses = {
+    /**
+     * Exported: accepted records are queued for storage.
+     */
+    200: OtlpExportLogsResponse;
+};
+
+export type ExportOtlpLogsResponse = ExportOtlpLogsResponses[keyof ExportOtlpLogsResponses];
 
 export type GetOpenApiDocumentData = {
     body?: never;

@@ -655,6 +655,118 @@ export const zWorkspaceListEnvelope = z.strictObject({
 export const zLogAttributeFilter = z.record(z.string().min(1).max(64), z.string().max(4096)).refine(o => Object.keys(o).length <= 5, { message: 'Expected at most 5 properties' });
 
 /**
+ * IdempotencyKey
+ *
+ * 1 to 128 printable ASCII characters, e.g. a UUID; unique per batch.
+ */
+export const zIdempotencyKey = z.string().min(1).max(128).regex(/^[!-~]+$/);
+
+/**
+ * NdjsonEntries
+ *
+ * Newline-delimited JSON: one LogEntryInput per line (`\n` or `\r\n`), blank lines ignored, at most 1,000 entries. Validated exactly as `{ "entries": [...] }` would be.
+ */
+export const zNdjsonEntries = z.string().max(16777216);
+
+/**
+ * OtlpInt64
+ *
+ * A 64-bit integer, as OTLP/JSON encodes it (a decimal string, or a number).
+ */
+export const zOtlpInt64 = z.union([
+    z.string().max(21).regex(/^-?[0-9]{1,20}$/),
+    z.number().gte(-18446744073709552000).lte(18446744073709552000)
+]);
+
+/**
+ * OtlpExportLogsResponse
+ *
+ * An OTLP ExportLogsServiceResponse; `partialSuccess` only when some records were rejected.
+ */
+export const zOtlpExportLogsResponse = z.strictObject({
+    partialSuccess: z.strictObject({
+        rejectedLogRecords: z.int().gte(1),
+        errorMessage: z.string()
+    }).optional()
+});
+
+/**
+ * OtlpAnyValue
+ *
+ * An OTLP AnyValue (one of its fields is set). Nested arrays and maps are flattened by Loglane.
+ */
+export const zOtlpAnyValue = z.object({
+    stringValue: z.string().max(65536).optional(),
+    boolValue: z.boolean().optional(),
+    intValue: zOtlpInt64.optional(),
+    doubleValue: z.number().optional(),
+    bytesValue: z.string().max(65536).optional(),
+    arrayValue: z.object({
+        values: z.array(z.lazy((): any => zOtlpAnyValue)).max(1000).optional()
+    }).optional(),
+    kvlistValue: z.object({
+        values: z.array(z.lazy((): any => zOtlpKeyValue)).max(1000).optional()
+    }).optional()
+});
+
+/**
+ * OtlpKeyValue
+ *
+ * An OTLP attribute.
+ */
+export const zOtlpKeyValue = z.object({
+    key: z.string().max(4096),
+    value: zOtlpAnyValue.optional()
+});
+
+/**
+ * OtlpAttributes
+ */
+export const zOtlpAttributes = z.array(zOtlpKeyValue).max(1000);
+
+/**
+ * OtlpLogRecord
+ *
+ * An OTLP LogRecord.
+ */
+export const zOtlpLogRecord = z.object({
+    timeUnixNano: zOtlpInt64.optional(),
+    observedTimeUnixNano: zOtlpInt64.optional(),
+    severityNumber: z.int().gte(0).lte(24).optional(),
+    severityText: z.string().max(64).optional(),
+    body: zOtlpAnyValue.optional(),
+    attributes: zOtlpAttributes.optional(),
+    droppedAttributesCount: z.int().gte(0).lte(4294967295).optional(),
+    flags: z.int().gte(0).lte(4294967295).optional(),
+    traceId: z.string().max(64).optional(),
+    spanId: z.string().max(32).optional(),
+    eventName: z.string().max(1024).optional()
+});
+
+/**
+ * OtlpExportLogsRequest
+ *
+ * An OTLP ExportLogsServiceRequest in the OTLP/JSON encoding (camelCase fields, hex trace and span ids, 64-bit integers as strings or numbers). Unknown fields are ignored, as OTLP requires.
+ */
+export const zOtlpExportLogsRequest = z.object({
+    resourceLogs: z.array(z.object({
+        resource: z.object({
+            attributes: zOtlpAttributes.optional()
+        }).optional(),
+        schemaUrl: z.string().max(2048).optional(),
+        scopeLogs: z.array(z.object({
+            scope: z.object({
+                name: z.string().max(1024).optional(),
+                version: z.string().max(1024).optional(),
+                attributes: zOtlpAttributes.optional()
+            }).optional(),
+            schemaUrl: z.string().max(2048).optional(),
+            logRecords: z.array(zOtlpLogRecord).max(1000).optional()
+        })).max(1000).optional()
+    })).max(1000).optional()
+});
+
+/**
  * `github` or `google`; anything else is 400 "Unsupported OAuth provider".
  */
 export const zOAuthProvider = z.string().min(1).max(32);
@@ -1017,6 +1129,10 @@ export const zQueryLogsResponse = zLogPageEnvelope;
 
 export const zIngestLogsBody = zIngestRequest;
 
+export const zIngestLogsHeaders = z.object({
+    'Idempotency-Key': zIdempotencyKey.optional()
+});
+
 /**
  * Accepted: queued for storage.
  */
@@ -1048,6 +1164,13 @@ export const zGetOpenApiDocumentResponse = z.record(z.string(), z.unknown());
  * The API reference
  */
 export const zGetDocsResponse = z.string();
+
+export const zExportOtlpLogsBody = zOtlpExportLogsRequest;
+
+/**
+ * Exported: accepted records are queued for storage.
+ */
+export const zExportOtlpLogsResponse = zOtlpExportLogsResponse;
 
 export const zGetHealthData = z.object({
     body: z.never().optional(),
@@ -1261,6 +1384,7 @@ export const zQueryLogsData = z.object({
 
 export const zIngestLogsData = z.object({
     body: zIngestLogsBody,
+    headers: zIngestLogsHeaders.optional(),
     path: z.never().optional(),
     query: z.never().optional()
 });
@@ -1270,6 +1394,12 @@ export const zTailLogsData = z.object({
     headers: zTailLogsHeaders.optional(),
     path: z.never().optional(),
     query: zTailLogsQuery.optional()
+});
+
+export const zExportOtlpLogsData = z.object({
+    body: zExportOtlpLogsBody,
+    path: z.never().optional(),
+    query: z.never().optional()
 });
 
 export const zGetOpenApiDocumentData = z.object({

@@ -23,8 +23,18 @@
 // A plugin of your own is `(next, context) => (operation, request) => Promise<result>`: types
 // LoglanePlugin, LoglanePluginContext, LoglaneSend, LoglaneRawRequest, LoglaneRawResult and
 // LoglaneCredential; the core's options are LoglaneCoreOptions.
+//
+// To ship an application's logs (batched, gzipped, retried without duplicates), use the shipper:
+//
+//   const shipper = createLogShipper({ baseUrl, apiKey, service: 'checkout-api' });
+//   shipper.info('order placed', { orderId: 'ord_42' });
+//   await shipper.close(); // on shutdown
+//
+// and from pino, the transport `@loglane/client/pino`.
 export { createLoglaneClient } from './client.ts';
 export { createLoglaneCore } from './core.ts';
+export { createLogShipper } from './shipper.ts';
+export type { LogShipper, LogShipperOptions, LogShipperStats } from './shipper.ts';
 export { refreshExpiredSessions } from './refresh.ts';
 export { retryRateLimited } from './retry.ts';
 export { tailLogs, type TailLogsConnection, type TailLogsRequest } from './tail.ts';

@@ -10,9 +10,10 @@
 // Mirrors `OpenAPIHono#openapi` of @hono/zod-openapi 1.6.3 for what Loglane declares: the same
 // @hono/zod-validator validators in the same order, the same defaultHook, the same 415 for a
 // request body of an undeclared media type. Routes with non-JSON request bodies are refused at
-// definition time rather than left unvalidated. One addition: exploded `deepObject` query
-// parameters (`?attributes[region]=eu`), which the package leaves as flat keys, reach the schema as
-// the object the contract declares.
+// definition time rather than left unvalidated, except NDJSON, which the ingest routes' own
+// middleware (src/middleware/ingest-body.ts) turns into the JSON body validated here. One addition:
+// exploded `deepObject` query parameters (`?attributes[region]=eu`), which the package leaves as
+// flat keys, reach the schema as the object the contract declares.
 import { zValidator } from '@hono/zod-validator';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
@@ -51,14 +52,14 @@ async function hasRequestBody(c: Context): Promise<boolean> {
 /** A declared JSON body: 415 for another media type (or bytes without one), else the body is validated. */
 function jsonBodyValidators(body: NonNullable<RouteRequest['body']>, hook: Hook): MiddlewareHandler[] {
   const mediaTypes = Object.keys(body.content);
-  const other = mediaTypes.find((mediaType) => !isJsonMediaType(mediaType));
+  const other = mediaTypes.find((mediaType) => !isJsonMediaType(mediaType) && mediaType !== 'application/x-ndjson');
   if (other) throw new Error(`openapi-runtime: request bodies of ${other} are not supported`);
   const mediaTypeGate: MiddlewareHandler = async (c, next) => {
     const contentType = c.req.header('content-type');
     if (contentType ? !jsonContentType.test(contentType) : await hasRequestBody(c)) throw new HTTPException(415, { message: 'Unsupported Media Type' });
     await next();
   };
-  const validate = zValidator('json', body.content[mediaTypes[0]].schema as never, hook as never);
+  const validate = zValidator('json', body.content[mediaTypes.find(isJsonMediaType)!].schema as never, hook as never);
   if (body.required) return [mediaTypeGate, validate];
   const optional: MiddlewareHandler = async (c, next) => {
     if (c.req.header('content-type')) return validate(c, next);

@@ -26,6 +26,9 @@ const AUTH: Group = { name: 'auth', limit: 'RATE_LIMIT_AUTH_PER_MINUTE', default
 const API: Group = { name: 'api', limit: 'RATE_LIMIT_API_PER_MINUTE', defaultLimit: 600, failClosed: false };
 const INGEST: Group = { name: 'ingest', limit: 'RATE_LIMIT_INGEST_PER_MINUTE', defaultLimit: 6000, failClosed: false };
 
+/** POST /v1/logs and its OpenTelemetry twin share one budget. */
+const INGEST_PATHS = new Set(['/v1/logs', '/v1/otlp/v1/logs']);
+
 /** Who pays for a request: a credential the Worker verified alone (its object checks the rest), else the client address. */
 type Payer = { kind: 'apiKey'; keyId: string; secret: string } | { kind: 'user'; claims: AccessClaims } | { kind: 'address'; address: string };
 
@@ -66,7 +69,7 @@ export async function rateLimitPolicy(c: Context<AppEnv>): Promise<RateLimitPoli
   if (path === '/v1/auth' || path.startsWith('/v1/auth/')) return groupPolicy(c, AUTH, { kind: 'address', address: clientAddress(c) });
   const payer = await payerOf(c);
   // Ingest has its own budget per API key; anyone else posting logs counts as ordinary API use.
-  return groupPolicy(c, method === 'POST' && path === '/v1/logs' && payer.kind === 'apiKey' ? INGEST : API, payer);
+  return groupPolicy(c, method === 'POST' && INGEST_PATHS.has(path) && payer.kind === 'apiKey' ? INGEST : API, payer);
 }
 
 function groupPolicy(c: Context<AppEnv>, group: Group, payer: Payer): RateLimitPolicy {

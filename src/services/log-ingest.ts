@@ -1,11 +1,13 @@
-// POST /v1/logs: check what the schema cannot, assign ids, enqueue. 202 means "sent to the queue".
+// POST /v1/logs (and the OTLP export): check what the schema cannot, assign ids, enqueue. 202 means
+// "sent to the queue".
 import type { z } from 'zod';
 import type { zIngestLogsBody, zLogEntryInput } from '../../generated/zod/zod.gen';
 import { ApiError, type ErrorDetail } from '../lib/errors';
+import { claimIdempotencyKey, markQueued } from '../repositories/ingest-idempotency';
 import { canonicalTime, newLogIds, type LogMessage, type QueuedEntry } from './logs';
 
-type IngestBody = z.infer<typeof zIngestLogsBody>;
-type EntryInput = z.infer<typeof zLogEntryInput>;
+export type IngestBody = z.infer<typeof zIngestLogsBody>;
+export type EntryInput = z.infer<typeof zLogEntryInput>;
 
 const KiB = 1024;
 const MAX_MESSAGE_BYTES = 8 * KiB;
@@ -19,7 +21,7 @@ const utf8Bytes = (text: string) => encoder.encode(text).byteLength;
  * The contract's limits that the generated schema cannot check: the message's 8 KiB are bytes
  * (the schema counts characters), attributes' 4 KiB as JSON, and timestamps at most 24 hours ahead.
  */
-function limitViolations(entry: EntryInput, field: (name: string) => string, nowMs: number): ErrorDetail[] {
+export function limitViolations(entry: EntryInput, field: (name: string) => string, nowMs: number): ErrorDetail[] {
   const problems: ErrorDetail[] = [];
   if (utf8Bytes(entry.message) > MAX_MESSAGE_BYTES) problems.push({ field: field('message'), issue: 'Too big: expected at most 8192 bytes (UTF-8)' });
   if (entry.timestamp && Date.parse(entry.timestamp) > nowMs + MAX_FUTURE_MS) {
@@ -31,8 +33,14 @@ function limitViolations(entry: EntryInput, field: (name: string) => string, now
   return problems;
 }
 
-/** Accepts one entry or a batch for the project: every entry is queued under its id, or nothing is answered 202. */
-export async function ingestLogs(env: Env, projectId: string, body: IngestBody): Promise<{ accepted: number; ids: string[] }> {
+/** The request's Idempotency-Key and the digest of its decompressed body. */
+export type Idempotency = { key: string; bodySha256: string };
+
+/**
+ * Accepts one entry or a batch for the project: every entry is queued under its id, or nothing is
+ * answered 202. With an Idempotency-Key, a repeat of the same body gets the first answer.
+ */
+export async function ingestLogs(env: Env, projectId: string, body: IngestBody, idempotency?: Idempotency): Promise<{ accepted: number; ids: string[] }> {
   const batch = 'entries' in body;
   const inputs = batch ? body.entries : [body];
   // A single entry's fields are top-level; a batch's are named by index (entries.3.message).
@@ -41,8 +49,25 @@ export async function ingestLogs(env: Env, projectId: string, body: IngestBody):
   const problems = inputs.flatMap((entry, index) => limitViolations(entry, fieldOf(index), nowMs));
   if (problems.length > 0) throw ApiError.of('invalidInput', problems);
 
-  const receivedAt = new Date(nowMs).toISOString();
-  const ids = newLogIds(inputs.length, nowMs);
+  const fresh = { receivedMs: nowMs, ids: newLogIds(inputs.length, nowMs) };
+  if (!idempotency) {
+    await queueEntries(env, projectId, inputs, fresh);
+    return { accepted: inputs.length, ids: fresh.ids };
+  }
+  const record = await claimIdempotencyKey(env.DB, projectId, idempotency.key, { ...fresh, bodySha256: idempotency.bodySha256, queued: false });
+  if (record.bodySha256 !== idempotency.bodySha256) throw ApiError.of('idempotencyKeyReused');
+  // The first attempt may have failed before its entries were all queued: queue them again under
+  // the same ids (storage keeps one entry per id); once queued, a repeat only gets the answer.
+  if (!record.queued) {
+    await queueEntries(env, projectId, inputs, record);
+    await markQueued(env.DB, projectId, idempotency.key);
+  }
+  return { accepted: record.ids.length, ids: record.ids };
+}
+
+/** Queues valid entries of one project under the given ids, stamped with the receive time. */
+export async function queueEntries(env: Env, projectId: string, inputs: EntryInput[], { receivedMs, ids }: { receivedMs: number; ids: string[] }): Promise<void> {
+  const receivedAt = new Date(receivedMs).toISOString();
   const entries: QueuedEntry[] = inputs.map((input, index) => ({
     id: ids[index],
     level: input.level,
@@ -52,7 +77,6 @@ export async function ingestLogs(env: Env, projectId: string, body: IngestBody):
     attributes: input.attributes ?? {},
   }));
   await enqueue(env.LOG_QUEUE, { v: 1, projectId, receivedAt, entries });
-  return { accepted: entries.length, ids };
 }
 
 // Queues limits: a message at most 128 KB; sendBatch at most 100 messages and 256 KB. We pack

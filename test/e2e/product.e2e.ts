@@ -8,8 +8,9 @@
 //   worker B  3 requests a minute per group, behind its own strict Prism: the 429s
 //   canary    a Prism in front of a stub that breaks the contract, proving violations are seen
 //
-// Two calls bypass Prism, with the reason at each: startOAuth (Prism's proxy follows redirects,
-// stoplightio/prism#1977) and calls without any credential (Prism answers those 401 itself). Their
+// Three calls bypass Prism, with the reason at each: startOAuth (Prism's proxy follows redirects,
+// stoplightio/prism#1977), calls without any credential (Prism answers those 401 itself) and the
+// log shipper's gzipped batches (Prism validates request bodies as JSON). Their
 // responses are checked with the suites' independent validator (test/support/contract.ts).
 //
 // The bar: no response carries `sl-violations`, Prism never answers in the Worker's place, its logs
@@ -19,7 +20,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { decode, sign } from 'hono/jwt';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { createLoglaneClient, type LoglaneClient, type LoglaneClientOptions, type Session } from '../../src/client/index.ts';
+import { SeverityNumber } from '@opentelemetry/api-logs';
+import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs';
+import { createLoglaneClient, createLogShipper, type LoglaneClient, type LoglaneClientOptions, type Session } from '../../src/client/index.ts';
 import { createLoglaneClient as createValidatingClient } from '../../src/client/validate.ts';
 import { EventSource } from 'eventsource';
 import { assertMatchesContract, operationFor, schemaErrors } from '../support/contract.ts';
@@ -157,20 +162,36 @@ const lenientClient = (options: Partial<LoglaneClientOptions> = {}) => createLog
  * Straight to the Worker, for what Prism cannot proxy faithfully (see the file comment); every
  * response is checked against the contract by test/support/contract.ts instead.
  */
-const directClient = (options: Partial<LoglaneClientOptions> = {}) => {
+const directFetch = () => {
   const record = recordingFetch('direct', exchanges);
-  return createLoglaneClient({
-    baseUrl: workerA.url,
-    ...options,
-    fetch: async (input, init) => {
-      const response = await record(input, init);
-      const text = await response.clone().text();
-      const body = response.headers.get('content-type')?.startsWith('application/json') ? JSON.parse(text) : text;
-      assertMatchesContract(init.method ?? 'GET', input, response.status, response.headers, body);
-      return response;
-    },
-  });
+  return async (input: string, init: RequestInit) => {
+    const response = await record(input, init);
+    const text = await response.clone().text();
+    const body = response.headers.get('content-type')?.startsWith('application/json') ? JSON.parse(text) : text;
+    assertMatchesContract(init.method ?? 'GET', input, response.status, response.headers, body);
+    return response;
+  };
 };
+/**
+ * A loopback relay to the strict Prism for clients that send with node:http rather than a fetch we
+ * can pass (the OpenTelemetry exporter): each exchange is recorded like the client's.
+ */
+async function recordingRelay(): Promise<{ url: string; close(): Promise<void> }> {
+  const record = recordingFetch('strict', exchanges);
+  const hopByHop = new Set(['host', 'connection', 'content-length', 'transfer-encoding', 'content-encoding', 'keep-alive']);
+  const server = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const headers = Object.fromEntries(Object.entries(req.headers).filter(([name, value]) => typeof value === 'string' && !hopByHop.has(name))) as Record<string, string>;
+    const response = await record(`${strict.url}${req.url}`, { method: req.method, headers, body: chunks.length ? Buffer.concat(chunks) : undefined });
+    const body = Buffer.from(await response.arrayBuffer());
+    res.writeHead(response.status, Object.fromEntries([...response.headers].filter(([name]) => !hopByHop.has(name)))).end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => closeServer(server) };
+}
+
+const directClient = (options: Partial<LoglaneClientOptions> = {}) => createLoglaneClient({ baseUrl: workerA.url, ...options, fetch: directFetch() });
 
 const as = (session: Tokens, options: Partial<LoglaneClientOptions> = {}) =>
   validating({ accessToken: session.accessToken, refreshToken: session.refreshToken, ...options });
@@ -631,6 +652,49 @@ describe('workspaces, members, projects and API keys (validating client)', () =>
         return seen.length >= batch.ids.length ? seen : undefined;
       });
       expect(fromKv).toEqual(fromD1);
+    });
+
+    it('OpenTelemetry: what the official SDK exports over OTLP/HTTP JSON is what GET /v1/logs returns', async () => {
+      // Through the strict Prism (via a recording relay), so that every export is validated against the contract too.
+      const relay = await recordingRelay();
+      onTestFinished(() => relay.close());
+      const exporter = new OTLPLogExporter({ url: `${relay.url}/v1/otlp/v1/logs`, headers: { Authorization: `Bearer ${writeOnly}` } });
+      const provider = new LoggerProvider({ resource: resourceFromAttributes({ 'service.name': 'e2e-otel-svc' }), processors: [new BatchLogRecordProcessor({ exporter })] });
+      const logger = provider.getLogger('e2e');
+      const time = Date.now() - 1000;
+      logger.emit({ severityNumber: SeverityNumber.ERROR, severityText: 'ERROR', body: 'e2e-otel: charge failed', attributes: { 'http.status_code': 502, retried: true }, timestamp: time });
+      logger.emit({ severityNumber: SeverityNumber.DEBUG, body: 'e2e-otel: cache miss', attributes: { key: 'user:1' } });
+      await provider.shutdown(); // flushes
+
+      const reader = validating({ apiKey: readOnly });
+      const entries = await waitFor('the OTLP export in D1', async () => {
+        const page = ok(await reader.queryLogs({ query: { q: 'e2e-otel', limit: 10 } }));
+        return page.entries.length === 2 ? page.entries : undefined;
+      });
+      const byMessage = Object.fromEntries(entries.map((entry) => [entry.message, entry]));
+      expect(byMessage['e2e-otel: charge failed']).toMatchObject({
+        level: 'error',
+        service: 'e2e-otel-svc',
+        timestamp: new Date(time).toISOString(),
+        attributes: { 'http.status_code': 502, retried: true },
+      });
+      expect(byMessage['e2e-otel: cache miss']).toMatchObject({ level: 'debug', service: 'e2e-otel-svc', attributes: { key: 'user:1' } });
+    });
+
+    it('createLogShipper: gzipped, idempotent batches straight to the Worker; every entry stored once', async () => {
+      // Straight to the Worker: Prism's proxy validates bodies as JSON and cannot read gzip.
+      const shipper = createLogShipper({ baseUrl: workerA.url, apiKey: writeOnly, service: 'e2e-shipper', maxBatchEntries: 40, fetch: directFetch() });
+      for (let i = 0; i < 100; i += 1) shipper.info(`e2e-shipped ${i}`, { i });
+      await shipper.close();
+      expect(shipper.stats()).toMatchObject({ sent: 100, failed: 0, dropped: 0, batches: 3 });
+
+      const reader = validating({ apiKey: readOnly });
+      const entries = await waitFor('the shipped entries in D1', async () => {
+        const page = ok(await reader.queryLogs({ query: { q: 'e2e-shipped', limit: 200 } }));
+        return page.entries.length >= 100 ? page.entries : undefined;
+      });
+      expect(entries.map((entry) => entry.message).sort()).toEqual(Array.from({ length: 100 }, (_, i) => `e2e-shipped ${i}`).sort());
+      expect(entries.every((entry) => entry.service === 'e2e-shipper' && entry.attributes.i === Number(entry.message.split(' ')[1]))).toBe(true);
     });
 
     // A second angle on revocation (test/tenancy.test.ts has the first): the key is in use through

@@ -196,8 +196,53 @@ export type Where = { name?: string; ref?: string };
 
 const MAX_ARRAY = 4;
 
+/**
+ * How many arrays enclose the schema being built. Only the outermost array is generated at its
+ * boundaries (a full 1,000-entry batch): nested full arrays (OTLP's records of attributes of
+ * values) would multiply into bodies no test machine can hold.
+ */
+let arrayDepth = 0;
+/** While set, text is generated short (no boundary sizes): the items of a full array. */
+let short = false;
+function shortTexts<T>(build: () => T): T {
+  short = true;
+  try {
+    return build();
+  } finally {
+    short = false;
+  }
+}
+function insideArray<T>(build: () => T): T {
+  arrayDepth += 1;
+  try {
+    return build();
+  } finally {
+    arrayDepth -= 1;
+  }
+}
+
+/**
+ * The named schemas whose arbitraries are being built. A recursive schema (OTLP's AnyValue holds
+ * AnyValues) is expanded once per path; deeper, it is the empty object (valid: nothing required)
+ * or only the wrong-type mutation, so building terminates.
+ */
+const building = new Set<string>();
+function once<T>(schemaNode: Json, build: () => fc.Arbitrary<T>, deeper: () => fc.Arbitrary<T>): fc.Arbitrary<T> {
+  const name = refName(schemaNode);
+  if (name === undefined) return build();
+  if (building.has(name)) return deeper();
+  building.add(name);
+  try {
+    return build();
+  } finally {
+    building.delete(name);
+  }
+}
+
 /** Values that satisfy `schema` (placeholders stand for world values of the right shape). */
-export function validValue(schemaNode: Json, where: Where = {}): fc.Arbitrary<unknown> {
+export const validValue = (schemaNode: Json, where: Where = {}): fc.Arbitrary<unknown> => once(schemaNode, () => validValueOf(schemaNode, where), () => fc.constant({}));
+
+function validValueOf(schemaNode: Json, where: Where): fc.Arbitrary<unknown> {
   const ref = refName(schemaNode) ?? where.ref;
   const schema = deref(schemaNode);
   if (schema === undefined || schema === true || (typeof schema === 'object' && Object.keys(schema).length === 0)) return fc.jsonValue({ maxDepth: 2 });
@@ -224,13 +269,15 @@ export function validValue(schemaNode: Json, where: Where = {}): fc.Arbitrary<un
     case 'array': {
       const minLength = schema.minItems ?? 0;
       const maxItems = schema.maxItems ?? 20;
-      const items = validValue(schema.items, { name: where.name });
+      const items = insideArray(() => validValue(schema.items, { name: where.name }));
       const small = schema.uniqueItems
         ? fc.uniqueArray(items, { minLength, maxLength: Math.min(maxItems, MAX_ARRAY), selector: (v) => JSON.stringify(v) })
         : fc.array(items, { minLength, maxLength: Math.min(maxItems, MAX_ARRAY) });
-      // The upper boundary itself (a full 1,000-entry batch), now and then.
-      const full = schema.uniqueItems ? small : fc.array(items, { minLength: maxItems, maxLength: maxItems });
-      return fc.oneof({ weight: 12, arbitrary: small }, { weight: maxItems > MAX_ARRAY ? 1 : 0, arbitrary: full });
+      // The upper boundary itself (a full 1,000-entry batch), now and then, of short values: a full
+      // batch of boundary-sized strings nested in records (OTLP) would not fit in memory.
+      const shortItems = arrayDepth === 0 ? shortTexts(() => insideArray(() => validValue(schema.items, { name: where.name }))) : items;
+      const full = schema.uniqueItems ? small : fc.array(shortItems, { minLength: maxItems, maxLength: maxItems });
+      return fc.oneof({ weight: 12, arbitrary: small }, { weight: maxItems > MAX_ARRAY && arrayDepth === 0 ? 1 : 0, arbitrary: full });
     }
     case 'object':
       return validObject(schema);
@@ -273,6 +320,7 @@ function validString(schema: Json, ref: string | undefined, name: string | undef
 
 /** Text of min..max code points: short mixed text, the exact boundaries, and (for long limits) sizes near them. */
 function boundedText(min: number, max: number): fc.Arbitrary<string> {
+  if (short) return mixedString(Math.min(max, 24)).map((s) => fitCodePoints(s, min, max));
   const unit = fc.constantFrom('a', 'é', '🦄', '\u200B', 'Z9 ', '\uD800', '\u202Eabc');
   return fc.oneof(
     { weight: 8, arbitrary: mixedString(Math.min(max, 24)).map((s) => fitCodePoints(s, min, max)) },
@@ -308,7 +356,10 @@ function validObject(schema: Json): fc.Arbitrary<Record<string, unknown>> {
 }
 
 /** Values that break `schema`, one way at a time (and sometimes several). */
-export function invalidValue(schemaNode: Json, where: Where = {}): fc.Arbitrary<unknown> {
+export const invalidValue = (schemaNode: Json, where: Where = {}): fc.Arbitrary<unknown> =>
+  once(schemaNode, () => invalidValueOf(schemaNode, where), () => wrongType(deref(schemaNode)));
+
+function invalidValueOf(schemaNode: Json, where: Where): fc.Arbitrary<unknown> {
   const ref = refName(schemaNode) ?? where.ref;
   const schema = deref(schemaNode);
   const mutations: fc.WeightedArbitrary<unknown>[] = [{ weight: 2, arbitrary: wrongType(schema) }];
@@ -380,9 +431,11 @@ function invalidString(schema: Json, ref: string | undefined, name: string | und
 }
 
 function invalidArray(schema: Json, name: string | undefined): fc.Arbitrary<unknown[]> {
-  const item = validValue(schema.items, { name });
-  const options: fc.WeightedArbitrary<unknown[]>[] = [{ weight: 3, arbitrary: fc.tuple(fc.array(item, { maxLength: 2 }), invalidValue(schema.items, { name })).map(([ok, bad]) => [...ok, bad]) }];
-  if (schema.maxItems !== undefined) options.push({ weight: 2, arbitrary: fc.array(item, { minLength: schema.maxItems + 1, maxLength: schema.maxItems + 1 }) });
+  const outermost = arrayDepth === 0;
+  const item = insideArray(() => validValue(schema.items, { name }));
+  const bad = insideArray(() => invalidValue(schema.items, { name }));
+  const options: fc.WeightedArbitrary<unknown[]>[] = [{ weight: 3, arbitrary: fc.tuple(fc.array(item, { maxLength: 2 }), bad).map(([ok, wrong]) => [...ok, wrong]) }];
+  if (schema.maxItems !== undefined && outermost) options.push({ weight: 2, arbitrary: fc.array(item, { minLength: schema.maxItems + 1, maxLength: schema.maxItems + 1 }) });
   if ((schema.minItems ?? 0) > 0) options.push({ weight: 2, arbitrary: fc.array(item, { minLength: schema.minItems - 1, maxLength: schema.minItems - 1 }) });
   if (schema.uniqueItems) options.push({ weight: 2, arbitrary: item.map((v) => [v, v]) });
   return fc.oneof(...options);
@@ -484,7 +537,7 @@ export type FuzzRequest = {
   stream?: boolean;
 };
 
-const BODY_LIMIT_BYTES: Record<string, number> = { ingestLogs: 1024 * 1024 };
+const BODY_LIMIT_BYTES: Record<string, number> = { ingestLogs: 16 * 1024 * 1024, exportOtlpLogs: 16 * 1024 * 1024 };
 export const bodyLimitOf = (op: Operation) => BODY_LIMIT_BYTES[op.id] ?? 64 * 1024;
 
 const MALFORMED_JSON = ['', '{', '}', '[', '{"a":', '{"a":1,}', "{'a':1}", 'null', 'true', '0', '"text"', '[]', '[{}]', '{"a":1}{"b":2}', '{"a":1} trailing', '\u0000', '\uFEFF{}', '{"a":"\\uD800"}', '{"a":NaN}', '{"a":1e400}', '{"__proto__":{"admin":true}}', '{"a":"\u0000"}', `${'['.repeat(5000)}${']'.repeat(5000)}`, `{"a":${'{"a":'.repeat(2000)}1${'}'.repeat(2000)}}`];

@@ -239,6 +239,8 @@ export class FuzzWorld {
   secrets = new Set<string>();
   /** Ids (and projects) of every entry an ingest accepted. */
   accepted = new Map<string, string>();
+  /** How many records OTLP exports had accepted, by project: OTLP answers with counts, not ids. */
+  otlpAccepted = new Map<string, number>();
   stats = new Map<string, Map<string, number>>();
   /** Contract-valid requests that were refused with 400, by reason (printed with FUZZ_VERBOSE). */
   validRefusals = new Map<string, number>();
@@ -550,6 +552,14 @@ export class FuzzWorld {
       const project = this.principalOf(sent.request.credential).keyProject!;
       for (const id of body.data.ids as string[]) this.accepted.set(id, project);
     }
+    if (op.id === 'exportOtlpLogs' && sent.response.status === 200) {
+      const project = this.principalOf(sent.request.credential).keyProject!;
+      const records = ((JSON.parse(sent.bodyText ?? '{}').resourceLogs ?? []) as any[])
+        .flatMap((resource) => resource?.scopeLogs ?? [])
+        .reduce((sum: number, scope: any) => sum + (scope?.logRecords?.length ?? 0), 0);
+      const rejected = Number(body?.partialSuccess?.rejectedLogRecords ?? 0);
+      this.otlpAccepted.set(project, (this.otlpAccepted.get(project) ?? 0) + records - rejected);
+    }
     const t = performance.now();
     if (op.method !== 'GET') await this.ensureIntact();
     this.timing.intact += performance.now() - t;
@@ -730,13 +740,17 @@ export function contractVerdict(op: Operation, sent: Sent): { verdict: 'valid' |
 }
 
 const inlined = new WeakMap<object, unknown>();
-/** The schema with every `$ref` replaced by its target (the contract has no recursive schemas). */
-function inline(schema: any, depth = 0): any {
-  if (depth > 32) throw new Error('schema too deep to inline');
-  if (Array.isArray(schema)) return schema.map((s) => inline(s, depth + 1));
+/**
+ * The schema with every `$ref` replaced by its target. A recursive schema (OTLP's AnyValue) is
+ * expanded twice on a path, one level more than the generators (fuzz-contract.ts) ever nest it,
+ * and accepts anything below that.
+ */
+function inline(schema: any, depth = 0, onPath: string[] = []): any {
+  if (depth > 64) throw new Error('schema too deep to inline');
+  if (Array.isArray(schema)) return schema.map((s) => inline(s, depth + 1, onPath));
   if (!schema || typeof schema !== 'object') return schema;
-  if (schema.$ref) return inline(deref(schema), depth + 1);
-  return Object.fromEntries(Object.entries(schema).map(([k, v]) => [k, k === 'examples' || k === 'example' ? v : inline(v, depth + 1)]));
+  if (schema.$ref) return onPath.filter((ref) => ref === schema.$ref).length >= 2 ? {} : inline(deref(schema), depth + 1, [...onPath, schema.$ref]);
+  return Object.fromEntries(Object.entries(schema).map(([k, v]) => [k, k === 'examples' || k === 'example' ? v : inline(v, depth + 1, onPath)]));
 }
 
 /** JSON Schema errors of a value (through the independent validator), or undefined when the validator itself cannot judge it. */

@@ -1,12 +1,25 @@
 import type { z } from 'zod';
-import { zIngestLogsBody, zIngestLogsResponse, zQueryLogsQuery, zQueryLogsResponse, zTailLogsHeaders, zTailLogsQuery, zTailLogsResponse } from '../../../generated/zod/zod.gen';
+import {
+  zExportOtlpLogsBody,
+  zExportOtlpLogsResponse,
+  zIngestLogsBody,
+  zIngestLogsHeaders,
+  zIngestLogsResponse,
+  zNdjsonEntries,
+  zQueryLogsQuery,
+  zQueryLogsResponse,
+  zTailLogsHeaders,
+  zTailLogsQuery,
+  zTailLogsResponse,
+} from '../../../generated/zod/zod.gen';
 import { ApiError } from '../../lib/errors';
 import { createRouter, defineOperation, jsonBody } from '../../lib/operation';
 import { requireApiKey, requireUserOrApiKey } from '../../middleware/auth';
 import { validationHook } from '../../middleware/errors';
+import { decodeIngestBody } from '../../middleware/ingest-body';
 import * as handlers from './handlers';
 
-// /v1/logs: ingestion (API keys) and queries (API keys or members).
+// /v1/logs: ingestion (API keys) and queries (API keys or members); /v1/otlp/v1/logs: OpenTelemetry export.
 const tag = 'Logs';
 
 export const ingestLogsRoute = defineOperation({
@@ -15,9 +28,25 @@ export const ingestLogsRoute = defineOperation({
   operationId: 'ingestLogs',
   tag,
   security: [{ ApiKeyBearer: ['logs:write'] }, { ApiKeyHeader: ['logs:write'] }],
-  middleware: [requireApiKey('logs:write')],
-  request: jsonBody(zIngestLogsBody),
+  middleware: [requireApiKey('logs:write'), decodeIngestBody],
+  request: {
+    headers: zIngestLogsHeaders,
+    // NDJSON is validated as the JSON batch decodeIngestBody turns it into
+    body: { content: { 'application/x-ndjson': { schema: zNdjsonEntries }, 'application/json': { schema: zIngestLogsBody } }, required: true },
+  },
   success: { status: 202, schema: zIngestLogsResponse },
+  errors: [400, 401, 403, 409, 429, 500],
+});
+
+export const exportOtlpLogsRoute = defineOperation({
+  method: 'post',
+  path: '/v1/otlp/v1/logs',
+  operationId: 'exportOtlpLogs',
+  tag,
+  security: [{ ApiKeyBearer: ['logs:write'] }, { ApiKeyHeader: ['logs:write'] }],
+  middleware: [requireApiKey('logs:write'), decodeIngestBody],
+  request: jsonBody(zExportOtlpLogsBody),
+  success: { status: 200, schema: zExportOtlpLogsResponse },
   errors: [400, 401, 403, 429, 500],
 });
 
@@ -56,4 +85,5 @@ const sourceFirst = (result: { success: boolean; error?: { issues: readonly z.co
 export const logRoutes = createRouter()
   .openapi(ingestLogsRoute, handlers.ingestLogs)
   .openapi(queryLogsRoute, handlers.queryLogs, sourceFirst)
-  .openapi(tailLogsRoute, handlers.tailLogs);
+  .openapi(tailLogsRoute, handlers.tailLogs)
+  .openapi(exportOtlpLogsRoute, handlers.exportOtlpLogs);
