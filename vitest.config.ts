@@ -17,6 +17,7 @@ export default defineConfig(async () => ({
           RATE_LIMIT_AUTH_PER_MINUTE: '100000',
           RATE_LIMIT_API_PER_MINUTE: '100000',
           RATE_LIMIT_INGEST_PER_MINUTE: '100000',
+          RATE_LIMIT_EMAIL_PER_MINUTE: '100000',
           JWT_SECRET: 'test-only-secret-0123456789abcdef0123456789abcdef',
           TEST_MIGRATIONS: await readD1Migrations('./migrations'),
           ...FAKE_PROVIDER_BINDINGS,

@@ -43,7 +43,7 @@ let B: World;
 async function tenant(): Promise<World> {
   const [owner, member] = await Promise.all([signUp({ name: 'Owner' }), signUp({ name: 'Member' })]);
   const base = await createTenant(owner);
-  await addMember(owner.accessToken, base.workspace.id, member.email, 'member');
+  await addMember(owner.accessToken, base.workspace.id, member, 'member');
   return { ...base, member };
 }
 

@@ -2,8 +2,8 @@
 
 import type { Client, ClientMeta, Options as Options2, RequestResult, TDataShape } from './client';
 import { client } from './client.gen';
-import type { AddMemberData, AddMemberErrors, AddMemberResponses, CreateApiKeyData, CreateApiKeyErrors, CreateApiKeyResponses, CreateProjectData, CreateProjectErrors, CreateProjectResponses, CreateWorkspaceData, CreateWorkspaceErrors, CreateWorkspaceResponses, DeleteProjectData, DeleteProjectErrors, DeleteProjectResponses, DeleteWorkspaceData, DeleteWorkspaceErrors, DeleteWorkspaceResponses, ForgotPasswordData, ForgotPasswordErrors, ForgotPasswordResponses, GetDocsData, GetDocsErrors, GetDocsResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetMeData, GetMeErrors, GetMeResponses, GetOpenApiDocumentData, GetOpenApiDocumentErrors, GetOpenApiDocumentResponses, GetProjectData, GetProjectErrors, GetProjectResponses, GetWorkspaceData, GetWorkspaceErrors, GetWorkspaceResponses, IngestLogsData, IngestLogsErrors, IngestLogsResponses, ListApiKeysData, ListApiKeysErrors, ListApiKeysResponses, ListAuthMethodsData, ListAuthMethodsErrors, ListAuthMethodsResponses, ListMembersData, ListMembersErrors, ListMembersResponses, ListProjectsData, ListProjectsErrors, ListProjectsResponses, ListWorkspacesData, ListWorkspacesErrors, ListWorkspacesResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, OauthCallbackData, OauthCallbackErrors, OauthCallbackResponses, QueryLogsData, QueryLogsErrors, QueryLogsResponses, RefreshSessionData, RefreshSessionErrors, RefreshSessionResponses, RegisterData, RegisterErrors, RegisterResponses, RemoveMemberData, RemoveMemberErrors, RemoveMemberResponses, RequestMagicLinkData, RequestMagicLinkErrors, RequestMagicLinkResponses, ResetPasswordData, ResetPasswordErrors, ResetPasswordResponses, RevokeApiKeyData, RevokeApiKeyErrors, RevokeApiKeyResponses, StartOAuthData, StartOAuthErrors, TransferOwnershipData, TransferOwnershipErrors, TransferOwnershipResponses, UnlinkAuthMethodData, UnlinkAuthMethodErrors, UnlinkAuthMethodResponses, UpdateMeData, UpdateMeErrors, UpdateMemberData, UpdateMemberErrors, UpdateMemberResponses, UpdateMeResponses, UpdateProjectData, UpdateProjectErrors, UpdateProjectResponses, UpdateWorkspaceData, UpdateWorkspaceErrors, UpdateWorkspaceResponses, VerifyEmailData, VerifyEmailErrors, VerifyEmailResponses, VerifyMagicLinkData, VerifyMagicLinkErrors, VerifyMagicLinkResponses } from './types.gen';
-import { zAddMemberData, zAddMemberResponse, zCreateApiKeyData, zCreateApiKeyResponse, zCreateProjectData, zCreateProjectResponse, zCreateWorkspaceData, zCreateWorkspaceResponse, zDeleteProjectData, zDeleteProjectResponse, zDeleteWorkspaceData, zDeleteWorkspaceResponse, zForgotPasswordData, zForgotPasswordResponse, zGetDocsData, zGetDocsResponse, zGetHealthData, zGetHealthResponse, zGetMeData, zGetMeResponse, zGetOpenApiDocumentData, zGetOpenApiDocumentResponse, zGetProjectData, zGetProjectResponse, zGetWorkspaceData, zGetWorkspaceResponse, zIngestLogsData, zIngestLogsResponse, zListApiKeysData, zListApiKeysResponse, zListAuthMethodsData, zListAuthMethodsResponse, zListMembersData, zListMembersResponse, zListProjectsData, zListProjectsResponse, zListWorkspacesData, zListWorkspacesResponse, zLoginData, zLoginResponse, zLogoutData, zLogoutResponse, zOauthCallbackData, zOauthCallbackResponse, zQueryLogsData, zQueryLogsResponse, zRefreshSessionData, zRefreshSessionResponse, zRegisterData, zRegisterResponse, zRemoveMemberData, zRemoveMemberResponse, zRequestMagicLinkData, zRequestMagicLinkResponse, zResetPasswordData, zResetPasswordResponse, zRevokeApiKeyData, zRevokeApiKeyResponse, zStartOAuthData, zTransferOwnershipData, zTransferOwnershipResponse, zUnlinkAuthMethodData, zUnlinkAuthMethodResponse, zUpdateMeData, zUpdateMemberData, zUpdateMemberResponse, zUpdateMeResponse, zUpdateProjectData, zUpdateProjectResponse, zUpdateWorkspaceData, zUpdateWorkspaceResponse, zVerifyEmailData, zVerifyEmailResponse, zVerifyMagicLinkData, zVerifyMagicLinkResponse } from './zod.gen';
+import type { AcceptInvitationData, AcceptInvitationErrors, AcceptInvitationResponses, CreateApiKeyData, CreateApiKeyErrors, CreateApiKeyResponses, CreateInvitationData, CreateInvitationErrors, CreateInvitationResponses, CreateProjectData, CreateProjectErrors, CreateProjectResponses, CreateWorkspaceData, CreateWorkspaceErrors, CreateWorkspaceResponses, DeclineInvitationData, DeclineInvitationErrors, DeclineInvitationResponses, DeleteProjectData, DeleteProjectErrors, DeleteProjectResponses, DeleteWorkspaceData, DeleteWorkspaceErrors, DeleteWorkspaceResponses, ForgotPasswordData, ForgotPasswordErrors, ForgotPasswordResponses, GetDocsData, GetDocsErrors, GetDocsResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetMeData, GetMeErrors, GetMeResponses, GetOpenApiDocumentData, GetOpenApiDocumentErrors, GetOpenApiDocumentResponses, GetProjectData, GetProjectErrors, GetProjectResponses, GetWorkspaceData, GetWorkspaceErrors, GetWorkspaceResponses, IngestLogsData, IngestLogsErrors, IngestLogsResponses, ListApiKeysData, ListApiKeysErrors, ListApiKeysResponses, ListAuthMethodsData, ListAuthMethodsErrors, ListAuthMethodsResponses, ListInvitationsData, ListInvitationsErrors, ListInvitationsResponses, ListMembersData, ListMembersErrors, ListMembersResponses, ListMyInvitationsData, ListMyInvitationsErrors, ListMyInvitationsResponses, ListProjectsData, ListProjectsErrors, ListProjectsResponses, ListWorkspacesData, ListWorkspacesErrors, ListWorkspacesResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, OauthCallbackData, OauthCallbackErrors, OauthCallbackResponses, QueryLogsData, QueryLogsErrors, QueryLogsResponses, RefreshSessionData, RefreshSessionErrors, RefreshSessionResponses, RegisterData, RegisterErrors, RegisterResponses, RemoveMemberData, RemoveMemberErrors, RemoveMemberResponses, RequestMagicLinkData, RequestMagicLinkErrors, RequestMagicLinkResponses, ResetPasswordData, ResetPasswordErrors, ResetPasswordResponses, RevokeApiKeyData, RevokeApiKeyErrors, RevokeApiKeyResponses, RevokeInvitationData, RevokeInvitationErrors, RevokeInvitationResponses, StartOAuthData, StartOAuthErrors, TransferOwnershipData, TransferOwnershipErrors, TransferOwnershipResponses, UnlinkAuthMethodData, UnlinkAuthMethodErrors, UnlinkAuthMethodResponses, UpdateMeData, UpdateMeErrors, UpdateMemberData, UpdateMemberErrors, UpdateMemberResponses, UpdateMeResponses, UpdateProjectData, UpdateProjectErrors, UpdateProjectResponses, UpdateWorkspaceData, UpdateWorkspaceErrors, UpdateWorkspaceResponses, VerifyEmailData, VerifyEmailErrors, VerifyEmailResponses, VerifyMagicLinkData, VerifyMagicLinkErrors, VerifyMagicLinkResponses } from './types.gen';
+import { zAcceptInvitationData, zAcceptInvitationResponse, zCreateApiKeyData, zCreateApiKeyResponse, zCreateInvitationData, zCreateInvitationResponse, zCreateProjectData, zCreateProjectResponse, zCreateWorkspaceData, zCreateWorkspaceResponse, zDeclineInvitationData, zDeclineInvitationResponse, zDeleteProjectData, zDeleteProjectResponse, zDeleteWorkspaceData, zDeleteWorkspaceResponse, zForgotPasswordData, zForgotPasswordResponse, zGetDocsData, zGetDocsResponse, zGetHealthData, zGetHealthResponse, zGetMeData, zGetMeResponse, zGetOpenApiDocumentData, zGetOpenApiDocumentResponse, zGetProjectData, zGetProjectResponse, zGetWorkspaceData, zGetWorkspaceResponse, zIngestLogsData, zIngestLogsResponse, zListApiKeysData, zListApiKeysResponse, zListAuthMethodsData, zListAuthMethodsResponse, zListInvitationsData, zListInvitationsResponse, zListMembersData, zListMembersResponse, zListMyInvitationsData, zListMyInvitationsResponse, zListProjectsData, zListProjectsResponse, zListWorkspacesData, zListWorkspacesResponse, zLoginData, zLoginResponse, zLogoutData, zLogoutResponse, zOauthCallbackData, zOauthCallbackResponse, zQueryLogsData, zQueryLogsResponse, zRefreshSessionData, zRefreshSessionResponse, zRegisterData, zRegisterResponse, zRemoveMemberData, zRemoveMemberResponse, zRequestMagicLinkData, zRequestMagicLinkResponse, zResetPasswordData, zResetPasswordResponse, zRevokeApiKeyData, zRevokeApiKeyResponse, zRevokeInvitationData, zRevokeInvitationResponse, zStartOAuthData, zTransferOwnershipData, zTransferOwnershipResponse, zUnlinkAuthMethodData, zUnlinkAuthMethodResponse, zUpdateMeData, zUpdateMemberData, zUpdateMemberResponse, zUpdateMeResponse, zUpdateProjectData, zUpdateProjectResponse, zUpdateWorkspaceData, zUpdateWorkspaceResponse, zVerifyEmailData, zVerifyEmailResponse, zVerifyMagicLinkData, zVerifyMagicLinkResponse } from './zod.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -50,7 +50,7 @@ export const register = <ThrowOnError extends boolean = false>(options: Options<
 /**
  * Verify an email address
  *
- * Takes the token from the verification email (single use) and signs the user in.
+ * Takes the token from the verification email (single use) and marks the address verified. It does not sign in (since 2.0.0); sign in with the password afterwards.
  */
 export const verifyEmail = <ThrowOnError extends boolean = false>(options: Options<VerifyEmailData, ThrowOnError>): RequestResult<VerifyEmailResponses, VerifyEmailErrors, ThrowOnError> => (options.client ?? client).post<VerifyEmailResponses, VerifyEmailErrors, ThrowOnError>({
     requestValidator: async (data) => await zVerifyEmailData.parseAsync(data),
@@ -277,6 +277,57 @@ export const unlinkAuthMethod = <ThrowOnError extends boolean = false>(options: 
 });
 
 /**
+ * List my invitations
+ *
+ * The open invitations addressed to the signed-in user's (verified) email address, oldest first.
+ */
+export const listMyInvitations = <ThrowOnError extends boolean = false>(options?: Options<ListMyInvitationsData, ThrowOnError>): RequestResult<ListMyInvitationsResponses, ListMyInvitationsErrors, ThrowOnError> => (options?.client ?? client).get<ListMyInvitationsResponses, ListMyInvitationsErrors, ThrowOnError>({
+    requestValidator: async (data) => await zListMyInvitationsData.parseAsync(data),
+    responseValidator: async (data) => await zListMyInvitationsResponse.parseAsync(data),
+    security: [{
+            key: 'UserJwt',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/v1/me/invitations',
+    ...options
+});
+
+/**
+ * Accept an invitation
+ *
+ * Joins the workspace with the invited role. Only the invitation's addressee can accept it, while it is open; to anyone else, and once expired, it is 404.
+ */
+export const acceptInvitation = <ThrowOnError extends boolean = false>(options: Options<AcceptInvitationData, ThrowOnError>): RequestResult<AcceptInvitationResponses, AcceptInvitationErrors, ThrowOnError> => (options.client ?? client).post<AcceptInvitationResponses, AcceptInvitationErrors, ThrowOnError>({
+    requestValidator: async (data) => await zAcceptInvitationData.parseAsync(data),
+    responseValidator: async (data) => await zAcceptInvitationResponse.parseAsync(data),
+    security: [{
+            key: 'UserJwt',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/v1/me/invitations/{invitationId}/accept',
+    ...options
+});
+
+/**
+ * Decline an invitation
+ *
+ * Refuses an open invitation addressed to the signed-in user; it is gone afterwards. To anyone else it is 404.
+ */
+export const declineInvitation = <ThrowOnError extends boolean = false>(options: Options<DeclineInvitationData, ThrowOnError>): RequestResult<DeclineInvitationResponses, DeclineInvitationErrors, ThrowOnError> => (options.client ?? client).post<DeclineInvitationResponses, DeclineInvitationErrors, ThrowOnError>({
+    requestValidator: async (data) => await zDeclineInvitationData.parseAsync(data),
+    responseValidator: async (data) => await zDeclineInvitationResponse.parseAsync(data),
+    security: [{
+            key: 'UserJwt',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/v1/me/invitations/{invitationId}/decline',
+    ...options
+});
+
+/**
  * List my workspaces
  *
  * Every workspace the caller belongs to, with the caller's role.
@@ -387,27 +438,6 @@ export const listMembers = <ThrowOnError extends boolean = false>(options: Optio
 });
 
 /**
- * Add a member
- *
- * Adds an existing user, by email, as admin or member. Unknown emails are 404.
- */
-export const addMember = <ThrowOnError extends boolean = false>(options: Options<AddMemberData, ThrowOnError>): RequestResult<AddMemberResponses, AddMemberErrors, ThrowOnError> => (options.client ?? client).post<AddMemberResponses, AddMemberErrors, ThrowOnError>({
-    requestValidator: async (data) => await zAddMemberData.parseAsync(data),
-    responseValidator: async (data) => await zAddMemberResponse.parseAsync(data),
-    security: [{
-            key: 'UserJwt',
-            scheme: 'bearer',
-            type: 'http'
-        }],
-    url: '/v1/workspaces/{workspaceId}/members',
-    ...options,
-    headers: {
-        'Content-Type': 'application/json',
-        ...options.headers
-    }
-});
-
-/**
  * Remove a member
  *
  * Admins remove others; anyone may remove themselves. The owner cannot be removed or leave.
@@ -443,6 +473,61 @@ export const updateMember = <ThrowOnError extends boolean = false>(options: Opti
         'Content-Type': 'application/json',
         ...options.headers
     }
+});
+
+/**
+ * List open invitations
+ *
+ * Admins see the workspace's invitations that are still open (not accepted, declined, revoked or expired), oldest first.
+ */
+export const listInvitations = <ThrowOnError extends boolean = false>(options: Options<ListInvitationsData, ThrowOnError>): RequestResult<ListInvitationsResponses, ListInvitationsErrors, ThrowOnError> => (options.client ?? client).get<ListInvitationsResponses, ListInvitationsErrors, ThrowOnError>({
+    requestValidator: async (data) => await zListInvitationsData.parseAsync(data),
+    responseValidator: async (data) => await zListInvitationsResponse.parseAsync(data),
+    security: [{
+            key: 'UserJwt',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/v1/workspaces/{workspaceId}/invitations',
+    ...options
+});
+
+/**
+ * Invite someone by email
+ *
+ * Invites an email address as admin or member (replaces adding members directly, removed in 2.0.0). The answer is the same 201 whether or not the address has a Loglane account, and a mail goes to the address; the person becomes a member only by accepting (`POST /v1/me/invitations/{invitationId}/accept`). Inviting an address again renews its invitation (new role and expiry). Invitations expire after 7 days. An address that already belongs to a member is 409 VALIDATION_ERROR.
+ */
+export const createInvitation = <ThrowOnError extends boolean = false>(options: Options<CreateInvitationData, ThrowOnError>): RequestResult<CreateInvitationResponses, CreateInvitationErrors, ThrowOnError> => (options.client ?? client).post<CreateInvitationResponses, CreateInvitationErrors, ThrowOnError>({
+    requestValidator: async (data) => await zCreateInvitationData.parseAsync(data),
+    responseValidator: async (data) => await zCreateInvitationResponse.parseAsync(data),
+    security: [{
+            key: 'UserJwt',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/v1/workspaces/{workspaceId}/invitations',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Revoke an invitation
+ *
+ * Admins withdraw an open invitation; it can no longer be accepted.
+ */
+export const revokeInvitation = <ThrowOnError extends boolean = false>(options: Options<RevokeInvitationData, ThrowOnError>): RequestResult<RevokeInvitationResponses, RevokeInvitationErrors, ThrowOnError> => (options.client ?? client).delete<RevokeInvitationResponses, RevokeInvitationErrors, ThrowOnError>({
+    requestValidator: async (data) => await zRevokeInvitationData.parseAsync(data),
+    responseValidator: async (data) => await zRevokeInvitationResponse.parseAsync(data),
+    security: [{
+            key: 'UserJwt',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/v1/workspaces/{workspaceId}/invitations/{invitationId}',
+    ...options
 });
 
 /**

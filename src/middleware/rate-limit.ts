@@ -4,7 +4,7 @@ import { windowOf, type RateLimitDecision } from '../rate-limit/window';
 import type { AppEnv } from '../types';
 import { accessClaims, apiKeyHash, presentedCredential } from './auth';
 
-type LimitVar = 'RATE_LIMIT_AUTH_PER_MINUTE' | 'RATE_LIMIT_API_PER_MINUTE' | 'RATE_LIMIT_INGEST_PER_MINUTE';
+type LimitVar = 'RATE_LIMIT_AUTH_PER_MINUTE' | 'RATE_LIMIT_API_PER_MINUTE' | 'RATE_LIMIT_INGEST_PER_MINUTE' | 'RATE_LIMIT_EMAIL_PER_MINUTE';
 
 /** How one route group is limited. */
 type Group = {
@@ -22,6 +22,8 @@ type Group = {
 const AUTH: Group = { name: 'auth', limit: 'RATE_LIMIT_AUTH_PER_MINUTE', defaultLimit: 10, failClosed: true };
 const API: Group = { name: 'api', limit: 'RATE_LIMIT_API_PER_MINUTE', defaultLimit: 600, failClosed: false };
 const INGEST: Group = { name: 'ingest', limit: 'RATE_LIMIT_INGEST_PER_MINUTE', defaultLimit: 6000, failClosed: false };
+// Sign-in attempts and mail per target address, whatever IPs they come from (see limitPerEmail).
+const EMAIL: Group = { name: 'email', limit: 'RATE_LIMIT_EMAIL_PER_MINUTE', defaultLimit: 5, failClosed: true };
 
 export type RateLimitPolicy = { group: Group; key: string; limit: number };
 
@@ -73,6 +75,20 @@ function setLimitHeaders(c: Context<AppEnv>, { limit, remaining, reset }: RateLi
 export const rateLimit: MiddlewareHandler<AppEnv> = async (c, next) => {
   const policy = await rateLimitPolicy(c);
   if (!policy) return next();
+  await enforce(c, policy);
+  await next();
+};
+
+/**
+ * Counts an auth request against the email address it targets as well (login, magic link,
+ * forgot-password), so that rotating client IPs buys neither password guesses against one account
+ * nor mail to one inbox. Known and unknown addresses count alike. The response's X-RateLimit-*
+ * headers then describe this, the tighter, limit.
+ */
+export const limitPerEmail = (c: Context<AppEnv>, email: string) => enforce(c, groupPolicy(c, EMAIL, `email:${email.toLowerCase()}`));
+
+/** Takes one request from the policy's counter; sets the X-RateLimit-* headers, and refuses with 429 over the limit. */
+async function enforce(c: Context<AppEnv>, policy: RateLimitPolicy) {
   const now = Date.now();
   let decision: RateLimitDecision;
   try {
@@ -93,5 +109,4 @@ export const rateLimit: MiddlewareHandler<AppEnv> = async (c, next) => {
     c.header('Retry-After', String(Math.max(0, Math.ceil(decision.reset - now / 1000))));
     throw ApiError.of('rateLimited');
   }
-  await next();
-};
+}
