@@ -179,7 +179,7 @@ export const resetPassword = <ThrowOnError extends boolean = false>(options: Opt
 /**
  * Start an OAuth sign-in
  *
- * Redirects to the provider (`github` or `google`) with `state` and a PKCE challenge; the state lives 5 minutes. With a user token, the provider is linked to that user on callback.
+ * Redirects to the provider (`github` or `google`) with `state` and a PKCE challenge; the state lives 5 minutes and is bound to this client by the `__Host-loglane_oauth` cookie set here (since 2.0.0), which the callback must present. With a user token, the provider is linked to that user on callback; linking needs a sign-in within the last 10 minutes (else 403 "Recent sign-in required": sign in again first).
  */
 export const startOAuth = <ThrowOnError extends boolean = false>(options: Options<StartOAuthData, ThrowOnError>): RequestResult<unknown, StartOAuthErrors, ThrowOnError> => (options.client ?? client).get<unknown, StartOAuthErrors, ThrowOnError>({
     requestValidator: async (data) => await zStartOAuthData.parseAsync(data),
@@ -195,7 +195,7 @@ export const startOAuth = <ThrowOnError extends boolean = false>(options: Option
 /**
  * Finish an OAuth sign-in
  *
- * Exchanges the provider's code, reads its verified email, and signs in, creating or linking the account. Any failure of the exchange is 401 AUTH_FAILED.
+ * Exchanges the provider's code, reads its verified email, and signs in, creating or linking the account. Since 2.0.0 it needs the `__Host-loglane_oauth` cookie that the start of this very flow set (the provider redirects the same browser here); a link finishes only for the signed-in user who started it, while that session lives, and a mail tells the account about the new method. Any failure is 401 AUTH_FAILED.
  */
 export const oauthCallback = <ThrowOnError extends boolean = false>(options: Options<OauthCallbackData, ThrowOnError>): RequestResult<OauthCallbackResponses, OauthCallbackErrors, ThrowOnError> => (options.client ?? client).get<OauthCallbackResponses, OauthCallbackErrors, ThrowOnError>({
     requestValidator: async (data) => await zOauthCallbackData.parseAsync(data),

@@ -1100,6 +1100,10 @@ export type StartOAuthErrors = {
      */
     401: ErrorEnvelope;
     /**
+     * The caller is known but may not do this (FORBIDDEN).
+     */
+    403: ErrorEnvelope;
+    /**
      * Too many requests in the current window (RATE_LIMITED). Retry after `Retry-After` seconds.
      */
     429: ErrorEnvelope;

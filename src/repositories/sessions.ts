@@ -5,6 +5,10 @@ import { nowIso } from '../lib/clock';
 export const insertFamily = (db: D1Database, familyId: string, userId: string) =>
   db.prepare('INSERT INTO session_families (id, user_id, created_at) VALUES (?, ?, ?)').bind(familyId, userId, nowIso());
 
+/** When the user signed in to this still-live session (refreshes keep the time), or null if it ended. */
+export const liveSessionSignedInAt = (db: D1Database, userId: string, familyId: string) =>
+  db.prepare('SELECT created_at FROM session_families WHERE id = ? AND user_id = ? AND revoked_at IS NULL').bind(familyId, userId).first<string>('created_at');
+
 /** Whether the user's sign-in is live: not signed out, not revoked (the user, too, still exists). */
 export const isActiveSession = async (db: D1Database, userId: string, familyId: string) =>
   (await db.prepare('SELECT 1 FROM session_families WHERE id = ? AND user_id = ? AND revoked_at IS NULL').bind(familyId, userId).first()) !== null;

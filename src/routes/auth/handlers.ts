@@ -1,5 +1,6 @@
 import type { RouteHandler } from '@hono/zod-openapi';
 import type { Context } from 'hono';
+import { getCookie, setCookie } from 'hono/cookie';
 import { afterResponse } from '../../lib/background';
 import { success } from '../../lib/envelope';
 import { limitPerEmail } from '../../middleware/rate-limit';
@@ -64,10 +65,16 @@ export const resetPassword: RouteHandler<typeof resetPasswordRoute, AppEnv> = as
 
 export const startOAuth: RouteHandler<typeof startOAuthRoute, AppEnv> = async (c) => {
   const principal = c.get('principal');
-  const linkUserId = principal?.kind === 'user' ? principal.userId : undefined;
+  const link = principal?.kind === 'user' ? { userId: principal.userId, sessionId: principal.sessionId } : undefined;
+  const { url, nonce } = await oauth.authorizationUrl(c.env, c.req.valid('param').provider, link);
+  setCookie(c, oauth.NONCE_COOKIE.name, nonce, { prefix: 'host', httpOnly: true, sameSite: 'Lax', maxAge: oauth.NONCE_COOKIE.maxAge });
   // A body-less redirect: defineOperation types every success as JSON, hence the cast.
-  return c.redirect(await oauth.authorizationUrl(c.env, c.req.valid('param').provider, linkUserId), 302) as never;
+  return c.redirect(url, 302) as never;
 };
 
-export const oauthCallback: RouteHandler<typeof oauthCallbackRoute, AppEnv> = async (c) =>
-  c.json(success(await oauth.finishSignIn(c.env, c.req.valid('param').provider, c.req.valid('query'))), 200);
+export const oauthCallback: RouteHandler<typeof oauthCallbackRoute, AppEnv> = async (c) => {
+  const nonce = getCookie(c, oauth.NONCE_COOKIE.name, 'host');
+  const { session, mailLinkNotice } = await oauth.finishSignIn(c.env, c.req.valid('param').provider, c.req.valid('query'), nonce);
+  if (mailLinkNotice) afterResponse(c, 'link notice mail', mailLinkNotice());
+  return c.json(success(session), 200);
+};
