@@ -190,6 +190,27 @@ describe('GET /v1/logs', () => {
     });
   }
 
+  it('stores and returns the emitting service from both sources, and omits it when none was sent', async () => {
+    const t = await createTenant();
+    const [withService, without] = await ingestAndStore(t.key.secret, {
+      entries: [
+        { level: 'info', message: 'from checkout', service: 'checkout-api', timestamp: at(1) },
+        { level: 'info', message: 'no service', timestamp: at(0) },
+      ],
+    });
+    for (const source of ['d1', 'kv']) {
+      const res = await get(`?source=${source}`, t.key.secret);
+      expect(res.body.data.entries.map((e: any) => [e.id, e.service])).toEqual([
+        [withService, 'checkout-api'],
+        [without, undefined],
+      ]);
+      expect('service' in res.body.data.entries[1]).toBe(false);
+    }
+    const bad = await api.post('/v1/logs', { level: 'info', message: 'x', service: ' padded' }, { token: t.key.secret });
+    expectError(bad, 400, 'VALIDATION_ERROR', 'Invalid input');
+    expect(fields(bad)).toEqual(['service']);
+  });
+
   it('searches message text on d1 (trigram index for 3+ characters, LIKE for shorter)', async () => {
     expect(messages(await get('?q=ord_7'))).toEqual(['7']);
     expect(messages(await get('?q=CHECKOUT%20STEP%203'))).toEqual(['3']);

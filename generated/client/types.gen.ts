@@ -356,6 +356,10 @@ export type LogEntry = {
     projectId: Id;
     level: LogLevel;
     message: string;
+    /**
+     * Present when the entry was sent with one.
+     */
+    service?: ServiceName;
     timestamp: Timestamp;
     receivedAt: Timestamp;
     attributes: LogAttributes;
@@ -370,6 +374,7 @@ export type LogEntryInput = {
      * At most 8 KiB.
      */
     message: string;
+    service?: ServiceName;
     /**
      * When it happened; defaults to the time of receipt; at most 24 hours in the future.
      */
@@ -545,6 +550,13 @@ export type RetentionDays = number;
  * Workspace role; owner ⊃ admin ⊃ member.
  */
 export type Role = 'owner' | 'admin' | 'member';
+
+/**
+ * ServiceName
+ *
+ * The service that emitted the entry (for OpenTelemetry exports, the resource's `service.name`): 1 to 128 printable ASCII characters, not starting or ending with a space. Queries can filter by it.
+ */
+export type ServiceName = string;
 
 /**
  * Session

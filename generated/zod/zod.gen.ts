@@ -124,33 +124,6 @@ export const zLogLevel = z.enum([
 ]);
 
 /**
- * LogEntryInput
- */
-export const zLogEntryInput = z.strictObject({
-    level: zLogLevel,
-    message: z.string().min(1).max(8192),
-    timestamp: z.iso.datetime({ offset: true }).max(35).optional(),
-    attributes: zLogAttributes.optional()
-});
-
-/**
- * LogBatchInput
- */
-export const zLogBatchInput = z.strictObject({
-    entries: z.array(zLogEntryInput).min(1).max(1000)
-});
-
-/**
- * IngestRequest
- *
- * One entry, or a batch of up to 1,000 entries.
- */
-export const zIngestRequest = z.union([
-    zLogEntryInput,
-    zLogBatchInput
-]);
-
-/**
  * `d1` (full history, all filters) or `kv` (the last 24 hours, fast path).
  */
 export const zLogSource = z.enum(['d1', 'kv']);
@@ -275,6 +248,41 @@ export const zRole = z.enum([
     'owner',
     'admin',
     'member'
+]);
+
+/**
+ * ServiceName
+ *
+ * The service that emitted the entry (for OpenTelemetry exports, the resource's `service.name`): 1 to 128 printable ASCII characters, not starting or ending with a space. Queries can filter by it.
+ */
+export const zServiceName = z.string().min(1).max(128).regex(/^[!-~](?:[ -~]*[!-~])?$/);
+
+/**
+ * LogEntryInput
+ */
+export const zLogEntryInput = z.strictObject({
+    level: zLogLevel,
+    message: z.string().min(1).max(8192),
+    service: zServiceName.optional(),
+    timestamp: z.iso.datetime({ offset: true }).max(35).optional(),
+    attributes: zLogAttributes.optional()
+});
+
+/**
+ * LogBatchInput
+ */
+export const zLogBatchInput = z.strictObject({
+    entries: z.array(zLogEntryInput).min(1).max(1000)
+});
+
+/**
+ * IngestRequest
+ *
+ * One entry, or a batch of up to 1,000 entries.
+ */
+export const zIngestRequest = z.union([
+    zLogEntryInput,
+    zLogBatchInput
 ]);
 
 /**
@@ -447,6 +455,7 @@ export const zLogEntry = z.strictObject({
     projectId: zId,
     level: zLogLevel,
     message: z.string(),
+    service: zServiceName.optional(),
     timestamp: zTimestamp,
     receivedAt: zTimestamp,
     attributes: zLogAttributes

@@ -2,16 +2,17 @@
 import { zLogLevel } from '../../generated/zod/zod.gen';
 import type { Cursor, LogEntry, LogFilter, LogLevel, LogMessage } from '../services/logs';
 
-const COLUMNS = 'id, project_id, level, message, timestamp, received_at, attributes';
+const COLUMNS = 'id, project_id, level, message, service, timestamp, received_at, attributes';
 const ALL_LEVELS = zLogLevel.options.length;
 
-type Row = { id: string; project_id: string; level: LogLevel; message: string; timestamp: string; received_at: string; attributes: string };
+type Row = { id: string; project_id: string; level: LogLevel; message: string; service: string | null; timestamp: string; received_at: string; attributes: string };
 
 const toEntry = (row: Row): LogEntry => ({
   id: row.id,
   projectId: row.project_id,
   level: row.level,
   message: row.message,
+  ...(row.service === null ? {} : { service: row.service }),
   timestamp: row.timestamp,
   receivedAt: row.received_at,
   attributes: JSON.parse(row.attributes),
@@ -27,7 +28,7 @@ export const insertMessage = (db: D1Database, message: LogMessage) =>
   db
     .prepare(
       `INSERT OR IGNORE INTO log_entries (${COLUMNS})
-       SELECT e.value->>'id', ?2, e.value->>'level', e.value->>'message', e.value->>'timestamp', ?3, e.value->'attributes'
+       SELECT e.value->>'id', ?2, e.value->>'level', e.value->>'message', e.value->>'service', e.value->>'timestamp', ?3, e.value->'attributes'
        FROM json_each(?1) AS e
        WHERE EXISTS (SELECT 1 FROM projects WHERE id = ?2)`,
     )

@@ -47,6 +47,7 @@ export async function ingestLogs(env: Env, projectId: string, body: IngestBody):
     id: ids[index],
     level: input.level,
     message: input.message,
+    ...(input.service === undefined ? {} : { service: input.service }),
     timestamp: input.timestamp ? canonicalTime(input.timestamp) : receivedAt,
     attributes: input.attributes ?? {},
   }));
