@@ -10,8 +10,7 @@ export const liveSessionSignedInAt = (db: D1Database, userId: string, familyId: 
   db.prepare('SELECT created_at FROM session_families WHERE id = ? AND user_id = ? AND revoked_at IS NULL').bind(familyId, userId).first<string>('created_at');
 
 /** Whether the user's sign-in is live: not signed out, not revoked (the user, too, still exists). */
-export const isActiveSession = async (db: D1Database, userId: string, familyId: string) =>
-  (await db.prepare('SELECT 1 FROM session_families WHERE id = ? AND user_id = ? AND revoked_at IS NULL').bind(familyId, userId).first()) !== null;
+export const isActiveSession = async (db: D1Database, userId: string, familyId: string) => (await liveSessionSignedInAt(db, userId, familyId)) !== null;
 
 export type NewRefreshToken = { tokenHash: string; familyId: string; userId: string; expiresAt: string };
 

@@ -376,14 +376,15 @@ describe('OAuth against the fake provider', () => {
    * startOAuth goes straight to the Worker: Prism's proxy follows the 302 to the provider
    * (stoplightio/prism#1977) and would validate the provider's answer instead.
    */
-  async function start(provider: string, session?: Tokens): Promise<URL> {
+  async function start(provider: string, session?: Tokens): Promise<{ location: URL; cookie: string }> {
     const result = await directClient(session ? { accessToken: session.accessToken } : {}).startOAuth({ path: { provider } });
     ok(result, 302);
-    return new URL(result.response!.headers.get('Location')!);
+    // The browser keeps the flow's __Host- cookie and sends it with the provider's redirect back.
+    return { location: new URL(result.response!.headers.get('Location')!), cookie: result.response!.headers.get('Set-Cookie')!.split(';')[0] };
   }
 
-  /** What the provider sends back to the callback: a code standing for the grant (see fake-providers.ts), and the state. */
-  function authorize(location: URL, grant: { accountId?: string; email?: string } = {}) {
+  /** What the provider sends back to the callback: a code standing for the grant (see fake-providers.ts), and the state; from the browser holding the flow's cookie. */
+  function authorize({ location, cookie }: { location: URL; cookie: string }, grant: { accountId?: string; email?: string } = {}) {
     const code = Buffer.from(
       JSON.stringify({
         challenge: location.searchParams.get('code_challenge'),
@@ -393,18 +394,21 @@ describe('OAuth against the fake provider', () => {
         name: 'Octo Cat',
       }),
     ).toString('base64url');
-    return { code, state: location.searchParams.get('state')! };
+    return { query: { code, state: location.searchParams.get('state')! }, headers: { Cookie: cookie } };
   }
 
   it('signs up a new user with GitHub; the state works once; the only method cannot be unlinked', async () => {
-    const location = await start('github');
-    expect(`${location.origin}${location.pathname}`).toBe(`${fake.url}/github/authorize`);
-    const grant = authorize(location);
-    const session = ok(await client().oauthCallback({ path: { provider: 'github' }, query: grant }));
+    const flow = await start('github');
+    expect(`${flow.location.origin}${flow.location.pathname}`).toBe(`${fake.url}/github/authorize`);
+    const grant = authorize(flow);
+    // Without the cookie (another browser) the callback finishes nothing.
+    fails(await client().oauthCallback({ path: { provider: 'github' }, query: grant.query }), 401, 'AUTH_FAILED', 'OAuth sign-in failed');
+    const again = authorize(await start('github'));
+    const session = ok(await client().oauthCallback({ path: { provider: 'github' }, ...again }));
     expect(session.user).toMatchObject({ name: 'Octo Cat', emailVerified: true });
     expect(fake.requests).toEqual(expect.arrayContaining(['POST /github/token', 'GET /github/user', 'GET /github/emails']));
 
-    fails(await client().oauthCallback({ path: { provider: 'github' }, query: grant }), 401, 'AUTH_FAILED', 'OAuth sign-in failed');
+    fails(await client().oauthCallback({ path: { provider: 'github' }, ...again }), 401, 'AUTH_FAILED', 'OAuth sign-in failed');
     expect(ok(await as(session).listAuthMethods()).map((m) => m.method)).toEqual(['github']);
     fails(await as(session).unlinkAuthMethod({ path: { method: 'github' } }), 403, 'FORBIDDEN', 'Cannot remove last auth method');
   });
@@ -416,7 +420,7 @@ describe('OAuth against the fake provider', () => {
 
   it('links Google to a signed-in user, lists it, unlinks it (then 404)', async () => {
     const { session } = await signUp('linker');
-    const linked = ok(await client().oauthCallback({ path: { provider: 'google' }, query: authorize(await start('google', session)) }));
+    const linked = ok(await client().oauthCallback({ path: { provider: 'google' }, ...authorize(await start('google', session)) }));
     expect(linked.user.id).toBe(session.user.id);
     expect(fake.requests).toEqual(expect.arrayContaining(['POST /google/token', 'GET /google/userinfo']));
     expect(
@@ -457,7 +461,12 @@ describe('workspaces, members, projects and API keys (validating client)', () =>
   it('members: invite (an unknown address alike), accept (then again: 409), list, role checks (403), promote, transfer ownership, remove', async () => {
     const invited = ok(await as(owner.session).createInvitation({ path: { workspaceId }, body: { email: colleague.email, role: 'member' } }), 201);
     expect(invited).toMatchObject({ email: colleague.email, role: 'member', workspaceName: 'Acme Inc' });
-    ok(await as(owner.session).createInvitation({ path: { workspaceId }, body: { email: uniqueEmail('ghost'), role: 'member' } }), 201);
+    const ghost = ok(await as(owner.session).createInvitation({ path: { workspaceId }, body: { email: uniqueEmail('ghost'), role: 'member' } }), 201);
+    expect(ok(await as(owner.session).listInvitations({ path: { workspaceId } })).map((i) => i.id)).toEqual([invited.id, ghost.id]);
+    ok(await as(owner.session).revokeInvitation({ path: { workspaceId, invitationId: ghost.id } }));
+    const declined = ok(await as(owner.session).createInvitation({ path: { workspaceId }, body: { email: outsider.email, role: 'admin' } }), 201);
+    expect(ok(await as(outsider.session).declineInvitation({ path: { invitationId: declined.id } }))).toEqual({ id: declined.id, deleted: true });
+    fails(await as(outsider.session).getWorkspace({ path: { workspaceId } }), 404, 'NOT_FOUND');
     expect(ok(await as(colleague.session).listMyInvitations()).map((i) => i.id)).toEqual([invited.id]);
     expect(ok(await as(colleague.session).acceptInvitation({ path: { invitationId: invited.id } })).role).toBe('member');
     fails(await as(owner.session).createInvitation({ path: { workspaceId }, body: { email: colleague.email, role: 'member' } }), 409, 'VALIDATION_ERROR', 'User is already a member');
@@ -657,11 +666,11 @@ describe('rate limits (worker B: 3 requests a minute per group)', () => {
 });
 
 describe('the verdict', () => {
-  it('every operation was exercised: the 38 public ones and the development outbox', () => {
+  it('every operation was exercised: the 43 public ones and the development outbox', () => {
     const internal = JSON.parse(readFileSync(`${ROOT}/generated/openapi.internal.json`, 'utf8')) as { paths: Record<string, Record<string, { operationId?: string }>> };
     const all = Object.values(internal.paths).flatMap((item) => Object.values(item).flatMap((op) => (op?.operationId ? [op.operationId] : [])));
     const seen = new Set(exchanges.map((e) => operationFor(e.method, new URL(e.path, 'http://x').pathname)?.operation.operationId));
-    expect(all).toHaveLength(39);
+    expect(all).toHaveLength(44);
     expect(all.filter((id) => !seen.has(id))).toEqual([]);
   });
 
