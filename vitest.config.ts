@@ -8,7 +8,8 @@ export default defineConfig(async () => ({
   plugins: [
     cloudflareTest({
       main: './src/index.ts',
-      wrangler: { configPath: './wrangler.jsonc' },
+      // env.development: the production-safe top level is never what tests run.
+      wrangler: { configPath: './wrangler.jsonc', environment: 'development' },
       miniflare: {
         bindings: {
           // development mounts the outbox the tests read mail from; responses are contract-checked.
@@ -19,7 +20,8 @@ export default defineConfig(async () => ({
           RATE_LIMIT_INGEST_PER_MINUTE: '100000',
           RATE_LIMIT_EMAIL_PER_MINUTE: '100000',
           JWT_SECRET: 'test-only-secret-0123456789abcdef0123456789abcdef',
-          TEST_MIGRATIONS: await readD1Migrations('./migrations'),
+          TEST_MIGRATIONS: await readD1Migrations('./migrations/control'),
+          TEST_LOG_MIGRATIONS: await readD1Migrations('./migrations/logs'),
           ...FAKE_PROVIDER_BINDINGS,
         },
         // Every outbound fetch of the Worker goes to a fake GitHub, Google and mail API (test/support/fake-providers.ts).
@@ -34,5 +36,7 @@ export default defineConfig(async () => ({
     // test/node and test/client run in Node (vitest.node.config.ts, vitest.client.config.ts).
     exclude: [...configDefaults.exclude, 'test/node/**', 'test/client/**'],
     setupFiles: ['./test/setup/apply-migrations.ts'],
+    // Generous: a loaded 2-core machine can slow a workerd test several-fold; none asserts time.
+    testTimeout: 30_000,
   },
 }));

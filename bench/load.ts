@@ -4,6 +4,7 @@
 // intended 429s; once the queue has drained, stored entries equal accepted ones. The group is
 // stopped at the end whatever happens.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { DEV_ENV, localDatabases, migrateArgs } from '../scripts/local-dev.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
@@ -58,9 +59,11 @@ async function api(base: string, method: string, p: string, body?: unknown, head
 export async function runLoad(opts: { seconds: number; connections: number; log: (s: string) => void }): Promise<LoadResult> {
   const port = await freePort();
   const state = mkdtempSync(path.join(os.tmpdir(), 'loglane-bench-start-'));
-  // The local D1 of this state directory gets the migrations first (npm start migrates the default one).
-  const migrate = spawnSync(WRANGLER, ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', state], { cwd: ROOT, env: quietEnv, encoding: 'utf8' });
-  if (migrate.status !== 0) throw new Error(`migrations: ${migrate.stderr}`);
+  // The local databases of this state directory get the migrations first (npm start migrates the default one).
+  for (const database of localDatabases()) {
+    const migrate = spawnSync(WRANGLER, migrateArgs(database, state), { cwd: ROOT, env: quietEnv, encoding: 'utf8' });
+    if (migrate.status !== 0) throw new Error(`migrations: ${migrate.stderr}`);
+  }
   // setsid: npm, wrangler and workerd share one new process group, stopped together below.
   const child = spawn('setsid', ['npm', 'start', '--', '--persist-to', state], { cwd: ROOT, env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
@@ -129,11 +132,16 @@ export async function runLoad(opts: { seconds: number; connections: number; log:
       .filter(([s]) => !['200', '202', '429'].includes(s))
       .reduce((a, [, c]) => a + c, 0) + errors;
 
-    // Drain: stored entries of the project, read from the same local D1, until they equal accepted.
+    // Drain: stored entries of the project, summed over the log shards' blocks in the same local state, until they equal accepted.
     const stored = () => {
-      const r = spawnSync(WRANGLER, ['d1', 'execute', 'DB', '--local', '--persist-to', state, '--json', '--command', `SELECT COUNT(*) AS n FROM log_entries WHERE project_id = '${project.id}'`], { cwd: ROOT, env: quietEnv, encoding: 'utf8' });
       try {
-        return JSON.parse(r.stdout)[0].results[0].n as number;
+        return localDatabases()
+          .filter((database) => database !== 'DB')
+          .reduce((sum, shard) => {
+            const sql = `SELECT COALESCE(SUM(entries), 0) AS n FROM log_blocks WHERE project_id = '${project.id}'`;
+            const r = spawnSync(WRANGLER, ['d1', 'execute', shard, '--local', '--env', DEV_ENV, '--persist-to', state, '--json', '--command', sql], { cwd: ROOT, env: quietEnv, encoding: 'utf8' });
+            return sum + (JSON.parse(r.stdout)[0].results[0].n as number);
+          }, 0);
       } catch {
         return -1;
       }

@@ -1,18 +1,18 @@
 // Query growth: p50/p95 of GET /v1/logs (a filtered page of 100: level=warn,error, the newest
 // first) through the whole Worker in workerd, at 10k, 100k and 1M stored entries, for source=d1
 // and source=kv. Entries are spread over 10 projects (the queried one holds a tenth), with times
-// rising across the last 23 hours. D1 is seeded with large INSERT … SELECT statements straight
-// into the migrated database (the FTS trigger runs as it would for the consumer); KV holds the
+// rising across the last 23 hours, all on log shard LOGS_0. The shard is seeded with the consumer's
+// own block encoding (src/blocks/format.ts) straight into the migrated database; KV holds the
 // queried project's entries in the consumer's bucket layout (src/kv/recent-logs.ts), 1,000 per bucket.
+import { encodeBlocks } from '../src/blocks/format';
 import { rememberRecent } from '../src/kv/recent-logs';
-import { pageQuery } from '../src/repositories/logs';
-import type { LogMessage } from '../src/services/logs';
+import { candidateBlocks, insertBlockStatements } from '../src/repositories/log-blocks';
+import type { LogEntry, LogMessage } from '../src/services/logs';
 import { API_KEY, PROJECT_ID, WORKSPACE_ID } from './lib/fixtures';
 import { directUrl, loglaneWorker, migrateLoglane, startMiniflare } from './lib/mf';
 import { quantile } from './lib/stats';
 
 const WINDOW_MS = 23 * 3600 * 1000;
-type SeedRow = { id: string; level: LogMessage['entries'][number]['level']; message: string; timestamp: string; attributes: string };
 const FINAL = 1_000_000;
 const PROJECTS = Array.from({ length: 10 }, (_, i) => (i === 0 ? PROJECT_ID : `prj_other${i}`));
 
@@ -51,46 +51,47 @@ export async function runQuery(opts: {
     for (const id of PROJECTS.slice(1)) {
       await db.prepare(`INSERT INTO projects (id, workspace_id, name, slug, retention_days, created_at, updated_at) VALUES (?, ?, 'other', ?, 30, ?, ?)`).bind(id, WORKSPACE_ID, `other-${id}`, now, now).run();
     }
+    const shard = await mf.getD1Database('LOGS_0', 'query');
     const t0 = Date.now() - WINDOW_MS;
-    const projectCase = `CASE i % 10 ${PROJECTS.map((p, k) => `WHEN ${k} THEN '${p}'`).join(' ')} END`;
-    const levelCase = `CASE WHEN (i / 10) % 20 < 6 THEN 'debug' WHEN (i / 10) % 20 < 14 THEN 'info' WHEN (i / 10) % 20 < 17 THEN 'warn' WHEN (i / 10) % 20 < 19 THEN 'error' ELSE 'fatal' END`;
+    const level = (i: number): LogEntry['level'] => {
+      const band = Math.floor(i / 10) % 20;
+      return band < 6 ? 'debug' : band < 14 ? 'info' : band < 17 ? 'warn' : band < 19 ? 'error' : 'fatal';
+    };
     const seed = async (from: number, to: number) => {
-      const CHUNK = 50_000;
-      for (let a = from; a < to; a += CHUNK) {
-        const b = Math.min(to, a + CHUNK);
-        await db
-          .prepare(
-            `INSERT INTO log_entries (id, project_id, level, message, timestamp, received_at, attributes)
-             WITH RECURSIVE n(i) AS (SELECT ?1 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < ?2)
-             SELECT printf('log_seed%08d', i), ${projectCase}, ${levelCase},
-                    'GET /api/orders/' || (i % 997) || ' answered 200 in ' || (i % 300) || ' ms',
-                    strftime('%Y-%m-%dT%H:%M:%fZ', (?3 + i * ?4) / 1000.0, 'unixepoch'),
-                    strftime('%Y-%m-%dT%H:%M:%fZ', (?3 + i * ?4) / 1000.0, 'unixepoch'),
-                    '{"route":"/api/orders/:id","status":200}'
-             FROM n`,
-          )
-          .bind(a, b, t0, WINDOW_MS / FINAL)
-          .run();
-      }
-      // The queried project's new entries into KV, in consumer-sized buckets.
-      let after = `log_seed${String(from).padStart(8, '0')}`;
-      const end = `log_seed${String(to).padStart(8, '0')}`;
+      const CHUNK = 20_000;
       let kvEntries = 0;
-      for (;;) {
-        const { results } = await db
-          .prepare('SELECT id, level, message, timestamp, attributes FROM log_entries WHERE project_id = ? AND id >= ? AND id < ? ORDER BY id LIMIT 1000')
-          .bind(PROJECT_ID, after, end)
-          .all<{ id: string; level: any; message: string; timestamp: string; attributes: string }>();
-        if (results.length === 0) break;
-        const message: LogMessage = {
-          v: 1,
-          projectId: PROJECT_ID,
-          receivedAt: results[results.length - 1].timestamp,
-          entries: (results as SeedRow[]).map((r) => ({ id: r.id, level: r.level, message: r.message, timestamp: r.timestamp, attributes: JSON.parse(r.attributes) })),
-        };
-        await rememberRecent(kv as unknown as KVNamespace, [message], Date.now());
-        kvEntries += results.length;
-        after = `${results[results.length - 1].id}~`;
+      for (let a = from; a < to; a += CHUNK) {
+        const byProject = new Map<string, LogEntry[]>(PROJECTS.map((p) => [p, []]));
+        for (let i = a; i < Math.min(to, a + CHUNK); i++) {
+          const timestamp = new Date(t0 + Math.floor((i * WINDOW_MS) / FINAL)).toISOString();
+          const projectId = PROJECTS[i % 10];
+          byProject.get(projectId)!.push({
+            id: `log_seed${String(i).padStart(8, '0')}`,
+            projectId,
+            level: level(i),
+            message: `GET /api/orders/${i % 997} answered 200 in ${i % 300} ms`,
+            timestamp,
+            receivedAt: timestamp,
+            attributes: { route: '/api/orders/:id', status: 200 },
+          });
+        }
+        for (const [projectId, entries] of byProject) {
+          const blocks = await encodeBlocks(projectId, entries, new Set());
+          await shard.batch(insertBlockStatements(shard as unknown as D1Database, blocks) as any);
+        }
+        // The queried project's new entries into KV, in consumer-sized buckets.
+        const queried = byProject.get(PROJECT_ID)!;
+        for (let b = 0; b < queried.length; b += 1000) {
+          const bucket = queried.slice(b, b + 1000);
+          const message: LogMessage = {
+            v: 1,
+            projectId: PROJECT_ID,
+            receivedAt: bucket[bucket.length - 1].timestamp,
+            entries: bucket.map(({ projectId: _p, receivedAt: _r, ...entry }) => entry),
+          };
+          await rememberRecent(kv as unknown as KVNamespace, [message], Date.now());
+          kvEntries += bucket.length;
+        }
       }
       return kvEntries;
     };
@@ -137,19 +138,22 @@ export async function runQuery(opts: {
       points.push({ stored, seedSeconds: Number(seedSeconds.toFixed(1)), d1, kv: { ...kvp, kvEntries: kvTotal }, health, ...(compare ? { compare } : {}) });
       opts.log(`  query: ${stored.toLocaleString('en')} stored (seeded in ${seedSeconds.toFixed(1)} s): d1 p95 ${d1.p95} ms, kv p95 ${kvp.p95} ms`);
     }
-    const { sql, params } = pageQuery({ projectId: PROJECT_ID, levels: ['warn', 'error'], limit: 101 });
-    const { results } = await db.prepare(`EXPLAIN QUERY PLAN ${sql}`).bind(...params).all<{ detail: string }>();
+    // The plan of the first candidate-block statement the page query issues.
+    let first: { sql: string; params: unknown[] } | undefined;
+    const recording = { prepare: (sql: string) => ({ bind: (...params: unknown[]) => ((first ??= { sql, params }), shard.prepare(sql).bind(...params)) }) } as unknown as D1Database;
+    await candidateBlocks(recording, { projectId: PROJECT_ID, levels: ['warn', 'error'], order: 'desc', limit: 101 }).next();
+    const { results } = await shard.prepare(`EXPLAIN QUERY PLAN ${first!.sql}`).bind(...first!.params).all<{ detail: string }>();
     const plan: string[] = (results as { detail: string }[]).map((r) => r.detail);
-    const first = points[0];
+    const firstPoint = points[0];
     const last = points[points.length - 1];
     return {
       filter: `${filter} (API key; production config)`,
       samples: opts.samples,
       points,
-      d1P95GrowthVs10k: last && first ? Number((last.d1.p95 / first.d1.p95).toFixed(2)) : undefined,
-      kvP95GrowthVs10k: last && first ? Number((last.kv.p95 / first.kv.p95).toFixed(2)) : undefined,
+      d1P95GrowthVs10k: last && firstPoint ? Number((last.d1.p95 / firstPoint.d1.p95).toFixed(2)) : undefined,
+      kvP95GrowthVs10k: last && firstPoint ? Number((last.kv.p95 / firstPoint.kv.p95).toFixed(2)) : undefined,
       plan,
-      usesIndexOnly: plan.every((d) => !/^SCAN log_entries(?! USING)/.test(d)) && plan.some((d) => /USING (COVERING )?INDEX log_entries_project/.test(d)),
+      usesIndexOnly: plan.every((d) => !/SCAN log_blocks|TEMP B-TREE/.test(d)) && plan.some((d) => /SEARCH log_blocks USING PRIMARY KEY \(project_id=\?/.test(d)),
       ...(note ? { note } : {}),
     };
   } finally {

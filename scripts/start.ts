@@ -1,10 +1,11 @@
 // npm start [-- <wrangler dev args>]: runs the API locally on http://127.0.0.1:8787 (PORT overrides).
 // First run creates .dev.vars with a random local JWT secret; every run applies the local D1
-// migrations first. Extra arguments go to `wrangler dev` (e.g. `-- --var RATE_LIMIT_AUTH_PER_MINUTE:60`).
+// migrations first (the control plane and every log shard of env.development). Extra arguments go to `wrangler dev` (e.g. `-- --var RATE_LIMIT_AUTH_PER_MINUTE:60`).
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { BIN, ROOT, run } from './lib.ts';
+import { DEV_ARGS, localDatabases, migrateArgs } from './local-dev.ts';
 
 const devVars = path.join(ROOT, '.dev.vars');
 if (!existsSync(devVars)) {
@@ -16,9 +17,9 @@ if (!existsSync(devVars)) {
 
 // Wrangler would otherwise wait on the network for request.cf data.
 const env = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_SEND_METRICS: 'false' };
-run('wrangler', ['d1', 'migrations', 'apply', 'DB', '--local'], { env: { ...env, CI: 'true' } });
+for (const database of localDatabases()) run('wrangler', migrateArgs(database), { env: { ...env, CI: 'true' } });
 
 const port = process.env.PORT ?? '8787';
-const wrangler = spawn(BIN('wrangler'), ['dev', '--ip', '127.0.0.1', '--port', port, ...process.argv.slice(2)], { stdio: 'inherit', env });
+const wrangler = spawn(BIN('wrangler'), [...DEV_ARGS, '--ip', '127.0.0.1', '--port', port, ...process.argv.slice(2)], { stdio: 'inherit', env });
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => wrangler.kill(signal));
 wrangler.on('exit', (code) => process.exit(code ?? 0));

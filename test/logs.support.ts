@@ -5,7 +5,9 @@ import { env } from 'cloudflare:workers';
 import { expect } from 'vitest';
 import { createApp } from '../src/app';
 import entry from '../src/index';
-import type { LogMessage } from '../src/services/logs';
+import { decodeBlock } from '../src/blocks/format';
+import type { PurgeMessage } from '../src/retention/purge';
+import type { LogEntry, LogMessage } from '../src/services/logs';
 import { assertMatchesContract } from './support/contract';
 import { ORIGIN, type ApiResponse } from './support/http';
 
@@ -82,8 +84,38 @@ export async function ingestAndStore(secret: string, body: unknown): Promise<str
   return res.body.data.ids;
 }
 
-/** The project's stored entries, counted in D1. */
-export async function storedCount(projectId: string): Promise<number> {
-  const row = await env.DB.prepare('SELECT COUNT(*) AS n FROM log_entries WHERE project_id = ?').bind(projectId).first<{ n: number }>();
-  return row!.n;
+/** The log shard a project was placed on (also once it is deleted, until purged). */
+export async function shardOf(projectId: string): Promise<'LOGS_0' | 'LOGS_1'> {
+  const row = await env.DB.prepare('SELECT log_shard AS shard FROM projects WHERE id = ?1 UNION ALL SELECT log_shard FROM deleted_projects WHERE project_id = ?1')
+    .bind(projectId)
+    .first<{ shard: 'LOGS_0' | 'LOGS_1' }>();
+  if (!row) throw new Error(`no shard recorded for ${projectId}`);
+  return row.shard;
+}
+
+/** Every entry a shard holds for the project, decoded from its blocks (oldest block first). */
+export async function storedEntries(projectId: string, shard?: 'LOGS_0' | 'LOGS_1'): Promise<LogEntry[]> {
+  const db = env[shard ?? (await shardOf(projectId))];
+  const { results } = await db.prepare('SELECT data FROM log_blocks WHERE project_id = ? ORDER BY max_ts, id').bind(projectId).all<{ data: number[] }>();
+  return (await Promise.all(results.map((row) => decodeBlock(row.data)))).flat();
+}
+
+/** The project's stored entries, counted in its shard. */
+export const storedCount = async (projectId: string) => (await storedEntries(projectId)).length;
+
+/** Runs a deleted project's purge to the end through the queue handler, chunk message after chunk message; returns the number of messages. */
+export async function purgeNow(projectIds: string[]): Promise<number> {
+  let pending: PurgeMessage[] = projectIds.map((projectId) => ({ v: 1, projectId }));
+  let messages = 0;
+  while (pending.length > 0) {
+    const next: PurgeMessage[] = [];
+    const queue = { send: async (body: PurgeMessage) => void next.push(body), sendBatch: async (batch: { body: PurgeMessage }[]) => void next.push(...batch.map((m) => m.body)) };
+    const batch = createMessageBatch<PurgeMessage>('loglane-purge', pending.map((body) => ({ id: `purge-${messages++}`, timestamp: new Date(), attempts: 1, body })));
+    const ctx = createExecutionContext();
+    await worker.queue!(batch as MessageBatch<unknown>, { ...env, PURGE_QUEUE: queue as unknown as Queue }, ctx);
+    const result = await getQueueResult(batch, ctx);
+    expect(result.retryMessages).toEqual([]);
+    pending = next;
+  }
+  return messages;
 }

@@ -1,12 +1,14 @@
-// Retention: the cron moves entries past their project's retention to R2 (gzipped NDJSON per
-// project and day) and only then deletes them from D1.
+// Retention: the cron moves blocks past their project's retention from the project's log shard to
+// R2 (the blocks' gzip members per project and day, with an index) and only then deletes them.
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { bloomMayHave, decodeBlock, trigramHashes } from '../src/blocks/format';
+import type { ArchiveIndex } from '../src/retention/archive';
 import { newLogIds, type LogEntry, type LogMessage } from '../src/services/logs';
 import { api } from './support/http';
 import { createProject, createTenant, type Project, type Tenant } from './support/tenancy';
-import { deliver, worker } from './logs.support';
+import { deliver, purgeNow, storedEntries, worker } from './logs.support';
 
 const DAY = 24 * 60 * 60 * 1000;
 const NOW = Date.parse('2026-03-20T03:17:00.000Z'); // the cron's time of day
@@ -31,15 +33,32 @@ async function runCron(testEnv: Env = env, scheduledTime = NOW) {
   await waitOnExecutionContext(ctx);
 }
 
-/** An archive part's entries: gunzip, then one JSON entry per line. */
+/**
+ * An archive part's entries, read the way a search of the archive would: the index names each
+ * block's byte range, and each range is one gzip member of NDJSON lines.
+ */
 async function readPart(key: string): Promise<LogEntry[]> {
-  const object = await env.ARCHIVE.get(key);
-  const text = await new Response(object!.body.pipeThrough(new DecompressionStream('gzip'))).text();
-  expect(text.endsWith('\n')).toBe(true);
-  return text.trimEnd().split('\n').map((line) => JSON.parse(line));
+  const index = (await (await env.ARCHIVE.get(key.replace(/\.ndjson\.gz$/, '.blocks.json')))!.json()) as ArchiveIndex;
+  const whole = await env.ARCHIVE.head(key);
+  expect(index.blocks.reduce((end, block) => Math.max(end, block.offset + block.length), 0)).toBe(whole!.size);
+  const entries: LogEntry[] = [];
+  for (const block of index.blocks) {
+    const range = await env.ARCHIVE.get(key, { range: { offset: block.offset, length: block.length } });
+    const inBlock = await decodeBlock(new Uint8Array(await range!.arrayBuffer()));
+    expect(inBlock).toHaveLength(block.entries);
+    expect([inBlock[0].timestamp, inBlock[inBlock.length - 1].timestamp]).toEqual([block.minTs, block.maxTs]);
+    // The block's term filter travels with it: the archive can be searched like the shard.
+    const terms = Uint8Array.from(atob(block.terms.replaceAll('-', '+').replaceAll('_', '/')), (ch) => ch.charCodeAt(0));
+    for (const entry of inBlock) expect(trigramHashes(entry.message).every((hash) => bloomMayHave(terms, hash))).toBe(true);
+    entries.push(...inBlock);
+  }
+  return entries;
 }
 
-const partKeys = async (projectId: string) => (await env.ARCHIVE.list({ prefix: `${projectId}/` })).objects.map((o) => o.key);
+/** The project's archive parts (each has its .blocks.json index beside it). */
+const partKeys = async (projectId: string) =>
+  (await env.ARCHIVE.list({ prefix: `${projectId}/` })).objects.map((o) => o.key).filter((key) => key.endsWith('.ndjson.gz'));
+const allKeys = async (projectId: string) => (await env.ARCHIVE.list({ prefix: `${projectId}/` })).objects.map((o) => o.key);
 
 async function archived(projectId: string): Promise<Record<string, LogEntry[]>> {
   const parts: Record<string, LogEntry[]> = {};
@@ -47,10 +66,7 @@ async function archived(projectId: string): Promise<Record<string, LogEntry[]>> 
   return parts;
 }
 
-async function storedIds(projectId: string): Promise<string[]> {
-  const { results } = await env.DB.prepare('SELECT id FROM log_entries WHERE project_id = ? ORDER BY timestamp, id').bind(projectId).all<{ id: string }>();
-  return results.map((row) => row.id);
-}
+const storedIds = async (projectId: string) => (await storedEntries(projectId)).map((entry) => entry.id);
 
 describe('retention', () => {
   let t: Tenant;
@@ -80,7 +96,7 @@ describe('retention', () => {
     expect(await archived(weekly.id)).toEqual({});
   });
 
-  it("archives each project's expired entries per day, then deletes them from D1", async () => {
+  it("archives each project's expired blocks per day, then deletes them from the shard", async () => {
     await runCron();
     const byTime = (entries: LogEntry[]) => [...entries].sort((x, y) => (x.timestamp < y.timestamp ? -1 : 1));
     const parts = await archived(weekly.id);
@@ -98,6 +114,7 @@ describe('retention', () => {
 
     const object = await env.ARCHIVE.head(Object.keys(parts)[0]);
     expect(object?.httpMetadata).toMatchObject({ contentType: 'application/x-ndjson', contentEncoding: 'gzip' });
+    expect(object?.customMetadata).toEqual({ entries: '3', blocks: '3' });
   });
 
   it('archives late entries of an archived day as a further part, never overwriting one', async () => {
@@ -127,29 +144,41 @@ describe('retention', () => {
     expect(await archived(fresh.project.id)).toEqual({});
   });
 
-  it('deletes the archives of deleted projects and workspaces with the next run, and only those', async () => {
+  it('purges deleted projects and workspaces in the background, never anything not recorded as deleted', async () => {
     const leaving = await createTenant();
     const removedProject = await createProject(leaving.owner.accessToken, leaving.workspace.id);
     const staying = await createTenant();
-    for (const project of [leaving.project, removedProject, staying.project]) await store(project.id, ['2026-02-01T08:00:00.000Z']);
+    for (const project of [leaving.project, removedProject, staying.project]) await store(project.id, ['2026-02-01T08:00:00.000Z', new Date().toISOString()]);
     await runCron(env, NOW + 2 * DAY);
     for (const project of [leaving.project, removedProject, staying.project]) expect(await partKeys(project.id)).toHaveLength(1);
-    const before = { weekly: await partKeys(weekly.id), staying: await archived(staying.project.id) };
+    // Archives of a project this database never knew (another deployment's, say) are not ours to delete.
+    await env.ARCHIVE.put('prj_unknowntothisdb/2026-01-01/x.ndjson.gz', 'someone else');
+    const before = { weekly: await allKeys(weekly.id), staying: await archived(staying.project.id), stayingStored: await storedIds(staying.project.id) };
 
     const projectGone = await api.delete(`/v1/workspaces/${leaving.workspace.id}/projects/${removedProject.id}`, { token: leaving.owner.accessToken });
     expect(projectGone.status).toBe(200);
-    // The project's archive outlives it until the cron: nothing reads it any more.
+    // Unreachable at once; its data goes with the purge.
     expect(await partKeys(removedProject.id)).toHaveLength(1);
-    await runCron(env, NOW + 3 * DAY);
-    expect(await partKeys(removedProject.id)).toEqual([]);
+    await purgeNow([removedProject.id]);
+    expect(await allKeys(removedProject.id)).toEqual([]);
+    expect(await storedIds(removedProject.id)).toEqual([]);
     expect(await partKeys(leaving.project.id)).toHaveLength(1);
 
     const workspaceGone = await api.delete(`/v1/workspaces/${leaving.workspace.id}`, { token: leaving.owner.accessToken });
     expect(workspaceGone.status).toBe(200);
-    await runCron(env, NOW + 4 * DAY);
-    expect(await partKeys(leaving.project.id)).toEqual([]);
-    // Live projects keep every part.
-    expect(await partKeys(weekly.id)).toEqual(before.weekly);
+    // A purge whose messages were lost is scheduled again by the cron.
+    const sent: unknown[] = [];
+    const capturing = { sendBatch: async (batch: { body: unknown }[]) => void sent.push(...batch.map((m) => m.body)) } as unknown as Queue;
+    await runCron({ ...env, PURGE_QUEUE: capturing }, NOW + 4 * DAY);
+    expect(sent).toEqual([{ v: 1, projectId: leaving.project.id }]);
+    await purgeNow([leaving.project.id]);
+    expect(await allKeys(leaving.project.id)).toEqual([]);
+    expect(await storedIds(leaving.project.id)).toEqual([]);
+
+    // Live projects keep every part and entry; the unknown prefix is untouched.
+    expect(await allKeys(weekly.id)).toEqual(before.weekly);
     expect(await archived(staying.project.id)).toEqual(before.staying);
+    expect(await storedIds(staying.project.id)).toEqual(before.stayingStored);
+    expect(await (await env.ARCHIVE.get('prj_unknowntothisdb/2026-01-01/x.ndjson.gz'))!.text()).toBe('someone else');
   });
 });

@@ -9,6 +9,7 @@ import { requireApiKey, requireUserOrApiKey } from '../src/middleware/auth';
 import { api, expectError, ORIGIN, type ApiResponse } from './support/http';
 import { addMember, createApiKey, createProject, createTenant, createWorkspace, uniqueSlug, type Tenant } from './support/tenancy';
 import { signUp, type SignedUpUser } from './support/users';
+import { ingestAndStore, purgeNow, storedCount } from './logs.support';
 
 const INVALID_API_KEY = 'Invalid or revoked API key';
 const OWNER_ROLE_FIXED = "The owner's role changes only by ownership transfer";
@@ -394,41 +395,38 @@ describe('API keys', () => {
 
 describe('deletion cascades', () => {
   const countWhere = async (sql: string, ...values: string[]) => (await env.DB.prepare(`SELECT COUNT(*) AS n FROM ${sql}`).bind(...values).first<number>('n')) ?? 0;
+  const addLogEntry = (secret: string) => ingestAndStore(secret, { level: 'info', message: 'hello' });
 
-  async function addLogEntry(projectId: string) {
-    const now = new Date().toISOString();
-    await env.DB.prepare("INSERT INTO log_entries (id, project_id, level, message, timestamp, received_at) VALUES (?, ?, 'info', 'hello', ?, ?)")
-      .bind(`log_${crypto.randomUUID().replaceAll('-', '')}`, projectId, now, now)
-      .run();
-  }
-
-  it('deleting a project removes its keys and log entries, and nothing of its siblings', async () => {
+  it('deleting a project removes its keys at once and its log entries with the purge, and nothing of its siblings', async () => {
     const tenant = await createTenant();
     const token = tenant.owner.accessToken;
     const sibling = await createProject(token, tenant.workspace.id);
     const siblingKey = await createApiKey(token, tenant.workspace.id, sibling.id);
-    await addLogEntry(tenant.project.id);
-    await addLogEntry(sibling.id);
+    await addLogEntry(tenant.key.secret);
+    await addLogEntry(siblingKey.secret);
     const path = `/v1/workspaces/${tenant.workspace.id}/projects/${tenant.project.id}`;
     expect((await api.delete(path, { token })).body.data).toEqual({ id: tenant.project.id, deleted: true });
     expectError(await api.get(path, { token }), 404, 'NOT_FOUND');
     expectError(await readLogs(bearer(tenant.key.secret)), 401, 'UNAUTHORIZED', INVALID_API_KEY);
+    expectError(await api.get(`/v1/logs?projectId=${tenant.project.id}`, { token }), 404, 'NOT_FOUND');
     expect(await countWhere('api_keys WHERE project_id = ?', tenant.project.id)).toBe(0);
-    expect(await countWhere('log_entries WHERE project_id = ?', tenant.project.id)).toBe(0);
-    expect(await countWhere('log_entries WHERE project_id = ?', sibling.id)).toBe(1);
-    expect((await readLogs(bearer(siblingKey.secret))).status).toBe(200);
+    await purgeNow([tenant.project.id]);
+    expect(await storedCount(tenant.project.id)).toBe(0);
+    expect(await storedCount(sibling.id)).toBe(1);
+    expect((await readLogs(bearer(siblingKey.secret))).body.data.entries).toHaveLength(1);
   });
 
-  it('deleting a workspace removes its members, projects, keys and log entries, and frees its slug', async () => {
+  it('deleting a workspace removes its members, projects, keys and (with the purge) log entries, and frees its slug', async () => {
     const tenant = await createTenant();
     const token = tenant.owner.accessToken;
     const member = await signUp();
     await addMember(token, tenant.workspace.id, member, 'admin');
     const second = await createProject(token, tenant.workspace.id);
-    await addLogEntry(tenant.project.id);
-    await addLogEntry(second.id);
+    const secondKey = await createApiKey(token, tenant.workspace.id, second.id);
+    await addLogEntry(tenant.key.secret);
+    await addLogEntry(secondKey.secret);
     const bystander = await createTenant();
-    await addLogEntry(bystander.project.id);
+    await addLogEntry(bystander.key.secret);
 
     const res = await api.delete(`/v1/workspaces/${tenant.workspace.id}`, { token });
     expect(res.body.data).toEqual({ id: tenant.workspace.id, deleted: true });
@@ -436,14 +434,15 @@ describe('deletion cascades', () => {
     expect((await api.get('/v1/workspaces', { token: member.accessToken })).body.data).toEqual([]);
     expectError(await readLogs(bearer(tenant.key.secret)), 401, 'UNAUTHORIZED', INVALID_API_KEY);
     for (const table of ['projects', 'workspace_members']) expect(await countWhere(`${table} WHERE workspace_id = ?`, tenant.workspace.id)).toBe(0);
+    await purgeNow([tenant.project.id, second.id]);
     for (const projectId of [tenant.project.id, second.id]) {
       expect(await countWhere('api_keys WHERE project_id = ?', projectId)).toBe(0);
-      expect(await countWhere('log_entries WHERE project_id = ?', projectId)).toBe(0);
+      expect(await storedCount(projectId)).toBe(0);
     }
     // Other tenants are untouched.
-    expect(await countWhere('log_entries WHERE project_id = ?', bystander.project.id)).toBe(1);
-    expect((await readLogs(bearer(bystander.key.secret))).status).toBe(200);
+    expect(await storedCount(bystander.project.id)).toBe(1);
+    expect((await readLogs(bearer(bystander.key.secret))).body.data.entries).toHaveLength(1);
     // The slug is free again.
     expect((await createWorkspace(token, { slug: tenant.workspace.slug })).slug).toBe(tenant.workspace.slug);
-  });
+  }, 30_000);
 });

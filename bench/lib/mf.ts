@@ -34,7 +34,7 @@ type LoglaneOptions = {
 };
 
 export function loglaneWorker(o: LoglaneOptions): WorkerOptions {
-  const { workerOptions } = unstable_getMiniflareWorkerOptions(path.join(ROOT, 'wrangler.jsonc'));
+  const { workerOptions } = unstable_getMiniflareWorkerOptions(path.join(ROOT, 'wrangler.jsonc'), 'development');
   const { assets: _assets, queueConsumers, queueProducers, bindings, ...rest } = workerOptions as any;
   const queue = o.queue ?? 'loglane-logs';
   return {
@@ -43,9 +43,9 @@ export function loglaneWorker(o: LoglaneOptions): WorkerOptions {
     modules: true,
     scriptPath: workerBundle(o.bundle ?? 'loglane'),
     bindings: { ...bindings, ...LOGLANE_VARS, ENVIRONMENT: o.environment ?? 'development' },
-    d1Databases: { DB: `${o.storageOf ?? o.name}-db` },
+    d1Databases: Object.fromEntries(LOGLANE_DATABASES.map((binding) => [binding, `${o.storageOf ?? o.name}-${binding.toLowerCase()}`])),
     kvNamespaces: { CACHE: `${o.storageOf ?? o.name}-kv` },
-    queueProducers: { LOG_QUEUE: { queueName: `${o.name}-${queue}` } },
+    queueProducers: { LOG_QUEUE: { queueName: `${o.name}-${queue}` }, PURGE_QUEUE: { queueName: `${o.name}-loglane-purge` } },
     queueConsumers: o.consumer ? { [`${o.name}-${queue}`]: queueConsumers['loglane-logs'] } : {},
     unsafeDirectSockets: direct,
   } as WorkerOptions;
@@ -73,9 +73,13 @@ export async function startMiniflare(workers: WorkerOptions[]): Promise<Miniflar
   });
 }
 
-/** The migrations, statement by statement, as wrangler would apply them. */
-export function migrationStatements(): string[] {
-  const dir = path.join(ROOT, 'migrations');
+/** Loglane's D1 bindings: the control plane and the log shards (env.development). */
+const LOG_SHARDS = ['LOGS_0', 'LOGS_1'];
+const LOGLANE_DATABASES = ['DB', ...LOG_SHARDS];
+
+/** One migrations folder's statements, as wrangler would apply them. */
+export function migrationStatements(folder: 'control' | 'logs'): string[] {
+  const dir = path.join(ROOT, 'migrations', folder);
   return readdirSync(dir)
     .filter((f) => f.endsWith('.sql'))
     .sort()
@@ -85,8 +89,12 @@ export function migrationStatements(): string[] {
 
 export async function migrateLoglane(mf: Miniflare, worker: string) {
   const db = await mf.getD1Database('DB', worker);
-  for (const sql of migrationStatements()) await db.prepare(sql).run();
+  for (const sql of migrationStatements('control')) await db.prepare(sql).run();
   for (const sql of tenantSeedSql()) await db.prepare(sql).run();
+  for (const shard of LOG_SHARDS) {
+    const shardDb = await mf.getD1Database(shard, worker);
+    for (const sql of migrationStatements('logs')) await shardDb.prepare(sql).run();
+  }
   return db;
 }
 

@@ -53,6 +53,9 @@ export function nodeEnv(environment: 'development' | 'production') {
     ...LOGLANE_VARS,
     ENVIRONMENT: environment,
     DB: asD1(new StubD1(loglaneResponders)),
+    // Log shards: createProject only places projects on them.
+    LOGS_0: asD1(new StubD1([])),
+    LOGS_1: asD1(new StubD1([])),
     RATE_LIMITER: rateLimiterNamespace(),
     LOG_QUEUE: stubQueue(),
     CACHE: { get: async () => null, put: async () => {}, list: async () => ({ keys: [], list_complete: true }) },

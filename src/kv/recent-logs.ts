@@ -13,7 +13,8 @@
 // id makes the name unique to its content, so a redelivered batch rewrites the same key (seconds
 // later, never twice a second); a redelivery grouped differently may store an entry in two
 // buckets, which the read removes by id.
-import { RECENT_WINDOW_MS, matches, newestFirst, type LogEntry, type LogFilter, type LogMessage } from '../services/logs';
+import { pageFromBlocks, type BlockRef } from '../blocks/page';
+import { RECENT_WINDOW_MS, newestFirst, type LogEntry, type LogFilter, type LogMessage } from '../services/logs';
 
 type Bucketed = Omit<LogEntry, 'projectId'>;
 type BucketMeta = { min: string; max: string; levels: string[] };
@@ -44,8 +45,10 @@ export async function rememberRecent(kv: KVNamespace, messages: LogMessage[], no
   );
 }
 
-/** Buckets worth reading, newest first; stops at the first one entirely older than `oldest`. */
-async function* candidateBuckets(kv: KVNamespace, filter: LogFilter, oldest: string) {
+type BucketRef = BlockRef & { name: string };
+
+/** Buckets that may hold matches in the window, newest first (the order KV lists them in). */
+async function* newestBuckets(kv: KVNamespace, filter: LogFilter, oldest: string): AsyncGenerator<BucketRef> {
   let cursor: string | undefined;
   do {
     const page = await kv.list<BucketMeta>({ prefix: prefixOf(filter.projectId), cursor });
@@ -53,54 +56,39 @@ async function* candidateBuckets(kv: KVNamespace, filter: LogFilter, oldest: str
       if (!metadata) continue;
       if (metadata.max < oldest) return;
       if (filter.until && metadata.min >= filter.until) continue;
-      if (filter.before && metadata.min > filter.before.timestamp) continue;
+      if (filter.position && (filter.order === 'desc' ? metadata.min > filter.position.timestamp : metadata.max < filter.position.timestamp)) continue;
       if (filter.levels?.length && !metadata.levels.some((level) => filter.levels!.includes(level as LogEntry['level']))) continue;
-      yield { name, max: metadata.max };
+      yield { name, min: metadata.min, max: metadata.max, bound: metadata.max };
     }
     cursor = page.list_complete ? undefined : page.cursor;
   } while (cursor);
 }
 
-// Buckets are fetched in growing groups (2, 4, 8, then 20 at a time; KV bulk get takes up to 100
-// keys): a page that the newest buckets fill reads those only, not 20 buckets of entries.
-const FIRST_GROUP = 2;
-const FETCH_GROUP = 20;
+/** The same buckets oldest first: the window is bounded, so all of its names are listed, then sorted. */
+async function* oldestBuckets(kv: KVNamespace, filter: LogFilter, oldest: string): AsyncGenerator<BucketRef> {
+  const buckets: BucketRef[] = [];
+  for await (const bucket of newestBuckets(kv, filter, oldest)) buckets.push({ ...bucket, bound: bucket.min });
+  yield* buckets.sort((a, b) => (a.min < b.min ? -1 : a.min > b.min ? 1 : 0));
+}
 
-/** A page from the fast path: up to `filter.limit` entries of the window, newest first. */
+/** A page from the fast path: up to `filter.limit` entries of the window, in page order. */
 export async function recentPage(kv: KVNamespace, filter: LogFilter, nowMs: number): Promise<LogEntry[]> {
   const windowStart = new Date(nowMs - RECENT_WINDOW_MS).toISOString();
   const oldest = filter.since && filter.since > windowStart ? filter.since : windowStart;
-  let page: LogEntry[] = [];
-  const seen = new Set<string>();
+  const inWindow = { ...filter, since: oldest };
+  const candidates = filter.order === 'desc' ? newestBuckets(kv, inWindow, oldest) : oldestBuckets(kv, inWindow, oldest);
+  return pageFromBlocks(candidates, async (buckets) => {
+    const values = await kv.get<Bucketed[]>(
+      buckets.map((bucket) => bucket.name),
+      'json',
+    );
+    return [...values.values()].flatMap((entries) => (entries ?? []).map((entry) => ({ ...entry, projectId: filter.projectId })));
+  }, inWindow);
+}
 
-  const fetchBuckets = async (names: string[]) => {
-    if (names.length === 0) return;
-    const values = await kv.get<Bucketed[]>(names, 'json');
-    for (const entries of values.values()) {
-      for (const entry of entries ?? []) {
-        const withProject = { ...entry, projectId: filter.projectId };
-        if (entry.timestamp >= oldest && !seen.has(entry.id) && matches(withProject, filter)) {
-          seen.add(entry.id);
-          page.push(withProject);
-        }
-      }
-    }
-    page = page.sort(newestFirst).slice(0, filter.limit);
-  };
-
-  let pending: string[] = [];
-  let group = FIRST_GROUP;
-  for await (const bucket of candidateBuckets(kv, filter, oldest)) {
-    // Buckets come in order of their newest entry: once the page is full and a bucket's newest
-    // entry is older than the page's last one, neither it nor any later bucket can contribute.
-    if (page.length === filter.limit && bucket.max < page[page.length - 1].timestamp) break;
-    pending.push(bucket.name);
-    if (pending.length === group) {
-      await fetchBuckets(pending);
-      pending = [];
-      group = Math.min(FETCH_GROUP, group * 2);
-    }
-  }
-  await fetchBuckets(pending);
-  return page;
+/** Deletes up to `limit` of a deleted project's buckets; true while more remain. */
+export async function forgetRecent(kv: KVNamespace, projectId: string, limit: number): Promise<boolean> {
+  const page = await kv.list({ prefix: prefixOf(projectId), limit });
+  await Promise.all(page.keys.map((key) => kv.delete(key.name)));
+  return !page.list_complete;
 }

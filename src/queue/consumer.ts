@@ -1,21 +1,27 @@
-// The LOG_QUEUE consumer: stores delivered entries in D1, then adds them to the KV fast path.
-import { atomically } from '../lib/db';
+// The LOG_QUEUE consumer: stores delivered entries as blocks in their projects' log shards, then
+// adds them to the KV fast path.
+import { encodeBlocks } from '../blocks/format';
 import { rememberRecent } from '../kv/recent-logs';
-import { insertMessage } from '../repositories/logs';
-import { isLogMessage, type LogMessage } from '../services/logs';
+import { atomically } from '../lib/db';
+import { groupBy } from '../lib/group';
+import { logShard } from '../lib/shards';
+import { insertBlockStatements, storedMessages } from '../repositories/log-blocks';
+import { logShardsOf } from '../repositories/projects';
+import { isLogMessage, type LogEntry, type LogMessage } from '../services/logs';
 
 /** Retry backoff: 2, 4, 8, … seconds, at most 5 minutes (after max_retries the message goes to the DLQ). */
 const retryDelay = (attempts: number) => Math.min(2 ** attempts, 300);
 
 /**
- * One D1 batch (one transaction) for the whole delivery: either every entry is stored or none
- * is. Inserts ignore ids already stored, so retrying after a failure anywhere (D1 or KV) and any
- * redelivery by Queues store each entry exactly once. Only then are the messages acknowledged.
+ * Each shard gets one D1 batch (one transaction) for its part of the delivery. A message is stored
+ * exactly once: on its first delivery nobody can have stored it; a redelivery (attempts > 1) is
+ * first looked up by its first entry, and skipped if a block already holds it. Only when every
+ * shard has stored its part are the messages acknowledged; otherwise all are retried.
  */
 export async function consumeLogBatch(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   const messages: Message<LogMessage>[] = [];
   for (const message of batch.messages) {
-    if (isLogMessage(message.body)) messages.push(message as Message<LogMessage>);
+    if (isLogMessage(message.body) && message.body.entries.length > 0) messages.push(message as Message<LogMessage>);
     else {
       // Not something ingest sends: let the retries run out so it lands in the DLQ for inspection.
       console.error(JSON.stringify({ level: 'error', event: 'log_message_malformed', messageId: message.id }));
@@ -25,11 +31,30 @@ export async function consumeLogBatch(batch: MessageBatch<unknown>, env: Env): P
   if (messages.length === 0) return;
 
   try {
-    await atomically(env.DB, messages.map((message) => insertMessage(env.DB, message.body)));
-    await rememberRecent(env.CACHE, messages.map((message) => message.body), Date.now());
+    const shards = await logShardsOf(env.DB, [...new Set(messages.map((message) => message.body.projectId))]);
+    // Entries of a project deleted while they were queued are dropped.
+    const live = messages.filter((message) => shards.has(message.body.projectId));
+    const byShard = groupBy(live, (message) => shards.get(message.body.projectId)!);
+    await Promise.all([...byShard].map(([shard, shardMessages]) => storeInShard(logShard(env, shard), groupBy(shardMessages, (message) => message.body.projectId))));
+    await rememberRecent(env.CACHE, live.map((message) => message.body), Date.now());
     for (const message of messages) message.ack();
   } catch (err) {
     console.error(JSON.stringify({ level: 'error', event: 'log_batch_failed', queue: batch.queue, messages: messages.length, error: String(err) }));
     for (const message of messages) message.retry({ delaySeconds: retryDelay(message.attempts) });
   }
+}
+
+const firstEntryOf = (message: Message<LogMessage>) => message.body.entries[0];
+
+async function storeInShard(db: D1Database, projects: Map<string, Message<LogMessage>[]>): Promise<void> {
+  const statements = await Promise.all(
+    [...projects].map(async ([projectId, messages]) => {
+      const stored = await storedMessages(db, projectId, messages.filter((message) => message.attempts > 1).map(firstEntryOf));
+      const fresh = messages.filter((message) => !stored.has(firstEntryOf(message).id));
+      const entries: LogEntry[] = fresh.flatMap(({ body }) => body.entries.map((entry) => ({ ...entry, projectId, receivedAt: body.receivedAt })));
+      if (entries.length === 0) return [];
+      return insertBlockStatements(db, await encodeBlocks(projectId, entries, new Set(fresh.map((message) => firstEntryOf(message).id))));
+    }),
+  );
+  if (statements.flat().length > 0) await atomically(db, statements.flat());
 }

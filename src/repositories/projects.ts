@@ -1,4 +1,3 @@
-import { inChunks } from '../lib/bounded';
 import { atomically } from '../lib/db';
 
 // SQL for projects. Every lookup by id also names the workspace, so a project id from another
@@ -29,12 +28,13 @@ const toProject = (row: ProjectRow): Project => ({
 });
 
 /** false when the slug is already used in this workspace. */
-export async function insertProject(db: D1Database, project: Project): Promise<boolean> {
+export async function insertProject(db: D1Database, project: Project, logShard: string): Promise<boolean> {
   const result = await db
     .prepare(
-      'INSERT INTO projects (id, workspace_id, name, slug, retention_days, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (workspace_id, slug) DO NOTHING',
+      `INSERT INTO projects (id, workspace_id, name, slug, retention_days, created_at, updated_at, log_shard) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (workspace_id, slug) DO NOTHING`,
     )
-    .bind(project.id, project.workspaceId, project.name, project.slug, project.retentionDays, project.createdAt, project.updatedAt)
+    .bind(project.id, project.workspaceId, project.name, project.slug, project.retentionDays, project.createdAt, project.updatedAt, logShard)
     .run();
   return result.meta.changes > 0;
 }
@@ -77,38 +77,70 @@ export async function updateProject(
   return row && toProject(row);
 }
 
-// Removing projects removes what hangs off them first: log entries (table of the logs migration)
-// and API keys. Explicit rather than left to cascades, so a missing cascade can never leave a
-// working key or readable logs behind.
-function deleteProjectsWhere(db: D1Database, condition: 'id = ?' | 'workspace_id = ?', value: string): D1PreparedStatement[] {
-  const projectIds = `SELECT id FROM projects WHERE ${condition}`;
+// Removing projects records them as deleted (with their log shard, for the background purge of
+// their entries, fast-path objects and archives), then removes their API keys and the projects.
+// Explicit rather than left to cascades, so a missing cascade can never leave a working key behind.
+function deleteProjectsWhere(db: D1Database, condition: 'id = ?' | 'workspace_id = ?', value: string, now: string): D1PreparedStatement[] {
   return [
-    db.prepare(`DELETE FROM log_entries WHERE project_id IN (${projectIds})`).bind(value),
-    db.prepare(`DELETE FROM api_keys WHERE project_id IN (${projectIds})`).bind(value),
+    db
+      .prepare(`INSERT OR IGNORE INTO deleted_projects (project_id, workspace_id, log_shard, deleted_at) SELECT id, workspace_id, log_shard, ? FROM projects WHERE ${condition}`)
+      .bind(now, value),
+    db.prepare(`DELETE FROM api_keys WHERE project_id IN (SELECT id FROM projects WHERE ${condition})`).bind(value),
     db.prepare(`DELETE FROM projects WHERE ${condition}`).bind(value),
   ];
 }
 
-/** Deletes one project with its keys and log entries, atomically. */
-export async function deleteProject(db: D1Database, projectId: string): Promise<void> {
-  await atomically(db, deleteProjectsWhere(db, 'id = ?', projectId));
+/** Deletes one project with its keys, atomically, and records it for the purge. */
+export async function deleteProject(db: D1Database, projectId: string, now: string): Promise<void> {
+  await atomically(db, deleteProjectsWhere(db, 'id = ?', projectId, now));
 }
 
-/** Statements deleting every project of a workspace with their keys and log entries; run them in one batch. */
-export const deleteWorkspaceProjectsStatements = (db: D1Database, workspaceId: string) => deleteProjectsWhere(db, 'workspace_id = ?', workspaceId);
+/** Statements deleting every project of a workspace with their keys (recorded for the purge); run them in one batch. */
+export const deleteWorkspaceProjectsStatements = (db: D1Database, workspaceId: string, now: string) => deleteProjectsWhere(db, 'workspace_id = ?', workspaceId, now);
 
-// D1 binds at most 100 parameters per statement.
-const IDS_PER_LOOKUP = 100;
+/** The log shard of each of these projects that exists. */
+export async function logShardsOf(db: D1Database, projectIds: string[]): Promise<Map<string, string>> {
+  const { results } = await db
+    .prepare('SELECT id, log_shard FROM projects WHERE id IN (SELECT value FROM json_each(?))')
+    .bind(JSON.stringify(projectIds))
+    .all<{ id: string; log_shard: string }>();
+  return new Map(results.map((row) => [row.id, row.log_shard]));
+}
 
-/** Which of these project ids still exist. */
-export async function existingProjectIds(db: D1Database, ids: string[]): Promise<Set<string>> {
-  const found = new Set<string>();
-  for (const chunk of inChunks(ids, IDS_PER_LOOKUP)) {
-    const { results } = await db
-      .prepare(`SELECT id FROM projects WHERE id IN (${chunk.map(() => '?').join(', ')})`)
-      .bind(...chunk)
-      .all<{ id: string }>();
-    for (const row of results) found.add(row.id);
-  }
-  return found;
+// Deleted projects, until the purge has removed everything of theirs.
+
+export type DeletedProject = { projectId: string; workspaceId: string; logShard: string; purged: boolean };
+
+export async function findDeletedProject(db: D1Database, projectId: string): Promise<DeletedProject | null> {
+  const row = await db
+    .prepare('SELECT project_id, workspace_id, log_shard, purged_at FROM deleted_projects WHERE project_id = ?')
+    .bind(projectId)
+    .first<{ project_id: string; workspace_id: string; log_shard: string; purged_at: string | null }>();
+  return row && { projectId: row.project_id, workspaceId: row.workspace_id, logShard: row.log_shard, purged: row.purged_at !== null };
+}
+
+/** Deleted projects of a workspace (or all) whose purge has not finished, oldest deletion first. */
+export async function pendingPurges(db: D1Database, limit: number, workspaceId?: string): Promise<string[]> {
+  const { results } = await db
+    .prepare('SELECT project_id FROM deleted_projects WHERE purged_at IS NULL AND (?1 IS NULL OR workspace_id = ?1) ORDER BY deleted_at LIMIT ?2')
+    .bind(workspaceId ?? null, limit)
+    .all<{ project_id: string }>();
+  return results.map((row) => row.project_id);
+}
+
+export async function markPurged(db: D1Database, projectId: string, now: string): Promise<void> {
+  await db.prepare('UPDATE deleted_projects SET purged_at = ? WHERE project_id = ?').bind(now, projectId).run();
+}
+
+// Retention.
+
+export type RetentionPolicy = { projectId: string; retentionDays: number; logShard: string };
+
+/** Projects with their retention and shard, a page at a time (keyset on id). */
+export async function retentionPolicies(db: D1Database, afterProjectId: string, limit: number): Promise<RetentionPolicy[]> {
+  const { results } = await db
+    .prepare('SELECT id, retention_days, log_shard FROM projects WHERE id > ? ORDER BY id LIMIT ?')
+    .bind(afterProjectId, limit)
+    .all<{ id: string; retention_days: number; log_shard: string }>();
+  return results.map((row) => ({ projectId: row.id, retentionDays: row.retention_days, logShard: row.log_shard }));
 }

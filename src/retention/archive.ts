@@ -1,30 +1,35 @@
-// Retention (the daily cron): entries older than their project's retention move from D1 to R2 as
-// gzipped NDJSON, one or more parts per project and UTC day:
+// Retention (the daily cron): blocks whose entries are all past their project's retention move
+// from the project's log shard to R2, one or more parts per project and UTC day:
 //
-//   {projectId}/{YYYY-MM-DD}/{first id}-{last id}.ndjson.gz
+//   {projectId}/{YYYY-MM-DD}/{first block id}-{last block id}.ndjson.gz   the blocks' gzip members back to back
+//   {projectId}/{YYYY-MM-DD}/{first block id}-{last block id}.blocks.json  their index
 //
-// Rows leave D1 only after their part is written, and only those exact rows (by id), so an entry
-// that arrives meanwhile waits for the next run. A part never replaces an existing object: a day
-// archived in several runs (late entries, a crash between write and delete) gets further parts,
-// so the worst case is an entry in two parts, never an entry in none.
-import { inChunks } from '../lib/bounded';
+// The part is the shard's own block bytes, copied, not re-encoded: `zcat` (or any gzip reader that
+// follows members) reads it as NDJSON of LogEntry objects, and the index gives each block's byte
+// range, entry count, time range, levels and term filter, so an archive can be searched block by
+// block with range reads exactly as a shard is. Blocks leave the shard only after their part is
+// written, and only those exact blocks; a part never replaces an existing object, so the worst case
+// of a crash between write and delete is an entry in two parts, never an entry in none.
+import { base64url } from '../lib/crypto';
 import { atomically } from '../lib/db';
-import { deleteEntries, entriesBetween, oldestBetween, retentionPolicies, type RetentionPolicy } from '../repositories/logs';
-import type { Cursor } from '../services/logs';
+import { logShard } from '../lib/shards';
+import { blocksBefore, deleteBlockStatements, type ArchivableBlock } from '../repositories/log-blocks';
+import { retentionPolicies, type RetentionPolicy } from '../repositories/projects';
+import { groupBy } from '../lib/group';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const PROJECTS_PER_PAGE = 200;
-const ROWS_PER_READ = 1000;
-// A part is bounded so that it is built in memory comfortably (Workers have 128 MB).
-const PART_MAX_ROWS = 10_000;
-const PART_MAX_CHARS = 8 * 1024 * 1024;
-const IDS_PER_DELETE = 1000;
+// Blocks are at most 256 KiB of NDJSON, far less gzipped: a read stays a few MB in memory.
+const BLOCKS_PER_READ = 100;
 
 const startOfUtcDay = (ms: number) => Math.floor(ms / DAY_MS) * DAY_MS;
-const iso = (ms: number) => new Date(ms).toISOString();
+
+/** One block of an archive part, as its index describes it. */
+export type ArchivedBlock = { id: string; minTs: string; maxTs: string; entries: number; levels: number; offset: number; length: number; terms: string };
+export type ArchiveIndex = { v: 1; projectId: string; blocks: ArchivedBlock[] };
 
 /**
- * Archives every project's expired entries; returns how many entries and parts were written. A
+ * Archives every project's expired blocks; returns how many entries and parts were written. A
  * project that fails is logged and skipped (the others still run); the run then fails as a whole,
  * so the failure shows in the cron's status, and the next run picks the project up again.
  */
@@ -50,52 +55,50 @@ export async function archiveExpired(env: Env, nowMs: number): Promise<{ entries
   return totals;
 }
 
-async function archiveProject(env: Env, { projectId, retentionDays }: RetentionPolicy, nowMs: number, totals: { entries: number; parts: number }) {
+async function archiveProject(env: Env, policy: RetentionPolicy, nowMs: number, totals: { entries: number; parts: number }) {
+  const db = logShard(env, policy.logShard);
   // Whole UTC days: everything is kept at least `retentionDays`, and a day is archived in one run.
-  const cutoff = iso(startOfUtcDay(nowMs - retentionDays * DAY_MS));
-  let oldest = await oldestBetween(env.DB, projectId, '', cutoff);
-  while (oldest) {
-    const dayStart = startOfUtcDay(Date.parse(oldest));
-    await archiveDay(env, projectId, dayStart, totals);
-    oldest = await oldestBetween(env.DB, projectId, iso(dayStart + DAY_MS), cutoff);
-  }
-}
-
-async function archiveDay(env: Env, projectId: string, dayStart: number, totals: { entries: number; parts: number }) {
-  const [from, to, day] = [iso(dayStart), iso(dayStart + DAY_MS), iso(dayStart).slice(0, 10)];
-  let after: Cursor | undefined;
-  let more = true;
-  while (more) {
-    const ids: string[] = [];
-    let ndjson = '';
-    while (more && ids.length < PART_MAX_ROWS && ndjson.length < PART_MAX_CHARS) {
-      const rows = await entriesBetween(env.DB, projectId, from, to, after, ROWS_PER_READ);
-      for (const row of rows) {
-        ids.push(row.id);
-        ndjson += `${JSON.stringify(row)}\n`;
-      }
-      if (rows.length > 0) after = rows[rows.length - 1];
-      more = rows.length === ROWS_PER_READ;
+  const cutoff = new Date(startOfUtcDay(nowMs - policy.retentionDays * DAY_MS)).toISOString();
+  for (;;) {
+    const blocks = await blocksBefore(db, policy.projectId, cutoff, BLOCKS_PER_READ);
+    for (const [day, dayBlocks] of groupBy(blocks, (block) => block.maxTs.slice(0, 10))) {
+      await putNewPart(env.ARCHIVE, `${policy.projectId}/${day}/${dayBlocks[0].id}-${dayBlocks[dayBlocks.length - 1].id}`, policy.projectId, dayBlocks);
+      await atomically(db, deleteBlockStatements(db, dayBlocks));
+      totals.entries += dayBlocks.reduce((sum, block) => sum + block.entries, 0);
+      totals.parts += 1;
     }
-    if (ids.length === 0) return;
-    await putNewPart(env.ARCHIVE, `${projectId}/${day}/${ids[0]}-${ids[ids.length - 1]}`, await gzip(ndjson), ids.length);
-    await atomically(env.DB, inChunks(ids, IDS_PER_DELETE).map((chunk) => deleteEntries(env.DB, chunk)));
-    totals.entries += ids.length;
-    totals.parts += 1;
+    if (blocks.length < BLOCKS_PER_READ) return;
   }
 }
 
-const gzip = (text: string) => new Response(new Blob([text]).stream().pipeThrough(new CompressionStream('gzip'))).arrayBuffer();
-
-/** Writes under `base`, or `base.2`, `base.3`, … if that name is taken: an archive object is never overwritten. */
-async function putNewPart(bucket: R2Bucket, base: string, body: ArrayBuffer, entries: number): Promise<string> {
-  for (let n = 1; ; n++) {
-    const key = `${base}${n === 1 ? '' : `.${n}`}.ndjson.gz`;
-    if (await bucket.head(key)) continue;
-    await bucket.put(key, body, {
-      httpMetadata: { contentType: 'application/x-ndjson', contentEncoding: 'gzip' },
-      customMetadata: { entries: String(entries) },
-    });
-    return key;
+/** Writes the part and its index under `base`, or `base.2`, `base.3`, … if that name is taken: an archive object is never overwritten. */
+async function putNewPart(bucket: R2Bucket, base: string, projectId: string, blocks: ArchivableBlock[]): Promise<string> {
+  const index: ArchiveIndex = { v: 1, projectId, blocks: [] };
+  let offset = 0;
+  for (const block of blocks) {
+    const { id, minTs, maxTs, entries, levels } = block;
+    index.blocks.push({ id, minTs, maxTs, entries, levels, offset, length: block.data.byteLength, terms: base64url(block.terms) });
+    offset += block.data.byteLength;
   }
+  const body = new Uint8Array(offset);
+  for (const [i, block] of blocks.entries()) body.set(block.data, index.blocks[i].offset);
+
+  for (let n = 1; ; n++) {
+    const name = `${base}${n === 1 ? '' : `.${n}`}`;
+    if (await bucket.head(`${name}.ndjson.gz`)) continue;
+    const entries = String(index.blocks.reduce((sum, block) => sum + block.entries, 0));
+    await bucket.put(`${name}.blocks.json`, JSON.stringify(index), { httpMetadata: { contentType: 'application/json' } });
+    await bucket.put(`${name}.ndjson.gz`, body, {
+      httpMetadata: { contentType: 'application/x-ndjson', contentEncoding: 'gzip' },
+      customMetadata: { entries, blocks: String(blocks.length) },
+    });
+    return name;
+  }
+}
+
+/** Deletes up to `limit` of a deleted project's archive objects; true while more remain. */
+export async function deleteArchives(bucket: R2Bucket, projectId: string, limit: number): Promise<boolean> {
+  const { objects, truncated } = await bucket.list({ prefix: `${projectId}/`, limit });
+  if (objects.length > 0) await bucket.delete(objects.map((object) => object.key));
+  return truncated;
 }

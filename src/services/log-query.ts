@@ -3,7 +3,10 @@ import type { z } from 'zod';
 import type { zQueryLogsQuery } from '../../generated/zod/zod.gen';
 import { ApiError } from '../lib/errors';
 import { recentPage } from '../kv/recent-logs';
-import { queryPage } from '../repositories/logs';
+import { pageFromBlocks } from '../blocks/page';
+import { logShard } from '../lib/shards';
+import { candidateBlocks, readBlocks } from '../repositories/log-blocks';
+import { logShardsOf } from '../repositories/projects';
 import type { Principal } from '../types';
 import { canonicalTime, decodeCursor, encodeCursor, type LogEntry, type LogFilter } from './logs';
 import { projectForMember } from './projects';
@@ -25,8 +28,8 @@ async function readableProject(env: Env, principal: Principal, projectId: string
 
 export async function queryLogs(env: Env, principal: Principal, query: Query): Promise<{ page: { source: Query['source']; entries: LogEntry[] }; nextCursor?: string }> {
   const projectId = await readableProject(env, principal, query.projectId);
-  const before = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
-  if (query.cursor !== undefined && !before) throw ApiError.of('invalidInput', [{ field: 'cursor', issue: 'Invalid cursor' }]);
+  const position = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+  if (query.cursor !== undefined && !position) throw ApiError.of('invalidInput', [{ field: 'cursor', issue: 'Invalid cursor' }]);
   if (query.source === 'kv' && query.q !== undefined) throw ApiError.of('invalidInput', [{ field: 'q', issue: 'Text search needs source=d1' }]);
 
   // One entry more than the page tells whether there is a next page.
@@ -36,11 +39,21 @@ export async function queryLogs(env: Env, principal: Principal, query: Query): P
     since: query.since && canonicalTime(query.since),
     until: query.until && canonicalTime(query.until),
     text: query.q,
-    before,
+    position,
+    order: 'desc',
     limit: query.limit + 1,
   };
-  const found = query.source === 'kv' ? await recentPage(env.CACHE, filter, Date.now()) : await queryPage(env.DB, filter);
+  const found = query.source === 'kv' ? await recentPage(env.CACHE, filter, Date.now()) : await shardPage(env, filter);
   const entries = found.slice(0, query.limit);
   const nextCursor = found.length > query.limit ? encodeCursor(entries[entries.length - 1]) : undefined;
   return { page: { source: query.source, entries }, nextCursor };
+}
+
+/** A page from the project's log shard: candidate blocks from their metadata and term filters, then their entries. */
+async function shardPage(env: Env, filter: LogFilter): Promise<LogEntry[]> {
+  const shard = (await logShardsOf(env.DB, [filter.projectId])).get(filter.projectId);
+  // The project was deleted between the access check and here.
+  if (!shard) throw ApiError.of('notFound');
+  const db = logShard(env, shard);
+  return pageFromBlocks(candidateBlocks(db, filter), (refs) => readBlocks(db, filter.projectId, refs), filter);
 }

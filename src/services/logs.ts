@@ -41,34 +41,46 @@ export function newLogIds(count: number, receivedMs: number): string[] {
   return Array.from({ length: count }, (_, index) => prefix + base62(index, 3));
 }
 
-/** Newest first: by timestamp, then id. The one order of every page, from either store. */
+/** Newest first: by timestamp, then id. The one order of every page, from either store (reversed for `order=asc`). */
 export const newestFirst = (a: { timestamp: string; id: string }, b: { timestamp: string; id: string }) =>
   a.timestamp === b.timestamp ? (a.id < b.id ? 1 : a.id > b.id ? -1 : 0) : a.timestamp < b.timestamp ? 1 : -1;
 
-/** Where the next page starts: strictly after (older than) this entry. */
+export type Order = 'asc' | 'desc';
+/** The page order's comparator: newest first (desc) or oldest first (asc). */
+export const inOrder = (order: Order) => (order === 'desc' ? newestFirst : (a: Cursor, b: Cursor) => newestFirst(b, a));
+
+/** A position in the page order: the next page starts strictly after this entry. */
 export type Cursor = { timestamp: string; id: string };
 
 /** What a page asks either store for (times canonical). */
 export type LogFilter = {
   projectId: string;
   levels?: LogLevel[];
+  /** any of these services */
+  services?: string[];
+  /** every one of these attributes, values compared by their string form */
+  attributes?: Record<string, string>;
   /** inclusive */
   since?: string;
   /** exclusive */
   until?: string;
-  /** the message contains this text */
+  /** the message contains this text (case-insensitive) */
   text?: string;
-  /** only entries older than this position (keyset pagination) */
-  before?: Cursor;
+  /** only entries after this position in the page order (keyset pagination) */
+  position?: Cursor;
+  order: Order;
   limit: number;
 };
 
-/** Whether an entry passes a filter's level, time and cursor conditions (the KV path filters in memory). */
+/** Whether an entry passes every condition of a filter (both stores filter decoded entries with this). */
 export const matches = (entry: LogEntry, filter: LogFilter) =>
   (!filter.levels?.length || filter.levels.includes(entry.level)) &&
+  (!filter.services?.length || (entry.service !== undefined && filter.services.includes(entry.service))) &&
+  Object.entries(filter.attributes ?? {}).every(([key, value]) => Object.hasOwn(entry.attributes, key) && String(entry.attributes[key]) === value) &&
   (!filter.since || entry.timestamp >= filter.since) &&
   (!filter.until || entry.timestamp < filter.until) &&
-  (!filter.before || newestFirst(entry, filter.before) > 0);
+  (filter.text === undefined || entry.message.toLowerCase().includes(filter.text.toLowerCase())) &&
+  (!filter.position || inOrder(filter.order)(entry, filter.position) > 0);
 
 const CANONICAL_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const LOG_ID = /^log_[A-Za-z0-9]{1,60}$/;

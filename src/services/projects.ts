@@ -3,7 +3,9 @@
 import { nowIso } from '../lib/clock';
 import { randomId } from '../lib/crypto';
 import { ApiError } from '../lib/errors';
+import { placeNewProject } from '../lib/shards';
 import * as repo from '../repositories/projects';
+import { schedulePurges } from '../retention/purge';
 
 export type Project = repo.Project;
 
@@ -34,7 +36,7 @@ export async function createProject(env: Env, workspaceId: string, input: { name
     createdAt: now,
     updatedAt: now,
   };
-  if (!(await repo.insertProject(env.DB, project))) throw ApiError.of('slugTaken');
+  if (!(await repo.insertProject(env.DB, project, placeNewProject(env)))) throw ApiError.of('slugTaken');
   return project;
 }
 
@@ -54,9 +56,10 @@ export async function updateProject(
   throw ApiError.of('slugTaken');
 }
 
-/** Deletes the project with its API keys and log entries in one batch. */
+/** Deletes the project with its API keys in one batch; its logs are unreachable at once and purged in the background. */
 export async function deleteProject(env: Env, workspaceId: string, projectId: string): Promise<{ id: string; deleted: true }> {
   await projectInWorkspace(env, workspaceId, projectId);
-  await repo.deleteProject(env.DB, projectId);
+  await repo.deleteProject(env.DB, projectId, nowIso());
+  await schedulePurges(env, [projectId]);
   return { id: projectId, deleted: true };
 }

@@ -1,6 +1,8 @@
 // Workspaces: the tenants. The caller's membership comes from the role guard, which has already
 // answered 404 to outsiders and 403 to roles too low for the route.
 import { nowIso } from '../lib/clock';
+import { pendingPurges } from '../repositories/projects';
+import { MAX_PURGES_SCHEDULED, schedulePurges } from '../retention/purge';
 import { randomId } from '../lib/crypto';
 import { ApiError } from '../lib/errors';
 import * as repo from '../repositories/workspaces';
@@ -34,8 +36,12 @@ export async function updateWorkspace(env: Env, membership: Membership, changes:
   throw ApiError.of('slugTaken');
 }
 
-/** Deletes the workspace with everything in it (members, projects, keys, log entries) in one batch. */
+/**
+ * Deletes the workspace with everything in it (members, projects, keys) in one batch; its projects'
+ * logs are unreachable at once and purged in the background.
+ */
 export async function deleteWorkspace(env: Env, workspaceId: string): Promise<{ id: string; deleted: true }> {
-  await repo.deleteWorkspace(env.DB, workspaceId);
+  await repo.deleteWorkspace(env.DB, workspaceId, nowIso());
+  await schedulePurges(env, await pendingPurges(env.DB, MAX_PURGES_SCHEDULED, workspaceId));
   return { id: workspaceId, deleted: true };
 }

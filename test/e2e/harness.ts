@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { DEV_ARGS, localDatabases, migrateArgs } from '../../scripts/local-dev.ts';
 import { FAKE_HOST, FAKE_PROVIDER_BINDINGS, fakeProviders } from '../support/fake-providers.ts';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -165,7 +166,7 @@ export interface StateDirs {
 }
 
 /**
- * Local state for each Worker: `wrangler d1 migrations apply DB --local --persist-to <dir>` once,
+ * Local state for each Worker: `wrangler d1 migrations apply <each database> --local --persist-to <dir>` once,
  * copied for the other names (a second migration run would cost seconds of CPU on a 2-core box).
  */
 export async function migratedStateDirs(names: string[]): Promise<StateDirs> {
@@ -174,7 +175,9 @@ export async function migratedStateDirs(names: string[]): Promise<StateDirs> {
   try {
     const dirs = Object.fromEntries(names.map((name) => [name, path.join(base, name)]));
     const [first, ...others] = names;
-    await promisify(execFile)(bin('wrangler'), ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', dirs[first]], { cwd: ROOT, env: CHILD_ENV, timeout: 60_000 });
+    for (const database of localDatabases()) {
+      await promisify(execFile)(bin('wrangler'), migrateArgs(database, dirs[first]), { cwd: ROOT, env: CHILD_ENV, timeout: 60_000 });
+    }
     for (const name of others) await cp(dirs[first], dirs[name], { recursive: true });
     return { dirs, remove };
   } catch (error) {
@@ -220,7 +223,7 @@ export async function startWorker(name: string, stateDir: string, vars: Record<s
   const envFile = path.join(stateDir, 'e2e.env');
   await writeFile(envFile, Object.entries(secrets).map(([key, value]) => `${key}=${value}\n`).join(''), { mode: 0o600 });
   const args = async (chosen: number) => {
-    const list = ['dev', '--ip', '127.0.0.1', '--port', String(chosen), '--inspector-port', String(await freePort()), '--persist-to', stateDir, '--env-file', envFile];
+    const list = [...DEV_ARGS, '--ip', '127.0.0.1', '--port', String(chosen), '--inspector-port', String(await freePort()), '--persist-to', stateDir, '--env-file', envFile];
     for (const [key, value] of Object.entries(vars)) list.push('--var', `${key}:${value}`);
     return list;
   };

@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contract, OPERATIONS, requestsFor, type Operation } from '../support/fuzz-contract';
 import { checkResponse, FuzzWorld, KNOWN_FINDINGS } from '../support/fuzz-world';
 import { uniqueSlug } from '../support/tenancy';
+import { storedEntries } from '../logs.support';
 
 const vars = ((import.meta as unknown as { env?: Record<string, string | undefined> }).env ?? {}) as Record<string, string | undefined>;
 const setting = (name: string) => vars[`VITE_${name}`] || vars[name] || undefined;
@@ -120,7 +121,7 @@ describe('contract fuzzing', () => {
       const projects = new Set((await env.DB.prepare('SELECT id FROM projects').all<{ id: string }>()).results.map((r) => r.id));
       return [...world.accepted].filter(([, project]) => projects.has(project)).map(([id]) => id);
     };
-    const stored = async () => new Set((await env.DB.prepare('SELECT id FROM log_entries').all<{ id: string }>()).results.map((r) => r.id));
+    const stored = async () => new Set((await Promise.all([...new Set([...world.accepted].map(([, project]) => project))].map(async (project) => (await storedEntries(project)).map((e) => e.id)))).flat());
     const deadline = Date.now() + 30_000;
     let missing: string[] = [];
     do {

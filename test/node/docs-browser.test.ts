@@ -13,6 +13,7 @@ import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, ROOT, readJson, run } from '../../scripts/lib.ts';
+import { DEV_ARGS, localDatabases, migrateArgs } from '../../scripts/local-dev.ts';
 
 type Json = any;
 const CHROMIUM = '/usr/bin/chromium';
@@ -68,14 +69,14 @@ describe.skipIf(!available)('the reference at /docs in headless Chromium', () =>
   beforeAll(async () => {
     stateDir = mkdtempSync(path.join(os.tmpdir(), 'loglane-docs-state-'));
     // The developer's .wrangler/state is left alone: migrations and the Worker use stateDir.
-    run('wrangler', ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', stateDir], { env });
+    for (const database of localDatabases()) run('wrangler', migrateArgs(database, stateDir), { env });
 
     const [port, inspectorPort] = [await freePort(), await freePort()];
     origin = `http://127.0.0.1:${port}`;
     worker = spawn(
       BIN('wrangler'),
       [
-        'dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort),
+        ...DEV_ARGS, '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort),
         '--persist-to', stateDir, '--show-interactive-dev-session=false',
         // Independent of a developer's .dev.vars: the example file plus a throwaway secret.
         '--env-file', path.join(ROOT, '.dev.vars.example'), '--var', `JWT_SECRET:${randomBytes(24).toString('base64url')}`,

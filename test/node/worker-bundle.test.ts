@@ -12,7 +12,7 @@ let outDir: string;
 let bundle: string;
 beforeAll(() => {
   outDir = mkdtempSync(path.join(os.tmpdir(), 'loglane-bundle-'));
-  run('wrangler', ['deploy', '--dry-run', '--env', 'production', '--outdir', outDir]);
+  run('wrangler', ['deploy', '--dry-run', '--outdir', outDir]);
   bundle = readFileSync(path.join(outDir, 'index.js'), 'utf8');
 });
 afterAll(() => rmSync(outDir, { recursive: true, force: true }));

@@ -247,7 +247,7 @@ export class FuzzWorld {
     this.tenants.A = await this.buildTenant('A');
     this.tenants.B = await this.buildTenant('B');
     const tables = await env.DB.prepare(
-      "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name NOT LIKE 'd1_%' AND name NOT LIKE 'log_entries%'",
+      "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name NOT LIKE 'd1_%'",
     ).all<{ name: string }>();
     this.tables = tables.results.map((r) => r.name);
   }
