@@ -7,7 +7,7 @@
 //   types/          .d.ts files (tsc), including the contract types they refer to
 // Generated code (operation descriptors, types, zod schemas) is bundled: the package needs nothing
 // from this repository at run time.
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -124,32 +124,8 @@ export async function buildClient(outDir = path.join(ROOT, 'client-dist')): Prom
     loglane: { contractVersion: contract.version },
   };
   writeFileSync(path.join(outDir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-  writeFileSync(
-    path.join(outDir, 'README.md'),
-    [
-      '# @loglane/client',
-      '',
-      `Typed client of the Loglane API, generated from its OpenAPI contract (version ${contract.version}).`,
-      '',
-      '```ts',
-      "import { createLoglaneClient, isLoglaneError } from '@loglane/client';",
-      '',
-      "const loglane = createLoglaneClient({ baseUrl: 'https://loglane.example.com', apiKey: process.env.LOGLANE_KEY });",
-      "const { data, error } = await loglane.ingestLogs({ body: { level: 'info', message: 'hello' } });",
-      "if (isLoglaneError(error, 'RATE_LIMITED')) console.log('retry after', error.rateLimit?.retryAfter);",
-      'else if (error) console.error(error.kind, error.status, error.code, error.message);',
-      'else console.log(data.accepted, data.ids);',
-      '```',
-      '',
-      'Every call resolves to `{ data, error }` and never rejects. `error.kind` is `api` (a declared error:',
-      '`status` and `code`), `network` (no response) or `contract` (a response the contract does not allow).',
-      'Options: `accessToken`, `refreshToken` + `onTokens` (automatic refresh), `apiKey`, `retry: { maxRetries, maxDelayMs }`',
-      '(429), `fetch`, `headers`. `@loglane/client/validate` adds `validateResponses: true` (needs `zod` 4).',
-      'For a few operations: `createLoglaneCore({ baseUrl, use: [retryRateLimited(), refreshExpiredSessions()] }).call(op, request)`',
-      'with `op` from `@loglane/client/operations`; only what is imported is bundled.',
-      '',
-    ].join('\n'),
-  );
+  // One consumer story: the package's README is src/client/README.md, whose example the main README shows too.
+  copyFileSync(path.join(ROOT, 'src', 'client', 'README.md'), path.join(outDir, 'README.md'));
   for (const name of Object.keys(ENTRIES)) {
     if (!existsSync(path.join(outDir, `${name}.js`))) throw new Error(`${name}.js was not built`);
   }

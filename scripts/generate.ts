@@ -5,13 +5,16 @@
 //   client-operations.ts   one descriptor per public operation for the hand-written client layer (src/client)
 //   client/                typed fetch client, sdk and types (@hey-api/openapi-ts), from the public bundle
 //   zod/                   zod 4 schemas the Worker validates with, from the whole contract
-//   docs.html              the self-contained Redoc reference, served at /docs
+//   docs.html              the self-contained Redoc reference, served at /docs, with the guides of
+//                          openapi/guides/ (tags with `x-guide`) and curl/TypeScript samples for every operation
 // `--out DIR` writes into DIR instead (the staleness check regenerates into a temp dir and compares).
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createClient } from '@hey-api/openapi-ts';
+import { unstable_readConfig } from 'wrangler';
 import { heyApiConfigs } from '../openapi-ts.config.ts';
 import { renderClientOperations } from './client-operations.ts';
+import { withCodeSamples } from './code-samples.ts';
 import { ROOT, readJson, run, toJson } from './lib.ts';
 
 type Scenario = { group: string; key: string; scenario: string; code: string; status: number; message: string };
@@ -34,6 +37,9 @@ function catalogOf(bundle: any): Catalog {
   }
   return catalog;
 }
+
+/** The reference's favicon: a log line on a lane. */
+const FAVICON = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#1f6feb"/><path d="M8 10h16M8 16h11M8 22h14" stroke="#fff" stroke-width="3" stroke-linecap="round"/></svg>';
 
 const cell = (text: string) => text.replaceAll('|', '\\|');
 
@@ -65,6 +71,42 @@ function withErrorDocs(bundle: any, catalog: Catalog) {
   return bundle;
 }
 
+/** The production vars (wrangler.jsonc's top level), which the guides quote as {{NAME}} (the rate limits). */
+const productionVars = (): Record<string, string> => unstable_readConfig({ config: path.join(ROOT, 'wrangler.jsonc') }).vars as Record<string, string>;
+
+/**
+ * Tags with `x-guide: <file>` get that markdown file of openapi/ as their description, {{VAR}}s
+ * filled from wrangler.jsonc. Guides and "Error codes" are trait tags (text without operations);
+ * `x-tagGroups` puts them first, then every other tag in contract order, so a new tag needs no entry.
+ */
+function withGuides(bundle: any) {
+  const vars = productionVars();
+  for (const tag of bundle.tags) {
+    if (!tag['x-guide']) continue;
+    tag.description = readFileSync(path.join(ROOT, 'openapi', tag['x-guide']), 'utf8').replace(/\{\{(\w+)\}\}/g, (_all, name: string) => {
+      if (vars[name] === undefined) throw new Error(`${tag['x-guide']}: {{${name}}} is not a production var in wrangler.jsonc`);
+      return Number.isNaN(Number(vars[name])) ? vars[name] : Number(vars[name]).toLocaleString('en');
+    });
+    delete tag['x-guide'];
+  }
+  const names = (guides: boolean) => bundle.tags.filter((tag: any) => (tag['x-traitTag'] === true) === guides).map((tag: any) => tag.name);
+  bundle['x-tagGroups'] = [
+    { name: 'Guides', tags: names(true) },
+    { name: 'Reference', tags: names(false) },
+  ];
+  return bundle;
+}
+
+/** `const` without `type` renders as "any" in Redoc: the type of the constant is added (same meaning). */
+function withConstTypes(node: any): any {
+  if (Array.isArray(node)) node.forEach(withConstTypes);
+  else if (node && typeof node === 'object') {
+    if ('const' in node && node.type === undefined && node.const !== null) node.type = typeof node.const === 'number' ? 'number' : typeof node.const;
+    Object.values(node).forEach(withConstTypes);
+  }
+  return node;
+}
+
 function errorsModule(catalog: Catalog): string {
   const messages: Record<string, { code: string; status: number; message: string }> = {};
   for (const s of catalog.scenarios) {
@@ -93,10 +135,12 @@ async function main() {
   for (const [api, file] of Object.entries(bundles)) {
     run('redocly', ['bundle', api, '--output', file, '--ext', 'json']);
     const bundle = readJson(file);
-    writeFileSync(file, toJson(withErrorDocs(bundle, catalogOf(bundle))));
+    writeFileSync(file, toJson(withCodeSamples(withConstTypes(withGuides(withErrorDocs(bundle, catalogOf(bundle)))))));
   }
-  // The Worker reports the contract version without bundling the whole contract.
-  writeFileSync(path.join(OUT, 'contract-version.json'), toJson({ version: readJson(bundles.public).info.version }));
+  // The Worker reports the contract version, and puts its own address in place of the contract's
+  // server when serving the contract and the reference, without bundling the whole contract.
+  const { info, servers } = readJson(bundles.public);
+  writeFileSync(path.join(OUT, 'contract-version.json'), toJson({ version: info.version, serverUrl: servers[0].url }));
   writeFileSync(path.join(OUT, 'client-operations.ts'), renderClientOperations(readJson(bundles.public)));
   writeFileSync(path.join(OUT, 'errors.ts'), errorsModule(catalogOf(readJson(bundles.internal))));
 
@@ -113,8 +157,14 @@ async function main() {
 
   const docs = path.join(OUT, 'docs.html');
   run('redocly', ['build-docs', bundles.public, '--inlineBundle', '--output', docs, '--title', 'Loglane API reference']);
-  // Redoc's "API docs by Redocly" logo is the page's one CDN request; without it the logo just hides.
-  writeFileSync(docs, readFileSync(docs, 'utf8').replace(/https:\/\/cdn\.redoc\.ly\/redoc\/logo-mini(-full)?\.svg/g, 'data:,'));
+  // Redoc's "API docs by Redocly" badge links to a CDN logo (the page's one request beyond its
+  // server): the logo is emptied and the badge hidden. Error codes stay on one line; a favicon.
+  const head = [
+    `<link rel="icon" href="data:image/svg+xml,${encodeURIComponent(FAVICON)}">`,
+    '<style>span:has(> a[href^="https://redocly.com/redoc"]) { display: none; } td > code { white-space: nowrap; word-break: normal; }</style>',
+  ].join('\n');
+  const html = readFileSync(docs, 'utf8').replace(/https:\/\/cdn\.redoc\.ly\/redoc\/logo-mini(-full)?\.svg/g, 'data:,');
+  writeFileSync(docs, html.replace('</head>', `${head}\n</head>`));
   // Only the contract and the reference are served as static assets.
   writeFileSync(path.join(OUT, '.assetsignore'), '*\n!openapi.json\n!docs.html\n');
 }

@@ -1,4 +1,5 @@
-// npm start [-- <wrangler dev args>]: runs the API locally on http://127.0.0.1:8787 (PORT overrides).
+// npm start [-- <wrangler dev args>]: runs the API locally on http://127.0.0.1:8787 (PORT overrides;
+// PUBLIC_BASE_URL follows it: mail links, the OAuth redirect_uri, the reference's server and samples).
 // First run creates .dev.vars with a random local JWT secret; every run applies the local D1
 // migrations first (the control plane and every log shard of env.development). Extra arguments go to `wrangler dev` (e.g. `-- --var RATE_LIMIT_AUTH_PER_MINUTE:60`).
 import { spawn } from 'node:child_process';
@@ -20,6 +21,7 @@ const env = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_SEN
 for (const database of localDatabases()) run('wrangler', migrateArgs(database), { env: { ...env, CI: 'true' } });
 
 const port = process.env.PORT ?? '8787';
-const wrangler = spawn(BIN('wrangler'), [...DEV_ARGS, '--ip', '127.0.0.1', '--port', port, ...process.argv.slice(2)], { stdio: 'inherit', env });
+const args = [...DEV_ARGS, '--ip', '127.0.0.1', '--port', port, '--var', `PUBLIC_BASE_URL:http://127.0.0.1:${port}`, ...process.argv.slice(2)];
+const wrangler = spawn(BIN('wrangler'), args, { stdio: 'inherit', env });
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => wrangler.kill(signal));
 wrangler.on('exit', (code) => process.exit(code ?? 0));

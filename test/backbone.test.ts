@@ -2,6 +2,7 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import publicContract from '../generated/openapi.json';
 import { createApp } from '../src/app';
+import { fetchWithEnv } from './logs.support';
 import { assertMatchesContract } from './support/contract';
 import { api, expectError, ORIGIN } from './support/http';
 
@@ -92,5 +93,16 @@ describe('the served contract and reference', () => {
     expect(res.text).not.toMatch(/<script[^>]+src="https?:/);
     expect(res.text).toContain('Error codes');
     expect(res.text).toContain('Invalid or expired magic link');
+  });
+
+  it('puts its own address (PUBLIC_BASE_URL, which npm start sets from PORT) in the served servers and code samples', async () => {
+    const own = 'http://127.0.0.1:9123';
+    const testEnv = { ...env, PUBLIC_BASE_URL: own } as Env;
+    const contract = await fetchWithEnv(testEnv, 'GET', '/openapi.json');
+    expect(contract.body.servers.map((server: { url: string }) => server.url)).toEqual([own]);
+    expect(contract.body.paths['/v1/health'].get['x-codeSamples'][0].source).toBe(`curl "${own}/v1/health"`);
+    const docs = await fetchWithEnv(testEnv, 'GET', '/docs');
+    expect(docs.text).toContain(`${own}/v1/health`);
+    expect(docs.text).not.toContain('127.0.0.1:8787');
   });
 });

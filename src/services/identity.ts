@@ -20,11 +20,15 @@ import { signIn } from './sessions';
 
 // Email-and-password accounts and the email flows: verification, magic link, password reset.
 
-/** What each emailed token is for: its lifetime and the mail that carries it. */
-const EMAIL_TOKENS: Record<TokenPurpose, { ttlSeconds: number; subject: string; page: string; action: string }> = {
-  verify_email: { ttlSeconds: 24 * 60 * 60, subject: 'Verify your Loglane email', page: 'verify-email', action: 'verify your email address' },
-  magic_link: { ttlSeconds: 15 * 60, subject: 'Your Loglane sign-in link', page: 'magic-link', action: 'sign in (the link works once, for 15 minutes)' },
-  reset_password: { ttlSeconds: 60 * 60, subject: 'Reset your Loglane password', page: 'reset-password', action: 'choose a new password (the link works once, for 1 hour)' },
+/**
+ * What each emailed token is for: its lifetime and the mail that carries it. Loglane has no web
+ * pages of its own: the mail names the API call that takes the token and links to its reference
+ * (`/docs#/<tag>/<operationid>`, Redoc's address of an operation).
+ */
+const EMAIL_TOKENS: Record<TokenPurpose, { ttlSeconds: number; subject: string; docs: string; call: string; action: string }> = {
+  verify_email: { ttlSeconds: 24 * 60 * 60, subject: 'Verify your Loglane email', docs: 'auth/verifyemail', call: 'POST /v1/auth/verify-email', action: 'verify your email address' },
+  magic_link: { ttlSeconds: 15 * 60, subject: 'Your Loglane sign-in link', docs: 'auth/verifymagiclink', call: 'POST /v1/auth/magic-link/verify', action: 'sign in (the token works once, for 15 minutes)' },
+  reset_password: { ttlSeconds: 60 * 60, subject: 'Reset your Loglane password', docs: 'auth/resetpassword', call: 'POST /v1/auth/reset-password', action: 'choose a new password (the token works once, for 1 hour)' },
 };
 
 /** The same answer whether or not the address is known, so that these endpoints reveal no accounts. */
@@ -33,10 +37,10 @@ export const MAIL_ON_ITS_WAY = { message: 'If the address can receive mail, a me
 /** A fresh single-use token: the statement that stores its hash, and a function that mails it. */
 async function prepareEmailToken(env: Env, purpose: TokenPurpose, email: string, userId: string | null) {
   const token = randomId('ott', 32);
-  const { ttlSeconds, subject, page, action } = EMAIL_TOKENS[purpose];
+  const { ttlSeconds, subject, docs, call, action } = EMAIL_TOKENS[purpose];
   const statement = insertOneTimeToken(env.DB, { tokenHash: await sha256Hex(token), purpose, email, userId, expiresAt: isoIn(ttlSeconds) });
-  const link = `${env.PUBLIC_BASE_URL}/${page}?token=${encodeURIComponent(token)}`;
-  const text = `Open ${link} to ${action}.\n\nOr paste this token: ${token}\n\nIf you did not ask for this, ignore this email.`;
+  const link = `${env.PUBLIC_BASE_URL}/docs#/${docs}`;
+  const text = `To ${action}, send this token to ${call}:\n\n${token}\n\nHow, with curl and TypeScript samples: ${link}\n\nIf you did not ask for this, ignore this email.`;
   return { statement, send: () => mailerFor(env).send({ to: email, subject, text, token }) };
 }
 

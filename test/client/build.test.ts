@@ -37,6 +37,21 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
+/** Type errors of an app file that imports the package (Node ESM resolution, DOM types, strict). */
+function typeErrors(source: string): string[] {
+  const program = ts.createProgram([source], {
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    target: ts.ScriptTarget.ES2022,
+    lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'],
+    types: [],
+    strict: true,
+    noEmit: true,
+    skipLibCheck: false,
+  });
+  return ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+}
+
 /** The files an ESM module pulls in through relative imports (itself included). */
 function moduleGraph(entry: string, seen = new Set<string>()): Set<string> {
   if (seen.has(entry)) return seen;
@@ -131,18 +146,17 @@ void createValidating({ baseUrl: 'x', validateResponses: true });
 void code; void wrong;
 `,
     );
-    const program = ts.createProgram([source], {
-      module: ts.ModuleKind.NodeNext,
-      moduleResolution: ts.ModuleResolutionKind.NodeNext,
-      target: ts.ScriptTarget.ES2022,
-      lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'],
-      types: [],
-      strict: true,
-      noEmit: true,
-      skipLibCheck: false,
-    });
-    const diagnostics = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
-    expect(diagnostics).toEqual([]);
+    expect(typeErrors(source)).toEqual([]);
+  });
+
+  it('has one README with the main README: its example is shown there word for word, and type-checks', () => {
+    const readme = readFileSync(path.join(pkg, 'README.md'), 'utf8');
+    expect(readme).toBe(readFileSync(path.join(ROOT, 'src', 'client', 'README.md'), 'utf8'));
+    const example = /```ts\n([\s\S]+?)```/.exec(readme)![1];
+    expect(readFileSync(path.join(ROOT, 'README.md'), 'utf8')).toContain(example);
+    const source = path.join(app, 'readme-example.ts');
+    writeFileSync(source, example);
+    expect(typeErrors(source)).toEqual([]);
   });
 
   it('tree-shakes to one operation without the operation table, the plugins or zod', async () => {

@@ -331,6 +331,23 @@ export async function startFakeProvider(): Promise<FakeProvider> {
   };
 }
 
+/**
+ * What the fake provider sends back to the OAuth callback for the authorize URL the Worker
+ * redirected to: a code standing for the grant (see fake-providers.ts), and the state.
+ */
+export function oauthGrant(location: URL, grant: { email: string; accountId?: string }): { code: string; state: string } {
+  const code = Buffer.from(
+    JSON.stringify({
+      challenge: location.searchParams.get('code_challenge'),
+      accountId: grant.accountId ?? String(Math.floor(Math.random() * 1e9)),
+      email: grant.email,
+      emailVerified: true,
+      name: 'Octo Cat',
+    }),
+  ).toString('base64url');
+  return { code, state: location.searchParams.get('state')! };
+}
+
 // --- recording fetch ----------------------------------------------------------------------------------
 
 export interface Exchange {

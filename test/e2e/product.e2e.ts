@@ -28,6 +28,7 @@ import {
   freePort,
   JWT_SECRET,
   migratedStateDirs,
+  oauthGrant,
   objections,
   type Prism,
   recordingFetch,
@@ -383,19 +384,11 @@ describe('OAuth against the fake provider', () => {
     return { location: new URL(result.response!.headers.get('Location')!), cookie: result.response!.headers.get('Set-Cookie')!.split(';')[0] };
   }
 
-  /** What the provider sends back to the callback: a code standing for the grant (see fake-providers.ts), and the state; from the browser holding the flow's cookie. */
-  function authorize({ location, cookie }: { location: URL; cookie: string }, grant: { accountId?: string; email?: string } = {}) {
-    const code = Buffer.from(
-      JSON.stringify({
-        challenge: location.searchParams.get('code_challenge'),
-        accountId: grant.accountId ?? String(Math.floor(Math.random() * 1e9)),
-        email: grant.email ?? uniqueEmail('oauth'),
-        emailVerified: true,
-        name: 'Octo Cat',
-      }),
-    ).toString('base64url');
-    return { query: { code, state: location.searchParams.get('state')! }, headers: { Cookie: cookie } };
-  }
+  /** What the provider sends back to the callback (a code standing for the grant, and the state), from the browser holding the flow's cookie. */
+  const authorize = ({ location, cookie }: { location: URL; cookie: string }, grant: { accountId?: string; email?: string } = {}) => ({
+    query: oauthGrant(location, { email: uniqueEmail('oauth'), ...grant }),
+    headers: { Cookie: cookie },
+  });
 
   it('signs up a new user with GitHub; the state works once; the only method cannot be unlinked', async () => {
     const flow = await start('github');

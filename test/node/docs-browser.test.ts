@@ -1,8 +1,9 @@
 // The reference at /docs, rendered by a real browser: the Worker runs under `wrangler dev` (as with
 // `npm start`, on a free port, with its local state in a temporary directory), Debian's Chromium
-// opens /docs headless, and the test checks that every tag, every operation and the generated
-// "Error codes" table render, and that the page makes no request beyond loopback. A screenshot goes
-// to test/artifacts/. Without /usr/bin/chromium (`apt-get install chromium`) the test is skipped,
+// opens /docs headless, and the test checks that every tag, every operation, the guides, the code
+// samples and the generated "Error codes" table render (codes on one line), that constants show
+// their value, that there is a favicon and no badge, and that the page makes no request beyond
+// loopback. Screenshots go to test/artifacts/. Without /usr/bin/chromium (`apt-get install chromium`) the test is skipped,
 // with a message saying so; a downloaded browser is never used.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -80,6 +81,8 @@ describe.skipIf(!available)('the reference at /docs in headless Chromium', () =>
         '--persist-to', stateDir, '--show-interactive-dev-session=false',
         // Independent of a developer's .dev.vars: the example file plus a throwaway secret.
         '--env-file', path.join(ROOT, '.dev.vars.example'), '--var', `JWT_SECRET:${randomBytes(24).toString('base64url')}`,
+        // As `npm start` does: the Worker's own address in mail links, the reference's server and samples.
+        '--var', `PUBLIC_BASE_URL:${origin}`,
       ],
       { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
     );
@@ -159,7 +162,34 @@ describe.skipIf(!available)('the reference at /docs in headless Chromium', () =>
     await menuItem(sample.tags[0]).click();
     await menuItem(sample.summary).click();
     await heading(sample.summary).waitFor();
+    // Its code samples: curl first, then TypeScript calling the client, picked from the language menu.
+    await page.getByText(`curl -X POST "${origin}/v1/auth/login"`).first().waitFor({ timeout: 10_000 });
+    await page.getByRole('button', { name: 'curl', exact: true }).first().click();
+    await page.getByRole('menuitem', { name: 'TypeScript' }).first().click();
+    await page.getByText(`loglane.${sample.operationId}(`).first().waitFor({ timeout: 10_000 });
     await page.screenshot({ path: path.join(ARTIFACTS, 'docs-operation.png') });
+
+    // The guides, in the order of their group, each with its text.
+    const guides: string[] = contract['x-tagGroups'].find((group: Json) => group.name === 'Guides').tags;
+    expect(guides.slice(0, 4)).toEqual(['Getting started', 'Sending logs', 'Querying logs', 'Rate limits']);
+    await menuItem('Getting started').click();
+    await page.getByText('@loglane/client', { exact: false }).first().waitFor({ timeout: 10_000 });
+    await menuItem('Rate limits').click();
+    const limits = page.locator('table').filter({ hasText: 'Requests a minute' }).first();
+    await limits.waitFor({ timeout: 10_000 });
+    expect(await limits.innerText()).toContain('6,000');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'docs-guide.png') });
+
+    // A constant renders as its value, not as "any": the health status is always "ok".
+    await page.goto(`${origin}/docs#/health/gethealth`, { waitUntil: 'networkidle' });
+    const statusField = page.locator('.schema-property-item[id$="c=200&path=data/status"]').first();
+    await statusField.waitFor({ timeout: 10_000 });
+    expect(await statusField.innerText()).toMatch(/string[\s\S]*Value:\s*"ok"/);
+    expect(await statusField.innerText()).not.toMatch(/\bany\b/);
+
+    // No "API docs by" badge, and a favicon.
+    expect(await page.getByText('API docs by').isVisible()).toBe(false);
+    expect(await page.locator('link[rel="icon"]').getAttribute('href')).toMatch(/^data:image\/svg\+xml,/);
 
     // The "Error codes" section: its table lists every code with its HTTP status.
     await menuItem('Error codes').click();
@@ -171,7 +201,22 @@ describe.skipIf(!available)('the reference at /docs in headless Chromium', () =>
     const missingCodes = errorCodes.filter((code) => !rows.some((row) => row.includes(code) && row.includes(String(statuses[code]))));
     expect(missingCodes, 'error codes missing from the "Error codes" table').toEqual([]);
     expect(rows).toHaveLength(errorCodes.length + 1);
+    // Each code on one line: a wrapped "UNAUTH ORIZED" is taller than the one-line codes.
+    const codeCells = await codeTable.locator('td > code').evaluateAll((cells) => cells.map((cell) => ({ code: cell.textContent, height: cell.getBoundingClientRect().height })));
+    const oneLine = Math.min(...codeCells.map((cell) => cell.height));
+    const wrapped = codeCells.filter((cell) => cell.height > oneLine * 1.5).map((cell) => cell.code);
+    expect(wrapped, 'error codes wrapped over two lines').toEqual([]);
     await page.screenshot({ path: path.join(ARTIFACTS, 'docs-error-codes.png') });
+
+    // A mail's link leads to the reference of the call that takes its token.
+    const email = `docs-${randomBytes(6).toString('hex')}@example.com`;
+    const registered = await fetch(`${origin}/v1/auth/register`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ email, password: 'correct-horse-battery', name: 'Docs' }) });
+    expect(registered.status).toBe(201);
+    const mail = ((await (await fetch(`${origin}/v1/dev/outbox?to=${encodeURIComponent(email)}`)).json()) as Json).data[0];
+    const link = /https?:\/\/\S+/.exec(mail.text)![0];
+    expect(link.startsWith(`${origin}/docs#`)).toBe(true);
+    await page.goto(link, { waitUntil: 'networkidle' });
+    await heading(operations.find((op) => op.operationId === 'verifyEmail').summary).waitFor({ timeout: 10_000 });
 
     expect(pageErrors, 'errors thrown by the page').toEqual([]);
     expect(requests[0]).toBe(`${origin}/docs`);

@@ -1,4 +1,6 @@
 // Signed-up, verified users for any test that needs one: register → read the mail → verify-email → login.
+import { env } from 'cloudflare:workers';
+import { expect } from 'vitest';
 import { api } from './http';
 
 export type SignedUpUser = { user: any; accessToken: string; refreshToken: string; email: string; password: string };
@@ -28,4 +30,19 @@ export async function signUp(overrides: { email?: string; name?: string; passwor
   expectStatus(session, 200, 'login');
   const { user, accessToken, refreshToken } = session.body.data;
   return { user, accessToken, refreshToken, email, password };
+}
+
+/**
+ * A mail from the email flows: it carries its token, names the API call that takes it, and links to
+ * that call's place in the reference, a page this Worker serves (test/node/docs-browser.test.ts
+ * follows such a link in a browser).
+ */
+export async function expectMailLeadsTo(mail: { text: string; token: string }, call: string, operationId: string): Promise<void> {
+  const link = `${env.PUBLIC_BASE_URL}/docs#/auth/${operationId.toLowerCase()}`;
+  expect(mail.text).toContain(mail.token);
+  expect(mail.text).toContain(call);
+  expect(mail.text).toContain(link);
+  const page = await api.get(new URL(link).pathname);
+  expect(page.status).toBe(200);
+  expect(page.text).toContain(`"operationId":"${operationId}"`);
 }
