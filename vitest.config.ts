@@ -21,6 +21,7 @@ export default defineConfig(async () => ({
           RATE_LIMIT_INGEST_PER_MINUTE: '100000',
           // A live tail's heartbeat every second, so that its test need not wait 15.
           TAIL_HEARTBEAT_SECONDS: '1',
+          RATE_LIMIT_EMAIL_PER_MINUTE: '100000',
           JWT_SECRET: 'test-only-secret-0123456789abcdef0123456789abcdef',
           TEST_MIGRATIONS: await readD1Migrations('./migrations/control'),
           TEST_LOG_MIGRATIONS: await readD1Migrations('./migrations/logs'),

@@ -82,7 +82,8 @@ export async function runLoad(opts: { seconds: number; connections: number; log:
     const email = `bench-${Date.now()}@example.com`;
     await api(base, 'POST', '/v1/auth/register', { email, password: 'bench-password-123', name: 'Bench' });
     const outbox = await api(base, 'GET', `/v1/dev/outbox?to=${encodeURIComponent(email)}`);
-    const session = await api(base, 'POST', '/v1/auth/verify-email', { token: outbox[0].token });
+    await api(base, 'POST', '/v1/auth/verify-email', { token: outbox[0].token });
+    const session = await api(base, 'POST', '/v1/auth/login', { email, password: 'bench-password-123' });
     const asUser = { authorization: `Bearer ${session.accessToken}` };
     const ws = await api(base, 'POST', '/v1/workspaces', { name: 'Bench', slug: `bench-${Date.now().toString(36)}` }, asUser);
     const project = await api(base, 'POST', `/v1/workspaces/${ws.id}/projects`, { name: 'Bench', slug: 'bench-load' }, asUser);

@@ -1,5 +1,5 @@
 // npm run bench [-- --only a,b] [-- --quick] [-- --profile <in-process case>]
-// Sections: size, client, hops, inprocess, workerd, shipper, drain, query, cost, tooling, load, proposals (default: all).
+// Sections: size, client, hops, inprocess, workerd, shipper, drain, query, cost, tooling, load, proposals, email-timing (default: all).
 // `proposals` measures bench/proposals/*.patch (proposed src/ changes) applied to a temp copy.
 // Every figure is a ratio against baselines run in the same process and session (each section
 // runs its own); the table is printed and bench/results.json is updated section by section.
@@ -14,6 +14,7 @@ import { runClient } from './client';
 import { runCost } from './cost';
 import { runDrain } from './drain';
 import { runHops } from './hops';
+import { runEmailTiming } from './email-timing';
 import { runLoad } from './load';
 import { runProposals } from './proposals';
 import { runQuery } from './query';
@@ -22,7 +23,7 @@ import { runSize } from './size';
 import { runTooling } from './tooling';
 import { runWorkerd } from './workerd';
 
-const SECTIONS = ['size', 'client', 'hops', 'inprocess', 'workerd', 'shipper', 'drain', 'query', 'cost', 'tooling', 'load', 'proposals'] as const;
+const SECTIONS = ['size', 'client', 'hops', 'inprocess', 'workerd', 'shipper', 'drain', 'query', 'cost', 'tooling', 'load', 'proposals', 'email-timing'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const argv = process.argv.slice(2);
@@ -91,6 +92,7 @@ async function main() {
   await guard('tooling', () => runTooling());
   await guard('load', () => runLoad({ seconds: quick ? 10 : 30, connections: 8, log }));
   await guard('proposals', () => runProposals({ quick, log }));
+  await guard('email-timing', () => runEmailTiming({ samples: quick ? 40 : 150, log }));
 
   results.summary = { ranAt: new Date().toISOString(), wallSeconds: Math.round((performance.now() - started) / 1000), sections: only, targets: targets(results) };
   writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
@@ -193,6 +195,15 @@ function targets(r: Record<string, any>): Row[] {
       measured: `${r.load.requests} requests ${JSON.stringify(r.load.byStatus)}; unintended ${r.load.unintended}; accepted ${r.load.acceptedEntries}, stored ${r.load.storedEntries}${r.load.drainSeconds !== null ? ` (drained ${r.load.drainSeconds} s after)` : ''}`,
       target: '0 errors but 429s; stored = accepted',
       met: r.load.ok,
+    });
+  }
+  for (const [path, t] of Object.entries<any>(r['email-timing'] ?? {})) {
+    if (!t?.knownMs) continue;
+    rows.push({
+      what: `${path}: known vs unknown address, median ms`,
+      measured: `${round(t.knownMs.median, 2)} vs ${round(t.unknownMs.median, 2)} ms (${t.knownVsUnknown}×)`,
+      target: 'the same (0.9–1.1×)',
+      met: t.knownVsUnknown >= 0.9 && t.knownVsUnknown <= 1.1,
     });
   }
   return rows;

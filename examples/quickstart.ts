@@ -79,7 +79,8 @@ async function main() {
   const token = await verificationToken(EMAIL);
   step('read the verification email from the development outbox');
 
-  const session = must('verify email', await loglane.verifyEmail({ body: { token } }));
+  must('verify email', await loglane.verifyEmail({ body: { token } }));
+  const session = must('login', await loglane.login({ body: { email: EMAIL, password: PASSWORD } }));
   loglane.setTokens(session);
   step(`verified the email and signed in (access token valid ${session.expiresIn} s)`);
 

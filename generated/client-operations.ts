@@ -20,15 +20,20 @@ export interface Operations {
   updateMe: { data: T.UpdateMeData; responses: T.UpdateMeResponses; errors: T.UpdateMeErrors };
   listAuthMethods: { data: T.ListAuthMethodsData; responses: T.ListAuthMethodsResponses; errors: T.ListAuthMethodsErrors };
   unlinkAuthMethod: { data: T.UnlinkAuthMethodData; responses: T.UnlinkAuthMethodResponses; errors: T.UnlinkAuthMethodErrors };
+  listMyInvitations: { data: T.ListMyInvitationsData; responses: T.ListMyInvitationsResponses; errors: T.ListMyInvitationsErrors };
+  acceptInvitation: { data: T.AcceptInvitationData; responses: T.AcceptInvitationResponses; errors: T.AcceptInvitationErrors };
+  declineInvitation: { data: T.DeclineInvitationData; responses: T.DeclineInvitationResponses; errors: T.DeclineInvitationErrors };
   listWorkspaces: { data: T.ListWorkspacesData; responses: T.ListWorkspacesResponses; errors: T.ListWorkspacesErrors };
   createWorkspace: { data: T.CreateWorkspaceData; responses: T.CreateWorkspaceResponses; errors: T.CreateWorkspaceErrors };
   getWorkspace: { data: T.GetWorkspaceData; responses: T.GetWorkspaceResponses; errors: T.GetWorkspaceErrors };
   deleteWorkspace: { data: T.DeleteWorkspaceData; responses: T.DeleteWorkspaceResponses; errors: T.DeleteWorkspaceErrors };
   updateWorkspace: { data: T.UpdateWorkspaceData; responses: T.UpdateWorkspaceResponses; errors: T.UpdateWorkspaceErrors };
   listMembers: { data: T.ListMembersData; responses: T.ListMembersResponses; errors: T.ListMembersErrors };
-  addMember: { data: T.AddMemberData; responses: T.AddMemberResponses; errors: T.AddMemberErrors };
   removeMember: { data: T.RemoveMemberData; responses: T.RemoveMemberResponses; errors: T.RemoveMemberErrors };
   updateMember: { data: T.UpdateMemberData; responses: T.UpdateMemberResponses; errors: T.UpdateMemberErrors };
+  listInvitations: { data: T.ListInvitationsData; responses: T.ListInvitationsResponses; errors: T.ListInvitationsErrors };
+  createInvitation: { data: T.CreateInvitationData; responses: T.CreateInvitationResponses; errors: T.CreateInvitationErrors };
+  revokeInvitation: { data: T.RevokeInvitationData; responses: T.RevokeInvitationResponses; errors: T.RevokeInvitationErrors };
   transferOwnership: { data: T.TransferOwnershipData; responses: T.TransferOwnershipResponses; errors: T.TransferOwnershipErrors };
   listProjects: { data: T.ListProjectsData; responses: T.ListProjectsResponses; errors: T.ListProjectsErrors };
   createProject: { data: T.CreateProjectData; responses: T.CreateProjectResponses; errors: T.CreateProjectErrors };
@@ -55,21 +60,26 @@ export const requestMagicLink = { id: 'requestMagicLink', method: 'POST', url: '
 export const verifyMagicLink = { id: 'verifyMagicLink', method: 'POST', url: '/v1/auth/magic-link/verify', auth: [], ok: [200], body: 'json', envelope: true, errors: [400, 401, 429, 500] } as const satisfies OperationSpec<'verifyMagicLink'>;
 export const forgotPassword = { id: 'forgotPassword', method: 'POST', url: '/v1/auth/forgot-password', auth: [], ok: [200], body: 'json', envelope: true, errors: [400, 429, 500] } as const satisfies OperationSpec<'forgotPassword'>;
 export const resetPassword = { id: 'resetPassword', method: 'POST', url: '/v1/auth/reset-password', auth: [], ok: [200], body: 'json', envelope: true, errors: [400, 401, 429, 500] } as const satisfies OperationSpec<'resetPassword'>;
-export const startOAuth = { id: 'startOAuth', method: 'GET', url: '/v1/auth/oauth/{provider}', auth: ['user'], ok: [302], body: 'none', envelope: false, errors: [400, 401, 429, 500] } as const satisfies OperationSpec<'startOAuth'>;
+export const startOAuth = { id: 'startOAuth', method: 'GET', url: '/v1/auth/oauth/{provider}', auth: ['user'], ok: [302], body: 'none', envelope: false, errors: [400, 401, 403, 429, 500] } as const satisfies OperationSpec<'startOAuth'>;
 export const oauthCallback = { id: 'oauthCallback', method: 'GET', url: '/v1/auth/oauth/{provider}/callback', auth: [], ok: [200], body: 'json', envelope: true, errors: [400, 401, 429, 500] } as const satisfies OperationSpec<'oauthCallback'>;
 export const getMe = { id: 'getMe', method: 'GET', url: '/v1/me', auth: ['user'], ok: [200], body: 'json', envelope: true, errors: [401, 429, 500] } as const satisfies OperationSpec<'getMe'>;
 export const updateMe = { id: 'updateMe', method: 'PATCH', url: '/v1/me', auth: ['user'], ok: [200], body: 'json', envelope: true, errors: [400, 401, 429, 500] } as const satisfies OperationSpec<'updateMe'>;
 export const listAuthMethods = { id: 'listAuthMethods', method: 'GET', url: '/v1/me/auth-methods', auth: ['user'], ok: [200], body: 'json', envelope: true, errors: [401, 429, 500] } as const satisfies OperationSpec<'listAuthMethods'>;
 export const unlinkAuthMethod = { id: 'unlinkAuthMethod', method: 'DELETE', url: '/v1/me/auth-methods/{method}', auth: ['user'], ok: [200], body: 'json', envelope: true, errors: [400, 401, 403, 404, 429, 500] } as const satisfies OperationSpec<'unlinkAuthMethod'>;
+export const listMyInvitations = { id: 'listMyInvitations', method: 'GET', url: '/v1/me/invitations', auth: ['user'], ok: [200], body: 'json', envelope: true, errors: [401, 429, 500] } as const satisfies OperationSpec<'listMyInvitations'>;
+export const acceptInvitation = { id: 'acceptInvitation', method: 'POST', url: '/v1/me/invitations/{invitationId}/accept', auth: ['user'], ok: [200], body: 'json', envelope: true, errors: [400, 401, 404, 429, 500] } as const satisfies OperationSpec<'acceptInvitation'>;
+export const declineInvitation = { id: 'declineInvitation', method: 'POST', url: '/v1/me/invitations/{invitationId}/decline', auth: ['user'], ok: [200], body: 'json', envelope: true, errors: [400, 401, 404, 429, 500] } as const satisfies OperationSpec<'declineInvitation'>;
 export const listWorkspaces = { id: 'listWorkspaces', method: 'GET', url: '/v1/workspaces', auth: ['user'], ok: [200], body: 'json', envelope: true, errors: [401, 429, 500] } as const satisfies OperationSpec<'listWorkspaces'>;
 export const createWorkspace = { id: 'createWorkspace', method: 'POST', url: '/v1/workspaces', auth: ['user'], ok: [201], body: 'json', envelope: true, errors: [400, 401, 409, 429, 500] } as const satisfies OperationSpec<'createWorkspace'>;
 export const getWorkspace = { id: 'getWorkspace', method: 'GET', url: '/v1/workspaces/{workspaceId}', auth: ['user'], ok: [200], body: 'json', envelope: true, errors: [400, 401, 404, 429, 500] } as const satisfies OperationSpec<'getWorkspace'>;
 export const deleteWorkspace = { id: 'deleteWorkspace', method: 'DELETE', url: '/v1/workspaces/{workspaceId}', auth: ['user'], ok: [200], body: 'json', envelope: true, errors: [400, 401, 403, 404, 429, 500] } as const satisfies OperationSpec<'deleteWorkspace'>;
 export const updateWorkspace = { id: 'updateWorkspace', method: 'PATCH', url: '/v1/workspaces/{workspaceId}', auth: ['user'], ok: [200], body: 'json', envelope: true, errors: [400, 401, 403, 404, 409, 429, 500] } as const satisfies OperationSpec<'updateWorkspace'>;
 export const listMembers = { id: 'listMembers', method: 'GET', url: '/v1/workspaces/{workspaceId}/members', auth: ['user'], ok: [200], body: 'json', envelope: true, errors: [400, 401, 404, 429, 500] } as const satisfies OperationSpec<'listMembers'>;
-export const addMember = { id: 'addMember', method: 'POST', url: '/v1/workspaces/{workspaceId}/members', auth: ['user'], ok: [201], body: 'json', envelope: true, errors: [400, 401, 403, 404, 409, 429, 500] } as const satisfies OperationSpec<'addMember'>;
 export const removeMember = { id: 'removeMember', method: 'DELETE', url: '/v1/workspaces/{workspaceId}/members/{userId}', auth: ['user'], ok: [200], body: 'json', envelope: true, errors: [400, 401, 403, 404, 429, 500] } as const satisfies OperationSpec<'removeMember'>;
 export const updateMember = { id: 'updateMember', method: 'PATCH', url: '/v1/workspaces/{workspaceId}/members/{userId}', auth: ['user'], ok: [200], body: 'json', envelope: true, errors: [400, 401, 403, 404, 429, 500] } as const satisfies OperationSpec<'updateMember'>;
+export const listInvitations = { id: 'listInvitations', method: 'GET', url: '/v1/workspaces/{workspaceId}/invitations', auth: ['user'], ok: [200], body: 'json', envelope: true, errors: [400, 401, 403, 404, 429, 500] } as const satisfies OperationSpec<'listInvitations'>;
+export const createInvitation = { id: 'createInvitation', method: 'POST', url: '/v1/workspaces/{workspaceId}/invitations', auth: ['user'], ok: [201], body: 'json', envelope: true, errors: [400, 401, 403, 404, 409, 429, 500] } as const satisfies OperationSpec<'createInvitation'>;
+export const revokeInvitation = { id: 'revokeInvitation', method: 'DELETE', url: '/v1/workspaces/{workspaceId}/invitations/{invitationId}', auth: ['user'], ok: [200], body: 'json', envelope: true, errors: [400, 401, 403, 404, 429, 500] } as const satisfies OperationSpec<'revokeInvitation'>;
 export const transferOwnership = { id: 'transferOwnership', method: 'POST', url: '/v1/workspaces/{workspaceId}/transfer-ownership', auth: ['user'], ok: [200], body: 'json', envelope: true, errors: [400, 401, 403, 404, 429, 500] } as const satisfies OperationSpec<'transferOwnership'>;
 export const listProjects = { id: 'listProjects', method: 'GET', url: '/v1/workspaces/{workspaceId}/projects', auth: ['user'], ok: [200], body: 'json', envelope: true, errors: [400, 401, 404, 429, 500] } as const satisfies OperationSpec<'listProjects'>;
 export const createProject = { id: 'createProject', method: 'POST', url: '/v1/workspaces/{workspaceId}/projects', auth: ['user'], ok: [201], body: 'json', envelope: true, errors: [400, 401, 403, 404, 409, 429, 500] } as const satisfies OperationSpec<'createProject'>;
@@ -103,15 +113,20 @@ export const operations = {
   updateMe,
   listAuthMethods,
   unlinkAuthMethod,
+  listMyInvitations,
+  acceptInvitation,
+  declineInvitation,
   listWorkspaces,
   createWorkspace,
   getWorkspace,
   deleteWorkspace,
   updateWorkspace,
   listMembers,
-  addMember,
   removeMember,
   updateMember,
+  listInvitations,
+  createInvitation,
+  revokeInvitation,
   transferOwnership,
   listProjects,
   createProject,

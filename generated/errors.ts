@@ -99,6 +99,11 @@ export const ERRORS = {
     "status": 401,
     "message": "OAuth sign-in failed"
   },
+  "recentSignInRequired": {
+    "code": "FORBIDDEN",
+    "status": 403,
+    "message": "Recent sign-in required"
+  },
   "ownerRoleFixed": {
     "code": "FORBIDDEN",
     "status": 403,

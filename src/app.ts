@@ -10,6 +10,7 @@ import { authRoutes } from './routes/auth';
 import { contractRoutes } from './routes/contract';
 import { devRoutes } from './routes/dev';
 import { healthRoutes } from './routes/health';
+import { invitationRoutes } from './routes/invitations';
 import { logRoutes } from './routes/logs';
 import { meRoutes } from './routes/me';
 import { memberRoutes } from './routes/members';
@@ -37,7 +38,7 @@ export function createApp() {
   app.onError(onError);
   app.notFound(onNotFound);
 
-  for (const routes of [healthRoutes, contractRoutes, authRoutes, meRoutes, devRoutes, workspaceRoutes, memberRoutes, projectRoutes, apiKeyRoutes, logRoutes]) {
+  for (const routes of [healthRoutes, contractRoutes, authRoutes, meRoutes, devRoutes, workspaceRoutes, memberRoutes, invitationRoutes, projectRoutes, apiKeyRoutes, logRoutes]) {
     app.route('/', routes);
   }
   return app;

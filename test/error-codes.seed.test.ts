@@ -35,7 +35,7 @@ let member: SignedUpUser;
 let admin: SignedUpUser;
 beforeAll(async () => {
   [tenant, member, admin] = await Promise.all([createTenant(), signUp(), signUp()]);
-  await Promise.all([addMember(tenant.owner.accessToken, tenant.workspace.id, member.email, 'member'), addMember(tenant.owner.accessToken, tenant.workspace.id, admin.email, 'admin')]);
+  await Promise.all([addMember(tenant.owner.accessToken, tenant.workspace.id, member, 'member'), addMember(tenant.owner.accessToken, tenant.workspace.id, admin, 'admin')]);
 });
 afterEach(() => {
   vi.useRealTimers();

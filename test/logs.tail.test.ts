@@ -165,10 +165,10 @@ describe('who may tail which project', () => {
     const key = await createApiKey(t.owner.accessToken, t.workspace.id, t.project.id, ['logs:read']);
     const byKey = await tail('', key.secret);
     const member = await signUp();
-    await addMember(t.owner.accessToken, t.workspace.id, member.email);
+    await addMember(t.owner.accessToken, t.workspace.id, member);
     const byMember = await tail(`?projectId=${t.project.id}`, member.accessToken);
     const signedIn = await signUp();
-    await addMember(t.owner.accessToken, t.workspace.id, signedIn.email);
+    await addMember(t.owner.accessToken, t.workspace.id, signedIn);
     const bySession = await tail(`?projectId=${t.project.id}`, signedIn.accessToken);
     const unaffected = await tail('', t.key.secret);
 

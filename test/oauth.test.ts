@@ -9,6 +9,9 @@ import { signUp, uniqueEmail } from './support/users';
 const FAKE_HOST = 'https://providers.fake.test';
 const b64url = (text: string) => btoa(text).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
 
+/** The browser's cookie jar: the flow-binding cookie each start set, by the state it belongs to. */
+const cookieOfState = new Map<string, string>();
+
 /**
  * GET /v1/auth/oauth/{provider}: the provider URL the API redirects to. Sent with redirect: 'manual'
  * (which api.get does not do): a followed redirect would come back to the Worker itself.
@@ -20,7 +23,9 @@ async function start(provider: string, token?: string): Promise<URL> {
   const text = await res.text();
   assertMatchesContract('GET', url, res.status, res.headers, text ? JSON.parse(text) : text);
   expect(res.status, text).toBe(302);
-  return new URL(res.headers.get('location')!);
+  const location = new URL(res.headers.get('location')!);
+  cookieOfState.set(location.searchParams.get('state')!, res.headers.get('set-cookie')!.split(';')[0]);
+  return location;
 }
 
 /** What the fake provider hands back to the callback: a code standing for `grant`, and the state. */
@@ -31,7 +36,9 @@ function authorize(location: URL, grant: Partial<FakeGrant> = {}) {
   return { code, state: location.searchParams.get('state')! };
 }
 
-const callback = (provider: string, params: Record<string, string>) => api.get(`/v1/auth/oauth/${provider}/callback?${new URLSearchParams(params)}`);
+/** The provider's redirect back to the API, from the browser that started the flow (its cookie) unless `cookie` says otherwise ('' for none). */
+const callback = (provider: string, params: Record<string, string>, cookie = cookieOfState.get(params.state ?? '')) =>
+  api.get(`/v1/auth/oauth/${provider}/callback?${new URLSearchParams(params)}`, { headers: cookie ? { Cookie: cookie } : {} });
 
 /** A complete sign-in: start, authorize at the fake provider, callback. */
 async function signInWith(provider: 'github' | 'google', grant: Partial<FakeGrant> = {}, token?: string) {
@@ -202,5 +209,91 @@ describe('unlinking sign-in methods', () => {
     const results = await Promise.all(['password', 'github', 'google'].map((m) => api.delete(`/v1/me/auth-methods/${m}`, { token: accessToken })));
     expect(results.map((r) => r.status).sort()).toEqual([200, 200, 403]);
     expect(await methodsOf(accessToken)).toHaveLength(1);
+  });
+});
+
+// Issue 15, item 4: login CSRF and silent linking, replayed.
+describe('binding a flow to the client that started it, and linking safely', () => {
+  const outbox = async (email: string) => (await api.get(`/v1/dev/outbox?to=${encodeURIComponent(email)}`)).body.data as { subject: string; text: string }[];
+
+  it('sets a __Host- cookie on the redirect: HttpOnly, Secure, SameSite=Lax, Path=/, as long as the state lives', async () => {
+    const res = await exports.default.fetch(new Request(`${ORIGIN}/v1/auth/oauth/github`, { redirect: 'manual', headers: { 'CF-Connecting-IP': '203.0.113.10' } }));
+    const cookie = res.headers.get('set-cookie')!;
+    expect(cookie).toMatch(/^__Host-loglane_oauth=[A-Za-z0-9_]{20,};/);
+    expect(cookie.split('; ').slice(1).sort()).toEqual(['HttpOnly', 'Max-Age=300', 'Path=/', 'SameSite=Lax', 'Secure']);
+  });
+
+  it("refuses a link flow started by user A and finished by the victim's browser: nothing linked, no session for A", async () => {
+    const attacker = await signUp();
+    const location = await start('github', attacker.accessToken);
+    // The victim opens A's authorization URL and approves with their own GitHub account.
+    const victimGithub = { accountId: '90210', email: uniqueEmail('victim') };
+    const grant = authorize(location, victimGithub);
+    const { state: victimState } = authorize(await start('github')); // the victim's browser has a cookie of its own flow
+    for (const cookie of [undefined, cookieOfState.get(victimState)]) {
+      const res = await api.get(`/v1/auth/oauth/github/callback?${new URLSearchParams(grant)}`, { headers: cookie ? { Cookie: cookie } : {} });
+      expectError(res, 401, 'AUTH_FAILED', 'OAuth sign-in failed');
+    }
+    expect(await methodsOf(attacker.accessToken)).toEqual(['password']);
+    // The victim's own "Sign in with GitHub" lands in an account of their own.
+    const own = await signInWith('github', victimGithub);
+    expect(own.body.data.user.id).not.toBe(attacker.user.id);
+  });
+
+  it("refuses an anonymous sign-in finished in another browser (login CSRF into the attacker's account)", async () => {
+    const grant = authorize(await start('github'), { accountId: '31337' });
+    expectError(await callback('github', grant, ''), 401, 'AUTH_FAILED', 'OAuth sign-in failed');
+    expectError(await callback('github', grant, '__Host-loglane_oauth=nonce_forged'), 401, 'AUTH_FAILED', 'OAuth sign-in failed');
+  });
+
+  it('needs a sign-in from the last 10 minutes to link: an older (or stolen) session gets 403 and must sign in again', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const now = Date.now();
+    vi.setSystemTime(now);
+    const user = await signUp();
+    // 11 minutes on, the access token is still valid (15 minutes) but the sign-in is not recent.
+    vi.setSystemTime(now + 11 * 60 * 1000);
+    const refreshed = (await api.post('/v1/auth/refresh', { refreshToken: user.refreshToken })).body.data;
+    for (const token of [user.accessToken, refreshed.accessToken]) {
+      expectError(await api.get('/v1/auth/oauth/github', { token }), 403, 'FORBIDDEN', 'Recent sign-in required');
+    }
+    const fresh = (await api.post('/v1/auth/login', { email: user.email, password: user.password })).body.data;
+    expect((await signInWith('github', {}, fresh.accessToken)).status).toBe(200);
+    expect(await methodsOf(fresh.accessToken)).toEqual(['password', 'github']);
+  });
+
+  it('finishes a link only while the session that started it lives', async () => {
+    const user = await signUp();
+    const grant = authorize(await start('github', user.accessToken));
+    await api.post('/v1/auth/logout', undefined, { token: user.accessToken });
+    expectError(await callback('github', grant), 401, 'AUTH_FAILED', 'OAuth sign-in failed');
+    const again = (await api.post('/v1/auth/login', { email: user.email, password: user.password })).body.data;
+    expect(await methodsOf(again.accessToken)).toEqual(['password']);
+  });
+
+  it('mails the account when a provider is linked, and shows when each method was linked', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const signedUpAt = Date.now();
+    vi.setSystemTime(signedUpAt);
+    const user = await signUp();
+    vi.setSystemTime(signedUpAt + 60_000);
+    expect((await signInWith('github', {}, user.accessToken)).status).toBe(200);
+    vi.setSystemTime(signedUpAt + 120_000);
+    expect((await signInWith('google', { email: user.email })).status).toBe(200);
+    const subjects = (await outbox(user.email)).map((mail) => mail.subject);
+    expect(subjects).toEqual(expect.arrayContaining(['GitHub sign-in was linked to your Loglane account', 'Google sign-in was linked to your Loglane account']));
+    const methods = (await api.get('/v1/me/auth-methods', { token: user.accessToken })).body.data;
+    expect(methods).toEqual([
+      { method: 'password', linkedAt: new Date(signedUpAt).toISOString() },
+      { method: 'github', linkedAt: new Date(signedUpAt + 60_000).toISOString() },
+      { method: 'google', linkedAt: new Date(signedUpAt + 120_000).toISOString() },
+    ]);
+  });
+
+  it('sends no link mail for a plain sign-in or a new account', async () => {
+    const email = uniqueEmail('plain');
+    await signInWith('github', { accountId: '5150', email });
+    await signInWith('github', { accountId: '5150', email });
+    expect((await outbox(email)).map((mail) => mail.subject)).toEqual([]);
   });
 });

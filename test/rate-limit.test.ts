@@ -203,7 +203,7 @@ describe('keys', () => {
         const policy = await rateLimitPolicy(c);
         if (!policy) return c.json(null);
         const { payer } = policy;
-        const name = payer.kind === 'apiKey' ? `key:${payer.keyId}` : payer.kind === 'user' ? `user:${payer.claims.sub}` : `ip:${payer.address}`;
+        const name = payer.kind === 'apiKey' ? `key:${payer.keyId}` : payer.kind === 'user' ? `user:${payer.claims.sub}` : payer.kind === 'address' ? `ip:${payer.address}` : `email:${payer.email}`;
         return c.json({ key: `${policy.group.name}:${name}`, limit: policy.limit, failClosed: policy.group.failClosed });
       });
       const res = await probe.fetch(new Request(`${ORIGIN}${path}`, { method, headers: { 'CF-Connecting-IP': '192.0.2.7', ...headers } }), { ...env, ...overrides });
@@ -579,7 +579,7 @@ describe('liveness in the same round trip', () => {
   it('a write refused by the folded membership check takes no effect: 404 to outsiders, 403 to members below the role', async () => {
     const t = await createTenant();
     const member = await signUp();
-    await addMember(t.owner.accessToken, t.workspace.id, member.email, 'member');
+    await addMember(t.owner.accessToken, t.workspace.id, member, 'member');
     const outsider = await signUp();
     const projectsPath = `/v1/workspaces/${t.workspace.id}/projects`;
     const create = (token: string, slug: string) =>

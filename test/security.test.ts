@@ -37,25 +37,32 @@ afterAll(() => {
 // Two tenants: an owner, a member, a workspace, a project and a key (both scopes) each.
 // ---------------------------------------------------------------------------------------------
 
-type World = Tenant & { member: SignedUpUser };
+type World = Tenant & { member: SignedUpUser; invitationId: string };
 let A: World;
 let B: World;
 
 async function tenant(): Promise<World> {
   const [owner, member] = await Promise.all([signUp({ name: 'Owner' }), signUp({ name: 'Member' })]);
   const base = await createTenant(owner);
-  await addMember(owner.accessToken, base.workspace.id, member.email, 'member');
-  return { ...base, member };
+  await addMember(owner.accessToken, base.workspace.id, member, 'member');
+  const invitation = await api.post(`/v1/workspaces/${base.workspace.id}/invitations`, { email: uniqueEmail('invitee'), role: 'member' }, { token: owner.accessToken });
+  return { ...base, member, invitationId: invitation.body.data.id };
 }
 
 beforeAll(async () => {
   [A, B] = await Promise.all([tenant(), tenant()]);
 }, 60_000);
 
-type Ids = { workspaceId: string; projectId: string; keyId: string; userId: string };
-const idsOf = (t: World): Ids => ({ workspaceId: t.workspace.id, projectId: t.project.id, keyId: t.key.id, userId: t.member.user.id });
+type Ids = { workspaceId: string; projectId: string; keyId: string; userId: string; invitationId: string };
+const idsOf = (t: World): Ids => ({ workspaceId: t.workspace.id, projectId: t.project.id, keyId: t.key.id, userId: t.member.user.id, invitationId: t.invitationId });
 /** Ids of the same shape that name nothing. */
-const NOBODY: Ids = { workspaceId: 'ws_doesnotexist000000000', projectId: 'prj_doesnotexist00000000', keyId: 'key_doesnotexist00000000', userId: 'usr_doesnotexist00000000' };
+const NOBODY: Ids = {
+  workspaceId: 'ws_doesnotexist000000000',
+  projectId: 'prj_doesnotexist00000000',
+  keyId: 'key_doesnotexist00000000',
+  userId: 'usr_doesnotexist00000000',
+  invitationId: 'inv_doesnotexist00000000',
+};
 
 /** The operation's path with these ids (and `github` / `password` for the other parameters). */
 const pathOf = (op: Operation, ids: Partial<Ids>) =>
@@ -152,19 +159,19 @@ describe('refresh tokens', () => {
 // Tenancy
 // ---------------------------------------------------------------------------------------------
 
-const ID_PARAMS = ['workspaceId', 'projectId', 'keyId', 'userId'];
-/** Every operation of the contract whose path names a tenant's workspace, project, key or member. */
-const SCOPED = OPERATIONS.filter((op) => op.pathParams.some((p) => ID_PARAMS.includes(p.name)));
+const CHILD_PARAMS = ['projectId', 'keyId', 'userId', 'invitationId'];
+/** Every operation of the contract whose path names a tenant's workspace (and maybe a project, key, member or invitation in it). */
+const SCOPED = OPERATIONS.filter((op) => op.pathParams.some((p) => p.name === 'workspaceId'));
 /** …of which those that name something inside the workspace (in the path, or the member in the body). */
-const WITH_CHILD = SCOPED.filter((op) => op.pathParams.some((p) => p.name !== 'workspaceId' && ID_PARAMS.includes(p.name)) || op.id === 'transferOwnership');
+const WITH_CHILD = SCOPED.filter((op) => op.pathParams.some((p) => CHILD_PARAMS.includes(p.name)) || op.id === 'transferOwnership');
 
 describe('cross-tenant ids', () => {
-  it('are tried on every route of the contract that names a workspace, project, key or member', () => {
+  it('are tried on every route of the contract that names a workspace, project, key, member or invitation', () => {
     const underWorkspace = Object.entries<Record<string, { operationId: string }>>(contract.paths)
       .filter(([path]) => path.startsWith('/v1/workspaces/{workspaceId}'))
       .flatMap(([, item]) => Object.values(item).map((operation) => operation.operationId));
     expect(SCOPED.map((op) => op.id).sort()).toEqual(underWorkspace.sort());
-    expect(WITH_CHILD.length).toBeGreaterThanOrEqual(9);
+    expect(WITH_CHILD.length).toBeGreaterThanOrEqual(10);
   });
 
   it.each(SCOPED.map((op) => [op.id, op] as const))("%s: another tenant's ids are 404 NOT_FOUND, answered exactly as ids that do not exist", async (_, op) => {
@@ -176,7 +183,7 @@ describe('cross-tenant ids', () => {
     expectError(await sendAs(op, idsOf(A), { token: B.member.accessToken }), 404, 'NOT_FOUND', ERRORS.notFound.message);
   });
 
-  it.each(WITH_CHILD.map((op) => [op.id, op] as const))("%s: another tenant's project, key or member under one's own workspace is 404 NOT_FOUND", async (_, op) => {
+  it.each(WITH_CHILD.map((op) => [op.id, op] as const))("%s: another tenant's project, key, member or invitation under one's own workspace is 404 NOT_FOUND", async (_, op) => {
     const ids = { ...idsOf(B), workspaceId: A.workspace.id };
     expectError(await sendAs(op, ids, { token: A.owner.accessToken }), 404, 'NOT_FOUND', ERRORS.notFound.message);
     // Own project, other tenant's key.

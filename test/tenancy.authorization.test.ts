@@ -9,14 +9,14 @@ import { addMember, createApiKey, createProject, createWorkspace, uniqueSlug } f
 import { signUp, type SignedUpUser } from './support/users';
 
 type Role = 'member' | 'admin' | 'owner';
-type Ids = { workspaceId: string; projectId: string; keyId: string; userId: string };
+type Ids = { workspaceId: string; projectId: string; keyId: string; userId: string; invitationId: string };
 type Operation = {
   id: string;
   /** Lowest role allowed; undefined for operations outside any workspace. */
   minimum?: Role;
   /** The 403 message for a role below `minimum`. */
   denied?: string;
-  /** Whether the path (or body) names something inside the workspace: project, key or member. */
+  /** Whether the path (or body) names something inside the workspace: project, key, member or invitation. */
   hasChild?: boolean;
   success: number;
   /** Changes nothing the other cases rely on, so it may run in the shared world. */
@@ -38,11 +38,13 @@ const OPERATIONS: Operation[] = [
   { id: 'deleteWorkspace', minimum: 'owner', success: 200, send: (i, a) => request('DELETE', ws(i), a) },
   { id: 'listMembers', readOnly: true, minimum: 'member', success: 200, send: (i, a) => request('GET', `${ws(i)}/members`, a) },
   {
-    id: 'addMember',
+    id: 'createInvitation',
     minimum: 'admin',
     success: 201,
-    send: (i, a) => request('POST', `${ws(i)}/members`, { ...a, body: { email: users.candidate.email, role: 'member' } }),
+    send: (i, a) => request('POST', `${ws(i)}/invitations`, { ...a, body: { email: users.candidate.email, role: 'member' } }),
   },
+  { id: 'listInvitations', readOnly: true, minimum: 'admin', success: 200, send: (i, a) => request('GET', `${ws(i)}/invitations`, a) },
+  { id: 'revokeInvitation', minimum: 'admin', hasChild: true, success: 200, send: (i, a) => request('DELETE', `${ws(i)}/invitations/${i.invitationId}`, a) },
   {
     id: 'updateMember',
     minimum: 'admin',
@@ -112,12 +114,19 @@ async function buildOwnWorld(): Promise<{ own: Ids; secret: string }> {
   const workspace = await createWorkspace(token);
   const [project] = await Promise.all([
     createProject(token, workspace.id),
-    addMember(token, workspace.id, users.admin.email, 'admin'),
-    addMember(token, workspace.id, users.member.email, 'member'),
-    addMember(token, workspace.id, users.extra.email, 'member'),
+    addMember(token, workspace.id, users.admin, 'admin'),
+    addMember(token, workspace.id, users.member, 'member'),
+    addMember(token, workspace.id, users.extra, 'member'),
   ]);
-  const key = await createApiKey(token, workspace.id, project.id);
-  return { own: { workspaceId: workspace.id, projectId: project.id, keyId: key.id, userId: users.extra.user.id }, secret: key.secret };
+  const [key, invitationId] = await Promise.all([createApiKey(token, workspace.id, project.id), invite(token, workspace.id)]);
+  return { own: { workspaceId: workspace.id, projectId: project.id, keyId: key.id, userId: users.extra.user.id, invitationId }, secret: key.secret };
+}
+
+/** An open invitation of the workspace (to an address without an account), by its id. */
+async function invite(token: string, workspaceId: string): Promise<string> {
+  const res = await request('POST', `/v1/workspaces/${workspaceId}/invitations`, { token, body: { email: `invitee-${crypto.randomUUID()}@example.com`, role: 'member' } });
+  if (res.status !== 201) throw new Error(`inviting answered ${res.status}: ${res.text.slice(0, 300)}`);
+  return res.body.data.id;
 }
 
 /** Tenant B, which none of the actors belongs to: its owner's workspace with a project and a key. */
@@ -125,8 +134,8 @@ async function buildForeignWorld(): Promise<Ids> {
   const token = users.otherOwner.accessToken;
   const workspace = await createWorkspace(token);
   const project = await createProject(token, workspace.id);
-  const key = await createApiKey(token, workspace.id, project.id);
-  return { workspaceId: workspace.id, projectId: project.id, keyId: key.id, userId: users.otherOwner.user.id };
+  const [key, invitationId] = await Promise.all([createApiKey(token, workspace.id, project.id), invite(token, workspace.id)]);
+  return { workspaceId: workspace.id, projectId: project.id, keyId: key.id, userId: users.otherOwner.user.id, invitationId };
 }
 
 /** What the shared worlds' owners see of them: who has which role, and which keys the project has. */
@@ -189,7 +198,8 @@ describe('authorization matrix', () => {
   it.each(cases.map((c) => [`${c.op.id} × ${c.actor} × ${c.target} → ${c.want.status}${c.want.message ? ` ${c.want.message}` : ''}`, c] as const))('%s', async (_, { op, actor, target, want }) => {
     // A call expected to succeed may change things (deletes, transfers): it gets a world of its own.
     const world = want.status < 300 && !op.readOnly ? await buildOwnWorld() : shared;
-    const ids = target === 'own' ? world.own : target === 'foreign' ? foreign : { ...world.own, projectId: foreign.projectId, keyId: foreign.keyId, userId: foreign.userId };
+    const ids =
+      target === 'own' ? world.own : target === 'foreign' ? foreign : { ...world.own, projectId: foreign.projectId, keyId: foreign.keyId, userId: foreign.userId, invitationId: foreign.invitationId };
     // The Worker shares the test's clock: 16 minutes on, the 15-minute access token has expired.
     if (actor === 'expired') vi.setSystemTime(Date.now() + 16 * 60 * 1000);
     const res = await op.send(ids, authFor(actor, world.secret));

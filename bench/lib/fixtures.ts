@@ -25,6 +25,7 @@ export const LOGLANE_VARS = {
   RATE_LIMIT_AUTH_PER_MINUTE: '999999999', // the largest the middleware accepts (9 digits)
   RATE_LIMIT_API_PER_MINUTE: '999999999', // the largest the middleware accepts (9 digits)
   RATE_LIMIT_INGEST_PER_MINUTE: '999999999', // the largest the middleware accepts (9 digits)
+  RATE_LIMIT_EMAIL_PER_MINUTE: '999999999', // the largest the middleware accepts (9 digits)
   LOG_SHARDS_OPEN: 'LOGS_0,LOGS_1',
 };
 

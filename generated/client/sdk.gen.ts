@@ -2,8 +2,8 @@
 
 import type { Client, ClientMeta, Options as Options2, RequestResult, ServerSentEventsResult, TDataShape } from './client';
 import { client } from './client.gen';
-import type { AddMemberData, AddMemberErrors, AddMemberResponses, CreateApiKeyData, CreateApiKeyErrors, CreateApiKeyResponses, CreateProjectData, CreateProjectErrors, CreateProjectResponses, CreateWorkspaceData, CreateWorkspaceErrors, CreateWorkspaceResponses, DeleteProjectData, DeleteProjectErrors, DeleteProjectResponses, DeleteWorkspaceData, DeleteWorkspaceErrors, DeleteWorkspaceResponses, ExportOtlpLogsData, ExportOtlpLogsErrors, ExportOtlpLogsResponses, ForgotPasswordData, ForgotPasswordErrors, ForgotPasswordResponses, GetDocsData, GetDocsErrors, GetDocsResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetMeData, GetMeErrors, GetMeResponses, GetOpenApiDocumentData, GetOpenApiDocumentErrors, GetOpenApiDocumentResponses, GetProjectData, GetProjectErrors, GetProjectResponses, GetWorkspaceData, GetWorkspaceErrors, GetWorkspaceResponses, IngestLogsData, IngestLogsErrors, IngestLogsResponses, ListApiKeysData, ListApiKeysErrors, ListApiKeysResponses, ListAuthMethodsData, ListAuthMethodsErrors, ListAuthMethodsResponses, ListMembersData, ListMembersErrors, ListMembersResponses, ListProjectsData, ListProjectsErrors, ListProjectsResponses, ListWorkspacesData, ListWorkspacesErrors, ListWorkspacesResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, OauthCallbackData, OauthCallbackErrors, OauthCallbackResponses, QueryLogsData, QueryLogsErrors, QueryLogsResponses, RefreshSessionData, RefreshSessionErrors, RefreshSessionResponses, RegisterData, RegisterErrors, RegisterResponses, RemoveMemberData, RemoveMemberErrors, RemoveMemberResponses, RequestMagicLinkData, RequestMagicLinkErrors, RequestMagicLinkResponses, ResetPasswordData, ResetPasswordErrors, ResetPasswordResponses, RevokeApiKeyData, RevokeApiKeyErrors, RevokeApiKeyResponses, StartOAuthData, StartOAuthErrors, TailLogsData, TailLogsErrors, TailLogsResponse, TailLogsResponses, TransferOwnershipData, TransferOwnershipErrors, TransferOwnershipResponses, UnlinkAuthMethodData, UnlinkAuthMethodErrors, UnlinkAuthMethodResponses, UpdateMeData, UpdateMeErrors, UpdateMemberData, UpdateMemberErrors, UpdateMemberResponses, UpdateMeResponses, UpdateProjectData, UpdateProjectErrors, UpdateProjectResponses, UpdateWorkspaceData, UpdateWorkspaceErrors, UpdateWorkspaceResponses, VerifyEmailData, VerifyEmailErrors, VerifyEmailResponses, VerifyMagicLinkData, VerifyMagicLinkErrors, VerifyMagicLinkResponses } from './types.gen';
-import { zAddMemberData, zAddMemberResponse, zCreateApiKeyData, zCreateApiKeyResponse, zCreateProjectData, zCreateProjectResponse, zCreateWorkspaceData, zCreateWorkspaceResponse, zDeleteProjectData, zDeleteProjectResponse, zDeleteWorkspaceData, zDeleteWorkspaceResponse, zExportOtlpLogsData, zExportOtlpLogsResponse, zForgotPasswordData, zForgotPasswordResponse, zGetDocsData, zGetDocsResponse, zGetHealthData, zGetHealthResponse, zGetMeData, zGetMeResponse, zGetOpenApiDocumentData, zGetOpenApiDocumentResponse, zGetProjectData, zGetProjectResponse, zGetWorkspaceData, zGetWorkspaceResponse, zIngestLogsData, zIngestLogsResponse, zListApiKeysData, zListApiKeysResponse, zListAuthMethodsData, zListAuthMethodsResponse, zListMembersData, zListMembersResponse, zListProjectsData, zListProjectsResponse, zListWorkspacesData, zListWorkspacesResponse, zLoginData, zLoginResponse, zLogoutData, zLogoutResponse, zOauthCallbackData, zOauthCallbackResponse, zQueryLogsData, zQueryLogsResponse, zRefreshSessionData, zRefreshSessionResponse, zRegisterData, zRegisterResponse, zRemoveMemberData, zRemoveMemberResponse, zRequestMagicLinkData, zRequestMagicLinkResponse, zResetPasswordData, zResetPasswordResponse, zRevokeApiKeyData, zRevokeApiKeyResponse, zStartOAuthData, zTailLogsData, zTailLogsResponse, zTransferOwnershipData, zTransferOwnershipResponse, zUnlinkAuthMethodData, zUnlinkAuthMethodResponse, zUpdateMeData, zUpdateMemberData, zUpdateMemberResponse, zUpdateMeResponse, zUpdateProjectData, zUpdateProjectResponse, zUpdateWorkspaceData, zUpdateWorkspaceResponse, zVerifyEmailData, zVerifyEmailResponse, zVerifyMagicLinkData, zVerifyMagicLinkResponse } from './zod.gen';
+import type { AcceptInvitationData, AcceptInvitationErrors, AcceptInvitationResponses, CreateApiKeyData, CreateApiKeyErrors, CreateApiKeyResponses, CreateInvitationData, CreateInvitationErrors, CreateInvitationResponses, CreateProjectData, CreateProjectErrors, CreateProjectResponses, CreateWorkspaceData, CreateWorkspaceErrors, CreateWorkspaceResponses, DeclineInvitationData, DeclineInvitationErrors, DeclineInvitationResponses, DeleteProjectData, DeleteProjectErrors, DeleteProjectResponses, DeleteWorkspaceData, DeleteWorkspaceErrors, DeleteWorkspaceResponses, ExportOtlpLogsData, ExportOtlpLogsErrors, ExportOtlpLogsResponses, ForgotPasswordData, ForgotPasswordErrors, ForgotPasswordResponses, GetDocsData, GetDocsErrors, GetDocsResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetMeData, GetMeErrors, GetMeResponses, GetOpenApiDocumentData, GetOpenApiDocumentErrors, GetOpenApiDocumentResponses, GetProjectData, GetProjectErrors, GetProjectResponses, GetWorkspaceData, GetWorkspaceErrors, GetWorkspaceResponses, IngestLogsData, IngestLogsErrors, IngestLogsResponses, ListApiKeysData, ListApiKeysErrors, ListApiKeysResponses, ListAuthMethodsData, ListAuthMethodsErrors, ListAuthMethodsResponses, ListInvitationsData, ListInvitationsErrors, ListInvitationsResponses, ListMembersData, ListMembersErrors, ListMembersResponses, ListMyInvitationsData, ListMyInvitationsErrors, ListMyInvitationsResponses, ListProjectsData, ListProjectsErrors, ListProjectsResponses, ListWorkspacesData, ListWorkspacesErrors, ListWorkspacesResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, OauthCallbackData, OauthCallbackErrors, OauthCallbackResponses, QueryLogsData, QueryLogsErrors, QueryLogsResponses, RefreshSessionData, RefreshSessionErrors, RefreshSessionResponses, RegisterData, RegisterErrors, RegisterResponses, RemoveMemberData, RemoveMemberErrors, RemoveMemberResponses, RequestMagicLinkData, RequestMagicLinkErrors, RequestMagicLinkResponses, ResetPasswordData, ResetPasswordErrors, ResetPasswordResponses, RevokeApiKeyData, RevokeApiKeyErrors, RevokeApiKeyResponses, RevokeInvitationData, RevokeInvitationErrors, RevokeInvitationResponses, StartOAuthData, StartOAuthErrors, TailLogsData, TailLogsErrors, TailLogsResponse, TailLogsResponses, TransferOwnershipData, TransferOwnershipErrors, TransferOwnershipResponses, UnlinkAuthMethodData, UnlinkAuthMethodErrors, UnlinkAuthMethodResponses, UpdateMeData, UpdateMeErrors, UpdateMemberData, UpdateMemberErrors, UpdateMemberResponses, UpdateMeResponses, UpdateProjectData, UpdateProjectErrors, UpdateProjectResponses, UpdateWorkspaceData, UpdateWorkspaceErrors, UpdateWorkspaceResponses, VerifyEmailData, VerifyEmailErrors, VerifyEmailResponses, VerifyMagicLinkData, VerifyMagicLinkErrors, VerifyMagicLinkResponses } from './types.gen';
+import { zAcceptInvitationData, zAcceptInvitationResponse, zCreateApiKeyData, zCreateApiKeyResponse, zCreateInvitationData, zCreateInvitationResponse, zCreateProjectData, zCreateProjectResponse, zCreateWorkspaceData, zCreateWorkspaceResponse, zDeclineInvitationData, zDeclineInvitationResponse, zDeleteProjectData, zDeleteProjectResponse, zDeleteWorkspaceData, zDeleteWorkspaceResponse, zExportOtlpLogsData, zExportOtlpLogsResponse, zForgotPasswordData, zForgotPasswordResponse, zGetDocsData, zGetDocsResponse, zGetHealthData, zGetHealthResponse, zGetMeData, zGetMeResponse, zGetOpenApiDocumentData, zGetOpenApiDocumentResponse, zGetProjectData, zGetProjectResponse, zGetWorkspaceData, zGetWorkspaceResponse, zIngestLogsData, zIngestLogsResponse, zListApiKeysData, zListApiKeysResponse, zListAuthMethodsData, zListAuthMethodsResponse, zListInvitationsData, zListInvitationsResponse, zListMembersData, zListMembersResponse, zListMyInvitationsData, zListMyInvitationsResponse, zListProjectsData, zListProjectsResponse, zListWorkspacesData, zListWorkspacesResponse, zLoginData, zLoginResponse, zLogoutData, zLogoutResponse, zOauthCallbackData, zOauthCallbackResponse, zQueryLogsData, zQueryLogsResponse, zRefreshSessionData, zRefreshSessionResponse, zRegisterData, zRegisterResponse, zRemoveMemberData, zRemoveMemberResponse, zRequestMagicLinkData, zRequestMagicLinkResponse, zResetPasswordData, zResetPasswordResponse, zRevokeApiKeyData, zRevokeApiKeyResponse, zRevokeInvitationData, zRevokeInvitationResponse, zStartOAuthData, zTailLogsData, zTailLogsResponse, zTransferOwnershipData, zTransferOwnershipResponse, zUnlinkAuthMethodData, zUnlinkAuthMethodResponse, zUpdateMeData, zUpdateMemberData, zUpdateMemberResponse, zUpdateMeResponse, zUpdateProjectData, zUpdateProjectResponse, zUpdateWorkspaceData, zUpdateWorkspaceResponse, zVerifyEmailData, zVerifyEmailResponse, zVerifyMagicLinkData, zVerifyMagicLinkResponse } from './zod.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -50,7 +50,7 @@ export const register = <ThrowOnError extends boolean = false>(options: Options<
 /**
  * Verify an email address
  *
- * Takes the token from the verification email (single use) and signs the user in.
+ * Takes the token from the verification email (single use) and marks the address verified. It does not sign in (since 2.0.0); sign in with the password afterwards.
  */
 export const verifyEmail = <ThrowOnError extends boolean = false>(options: Options<VerifyEmailData, ThrowOnError>): RequestResult<VerifyEmailResponses, VerifyEmailErrors, ThrowOnError> => (options.client ?? client).post<VerifyEmailResponses, VerifyEmailErrors, ThrowOnError>({
     requestValidator: async (data) => await zVerifyEmailData.parseAsync(data),
@@ -179,7 +179,7 @@ export const resetPassword = <ThrowOnError extends boolean = false>(options: Opt
 /**
  * Start an OAuth sign-in
  *
- * Redirects to the provider (`github` or `google`) with `state` and a PKCE challenge; the state lives 5 minutes. With a user token, the provider is linked to that user on callback.
+ * Redirects to the provider (`github` or `google`) with `state` and a PKCE challenge; the state lives 5 minutes and is bound to this client by the `__Host-loglane_oauth` cookie set here (since 2.0.0), which the callback must present. With a user token, the provider is linked to that user on callback; linking needs a sign-in within the last 10 minutes (else 403 "Recent sign-in required": sign in again first).
  */
 export const startOAuth = <ThrowOnError extends boolean = false>(options: Options<StartOAuthData, ThrowOnError>): RequestResult<unknown, StartOAuthErrors, ThrowOnError> => (options.client ?? client).get<unknown, StartOAuthErrors, ThrowOnError>({
     requestValidator: async (data) => await zStartOAuthData.parseAsync(data),
@@ -195,7 +195,7 @@ export const startOAuth = <ThrowOnError extends boolean = false>(options: Option
 /**
  * Finish an OAuth sign-in
  *
- * Exchanges the provider's code, reads its verified email, and signs in, creating or linking the account. Any failure of the exchange is 401 AUTH_FAILED.
+ * Exchanges the provider's code, reads its verified email, and signs in, creating or linking the account. Since 2.0.0 it needs the `__Host-loglane_oauth` cookie that the start of this very flow set (the provider redirects the same browser here); a link finishes only for the signed-in user who started it, while that session lives, and a mail tells the account about the new method. Any failure is 401 AUTH_FAILED.
  */
 export const oauthCallback = <ThrowOnError extends boolean = false>(options: Options<OauthCallbackData, ThrowOnError>): RequestResult<OauthCallbackResponses, OauthCallbackErrors, ThrowOnError> => (options.client ?? client).get<OauthCallbackResponses, OauthCallbackErrors, ThrowOnError>({
     requestValidator: async (data) => await zOauthCallbackData.parseAsync(data),
@@ -273,6 +273,57 @@ export const unlinkAuthMethod = <ThrowOnError extends boolean = false>(options: 
             type: 'http'
         }],
     url: '/v1/me/auth-methods/{method}',
+    ...options
+});
+
+/**
+ * List my invitations
+ *
+ * The open invitations addressed to the signed-in user's (verified) email address, oldest first.
+ */
+export const listMyInvitations = <ThrowOnError extends boolean = false>(options?: Options<ListMyInvitationsData, ThrowOnError>): RequestResult<ListMyInvitationsResponses, ListMyInvitationsErrors, ThrowOnError> => (options?.client ?? client).get<ListMyInvitationsResponses, ListMyInvitationsErrors, ThrowOnError>({
+    requestValidator: async (data) => await zListMyInvitationsData.parseAsync(data),
+    responseValidator: async (data) => await zListMyInvitationsResponse.parseAsync(data),
+    security: [{
+            key: 'UserJwt',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/v1/me/invitations',
+    ...options
+});
+
+/**
+ * Accept an invitation
+ *
+ * Joins the workspace with the invited role. Only the invitation's addressee can accept it, while it is open; to anyone else, and once expired, it is 404.
+ */
+export const acceptInvitation = <ThrowOnError extends boolean = false>(options: Options<AcceptInvitationData, ThrowOnError>): RequestResult<AcceptInvitationResponses, AcceptInvitationErrors, ThrowOnError> => (options.client ?? client).post<AcceptInvitationResponses, AcceptInvitationErrors, ThrowOnError>({
+    requestValidator: async (data) => await zAcceptInvitationData.parseAsync(data),
+    responseValidator: async (data) => await zAcceptInvitationResponse.parseAsync(data),
+    security: [{
+            key: 'UserJwt',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/v1/me/invitations/{invitationId}/accept',
+    ...options
+});
+
+/**
+ * Decline an invitation
+ *
+ * Refuses an open invitation addressed to the signed-in user; it is gone afterwards. To anyone else it is 404.
+ */
+export const declineInvitation = <ThrowOnError extends boolean = false>(options: Options<DeclineInvitationData, ThrowOnError>): RequestResult<DeclineInvitationResponses, DeclineInvitationErrors, ThrowOnError> => (options.client ?? client).post<DeclineInvitationResponses, DeclineInvitationErrors, ThrowOnError>({
+    requestValidator: async (data) => await zDeclineInvitationData.parseAsync(data),
+    responseValidator: async (data) => await zDeclineInvitationResponse.parseAsync(data),
+    security: [{
+            key: 'UserJwt',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/v1/me/invitations/{invitationId}/decline',
     ...options
 });
 
@@ -387,27 +438,6 @@ export const listMembers = <ThrowOnError extends boolean = false>(options: Optio
 });
 
 /**
- * Add a member
- *
- * Adds an existing user, by email, as admin or member. Unknown emails are 404.
- */
-export const addMember = <ThrowOnError extends boolean = false>(options: Options<AddMemberData, ThrowOnError>): RequestResult<AddMemberResponses, AddMemberErrors, ThrowOnError> => (options.client ?? client).post<AddMemberResponses, AddMemberErrors, ThrowOnError>({
-    requestValidator: async (data) => await zAddMemberData.parseAsync(data),
-    responseValidator: async (data) => await zAddMemberResponse.parseAsync(data),
-    security: [{
-            key: 'UserJwt',
-            scheme: 'bearer',
-            type: 'http'
-        }],
-    url: '/v1/workspaces/{workspaceId}/members',
-    ...options,
-    headers: {
-        'Content-Type': 'application/json',
-        ...options.headers
-    }
-});
-
-/**
  * Remove a member
  *
  * Admins remove others; anyone may remove themselves. The owner cannot be removed or leave.
@@ -443,6 +473,61 @@ export const updateMember = <ThrowOnError extends boolean = false>(options: Opti
         'Content-Type': 'application/json',
         ...options.headers
     }
+});
+
+/**
+ * List open invitations
+ *
+ * Admins see the workspace's invitations that are still open (not accepted, declined, revoked or expired), oldest first.
+ */
+export const listInvitations = <ThrowOnError extends boolean = false>(options: Options<ListInvitationsData, ThrowOnError>): RequestResult<ListInvitationsResponses, ListInvitationsErrors, ThrowOnError> => (options.client ?? client).get<ListInvitationsResponses, ListInvitationsErrors, ThrowOnError>({
+    requestValidator: async (data) => await zListInvitationsData.parseAsync(data),
+    responseValidator: async (data) => await zListInvitationsResponse.parseAsync(data),
+    security: [{
+            key: 'UserJwt',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/v1/workspaces/{workspaceId}/invitations',
+    ...options
+});
+
+/**
+ * Invite someone by email
+ *
+ * Invites an email address as admin or member (replaces adding members directly, removed in 2.0.0). The answer is the same 201 whether or not the address has a Loglane account, and a mail goes to the address; the person becomes a member only by accepting (`POST /v1/me/invitations/{invitationId}/accept`). Inviting an address again renews its invitation (new role and expiry). Invitations expire after 7 days. An address that already belongs to a member is 409 VALIDATION_ERROR.
+ */
+export const createInvitation = <ThrowOnError extends boolean = false>(options: Options<CreateInvitationData, ThrowOnError>): RequestResult<CreateInvitationResponses, CreateInvitationErrors, ThrowOnError> => (options.client ?? client).post<CreateInvitationResponses, CreateInvitationErrors, ThrowOnError>({
+    requestValidator: async (data) => await zCreateInvitationData.parseAsync(data),
+    responseValidator: async (data) => await zCreateInvitationResponse.parseAsync(data),
+    security: [{
+            key: 'UserJwt',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/v1/workspaces/{workspaceId}/invitations',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Revoke an invitation
+ *
+ * Admins withdraw an open invitation; it can no longer be accepted.
+ */
+export const revokeInvitation = <ThrowOnError extends boolean = false>(options: Options<RevokeInvitationData, ThrowOnError>): RequestResult<RevokeInvitationResponses, RevokeInvitationErrors, ThrowOnError> => (options.client ?? client).delete<RevokeInvitationResponses, RevokeInvitationErrors, ThrowOnError>({
+    requestValidator: async (data) => await zRevokeInvitationData.parseAsync(data),
+    responseValidator: async (data) => await zRevokeInvitationResponse.parseAsync(data),
+    security: [{
+            key: 'UserJwt',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/v1/workspaces/{workspaceId}/invitations/{invitationId}',
+    ...options
 });
 
 /**

@@ -26,14 +26,6 @@ export type AcknowledgementEnvelope = {
 };
 
 /**
- * AddMemberRequest
- */
-export type AddMemberRequest = {
-    email: Email;
-    role: AssignableRole;
-};
-
-/**
  * ApiKey
  *
  * An API key as listed; the secret is never shown again after creation.
@@ -268,6 +260,53 @@ export type HealthEnvelope = {
  * Opaque identifier with a type prefix (`usr_`, `ws_`, `prj_`, `key_`, `log_`).
  */
 export type Id = string;
+
+/**
+ * Invitation
+ *
+ * An open invitation to join a workspace, addressed to an email address.
+ */
+export type Invitation = {
+    id: Id;
+    workspaceId: Id;
+    workspaceName: Name;
+    email: Email;
+    role: AssignableRole;
+    createdAt: Timestamp;
+    expiresAt: Timestamp;
+};
+
+/**
+ * InvitationEnvelope
+ *
+ * Success envelope carrying one Invitation.
+ */
+export type InvitationEnvelope = {
+    success: true;
+    data: Invitation;
+    error: null;
+    meta: Meta;
+};
+
+/**
+ * InvitationListEnvelope
+ *
+ * Success envelope carrying a list of Invitation.
+ */
+export type InvitationListEnvelope = {
+    success: true;
+    data: Array<Invitation>;
+    error: null;
+    meta: Meta;
+};
+
+/**
+ * InviteRequest
+ */
+export type InviteRequest = {
+    email: Email;
+    role: AssignableRole;
+};
 
 /**
  * IngestRequest
@@ -801,6 +840,11 @@ export type OAuthProvider = string;
 export type AuthMethodParam = AuthMethodName;
 
 /**
+ * The invitation's id (`inv_…`).
+ */
+export type InvitationId = Id;
+
+/**
  * The workspace id (`ws_…`).
  */
 export type WorkspaceId = Id;
@@ -841,7 +885,7 @@ export type LogServicesParam = Array<ServiceName>;
 export type LogAttributesParam = LogAttributeFilter;
 
 /**
- * Text that the message must contain (with `source=kv` it is 400 VALIDATION_ERROR, details field `q`).
+ * Text that the message must contain, case-insensitively (with `source=kv` it is 400 VALIDATION_ERROR, details field `q`). Control characters (U+0000 to U+001F and U+007F) are refused with 400 VALIDATION_ERROR, details field `q` (since 2.0.0).
  */
 export type LogTextParam = string;
 
@@ -939,7 +983,7 @@ export type VerifyEmailResponses = {
     /**
      * OK.
      */
-    200: SessionEnvelope;
+    200: AcknowledgementEnvelope;
 };
 
 export type VerifyEmailResponse = VerifyEmailResponses[keyof VerifyEmailResponses];
@@ -1217,6 +1261,10 @@ export type StartOAuthErrors = {
      */
     401: ErrorEnvelope;
     /**
+     * The caller is known but may not do this (FORBIDDEN).
+     */
+    403: ErrorEnvelope;
+    /**
      * Too many requests in the current window (RATE_LIMITED). Retry after `Retry-After` seconds.
      */
     429: ErrorEnvelope;
@@ -1432,6 +1480,131 @@ export type UnlinkAuthMethodResponses = {
 };
 
 export type UnlinkAuthMethodResponse = UnlinkAuthMethodResponses[keyof UnlinkAuthMethodResponses];
+
+export type ListMyInvitationsData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/v1/me/invitations';
+};
+
+export type ListMyInvitationsErrors = {
+    /**
+     * Missing, invalid or expired credentials (UNAUTHORIZED), or credentials that do not match (AUTH_FAILED).
+     */
+    401: ErrorEnvelope;
+    /**
+     * Too many requests in the current window (RATE_LIMITED). Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * An unexpected failure; nothing internal is revealed. Quote the requestId when reporting it.
+     */
+    500: ErrorEnvelope;
+};
+
+export type ListMyInvitationsError = ListMyInvitationsErrors[keyof ListMyInvitationsErrors];
+
+export type ListMyInvitationsResponses = {
+    /**
+     * OK.
+     */
+    200: InvitationListEnvelope;
+};
+
+export type ListMyInvitationsResponse = ListMyInvitationsResponses[keyof ListMyInvitationsResponses];
+
+export type AcceptInvitationData = {
+    body?: never;
+    path: {
+        /**
+         * The invitation's id (`inv_…`).
+         */
+        invitationId: Id;
+    };
+    query?: never;
+    url: '/v1/me/invitations/{invitationId}/accept';
+};
+
+export type AcceptInvitationErrors = {
+    /**
+     * The request is malformed or failed validation (VALIDATION_ERROR with `details`), or names an invalid source (INVALID_SOURCE).
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid or expired credentials (UNAUTHORIZED), or credentials that do not match (AUTH_FAILED).
+     */
+    401: ErrorEnvelope;
+    /**
+     * No such resource, or it belongs to a workspace the caller is not a member of (NOT_FOUND); existence is never revealed.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Too many requests in the current window (RATE_LIMITED). Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * An unexpected failure; nothing internal is revealed. Quote the requestId when reporting it.
+     */
+    500: ErrorEnvelope;
+};
+
+export type AcceptInvitationError = AcceptInvitationErrors[keyof AcceptInvitationErrors];
+
+export type AcceptInvitationResponses = {
+    /**
+     * OK.
+     */
+    200: WorkspaceEnvelope;
+};
+
+export type AcceptInvitationResponse = AcceptInvitationResponses[keyof AcceptInvitationResponses];
+
+export type DeclineInvitationData = {
+    body?: never;
+    path: {
+        /**
+         * The invitation's id (`inv_…`).
+         */
+        invitationId: Id;
+    };
+    query?: never;
+    url: '/v1/me/invitations/{invitationId}/decline';
+};
+
+export type DeclineInvitationErrors = {
+    /**
+     * The request is malformed or failed validation (VALIDATION_ERROR with `details`), or names an invalid source (INVALID_SOURCE).
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid or expired credentials (UNAUTHORIZED), or credentials that do not match (AUTH_FAILED).
+     */
+    401: ErrorEnvelope;
+    /**
+     * No such resource, or it belongs to a workspace the caller is not a member of (NOT_FOUND); existence is never revealed.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Too many requests in the current window (RATE_LIMITED). Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * An unexpected failure; nothing internal is revealed. Quote the requestId when reporting it.
+     */
+    500: ErrorEnvelope;
+};
+
+export type DeclineInvitationError = DeclineInvitationErrors[keyof DeclineInvitationErrors];
+
+export type DeclineInvitationResponses = {
+    /**
+     * OK.
+     */
+    200: DeletedEnvelope;
+};
+
+export type DeclineInvitationResponse = DeclineInvitationResponses[keyof DeclineInvitationResponses];
 
 export type ListWorkspacesData = {
     body?: never;
@@ -1703,60 +1876,6 @@ export type ListMembersResponses = {
 
 export type ListMembersResponse = ListMembersResponses[keyof ListMembersResponses];
 
-export type AddMemberData = {
-    body: AddMemberRequest;
-    path: {
-        /**
-         * The workspace id (`ws_…`).
-         */
-        workspaceId: Id;
-    };
-    query?: never;
-    url: '/v1/workspaces/{workspaceId}/members';
-};
-
-export type AddMemberErrors = {
-    /**
-     * The request is malformed or failed validation (VALIDATION_ERROR with `details`), or names an invalid source (INVALID_SOURCE).
-     */
-    400: ErrorEnvelope;
-    /**
-     * Missing, invalid or expired credentials (UNAUTHORIZED), or credentials that do not match (AUTH_FAILED).
-     */
-    401: ErrorEnvelope;
-    /**
-     * The caller is known but may not do this (FORBIDDEN).
-     */
-    403: ErrorEnvelope;
-    /**
-     * No such resource, or it belongs to a workspace the caller is not a member of (NOT_FOUND); existence is never revealed.
-     */
-    404: ErrorEnvelope;
-    /**
-     * The resource already exists (VALIDATION_ERROR with status 409).
-     */
-    409: ErrorEnvelope;
-    /**
-     * Too many requests in the current window (RATE_LIMITED). Retry after `Retry-After` seconds.
-     */
-    429: ErrorEnvelope;
-    /**
-     * An unexpected failure; nothing internal is revealed. Quote the requestId when reporting it.
-     */
-    500: ErrorEnvelope;
-};
-
-export type AddMemberError = AddMemberErrors[keyof AddMemberErrors];
-
-export type AddMemberResponses = {
-    /**
-     * Created.
-     */
-    201: MemberEnvelope;
-};
-
-export type AddMemberResponse = AddMemberResponses[keyof AddMemberResponses];
-
 export type RemoveMemberData = {
     body?: never;
     path: {
@@ -1864,6 +1983,164 @@ export type UpdateMemberResponses = {
 };
 
 export type UpdateMemberResponse = UpdateMemberResponses[keyof UpdateMemberResponses];
+
+export type ListInvitationsData = {
+    body?: never;
+    path: {
+        /**
+         * The workspace id (`ws_…`).
+         */
+        workspaceId: Id;
+    };
+    query?: never;
+    url: '/v1/workspaces/{workspaceId}/invitations';
+};
+
+export type ListInvitationsErrors = {
+    /**
+     * The request is malformed or failed validation (VALIDATION_ERROR with `details`), or names an invalid source (INVALID_SOURCE).
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid or expired credentials (UNAUTHORIZED), or credentials that do not match (AUTH_FAILED).
+     */
+    401: ErrorEnvelope;
+    /**
+     * The caller is known but may not do this (FORBIDDEN).
+     */
+    403: ErrorEnvelope;
+    /**
+     * No such resource, or it belongs to a workspace the caller is not a member of (NOT_FOUND); existence is never revealed.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Too many requests in the current window (RATE_LIMITED). Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * An unexpected failure; nothing internal is revealed. Quote the requestId when reporting it.
+     */
+    500: ErrorEnvelope;
+};
+
+export type ListInvitationsError = ListInvitationsErrors[keyof ListInvitationsErrors];
+
+export type ListInvitationsResponses = {
+    /**
+     * OK.
+     */
+    200: InvitationListEnvelope;
+};
+
+export type ListInvitationsResponse = ListInvitationsResponses[keyof ListInvitationsResponses];
+
+export type CreateInvitationData = {
+    body: InviteRequest;
+    path: {
+        /**
+         * The workspace id (`ws_…`).
+         */
+        workspaceId: Id;
+    };
+    query?: never;
+    url: '/v1/workspaces/{workspaceId}/invitations';
+};
+
+export type CreateInvitationErrors = {
+    /**
+     * The request is malformed or failed validation (VALIDATION_ERROR with `details`), or names an invalid source (INVALID_SOURCE).
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid or expired credentials (UNAUTHORIZED), or credentials that do not match (AUTH_FAILED).
+     */
+    401: ErrorEnvelope;
+    /**
+     * The caller is known but may not do this (FORBIDDEN).
+     */
+    403: ErrorEnvelope;
+    /**
+     * No such resource, or it belongs to a workspace the caller is not a member of (NOT_FOUND); existence is never revealed.
+     */
+    404: ErrorEnvelope;
+    /**
+     * The resource already exists (VALIDATION_ERROR with status 409).
+     */
+    409: ErrorEnvelope;
+    /**
+     * Too many requests in the current window (RATE_LIMITED). Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * An unexpected failure; nothing internal is revealed. Quote the requestId when reporting it.
+     */
+    500: ErrorEnvelope;
+};
+
+export type CreateInvitationError = CreateInvitationErrors[keyof CreateInvitationErrors];
+
+export type CreateInvitationResponses = {
+    /**
+     * Created.
+     */
+    201: InvitationEnvelope;
+};
+
+export type CreateInvitationResponse = CreateInvitationResponses[keyof CreateInvitationResponses];
+
+export type RevokeInvitationData = {
+    body?: never;
+    path: {
+        /**
+         * The workspace id (`ws_…`).
+         */
+        workspaceId: Id;
+        /**
+         * The invitation's id (`inv_…`).
+         */
+        invitationId: Id;
+    };
+    query?: never;
+    url: '/v1/workspaces/{workspaceId}/invitations/{invitationId}';
+};
+
+export type RevokeInvitationErrors = {
+    /**
+     * The request is malformed or failed validation (VALIDATION_ERROR with `details`), or names an invalid source (INVALID_SOURCE).
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid or expired credentials (UNAUTHORIZED), or credentials that do not match (AUTH_FAILED).
+     */
+    401: ErrorEnvelope;
+    /**
+     * The caller is known but may not do this (FORBIDDEN).
+     */
+    403: ErrorEnvelope;
+    /**
+     * No such resource, or it belongs to a workspace the caller is not a member of (NOT_FOUND); existence is never revealed.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Too many requests in the current window (RATE_LIMITED). Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * An unexpected failure; nothing internal is revealed. Quote the requestId when reporting it.
+     */
+    500: ErrorEnvelope;
+};
+
+export type RevokeInvitationError = RevokeInvitationErrors[keyof RevokeInvitationErrors];
+
+export type RevokeInvitationResponses = {
+    /**
+     * OK.
+     */
+    200: DeletedEnvelope;
+};
+
+export type RevokeInvitationResponse = RevokeInvitationResponses[keyof RevokeInvitationResponses];
 
 export type TransferOwnershipData = {
     body: TransferOwnershipRequest;
@@ -2376,7 +2653,7 @@ export type QueryLogsData = {
          */
         until?: string;
         /**
-         * Text that the message must contain (with `source=kv` it is 400 VALIDATION_ERROR, details field `q`).
+         * Text that the message must contain, case-insensitively (with `source=kv` it is 400 VALIDATION_ERROR, details field `q`). Control characters (U+0000 to U+001F and U+007F) are refused with 400 VALIDATION_ERROR, details field `q` (since 2.0.0).
          */
         q?: string;
         /**
@@ -2511,7 +2788,7 @@ export type TailLogsData = {
          */
         attributes?: LogAttributeFilter;
         /**
-         * Text that the message must contain (with `source=kv` it is 400 VALIDATION_ERROR, details field `q`).
+         * Text that the message must contain, case-insensitively (with `source=kv` it is 400 VALIDATION_ERROR, details field `q`). Control characters (U+0000 to U+001F and U+007F) are refused with 400 VALIDATION_ERROR, details field `q` (since 2.0.0).
          */
         q?: string;
     };

@@ -29,14 +29,6 @@ export const zAuthMethodName = z.enum([
 export const zEmail = z.email().max(254);
 
 /**
- * AddMemberRequest
- */
-export const zAddMemberRequest = z.strictObject({
-    email: zEmail,
-    role: zAssignableRole
-});
-
-/**
  * EmailRequest
  */
 export const zEmailRequest = z.strictObject({
@@ -94,6 +86,14 @@ export const zId = z.string().min(4).max(64).regex(/^[a-z]+_[A-Za-z0-9]+$/);
 export const zDeleted = z.strictObject({
     id: zId,
     deleted: z.literal(true)
+});
+
+/**
+ * InviteRequest
+ */
+export const zInviteRequest = z.strictObject({
+    email: zEmail,
+    role: zAssignableRole
 });
 
 /**
@@ -404,6 +404,45 @@ export const zHealth = z.strictObject({
 export const zHealthEnvelope = z.strictObject({
     success: z.literal(true),
     data: zHealth,
+    error: z.null(),
+    meta: zMeta
+});
+
+/**
+ * Invitation
+ *
+ * An open invitation to join a workspace, addressed to an email address.
+ */
+export const zInvitation = z.strictObject({
+    id: zId,
+    workspaceId: zId,
+    workspaceName: zName,
+    email: zEmail,
+    role: zAssignableRole,
+    createdAt: zTimestamp,
+    expiresAt: zTimestamp
+});
+
+/**
+ * InvitationEnvelope
+ *
+ * Success envelope carrying one Invitation.
+ */
+export const zInvitationEnvelope = z.strictObject({
+    success: z.literal(true),
+    data: zInvitation,
+    error: z.null(),
+    meta: zMeta
+});
+
+/**
+ * InvitationListEnvelope
+ *
+ * Success envelope carrying a list of Invitation.
+ */
+export const zInvitationListEnvelope = z.strictObject({
+    success: z.literal(true),
+    data: z.array(zInvitation).max(1000),
     error: z.null(),
     meta: zMeta
 });
@@ -797,6 +836,11 @@ export const zOAuthProvider = z.string().min(1).max(32);
 export const zAuthMethodParam = zAuthMethodName;
 
 /**
+ * The invitation's id (`inv_…`).
+ */
+export const zInvitationId = zId;
+
+/**
  * The workspace id (`ws_…`).
  */
 export const zWorkspaceId = zId;
@@ -837,9 +881,9 @@ export const zLogServicesParam = z.array(zServiceName).max(20);
 export const zLogAttributesParam = zLogAttributeFilter;
 
 /**
- * Text that the message must contain (with `source=kv` it is 400 VALIDATION_ERROR, details field `q`).
+ * Text that the message must contain, case-insensitively (with `source=kv` it is 400 VALIDATION_ERROR, details field `q`). Control characters (U+0000 to U+001F and U+007F) are refused with 400 VALIDATION_ERROR, details field `q` (since 2.0.0).
  */
-export const zLogTextParam = z.string().min(1).max(200);
+export const zLogTextParam = z.string().min(1).max(200).regex(/^[^\x00-\x1F\x7F]+$/);
 
 /**
  * OK.
@@ -858,7 +902,7 @@ export const zVerifyEmailBody = zTokenRequest;
 /**
  * OK.
  */
-export const zVerifyEmailResponse = zSessionEnvelope;
+export const zVerifyEmailResponse = zAcknowledgementEnvelope;
 
 export const zLoginBody = zLoginRequest;
 
@@ -955,6 +999,29 @@ export const zUnlinkAuthMethodResponse = zAuthMethodListEnvelope;
 /**
  * OK.
  */
+export const zListMyInvitationsResponse = zInvitationListEnvelope;
+
+export const zAcceptInvitationPath = z.object({
+    invitationId: zId
+});
+
+/**
+ * OK.
+ */
+export const zAcceptInvitationResponse = zWorkspaceEnvelope;
+
+export const zDeclineInvitationPath = z.object({
+    invitationId: zId
+});
+
+/**
+ * OK.
+ */
+export const zDeclineInvitationResponse = zDeletedEnvelope;
+
+/**
+ * OK.
+ */
 export const zListWorkspacesResponse = zWorkspaceListEnvelope;
 
 export const zCreateWorkspaceBody = zCreateWorkspaceRequest;
@@ -1002,17 +1069,6 @@ export const zListMembersPath = z.object({
  */
 export const zListMembersResponse = zMemberListEnvelope;
 
-export const zAddMemberBody = zAddMemberRequest;
-
-export const zAddMemberPath = z.object({
-    workspaceId: zId
-});
-
-/**
- * Created.
- */
-export const zAddMemberResponse = zMemberEnvelope;
-
 export const zRemoveMemberPath = z.object({
     workspaceId: zId,
     userId: zId
@@ -1034,6 +1090,36 @@ export const zUpdateMemberPath = z.object({
  * OK.
  */
 export const zUpdateMemberResponse = zMemberEnvelope;
+
+export const zListInvitationsPath = z.object({
+    workspaceId: zId
+});
+
+/**
+ * OK.
+ */
+export const zListInvitationsResponse = zInvitationListEnvelope;
+
+export const zCreateInvitationBody = zInviteRequest;
+
+export const zCreateInvitationPath = z.object({
+    workspaceId: zId
+});
+
+/**
+ * Created.
+ */
+export const zCreateInvitationResponse = zInvitationEnvelope;
+
+export const zRevokeInvitationPath = z.object({
+    workspaceId: zId,
+    invitationId: zId
+});
+
+/**
+ * OK.
+ */
+export const zRevokeInvitationResponse = zDeletedEnvelope;
 
 export const zTransferOwnershipBody = zTransferOwnershipRequest;
 
@@ -1139,7 +1225,7 @@ export const zQueryLogsQuery = z.object({
     attributes: zLogAttributeFilter.optional(),
     since: z.iso.datetime({ offset: true }).max(35).optional(),
     until: z.iso.datetime({ offset: true }).max(35).optional(),
-    q: z.string().min(1).max(200).optional(),
+    q: z.string().min(1).max(200).regex(/^[^\x00-\x1F\x7F]+$/).optional(),
     order: z.enum(['desc', 'asc']).optional().default('desc'),
     limit: z.coerce.number().int().gte(1).lte(1000).optional().default(100),
     cursor: z.string().min(1).max(512).optional()
@@ -1170,7 +1256,7 @@ export const zTailLogsQuery = z.object({
     level: z.preprocess(v => Array.isArray(v) ? v : [v], z.array(zLogLevel).max(5)).optional(),
     service: z.preprocess(v => Array.isArray(v) ? v : [v], z.array(zServiceName).max(20)).optional(),
     attributes: zLogAttributeFilter.optional(),
-    q: z.string().min(1).max(200).optional()
+    q: z.string().min(1).max(200).regex(/^[^\x00-\x1F\x7F]+$/).optional()
 });
 
 /**

@@ -7,7 +7,7 @@ import { windowOf, type RateLimitDecision } from '../rate-limit/window';
 import type { AppEnv } from '../types';
 import { accessClaims, apiKeyId, presentedCredential } from './auth';
 
-type LimitVar = 'RATE_LIMIT_AUTH_PER_MINUTE' | 'RATE_LIMIT_API_PER_MINUTE' | 'RATE_LIMIT_INGEST_PER_MINUTE';
+type LimitVar = 'RATE_LIMIT_AUTH_PER_MINUTE' | 'RATE_LIMIT_API_PER_MINUTE' | 'RATE_LIMIT_INGEST_PER_MINUTE' | 'RATE_LIMIT_EMAIL_PER_MINUTE';
 
 /** How one route group is limited. */
 type Group = {
@@ -25,12 +25,14 @@ type Group = {
 const AUTH: Group = { name: 'auth', limit: 'RATE_LIMIT_AUTH_PER_MINUTE', defaultLimit: 10, failClosed: true };
 const API: Group = { name: 'api', limit: 'RATE_LIMIT_API_PER_MINUTE', defaultLimit: 600, failClosed: false };
 const INGEST: Group = { name: 'ingest', limit: 'RATE_LIMIT_INGEST_PER_MINUTE', defaultLimit: 6000, failClosed: false };
+// Sign-in attempts and mail per target address, whatever IPs they come from (see limitPerEmail).
+const EMAIL: Group = { name: 'email', limit: 'RATE_LIMIT_EMAIL_PER_MINUTE', defaultLimit: 5, failClosed: true };
 
 /** POST /v1/logs and its OpenTelemetry twin share one budget. */
 const INGEST_PATHS = new Set(['/v1/logs', '/v1/otlp/v1/logs']);
 
 /** Who pays for a request: a credential the Worker verified alone (its object checks the rest), else the client address. */
-type Payer = { kind: 'apiKey'; keyId: string; secret: string } | { kind: 'user'; claims: AccessClaims } | { kind: 'address'; address: string };
+type Payer = { kind: 'apiKey'; keyId: string; secret: string } | { kind: 'user'; claims: AccessClaims } | { kind: 'address'; address: string } | { kind: 'email'; email: string };
 
 export type RateLimitPolicy = { group: Group; payer: Payer; limit: number };
 
@@ -94,7 +96,7 @@ async function admit(c: Context<AppEnv>, { group, payer, limit }: RateLimitPolic
     c.set('vouched', decision ? { kind: 'user', userId: sub, sessionId: sid } : 'ended');
     if (decision) return decision;
   } else {
-    return limiterOf(c.env, `ip:${payer.address}`).take(limit, now, group.name);
+    return limiterOf(c.env, payer.kind === 'address' ? `ip:${payer.address}` : `bucket:email:${payer.email}`).take(limit, now, group.name);
   }
   return admit(c, groupPolicy(c, API, { kind: 'address', address: clientAddress(c) }), now);
 }
@@ -114,6 +116,20 @@ function setLimitHeaders(c: Context<AppEnv>, { limit, remaining, reset }: RateLi
 export const rateLimit: MiddlewareHandler<AppEnv> = async (c, next) => {
   const policy = await rateLimitPolicy(c);
   if (!policy) return next();
+  await enforce(c, policy);
+  await next();
+};
+
+/**
+ * Counts an auth request against the email address it targets as well (login, magic link,
+ * forgot-password), so that rotating client IPs buys neither password guesses against one account
+ * nor mail to one inbox. Known and unknown addresses count alike. The response's X-RateLimit-*
+ * headers then describe this, the tighter, limit.
+ */
+export const limitPerEmail = (c: Context<AppEnv>, email: string) => enforce(c, groupPolicy(c, EMAIL, { kind: 'email', email: email.toLowerCase() }));
+
+/** Takes one request from the policy's counter; sets the X-RateLimit-* headers, and refuses with 429 over the limit. */
+async function enforce(c: Context<AppEnv>, policy: RateLimitPolicy) {
   const now = Date.now();
   let decision: RateLimitDecision;
   try {
@@ -133,5 +149,4 @@ export const rateLimit: MiddlewareHandler<AppEnv> = async (c, next) => {
     c.header('Retry-After', String(Math.max(0, Math.ceil(decision.reset - now / 1000))));
     throw ApiError.of('rateLimited');
   }
-  await next();
-};
+}

@@ -26,20 +26,6 @@ export async function listMembers(db: D1Database, workspaceId: string): Promise<
   return results.map(toMember);
 }
 
-export async function findUserIdByEmail(db: D1Database, email: string): Promise<string | null> {
-  // users.email is COLLATE NOCASE, so this matches however the address was typed.
-  return db.prepare('SELECT id FROM users WHERE email = ?').bind(email).first<string>('id');
-}
-
-/** false when the user is already a member. */
-export async function insertMember(db: D1Database, workspaceId: string, userId: string, role: Role, joinedAt: string): Promise<boolean> {
-  const result = await db
-    .prepare('INSERT INTO workspace_members (workspace_id, user_id, role, joined_at) VALUES (?, ?, ?, ?) ON CONFLICT (workspace_id, user_id) DO NOTHING')
-    .bind(workspaceId, userId, role, joinedAt)
-    .run();
-  return result.meta.changes > 0;
-}
-
 /** Changes a non-owner's role; false when there is no such non-owner member. */
 export async function updateMemberRole(db: D1Database, workspaceId: string, userId: string, role: Exclude<Role, 'owner'>): Promise<boolean> {
   const result = await db
@@ -56,12 +42,22 @@ export async function deleteMember(db: D1Database, workspaceId: string, userId: 
 }
 
 /**
- * Makes `toUserId` the owner and the current owner an admin, atomically. The one-owner index
- * makes the batch fail rather than leave two owners if `fromUserId` is no longer the owner.
+ * Makes `toUserId` the owner and `fromUserId` an admin in one batch (one transaction) whose
+ * statements each check what they rely on when they run: the demotion needs `fromUserId` to be
+ * the owner and `toUserId` a member at that moment, the promotion needs the workspace to have no
+ * owner. So a removal racing the transfer leaves the old owner in place, never a workspace without
+ * one. True when ownership moved (one row demoted, one promoted).
  */
-export async function transferOwnership(db: D1Database, workspaceId: string, fromUserId: string, toUserId: string): Promise<void> {
-  await atomically(db, [
-    db.prepare("UPDATE workspace_members SET role = 'admin' WHERE workspace_id = ? AND user_id = ? AND role = 'owner'").bind(workspaceId, fromUserId),
-    db.prepare("UPDATE workspace_members SET role = 'owner' WHERE workspace_id = ? AND user_id = ?").bind(workspaceId, toUserId),
+export async function transferOwnership(db: D1Database, workspaceId: string, fromUserId: string, toUserId: string): Promise<boolean> {
+  const [demoted, promoted] = await atomically(db, [
+    db
+      .prepare(
+        "UPDATE workspace_members SET role = 'admin' WHERE workspace_id = ?1 AND user_id = ?2 AND role = 'owner' AND EXISTS (SELECT 1 FROM workspace_members WHERE workspace_id = ?1 AND user_id = ?3)",
+      )
+      .bind(workspaceId, fromUserId, toUserId),
+    db
+      .prepare("UPDATE workspace_members SET role = 'owner' WHERE workspace_id = ?1 AND user_id = ?2 AND NOT EXISTS (SELECT 1 FROM workspace_members WHERE workspace_id = ?1 AND role = 'owner')")
+      .bind(workspaceId, toUserId),
   ]);
+  return demoted.meta.changes === 1 && promoted.meta.changes === 1;
 }

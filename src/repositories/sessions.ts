@@ -6,12 +6,15 @@ import { nowIso } from '../lib/clock';
 export const insertFamily = (db: D1Database, familyId: string, userId: string, startedAt: number) =>
   db.prepare('INSERT INTO session_families (id, user_id, created_at) VALUES (?, ?, ?)').bind(familyId, userId, new Date(startedAt).toISOString());
 
+/** When the user signed in to this still-live session (refreshes keep the time), or null if it ended. */
+export const liveSessionSignedInAt = (db: D1Database, userId: string, familyId: string) =>
+  db.prepare('SELECT created_at FROM session_families WHERE id = ? AND user_id = ? AND revoked_at IS NULL').bind(familyId, userId).first<string>('created_at');
+
 /**
  * Whether the user's sign-in is live: not signed out, not revoked (the user, too, still exists).
  * Only for when the user's RateLimiter object did not answer (it is where liveness is asked first).
  */
-export const isActiveSession = async (db: D1Database, userId: string, familyId: string) =>
-  (await db.prepare('SELECT 1 FROM session_families WHERE id = ? AND user_id = ? AND revoked_at IS NULL').bind(familyId, userId).first()) !== null;
+export const isActiveSession = async (db: D1Database, userId: string, familyId: string) => (await liveSessionSignedInAt(db, userId, familyId)) !== null;
 
 export type NewRefreshToken = { tokenHash: string; familyId: string; userId: string; expiresAt: string };
 

@@ -58,11 +58,12 @@ export async function updateWorkspace(db: D1Database, id: string, changes: { nam
   return row && toWorkspace(row);
 }
 
-/** Deletes the workspace with its projects (recorded for the purge of their logs), their keys, and its members, atomically. */
+/** Deletes the workspace with its projects (recorded for the purge of their logs), their keys, its members and invitations, atomically. */
 export async function deleteWorkspace(db: D1Database, id: string, now: string): Promise<void> {
   await atomically(db, [
     ...deleteWorkspaceProjectsStatements(db, id, now),
     db.prepare('DELETE FROM workspace_members WHERE workspace_id = ?').bind(id),
+    db.prepare('DELETE FROM invitations WHERE workspace_id = ?').bind(id),
     db.prepare('DELETE FROM workspaces WHERE id = ?').bind(id),
   ]);
 }

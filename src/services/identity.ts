@@ -67,10 +67,17 @@ export async function register(env: Env, input: { email: string; password: strin
   return toUser((await findUserById(env.DB, user.id)) as UserRow);
 }
 
+/**
+ * Confirms the address and nothing more. It hands out no session: whoever reads the mail may not be
+ * whoever registered, and a session would let them use an account whose password someone else
+ * chose (pre-registration takeover). They sign in with the password, or take the account over
+ * properly with forgot-password, which replaces the password and ends every session.
+ */
 export async function verifyEmail(env: Env, token: string) {
   const used = await consumeOneTimeToken(env.DB, await sha256Hex(token), 'verify_email');
   if (!used?.user_id) throw ApiError.of('invalidOneTimeToken');
-  return signIn(env, used.user_id, [markEmailVerified(env.DB, used.user_id)]);
+  await markEmailVerified(env.DB, used.user_id).run();
+  return { message: 'Email verified; sign in to continue' };
 }
 
 /**
@@ -86,11 +93,13 @@ export async function login(env: Env, input: { email: string; password: string }
   return signIn(env, user.id);
 }
 
-/** Mails a sign-in link to any address: unknown ones get an account when the link is used. */
-export async function requestMagicLink(env: Env, email: string) {
+/**
+ * Mails a sign-in link to any address: unknown ones get an account when the link is used. Run after
+ * the response (like forgotPassword), which is MAIL_ON_ITS_WAY either way.
+ */
+export async function mailMagicLink(env: Env, email: string) {
   const user = await findUserByEmail(env.DB, email);
   await mailToken(env, 'magic_link', email, user?.id ?? null);
-  return MAIL_ON_ITS_WAY;
 }
 
 /** Signs in with a magic link; the address is proven, so it is verified (or gets a new account). */
@@ -113,11 +122,14 @@ export async function verifyMagicLink(env: Env, token: string) {
 /** A display name for accounts created without one: the address's local part. */
 export const nameFromEmail = (email: string) => email.split('@')[0].slice(0, 100) || 'Loglane user';
 
-/** Mails a reset link to known addresses only; the answer is the same either way. */
-export async function forgotPassword(env: Env, email: string) {
+/**
+ * Mails a reset link to known addresses only. Run after the response, which is MAIL_ON_ITS_WAY
+ * either way: answering only once the mail was sent took longer for known addresses than for
+ * unknown ones, and so told them apart.
+ */
+export async function mailPasswordReset(env: Env, email: string) {
   const user = await findUserByEmail(env.DB, email);
   if (user) await mailToken(env, 'reset_password', user.email, user.id);
-  return MAIL_ON_ITS_WAY;
 }
 
 /**

@@ -1,6 +1,5 @@
 // Workspace members and ownership. Who may call what is decided by the role guard; the rules
 // here are the ones about the target: the owner is changed only by a transfer.
-import { nowIso } from '../lib/clock';
 import { ApiError } from '../lib/errors';
 import * as repo from '../repositories/members';
 import type { Role } from '../repositories/workspaces';
@@ -16,14 +15,6 @@ export type AssignableRole = Exclude<Role, 'owner'>;
 export type Membership = { workspaceId: string; userId: string; role: () => Promise<Role> };
 
 export const listMembers = (env: Env, workspaceId: string): Promise<repo.Member[]> => repo.listMembers(env.DB, workspaceId);
-
-/** Adds an existing user by email; 404 for an unknown email, 409 when already a member. */
-export async function addMember(env: Env, workspaceId: string, input: { email: string; role: AssignableRole }): Promise<repo.Member> {
-  const userId = await repo.findUserIdByEmail(env.DB, input.email);
-  if (!userId) throw ApiError.of('notFound');
-  if (!(await repo.insertMember(env.DB, workspaceId, userId, input.role, nowIso()))) throw ApiError.of('memberExists');
-  return existingMember(env, workspaceId, userId);
-}
 
 export async function changeRole(env: Env, workspaceId: string, userId: string, role: AssignableRole): Promise<repo.Member> {
   await refuseOwner(env, workspaceId, userId);
@@ -44,7 +35,11 @@ export async function removeMember(env: Env, workspaceId: string, userId: string
 export async function transferOwnership(env: Env, owner: Membership, toUserId: string): Promise<WorkspaceView> {
   if (toUserId === owner.userId) throw ApiError.of('invalidInput', [{ field: 'userId', issue: 'Already the owner' }]);
   await existingMember(env, owner.workspaceId, toUserId);
-  await repo.transferOwnership(env.DB, owner.workspaceId, owner.userId, toUserId);
+  if (!(await repo.transferOwnership(env.DB, owner.workspaceId, owner.userId, toUserId))) {
+    // Nothing changed: the caller stopped being the owner, or the target left, since the checks.
+    const stillOwner = (await repo.findRole(env.DB, owner.workspaceId, owner.userId)) === 'owner';
+    throw ApiError.of(stillOwner ? 'notFound' : 'onlyOwnerCanTransfer');
+  }
   return getWorkspace(env, { ...owner, role: async () => 'admin' });
 }
 

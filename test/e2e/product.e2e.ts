@@ -61,7 +61,7 @@ let throttled: Prism;
 let canary: Prism | undefined;
 let canaryStub: Server | undefined;
 
-const GENEROUS = { RATE_LIMIT_AUTH_PER_MINUTE: '100000', RATE_LIMIT_API_PER_MINUTE: '100000', RATE_LIMIT_INGEST_PER_MINUTE: '100000' };
+const GENEROUS = { RATE_LIMIT_AUTH_PER_MINUTE: '100000', RATE_LIMIT_EMAIL_PER_MINUTE: '100000', RATE_LIMIT_API_PER_MINUTE: '100000', RATE_LIMIT_INGEST_PER_MINUTE: '100000' };
 const LOW_LIMIT = 3;
 const LOW = { RATE_LIMIT_AUTH_PER_MINUTE: String(LOW_LIMIT), RATE_LIMIT_API_PER_MINUTE: String(LOW_LIMIT), RATE_LIMIT_INGEST_PER_MINUTE: String(LOW_LIMIT) };
 
@@ -237,21 +237,32 @@ const PASSWORD = 'correct-horse-battery';
 type OutboxMessage = { to: string; subject: string; text: string; token?: string; sentAt: string };
 
 /** GET /v1/dev/outbox (x-internal, not in the client) through the strict Prism: the newest mail with a token. */
+/** The token of the newest mail matching `subject`; magic-link and reset mail leave after the response, so it waits a little for them. */
 async function mailedToken(email: string, subject: RegExp): Promise<string> {
-  const response = await recordingFetch('strict', exchanges)(`${strict.url}/v1/dev/outbox?to=${encodeURIComponent(email)}`, { method: 'GET' });
-  const text = await response.text();
-  expect(response.status, text).toBe(200);
-  const mail = (JSON.parse(text).data as OutboxMessage[]).find((message) => subject.test(message.subject) && message.token);
-  if (!mail?.token) throw new Error(`no mail matching ${subject} for ${email}: ${text.slice(0, 400)}`);
-  return mail.token;
+  let text = '';
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const response = await recordingFetch('strict', exchanges)(`${strict.url}/v1/dev/outbox?to=${encodeURIComponent(email)}`, { method: 'GET' });
+    text = await response.text();
+    expect(response.status, text).toBe(200);
+    const mail = (JSON.parse(text).data as OutboxMessage[]).find((message) => subject.test(message.subject) && message.token);
+    if (mail?.token) return mail.token;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`no mail matching ${subject} for ${email}: ${text.slice(0, 400)}`);
 }
 
-/** register → verification mail → verify-email: a verified user with a session. */
+/** register → verification mail → verify-email → login: a verified user with a session. */
 async function signUp(label: string, name = 'E2E User'): Promise<{ email: string; session: Session }> {
   const email = uniqueEmail(label);
   ok(await client().register({ body: { email, password: PASSWORD, name } }), 201);
-  const session = ok(await client().verifyEmail({ body: { token: await mailedToken(email, /verify/i) } }));
-  return { email, session };
+  ok(await client().verifyEmail({ body: { token: await mailedToken(email, /verify/i) } }));
+  return { email, session: ok(await client().login({ body: { email, password: PASSWORD } })) };
+}
+
+/** An admin's `session` invites the user, who accepts: the only way into a workspace. */
+async function join(admin: Session, workspaceId: string, user: { email: string; session: Session }, role: 'admin' | 'member') {
+  const invitation = ok(await as(admin).createInvitation({ path: { workspaceId }, body: { email: user.email, role } }), 201);
+  return ok(await as(user.session).acceptInvitation({ path: { invitationId: invitation.id } }));
 }
 
 /** Calls `call` until it answers 429 (a window boundary in between just means a few more calls). */
@@ -317,7 +328,7 @@ describe('identity', () => {
   const email = uniqueEmail('ada');
   let session: Session;
 
-  it('register, duplicate (409), invalid (400), unverified login (403), verify-email (and again: 401)', async () => {
+  it('register, duplicate (409), invalid (400), unverified login (403), verify-email (and again: 401), then login', async () => {
     const user = ok(await client().register({ body: { email, password: PASSWORD, name: 'Ada' } }), 201);
     expect(user).toMatchObject({ email, name: 'Ada', emailVerified: false });
     fails(await client().register({ body: { email, password: PASSWORD, name: 'Ada' } }), 409, 'VALIDATION_ERROR', 'User with this email already exists');
@@ -326,9 +337,10 @@ describe('identity', () => {
     fails(await client().login({ body: { email, password: PASSWORD } }), 403, 'FORBIDDEN', 'Email verification required');
 
     const token = await mailedToken(email, /verify/i);
-    session = ok(await client().verifyEmail({ body: { token } }));
-    expect(session).toMatchObject({ tokenType: 'Bearer', expiresIn: 900, user: { email, emailVerified: true } });
+    expect(ok(await client().verifyEmail({ body: { token } }))).toEqual({ message: 'Email verified; sign in to continue' });
     fails(await client().verifyEmail({ body: { token } }), 401, 'AUTH_FAILED', 'Invalid or expired token');
+    session = ok(await client().login({ body: { email, password: PASSWORD } }));
+    expect(session).toMatchObject({ tokenType: 'Bearer', expiresIn: 900, user: { email, emailVerified: true } });
   });
 
   it('the development outbox answers 400 for a malformed address', async () => {
@@ -387,23 +399,31 @@ describe('OAuth against the fake provider', () => {
    * startOAuth goes straight to the Worker: Prism's proxy follows the 302 to the provider
    * (stoplightio/prism#1977) and would validate the provider's answer instead.
    */
-  async function start(provider: string, session?: Tokens): Promise<URL> {
+  async function start(provider: string, session?: Tokens): Promise<{ location: URL; cookie: string }> {
     const result = await directClient(session ? { accessToken: session.accessToken } : {}).startOAuth({ path: { provider } });
     ok(result, 302);
-    return new URL(result.response!.headers.get('Location')!);
+    // The browser keeps the flow's __Host- cookie and sends it with the provider's redirect back.
+    return { location: new URL(result.response!.headers.get('Location')!), cookie: result.response!.headers.get('Set-Cookie')!.split(';')[0] };
   }
 
-  const authorize = (location: URL, grant: { accountId?: string; email?: string } = {}) => oauthGrant(location, { email: uniqueEmail('oauth'), ...grant });
+  /** What the provider sends back to the callback (a code standing for the grant, and the state), from the browser holding the flow's cookie. */
+  const authorize = ({ location, cookie }: { location: URL; cookie: string }, grant: { accountId?: string; email?: string } = {}) => ({
+    query: oauthGrant(location, { email: uniqueEmail('oauth'), ...grant }),
+    headers: { Cookie: cookie },
+  });
 
   it('signs up a new user with GitHub; the state works once; the only method cannot be unlinked', async () => {
-    const location = await start('github');
-    expect(`${location.origin}${location.pathname}`).toBe(`${fake.url}/github/authorize`);
-    const grant = authorize(location);
-    const session = ok(await client().oauthCallback({ path: { provider: 'github' }, query: grant }));
+    const flow = await start('github');
+    expect(`${flow.location.origin}${flow.location.pathname}`).toBe(`${fake.url}/github/authorize`);
+    const grant = authorize(flow);
+    // Without the cookie (another browser) the callback finishes nothing.
+    fails(await client().oauthCallback({ path: { provider: 'github' }, query: grant.query }), 401, 'AUTH_FAILED', 'OAuth sign-in failed');
+    const again = authorize(await start('github'));
+    const session = ok(await client().oauthCallback({ path: { provider: 'github' }, ...again }));
     expect(session.user).toMatchObject({ name: 'Octo Cat', emailVerified: true });
     expect(fake.requests).toEqual(expect.arrayContaining(['POST /github/token', 'GET /github/user', 'GET /github/emails']));
 
-    fails(await client().oauthCallback({ path: { provider: 'github' }, query: grant }), 401, 'AUTH_FAILED', 'OAuth sign-in failed');
+    fails(await client().oauthCallback({ path: { provider: 'github' }, ...again }), 401, 'AUTH_FAILED', 'OAuth sign-in failed');
     expect(ok(await as(session).listAuthMethods()).map((m) => m.method)).toEqual(['github']);
     fails(await as(session).unlinkAuthMethod({ path: { method: 'github' } }), 403, 'FORBIDDEN', 'Cannot remove last auth method');
   });
@@ -415,7 +435,7 @@ describe('OAuth against the fake provider', () => {
 
   it('links Google to a signed-in user, lists it, unlinks it (then 404)', async () => {
     const { session } = await signUp('linker');
-    const linked = ok(await client().oauthCallback({ path: { provider: 'google' }, query: authorize(await start('google', session)) }));
+    const linked = ok(await client().oauthCallback({ path: { provider: 'google' }, ...authorize(await start('google', session)) }));
     expect(linked.user.id).toBe(session.user.id);
     expect(fake.requests).toEqual(expect.arrayContaining(['POST /google/token', 'GET /google/userinfo']));
     expect(
@@ -453,11 +473,18 @@ describe('workspaces, members, projects and API keys (validating client)', () =>
     expect(ok(await as(owner.session).updateWorkspace({ path: { workspaceId }, body: { name: 'Acme Inc' } })).name).toBe('Acme Inc');
   });
 
-  it('members: add (again: 409; unknown: 404), list, role checks (403), promote, transfer ownership, remove', async () => {
-    const added = ok(await as(owner.session).addMember({ path: { workspaceId }, body: { email: colleague.email, role: 'member' } }), 201);
-    expect(added).toMatchObject({ email: colleague.email, role: 'member' });
-    fails(await as(owner.session).addMember({ path: { workspaceId }, body: { email: colleague.email, role: 'member' } }), 409, 'VALIDATION_ERROR', 'User is already a member');
-    fails(await as(owner.session).addMember({ path: { workspaceId }, body: { email: uniqueEmail('ghost'), role: 'member' } }), 404, 'NOT_FOUND');
+  it('members: invite (an unknown address alike), accept (then again: 409), list, role checks (403), promote, transfer ownership, remove', async () => {
+    const invited = ok(await as(owner.session).createInvitation({ path: { workspaceId }, body: { email: colleague.email, role: 'member' } }), 201);
+    expect(invited).toMatchObject({ email: colleague.email, role: 'member', workspaceName: 'Acme Inc' });
+    const ghost = ok(await as(owner.session).createInvitation({ path: { workspaceId }, body: { email: uniqueEmail('ghost'), role: 'member' } }), 201);
+    expect(ok(await as(owner.session).listInvitations({ path: { workspaceId } })).map((i) => i.id)).toEqual([invited.id, ghost.id]);
+    ok(await as(owner.session).revokeInvitation({ path: { workspaceId, invitationId: ghost.id } }));
+    const declined = ok(await as(owner.session).createInvitation({ path: { workspaceId }, body: { email: outsider.email, role: 'admin' } }), 201);
+    expect(ok(await as(outsider.session).declineInvitation({ path: { invitationId: declined.id } }))).toEqual({ id: declined.id, deleted: true });
+    fails(await as(outsider.session).getWorkspace({ path: { workspaceId } }), 404, 'NOT_FOUND');
+    expect(ok(await as(colleague.session).listMyInvitations()).map((i) => i.id)).toEqual([invited.id]);
+    expect(ok(await as(colleague.session).acceptInvitation({ path: { invitationId: invited.id } })).role).toBe('member');
+    fails(await as(owner.session).createInvitation({ path: { workspaceId }, body: { email: colleague.email, role: 'member' } }), 409, 'VALIDATION_ERROR', 'User is already a member');
     expect(ok(await as(colleague.session).listMembers({ path: { workspaceId } })).map((m) => m.role).sort()).toEqual(['member', 'owner']);
 
     fails(await as(colleague.session).updateWorkspace({ path: { workspaceId }, body: { name: 'Mine' } }), 403, 'FORBIDDEN', 'Insufficient role');
@@ -474,7 +501,7 @@ describe('workspaces, members, projects and API keys (validating client)', () =>
     expect(ok(await as(colleague.session).getWorkspace({ path: { workspaceId } })).role).toBe('owner');
 
     // The outsider joins and is removed again; the owner cannot be removed.
-    ok(await as(colleague.session).addMember({ path: { workspaceId }, body: { email: outsider.email, role: 'member' } }), 201);
+    await join(colleague.session, workspaceId, outsider, 'member');
     ok(await as(colleague.session).removeMember({ path: { workspaceId, userId: outsider.session.user.id } }));
     fails(await as(outsider.session).listMembers({ path: { workspaceId } }), 404, 'NOT_FOUND');
     fails(await as(owner.session).removeMember({ path: { workspaceId, userId: colleague.session.user.id } }), 403, 'FORBIDDEN');
@@ -497,7 +524,7 @@ describe('workspaces, members, projects and API keys (validating client)', () =>
 
   it('workspaces: only the owner deletes one', async () => {
     const doomed = ok(await as(outsider.session).createWorkspace({ body: { name: 'Doomed', slug: unique('doomed') } }), 201);
-    ok(await as(outsider.session).addMember({ path: { workspaceId: doomed.id }, body: { email: owner.email, role: 'admin' } }), 201);
+    await join(outsider.session, doomed.id, owner, 'admin');
     fails(await as(owner.session).deleteWorkspace({ path: { workspaceId: doomed.id } }), 403, 'FORBIDDEN', 'Insufficient role');
     ok(await as(outsider.session).deleteWorkspace({ path: { workspaceId: doomed.id } }));
     fails(await as(outsider.session).getWorkspace({ path: { workspaceId: doomed.id } }), 404, 'NOT_FOUND');
@@ -790,11 +817,11 @@ describe('rate limits (worker B: 3 requests a minute per group)', () => {
 });
 
 describe('the verdict', () => {
-  it('every operation was exercised: the 39 public ones and the development outbox', () => {
+  it('every operation was exercised: the 45 public ones and the development outbox', () => {
     const internal = JSON.parse(readFileSync(`${ROOT}/generated/openapi.internal.json`, 'utf8')) as { paths: Record<string, Record<string, { operationId?: string }>> };
     const all = Object.values(internal.paths).flatMap((item) => Object.values(item).flatMap((op) => (op?.operationId ? [op.operationId] : [])));
     const seen = new Set(exchanges.map((e) => operationFor(e.method, new URL(e.path, 'http://x').pathname)?.operation.operationId));
-    expect(all).toHaveLength(40);
+    expect(all).toHaveLength(46);
     expect(all.filter((id) => !seen.has(id))).toEqual([]);
   });
 

@@ -97,12 +97,31 @@ const anotherUser = (email: string) => async (world: World) => {
   world.vars.USER_ID = user.id;
 };
 
+/** Signs up someone else, verified and signed in: their id goes to USER_ID, their token to INVITEE_TOKEN. */
+const anotherSignedInUser = (email: string) => async (world: World) => {
+  await anotherUser(email)(world);
+  must(await world.client().verifyEmail({ body: { token: await world.mailedToken(email) } }));
+  world.vars.INVITEE_TOKEN = must(await world.client().login({ body: { email, password: 'another-correct-horse' } })).accessToken;
+};
+/** The samples sign in with $LOGLANE_TOKEN: a step the invitee takes runs with theirs, then the reader's again. */
+const asInvitee = async (world: World) => {
+  world.vars.READER_TOKEN = world.vars.LOGLANE_TOKEN;
+  world.vars.LOGLANE_TOKEN = world.vars.INVITEE_TOKEN;
+};
+const asReader = async (world: World) => void (world.vars.LOGLANE_TOKEN = world.vars.READER_TOKEN);
+/** The reader invites `email` (signed up and in beforehand); the invitation's id goes to INVITATION_ID. */
+const invited = (email: string) => async (world: World) => {
+  await anotherSignedInUser(email)(world);
+  const path = { workspaceId: world.vars.WORKSPACE_ID };
+  world.vars.INVITATION_ID = must(await world.client(world.vars.LOGLANE_TOKEN).createInvitation({ path, body: { email, role: 'member' } })).id;
+};
+
 /** In order; `*` is where operations the plan does not name yet run (a new operation works from here or gets a step). */
 const PLAN: (Step | '*')[] = [
   { op: 'getHealth' },
   { op: 'register' },
   { op: 'listOutbox' },
-  { op: 'verifyEmail', before: mailedTokenFor(READER.email), after: keepSession },
+  { op: 'verifyEmail', before: mailedTokenFor(READER.email) },
   { op: 'login', after: keepSession },
   { op: 'refreshSession', after: keepSession },
   { op: 'requestMagicLink' },
@@ -128,11 +147,18 @@ const PLAN: (Step | '*')[] = [
   { op: 'getWorkspace' },
   { op: 'updateWorkspace' },
   {
-    op: 'addMember',
-    before: anotherUser(example('addMember').email),
-    after: async (world, member) => {
-      world.vars.USER_ID = member.userId;
-      world.vars.MEMBER_ID = member.userId;
+    op: 'createInvitation',
+    before: anotherSignedInUser(example('createInvitation').email),
+    after: async (world, invitation) => void (world.vars.INVITATION_ID = invitation.id),
+  },
+  { op: 'listInvitations' },
+  { op: 'listMyInvitations', before: asInvitee, after: asReader },
+  {
+    op: 'acceptInvitation',
+    before: asInvitee,
+    after: async (world) => {
+      await asReader(world);
+      world.vars.MEMBER_ID = world.vars.USER_ID;
     },
   },
   { op: 'listMembers' },
@@ -163,12 +189,20 @@ const PLAN: (Step | '*')[] = [
   { op: 'getDocs' },
   '*',
   { op: 'revokeApiKey' },
+  { op: 'revokeInvitation', before: invited('withdrawn@example.com') },
+  {
+    op: 'declineInvitation',
+    before: async (world) => {
+      await invited('declining@example.com')(world);
+      await asInvitee(world);
+    },
+    after: asReader,
+  },
   {
     op: 'removeMember',
     before: async (world) => {
-      await anotherUser('leaving@example.com')(world);
-      const path = { workspaceId: world.vars.WORKSPACE_ID };
-      must(await world.client(world.vars.LOGLANE_TOKEN).addMember({ path, body: { email: 'leaving@example.com', role: 'member' } }));
+      await invited('leaving@example.com')(world);
+      must(await world.client(world.vars.INVITEE_TOKEN).acceptInvitation({ path: { invitationId: world.vars.INVITATION_ID } }));
     },
   },
   { op: 'deleteProject' },

@@ -79,7 +79,7 @@ export const OPERATIONS: Operation[] = Object.entries<Json>(contract.paths).flat
 
 export const TENANTS = ['A', 'B'] as const;
 export type TenantName = (typeof TENANTS)[number];
-export const ID_KINDS = ['workspace', 'project', 'key', 'member', 'owner'] as const;
+export const ID_KINDS = ['workspace', 'project', 'key', 'member', 'owner', 'invitation'] as const;
 export type IdKind = (typeof ID_KINDS)[number];
 export const PERSONAS = ['A.owner', 'A.member', 'B.owner', 'B.member', 'spare', 'candidate'] as const;
 export type Persona = (typeof PERSONAS)[number];
@@ -89,7 +89,7 @@ export const PLACEHOLDER = /\{\{([a-zA-Z0-9:._-]+)\}\}/g;
 
 const idPlaceholder = (tenant: TenantName, kind: IdKind) => placeholder(`id:${tenant}.${kind}`);
 /** The id kind a path or body parameter names. */
-const ID_KIND_OF: Record<string, IdKind> = { workspaceId: 'workspace', projectId: 'project', keyId: 'key', userId: 'member' };
+const ID_KIND_OF: Record<string, IdKind> = { workspaceId: 'workspace', projectId: 'project', keyId: 'key', userId: 'member', invitationId: 'invitation' };
 
 /** Ids of the world: mostly the right kind (own tenant first), sometimes the wrong kind. */
 function worldIds(name: string | undefined): fc.Arbitrary<string> {

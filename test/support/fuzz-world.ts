@@ -2,8 +2,8 @@
 // every response must have.
 //
 // The world is two real tenants set up through the HTTP API (users with JWTs, workspaces,
-// projects, API keys of both scopes), plus a spare user for one-time tokens and a candidate to
-// add as a member. Requests are sent to the Worker's own fetch handler inside workerd with the
+// projects, API keys of both scopes, an open invitation to the other tenant's owner), plus a spare
+// user for one-time tokens and a candidate to invite. Requests are sent to the Worker's own fetch handler inside workerd with the
 // real bindings, each wrapped in recording proxies, so that every write a request makes (D1, KV,
 // queue, R2), in the foreground or in waitUntil, is attributed to that request alone.
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
@@ -135,7 +135,7 @@ function recordingR2(bucket: R2Bucket, rec: Recorder): R2Bucket {
 // The world
 // ---------------------------------------------------------------------------------------------
 
-type TenantState = { workspace: string; project: string; keys: Record<'all' | 'read' | 'write' | 'revoked', CreatedApiKey> };
+type TenantState = { workspace: string; project: string; keys: Record<'all' | 'read' | 'write' | 'revoked', CreatedApiKey>; invitation: string };
 type Person = SignedUpUser & { tokenAt: number };
 
 const sessionIsLive = async (accessToken: string) => {
@@ -263,13 +263,21 @@ export class FuzzWorld {
     this.tables = tables.results.map((r) => r.name);
   }
 
-  /** A tenant: the owner's workspace with a member, a project, and keys with both scopes, each one scope, and revoked. */
+  /**
+   * A tenant: the owner's workspace with a member (invited, and accepted), a project, keys with both
+   * scopes, each one scope, and revoked, and an open invitation to the other tenant's owner (so
+   * that a fuzzed accept can succeed, with a user who is an outsider until then).
+   */
   private async buildTenant(tenant: TenantName): Promise<TenantState> {
     const token = await this.accessToken(`${tenant}.owner`);
     const workspace = await this.expect(201, 'POST', '/v1/workspaces', { token, body: { name: `Fuzz ${tenant}`, slug: uniqueSlug('fuzz') } });
     const ws = `/v1/workspaces/${workspace.id}`;
     const project = await this.expect(201, 'POST', `${ws}/projects`, { token, body: { name: `Fuzz ${tenant}`, slug: uniqueSlug('fuzz') } });
-    await this.expect(201, 'POST', `${ws}/members`, { token, body: { email: this.people[`${tenant}.member`].email, role: 'member' } });
+    const member = this.people[`${tenant}.member`];
+    const joining = await this.expect(201, 'POST', `${ws}/invitations`, { token, body: { email: member.email, role: 'member' } });
+    await this.expect(200, 'POST', `/v1/me/invitations/${joining.id}/accept`, { token: await this.accessToken(`${tenant}.member`) });
+    const other = tenant === 'A' ? 'B' : 'A';
+    const invitation = await this.expect(201, 'POST', `${ws}/invitations`, { token, body: { email: this.people[`${other}.owner`].email, role: 'member' } });
     const key = (name: string, scopes: string[]) => this.expect<CreatedApiKey>(201, 'POST', `${ws}/projects/${project.id}/api-keys`, { token, body: { name, scopes } });
     const all = await key('fuzz all', ['logs:write', 'logs:read']);
     const read = await key('fuzz read', ['logs:read']);
@@ -277,7 +285,7 @@ export class FuzzWorld {
     const revoked = await key('fuzz revoked', ['logs:read']);
     for (const k of [all, read, write, revoked]) this.secrets.add(k.secret);
     await this.expect(200, 'DELETE', `${ws}/projects/${project.id}/api-keys/${revoked.id}`, { token });
-    return { workspace: workspace.id, project: project.id, keys: { all, read, write, revoked } };
+    return { workspace: workspace.id, project: project.id, keys: { all, read, write, revoked }, invitation: invitation.id };
   }
 
   /**
@@ -314,7 +322,8 @@ export class FuzzWorld {
 
   /**
    * After a request succeeded, the world may have changed under the fuzzer (a workspace deleted,
-   * ownership transferred, a key revoked, a member promoted or an outsider added): rebuild a
+   * ownership transferred, a key revoked, a member promoted, an outsider joined, the invitation
+   * accepted, declined or revoked): rebuild a
    * tenant whenever it is no longer exactly what the requests assume.
    */
   async ensureIntact() {
@@ -327,11 +336,24 @@ export class FuzzWorld {
            (SELECT role FROM workspace_members WHERE workspace_id = ?1 AND user_id = ?3) AS member,
            (SELECT COUNT(*) FROM workspace_members WHERE workspace_id = ?1 AND user_id IN (?4, ?5)) AS outsiders,
            (SELECT COUNT(*) FROM projects WHERE id = ?6 AND workspace_id = ?1) AS project,
-           (SELECT COUNT(*) FROM api_keys WHERE project_id = ?6 AND id IN (?7, ?8, ?9) AND revoked_at IS NULL) AS keys`,
+           (SELECT COUNT(*) FROM api_keys WHERE project_id = ?6 AND id IN (?7, ?8, ?9) AND revoked_at IS NULL) AS keys,
+           (SELECT COUNT(*) FROM invitations WHERE id = ?10 AND workspace_id = ?1 AND expires_at > ?11) AS invitation`,
       )
-        .bind(t.workspace, this.people[`${tenant}.owner`].user.id, this.people[`${tenant}.member`].user.id, this.people[`${other}.owner`].user.id, this.people[`${other}.member`].user.id, t.project, t.keys.all.id, t.keys.read.id, t.keys.write.id)
-        .first<{ owner: string | null; member: string | null; outsiders: number; project: number; keys: number }>();
-      if (row?.owner !== 'owner' || row.member !== 'member' || row.outsiders !== 0 || row.project !== 1 || row.keys !== 3) {
+        .bind(
+          t.workspace,
+          this.people[`${tenant}.owner`].user.id,
+          this.people[`${tenant}.member`].user.id,
+          this.people[`${other}.owner`].user.id,
+          this.people[`${other}.member`].user.id,
+          t.project,
+          t.keys.all.id,
+          t.keys.read.id,
+          t.keys.write.id,
+          t.invitation,
+          new Date().toISOString(),
+        )
+        .first<{ owner: string | null; member: string | null; outsiders: number; project: number; keys: number; invitation: number }>();
+      if (row?.owner !== 'owner' || row.member !== 'member' || row.outsiders !== 0 || row.project !== 1 || row.keys !== 3 || row.invitation !== 1) {
         this.rebuilds++;
         const t = performance.now();
         this.tenants[tenant] = await this.buildTenant(tenant);
@@ -383,6 +405,7 @@ export class FuzzWorld {
         if (what === 'workspace') return this.tenants[tenant].workspace;
         if (what === 'project') return this.tenants[tenant].project;
         if (what === 'key') return this.tenants[tenant].keys.all.id;
+        if (what === 'invitation') return this.tenants[tenant].invitation;
         return this.people[`${tenant}.${what}` as Persona].user.id;
       case 'email':
         return this.people[arg as Persona].email;

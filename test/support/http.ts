@@ -1,5 +1,9 @@
 // Tests talk to the Worker over HTTP (inside workerd) and every answer is checked against the contract.
-import { exports } from 'cloudflare:workers';
+// A request returns once the work it left running past the response (ctx.waitUntil: the mail of
+// the email flows) has finished too, so that tests read the outbox as the request left it.
+import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
+import worker from '../../src/index';
 import { assertMatchesContract } from './contract';
 
 export type ApiResponse<T = any> = { status: number; headers: Headers; body: T; text: string };
@@ -23,10 +27,17 @@ export async function request<T = any>(method: string, path: string, options: Re
   if (options.body !== undefined && !headers.has('Content-Type')) headers.set('Content-Type', 'application/json');
   headers.set('CF-Connecting-IP', options.ip ?? headers.get('CF-Connecting-IP') ?? '203.0.113.10');
   const url = `${ORIGIN}${path}`;
-  const res = await exports.default.fetch(
-    new Request(url, { method, headers, redirect: 'manual', body: options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body)) }),
+  const ctx = createExecutionContext();
+  const res = await worker.fetch(
+    new Request(url, { method, headers, redirect: 'manual', body: options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body)) }) as Request<
+      unknown,
+      IncomingRequestCfProperties
+    >,
+    env,
+    ctx,
   );
   const text = await res.text();
+  await waitOnExecutionContext(ctx);
   const isJson = res.headers.get('content-type')?.startsWith('application/json');
   const body = isJson ? JSON.parse(text) : text;
   assertMatchesContract(method, url, res.status, res.headers, body);

@@ -22,9 +22,12 @@ export async function createWorkspace(token: string, body: { name?: string; slug
   return created(await api.post('/v1/workspaces', { name: 'Workspace', slug: uniqueSlug('ws'), ...body }, { token }), 'a workspace');
 }
 
-/** Adds an existing user (by email) to the workspace; `token` is an admin's or the owner's. */
-export async function addMember(token: string, workspaceId: string, email: string, role: Role = 'member') {
-  return created(await api.post(`/v1/workspaces/${workspaceId}/members`, { email, role }, { token }), 'a member');
+/** Makes a signed-up user a member the only way there is: an admin's (or the owner's) `token` invites, the user accepts. */
+export async function addMember(token: string, workspaceId: string, user: SignedUpUser, role: Role = 'member') {
+  const invitation = created<{ id: string }>(await api.post(`/v1/workspaces/${workspaceId}/invitations`, { email: user.email, role }, { token }), 'an invitation');
+  const accepted = await api.post(`/v1/me/invitations/${invitation.id}/accept`, undefined, { token: user.accessToken });
+  if (accepted.status !== 200) throw new Error(`accepting an invitation answered ${accepted.status}: ${accepted.text.slice(0, 300)}`);
+  return accepted.body.data as Workspace;
 }
 
 export async function createProject(token: string, workspaceId: string, body: { name?: string; slug?: string; retentionDays?: number } = {}): Promise<Project> {

@@ -1,4 +1,4 @@
-// Signed-up, verified users for any test that needs one: register → read the mail → verify-email.
+// Signed-up, verified users for any test that needs one: register → read the mail → verify-email → login.
 import { env } from 'cloudflare:workers';
 import { expect } from 'vitest';
 import { api } from './http';
@@ -25,9 +25,10 @@ export async function signUp(overrides: { email?: string; name?: string; passwor
   const password = overrides.password ?? 'correct-horse-battery';
   const name = overrides.name ?? 'Test User';
   expectStatus(await api.post('/v1/auth/register', { email, password, name }), 201, 'register');
-  const verified = await api.post('/v1/auth/verify-email', { token: await latestMailedToken(email) });
-  expectStatus(verified, 200, 'verify-email');
-  const { user, accessToken, refreshToken } = verified.body.data;
+  expectStatus(await api.post('/v1/auth/verify-email', { token: await latestMailedToken(email) }), 200, 'verify-email');
+  const session = await api.post('/v1/auth/login', { email, password });
+  expectStatus(session, 200, 'login');
+  const { user, accessToken, refreshToken } = session.body.data;
   return { user, accessToken, refreshToken, email, password };
 }
 

@@ -136,8 +136,8 @@ export const startOAuthRoute = defineOperation({
   security: [{}, { UserJwt: [] }],
   middleware: [optionalUser()],
   request: { params: zStartOAuthPath },
-  success: { status: 302, headers: ['Location'] },
-  errors: [400, 401, 429, 500],
+  success: { status: 302, headers: ['Location', 'Set-Cookie'] },
+  errors: [400, 401, 403, 429, 500],
 });
 
 export const oauthCallbackRoute = defineOperation({

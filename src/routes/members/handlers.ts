@@ -3,13 +3,10 @@ import { success } from '../../lib/envelope';
 import { currentMembership } from '../../middleware/authorization';
 import * as members from '../../services/members';
 import type { AppEnv } from '../../types';
-import type { addMemberRoute, listMembersRoute, removeMemberRoute, transferOwnershipRoute, updateMemberRoute } from './index';
+import type { listMembersRoute, removeMemberRoute, transferOwnershipRoute, updateMemberRoute } from './index';
 
 export const listMembers: RouteHandler<typeof listMembersRoute, AppEnv> = async (c) =>
   c.json(success(await members.listMembers(c.env, currentMembership(c).workspaceId)), 200);
-
-export const addMember: RouteHandler<typeof addMemberRoute, AppEnv> = async (c) =>
-  c.json(success(await members.addMember(c.env, currentMembership(c).workspaceId, c.req.valid('json'))), 201);
 
 export const updateMember: RouteHandler<typeof updateMemberRoute, AppEnv> = async (c) =>
   c.json(success(await members.changeRole(c.env, currentMembership(c).workspaceId, c.req.valid('param').userId, c.req.valid('json').role)), 200);

@@ -1,7 +1,4 @@
 import {
-  zAddMemberBody,
-  zAddMemberPath,
-  zAddMemberResponse,
   zListMembersPath,
   zListMembersResponse,
   zRemoveMemberPath,
@@ -32,18 +29,6 @@ export const listMembersRoute = defineOperation({
   request: { params: zListMembersPath },
   success: { status: 200, schema: zListMembersResponse },
   errors: [400, 401, 404, 429, 500],
-});
-
-export const addMemberRoute = defineOperation({
-  method: 'post',
-  path: '/v1/workspaces/{workspaceId}/members',
-  operationId: 'addMember',
-  tag,
-  security,
-  middleware: [requireUser(), requireRole('admin')],
-  request: { params: zAddMemberPath, ...jsonBody(zAddMemberBody) },
-  success: { status: 201, schema: zAddMemberResponse },
-  errors: [400, 401, 403, 404, 409, 429, 500],
 });
 
 export const updateMemberRoute = defineOperation({
@@ -85,7 +70,6 @@ export const transferOwnershipRoute = defineOperation({
 
 export const memberRoutes = createRouter()
   .openapi(listMembersRoute, handlers.listMembers)
-  .openapi(addMemberRoute, handlers.addMember)
   .openapi(updateMemberRoute, handlers.updateMember)
   .openapi(removeMemberRoute, handlers.removeMember)
   .openapi(transferOwnershipRoute, handlers.transferOwnership);
