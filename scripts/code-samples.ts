@@ -44,6 +44,8 @@ interface SampleRequest {
   body: Value | undefined;
   credential: { variable: string; clientOption: string } | undefined;
   redirects: boolean;
+  /** a cookie the request must carry (browser-only operations: curl samples only) */
+  cookie: { name: string; variable: string } | undefined;
   /** the answer is an event stream */
   streams: boolean;
 }
@@ -90,7 +92,8 @@ function sampleRequest(bundle: Json, url: string, method: string, pathItem: Json
 
   const redirects = Object.keys(operation.responses ?? {}).some((status) => /^3/.test(status));
   const streams = Object.values<Json>(operation.responses ?? {}).some((response) => resolveRef(bundle, response)?.content?.[EVENT_STREAM] !== undefined);
-  return { method: method.toUpperCase(), path: url, pathValues, query, body: media ? bodyValue(bundle, media.schema, example) : undefined, credential, redirects, streams };
+  const cookie = operation['x-sample-cookie'];
+  return { method: method.toUpperCase(), path: url, pathValues, query, body: media ? bodyValue(bundle, media.schema, example) : undefined, credential, redirects, cookie, streams };
 }
 
 // --- curl ----------------------------------------------------------------------------------------
@@ -122,6 +125,7 @@ function curlSample(request: SampleRequest, serverUrl: string): string {
   const flags = `${request.method === 'GET' ? '' : ` -X ${request.method}`}${request.redirects ? ' -i' : ''}${request.streams ? ` -N --max-time ${STREAM_SECONDS}` : ''}`;
   const lines = [`curl${flags} ${shellDoubleQuoted(url)}`];
   if (request.credential) lines.push(`-H ${shellDoubleQuoted(['Authorization: Bearer ', new Variable(request.credential.variable)])}`);
+  if (request.cookie) lines.push(`-b ${shellDoubleQuoted([`${request.cookie.name}=`, new Variable(request.cookie.variable)])}`);
   if (request.body !== undefined) lines.push(`-H 'Content-Type: application/json'`, `-d ${shellDoubleQuoted(jsonParts(request.body))}`);
   return lines.join(' \\\n  ');
 }
@@ -171,7 +175,7 @@ function typescriptSample(operationId: string, request: SampleRequest, serverUrl
   ].join('\n');
 }
 
-/** Adds x-codeSamples to every operation; development-only (x-internal) ones get curl only, as the client lacks them. */
+/** Adds x-codeSamples to every operation; development-only (x-internal) and browser-only (x-sample-cookie) ones get curl only, as the client lacks them. */
 export function withCodeSamples(bundle: Json): Json {
   const serverUrl: string = bundle.servers[0].url;
   for (const [url, pathItem] of Object.entries<Json>(bundle.paths)) {
@@ -181,7 +185,7 @@ export function withCodeSamples(bundle: Json): Json {
       const request = sampleRequest(bundle, url, method, pathItem, operation);
       operation['x-codeSamples'] = [
         { lang: 'Shell', label: 'curl', source: curlSample(request, serverUrl) },
-        ...(operation['x-internal'] ? [] : [{ lang: 'TypeScript', label: 'TypeScript', source: typescriptSample(operation.operationId, request, serverUrl) }]),
+        ...(operation['x-internal'] || request.cookie ? [] : [{ lang: 'TypeScript', label: 'TypeScript', source: typescriptSample(operation.operationId, request, serverUrl) }]),
       ];
     }
   }

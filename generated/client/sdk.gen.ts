@@ -195,7 +195,7 @@ export const startOAuth = <ThrowOnError extends boolean = false>(options: Option
 /**
  * Finish an OAuth sign-in
  *
- * Exchanges the provider's code, reads its verified email, and signs in, creating or linking the account. Since 2.0.0 it needs the `__Host-loglane_oauth` cookie that the start of this very flow set (the provider redirects the same browser here); a link finishes only for the signed-in user who started it, while that session lives, and a mail tells the account about the new method. Any failure is 401 AUTH_FAILED.
+ * Exchanges the provider's code, reads its verified email, and signs in, creating or linking the account. Since 2.0.0 it needs the `__Host-loglane_oauth` cookie that the start of this very flow set (the provider redirects the same browser here); a link finishes only for the signed-in user who started it, while that session lives, and a mail tells the account about the new method. Any failure is 401 AUTH_FAILED. Browsers come here by the provider's redirect; its code sample is curl only, carrying the cookie as a browser would.
  */
 export const oauthCallback = <ThrowOnError extends boolean = false>(options: Options<OauthCallbackData, ThrowOnError>): RequestResult<OauthCallbackResponses, OauthCallbackErrors, ThrowOnError> => (options.client ?? client).get<OauthCallbackResponses, OauthCallbackErrors, ThrowOnError>({
     requestValidator: async (data) => await zOauthCallbackData.parseAsync(data),

@@ -137,6 +137,8 @@ const PLAN: (Step | '*')[] = [
       const grant = oauthGrant(new URL(started.response!.headers.get('Location')!), { email: READER.email });
       world.vars.OAUTH_CODE = grant.code;
       world.vars.OAUTH_STATE = grant.state;
+      // The browser's cookie from the start of the flow (the callback's sample sends it with -b).
+      world.vars.OAUTH_COOKIE = /__Host-loglane_oauth=([^;]*)/.exec(started.response!.headers.get('set-cookie') ?? '')?.[1] ?? '';
     },
     after: keepSession,
   },
