@@ -44,7 +44,10 @@ describe('generated/client-operations.ts', () => {
     withObjectQuery.paths['/v1/logs'].get.parameters.push({ name: 'filter', in: 'query', style: 'form', schema: { type: 'object' } });
     expect(() => renderClientOperations(withObjectQuery)).toThrow(/query parameter filter is serialised in a way the client does not support/);
     const withHeader = structuredClone(contract);
-    withHeader.paths['/v1/logs'].get.parameters.push({ name: 'X-Tenant', in: 'header', schema: { type: 'string' } });
-    expect(() => renderClientOperations(withHeader)).toThrow(/the client sends no header parameters/);
+    withHeader.paths['/v1/logs'].get.parameters.push({ name: 'X-Tenant', in: 'header', schema: { type: 'integer' } });
+    expect(() => renderClientOperations(withHeader)).toThrow(/header parameter X-Tenant is serialised in a way the client does not support/);
+    const withCookie = structuredClone(contract);
+    withCookie.paths['/v1/logs'].get.parameters.push({ name: 'sid', in: 'cookie', schema: { type: 'string' } });
+    expect(() => renderClientOperations(withCookie)).toThrow(/the client sends no cookie parameters/);
   });
 });
