@@ -82,7 +82,9 @@ function sampleRequest(bundle: Json, url: string, method: string, pathItem: Json
     else if (parameter.in === 'query') query.push([parameter.name, value]);
   }
 
-  const media = Object.values<Json>(resolveRef(bundle, operation.requestBody)?.content ?? {})[0];
+  // JSON where a body may also be sent otherwise (NDJSON ingest): the samples send JSON.
+  const content = resolveRef(bundle, operation.requestBody)?.content ?? {};
+  const media = content['application/json'] ?? Object.values<Json>(content)[0];
   const example = media && (resolveRef(bundle, Object.values<Json>(media.examples ?? {})[0])?.value ?? media.example);
   if (media && example === undefined) throw new Error(`${operation.operationId}: a request body without an example (the code samples need one)`);
 
