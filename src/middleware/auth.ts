@@ -4,6 +4,7 @@ import { ApiError } from '../lib/errors';
 import { apiKeyIdOf, authenticateApiKeyInD1, recordApiKeyUse, type ApiKeyScope } from '../services/api-keys';
 import { isActiveSession } from '../repositories/sessions';
 import type { AppEnv, Principal } from '../types';
+import { afterResponse } from '../lib/background';
 
 export type Credential = { kind: 'apiKey'; secret: string } | { kind: 'jwt'; token: string };
 
@@ -53,7 +54,7 @@ async function principalOf(c: Context<AppEnv>, credential: Credential): Promise<
   const keyId = await apiKeyId(c, credential.secret);
   if (!keyId || vouched === 'ended') throw ApiError.of('invalidApiKey');
   const key = vouched?.kind === 'apiKey' ? vouched : { kind: 'apiKey' as const, ...(await authenticateApiKeyInD1(c.env, keyId, credential.secret)) };
-  inBackground(c, recordApiKeyUse(c.env, key.keyId));
+  afterResponse(c, 'recording API key use', recordApiKeyUse(c.env, key.keyId));
   return key;
 }
 
@@ -84,15 +85,6 @@ export function currentUserId(c: Context<AppEnv>): string {
   const principal = currentPrincipal(c);
   if (principal.kind !== 'user') throw new Error('currentUserId used on a route without requireUser');
   return principal.userId;
-}
-
-/** Work that may finish after the response (no execution context, e.g. app.fetch in a test: it just runs). */
-function inBackground(c: Context<AppEnv>, task: Promise<unknown>) {
-  try {
-    c.executionCtx.waitUntil(task);
-  } catch {
-    // no ExecutionContext; the promise still settles on its own
-  }
 }
 
 /** 403 unless the key has `scope`. */

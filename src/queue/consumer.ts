@@ -8,10 +8,9 @@ import { logShard } from '../lib/shards';
 import { insertBlockStatements, storedMessages } from '../repositories/log-blocks';
 import { logShardsOf } from '../repositories/projects';
 import { publishStored } from '../tail/log-tail';
+import { retryDelay } from './retry';
 import { isLogMessage, type LogEntry, type LogMessage } from '../services/logs';
 
-/** Retry backoff: 2, 4, 8, … seconds, at most 5 minutes (after max_retries the message goes to the DLQ). */
-const retryDelay = (attempts: number) => Math.min(2 ** attempts, 300);
 
 /**
  * Each shard gets one D1 batch (one transaction) for its part of the delivery. A message is stored

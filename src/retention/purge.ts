@@ -7,6 +7,7 @@
 import { nowIso } from '../lib/clock';
 import { logShard } from '../lib/shards';
 import { forgetRecent } from '../kv/recent-logs';
+import { retryDelay } from '../queue/retry';
 import { deleteSomeBlocks } from '../repositories/log-blocks';
 import { findDeletedProject, markPurged, pendingPurges } from '../repositories/projects';
 import { deleteArchives } from './archive';
@@ -51,7 +52,7 @@ export async function consumePurgeBatch(batch: MessageBatch<unknown>, env: Env):
       message.ack();
     } catch (err) {
       console.error(JSON.stringify({ level: 'error', event: 'purge_failed', projectId: message.body.projectId, error: String(err) }));
-      message.retry({ delaySeconds: Math.min(2 ** message.attempts, 300) });
+      message.retry({ delaySeconds: retryDelay(message.attempts) });
     }
   }
 }
