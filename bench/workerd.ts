@@ -3,6 +3,7 @@
 // Loglane's ingest here sends to a queue without a consumer: that is the request path (on
 // Cloudflare the consumer runs in other invocations); the consumer's rate is measured in drain.ts.
 import autocannon from 'autocannon';
+import { readdirSync, readFileSync } from 'node:fs';
 import { API_KEY, CREATE_PATH, createBody, ingestBatch, ingestOne, userToken } from './lib/fixtures';
 import { directUrl, loglaneWorker, migrateLoglane, migratePeer, peerWorker, startMiniflare } from './lib/mf';
 import { sleep, spread, type Spread } from './lib/stats';
@@ -13,7 +14,7 @@ export type WorkerdResult = {
   rounds: number;
   seconds: number;
   connections: number;
-  cases: Record<string, { label: string; reqPerSec: Spread; vsBarePost: Spread; vsChanfana: Spread; p50ms: Spread; p99ms: Spread; non2xx: number; errors: number; entriesPerSec?: Spread }>;
+  cases: Record<string, { label: string; reqPerSec: Spread; cpuUsPerRequest: Spread; vsBarePost: Spread; vsChanfana: Spread; p50ms: Spread; p99ms: Spread; non2xx: number; errors: number; entriesPerSec?: Spread }>;
 };
 
 // One counter for the whole run: every create gets a slug never used before.
@@ -33,6 +34,27 @@ async function load(url: string, c: Case, seconds: number, connections: number) 
     ],
   } as any);
   return result;
+}
+
+/**
+ * CPU seconds used so far by the workerd processes this process started (Linux /proc: utime +
+ * stime at 100 ticks a second). Per request, this is the Worker's, its Durable Objects' and their
+ * storage's CPU together, and it holds still when other work shares the cores, unlike req/s.
+ */
+function workerdCpuSeconds(): number {
+  let ticks = 0;
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      continue; // ended meanwhile
+    }
+    // After "pid (comm) ": state, ppid, …, utime (12th), stime (13th).
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (stat.includes('(workerd)') && Number(fields[1]) === process.pid) ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return ticks / 100;
 }
 
 export async function runWorkerd(opts: { rounds: number; seconds: number; connections: number; log: (s: string) => void; proposed?: boolean; only?: string[] }): Promise<WorkerdResult> {
@@ -86,11 +108,14 @@ export async function runWorkerd(opts: { rounds: number; seconds: number; connec
     const rps: Record<string, number[]> = Object.fromEntries(cases.map((c) => [c.name, []]));
     const p50: Record<string, number[]> = Object.fromEntries(cases.map((c) => [c.name, []]));
     const p99: Record<string, number[]> = Object.fromEntries(cases.map((c) => [c.name, []]));
+    const cpuUs: Record<string, number[]> = Object.fromEntries(cases.map((c) => [c.name, []]));
     const bad: Record<string, { non2xx: number; errors: number }> = Object.fromEntries(cases.map((c) => [c.name, { non2xx: 0, errors: 0 }]));
     for (let r = 0; r < opts.rounds; r++) {
       const order = cases.map((_, i) => cases[(i + r) % cases.length]);
       for (const c of order) {
+        const cpuBefore = workerdCpuSeconds();
         const res = await load(urls[c.worker], c, opts.seconds, opts.connections);
+        cpuUs[c.name].push(((workerdCpuSeconds() - cpuBefore) / res.requests.total) * 1e6);
         rps[c.name].push(res.requests.average);
         p50[c.name].push(res.latency.p50);
         p99[c.name].push(res.latency.p99);
@@ -106,6 +131,7 @@ export async function runWorkerd(opts: { rounds: number; seconds: number; connec
       result.cases[c.name] = {
         label: c.label,
         reqPerSec: spread(rps[c.name]),
+        cpuUsPerRequest: spread(cpuUs[c.name]),
         vsBarePost: spread(paired(c.name, 'bare-post')),
         vsChanfana: spread(paired(c.name, 'chanfana')),
         p50ms: spread(p50[c.name]),
@@ -122,5 +148,5 @@ export async function runWorkerd(opts: { rounds: number; seconds: number; connec
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const r = await runWorkerd({ rounds: Number(process.argv[2] ?? 2), seconds: Number(process.argv[3] ?? 2), connections: 16, log: console.error });
-  for (const [k, v] of Object.entries(r.cases)) console.log(k.padEnd(14), v.reqPerSec.median.toFixed(0), 'req/s', v.vsBarePost.median.toFixed(2), 'x bare-post', v.vsChanfana.median.toFixed(2), 'x chanfana', 'non2xx', v.non2xx, 'err', v.errors);
+  for (const [k, v] of Object.entries(r.cases)) console.log(k.padEnd(14), v.reqPerSec.median.toFixed(0), 'req/s', v.cpuUsPerRequest.median.toFixed(0), 'µs CPU/req', v.vsBarePost.median.toFixed(2), 'x bare-post', v.vsChanfana.median.toFixed(2), 'x chanfana', 'non2xx', v.non2xx, 'err', v.errors);
 }

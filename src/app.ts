@@ -1,8 +1,8 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import { limitBodySize } from './middleware/body-limit';
+import { crossOrigin } from './middleware/cors';
 import { onError, onNotFound, validationHook } from './middleware/errors';
 import { rateLimit } from './middleware/rate-limit';
 import { apiKeyRoutes } from './routes/api-keys';
@@ -25,14 +25,7 @@ export function createApp() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.use(requestId({ generator: newRequestId, limitLength: 128 }));
   app.use(secureHeaders());
-  app.use(
-    cors({
-      origin: (origin, c) => (c.env.CORS_ORIGINS.split(',').includes(origin) ? origin : null),
-      allowHeaders: ['Authorization', 'Content-Type', 'X-API-Key', 'X-Request-Id'],
-      exposeHeaders: ['X-Request-Id', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset', 'Retry-After'],
-      maxAge: 600,
-    }),
-  );
+  app.use(crossOrigin);
   app.use(rateLimit);
   app.use(limitBodySize);
   app.onError(onError);
