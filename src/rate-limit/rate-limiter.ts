@@ -9,6 +9,9 @@ import { WINDOW_MS, windowOf, type LiveApiKey, type RateLimitDecision } from './
 // used; a window's margin covers clock differences between the Worker and the object.
 const ENDED_SESSION_KEPT_MS = ACCESS_TOKEN_TTL_SECONDS * 1000 + WINDOW_MS;
 
+/** Admissions a counter reserves in SQLite at a time: 1% of the limit, at most 100 (see count). */
+const reservationOf = (limit: number) => Math.min(100, Math.ceil(limit / 100));
+
 /**
  * One object per caller (the Worker shards with idFromName: `ip:<address>`, `key:<key id>`,
  * `user:<user id>`, or a named bucket), so a hot tenant only queues behind itself. It holds the
@@ -23,13 +26,13 @@ const ENDED_SESSION_KEPT_MS = ACCESS_TOKEN_TTL_SECONDS * 1000 + WINDOW_MS;
  *
  * Per call, the object reads only memory: the current window's counts, the credential, the alarm
  * time and the last secret that matched are mirrored in fields, loaded from SQLite once per
- * instance. Every admission and revocation is still written to SQLite before the answer leaves
- * (the output gate), so a restarted object continues from exact counts.
+ * instance. Revocations are written before their answer leaves (the output gate); counts are
+ * written ahead, in reservations (see count).
  */
 export class RateLimiter extends DurableObject<Env> {
   private schemaReady = false;
-  /** Per bucket, the count of the window last used (as stored). */
-  private counts = new Map<string, { start: number; count: number }>();
+  /** Per bucket, the window last used: admissions counted, and reserved in SQLite. */
+  private counts = new Map<string, { start: number; count: number; reserved: number }>();
   /** The idle alarm's time as last read or set; undefined until read. */
   private alarmAt: number | null | undefined;
   /** The credential as stored: the key, or the user's ended sessions; undefined until read. */
@@ -64,6 +67,14 @@ export class RateLimiter extends DurableObject<Env> {
     return decision;
   }
 
+  /**
+   * Counts exactly in memory (the object is single-threaded and nothing awaits here). SQLite holds
+   * a reservation: an admission beyond the stored count first raises it by 1% of the limit (at
+   * most 100, at least 1), written before the answer leaves. An object that restarts mid-window
+   * (after a crash or a deploy; an idle one has no current window) takes the reservation as used:
+   * it never admits more than the limit, and may refuse up to 1% of that window's budget early.
+   * Limits of 100 or less are written on every admission, so their stored count is exact.
+   */
   private count(bucket: string, limit: number, now: number): RateLimitDecision {
     const { start, end } = windowOf(now);
     let current = this.counts.get(bucket);
@@ -71,13 +82,13 @@ export class RateLimiter extends DurableObject<Env> {
       const stored = this.sql.exec<{ count: number }>('SELECT count FROM counters WHERE bucket = ? AND start = ?', bucket, start).toArray()[0]?.count;
       // First request of a window in this bucket: earlier windows are over.
       if (stored === undefined) this.sql.exec('DELETE FROM counters WHERE bucket = ? AND start < ?', bucket, start);
-      current = { start, count: stored ?? 0 };
+      current = { start, count: stored ?? 0, reserved: stored ?? 0 };
       this.counts.set(bucket, current);
     }
     const allowed = current.count < limit;
-    if (allowed) {
-      this.sql.exec('INSERT INTO counters (bucket, start, count) VALUES (?, ?, 1) ON CONFLICT DO UPDATE SET count = count + 1', bucket, start);
-      current.count++;
+    if (allowed && ++current.count > current.reserved) {
+      current.reserved = Math.min(limit, current.count - 1 + reservationOf(limit));
+      this.sql.exec('INSERT INTO counters (bucket, start, count) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET count = excluded.count', bucket, start, current.reserved);
     }
     return { allowed, limit, remaining: Math.max(0, limit - current.count), reset: end / 1000 };
   }
