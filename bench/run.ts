@@ -1,4 +1,4 @@
-// npm run bench [-- --only a,b] [-- --quick] [-- --profile <in-process case>]
+// npm run bench [-- --only a,b] [-- --quick] [-- --profile <in-process case> | workerd:<case>]
 // Sections: size, client, hops, inprocess, workerd, shipper, drain, query, cost, tooling, load, proposals, email-timing (default: all).
 // `proposals` measures bench/proposals/*.patch (proposed src/ changes) applied to a temp copy.
 // Every figure is a ratio against baselines run in the same process and session (each section
@@ -41,11 +41,19 @@ function machine() {
   return { node: process.version, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, loadAverageAtStart: os.loadavg().map((x) => round(x, 2)) };
 }
 
+/** `--profile <in-process case>`, or `--profile workerd:<Loglane workerd case>` (bench/workerd.ts). */
 async function profile(caseName: string) {
   const dir = path.join(OUT, 'profiles');
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  execFileSync(process.execPath, ['--cpu-prof', '--cpu-prof-dir', dir, '--import', 'tsx', 'bench/inprocess.ts', '--profile', caseName, '--seconds', '8'], { cwd: ROOT, stdio: 'inherit' });
+  const inWorkerd = caseName.startsWith('workerd:');
+  if (inWorkerd) {
+    const websocket = Number(process.versions.node.split('.')[0]) < 22 ? ['--experimental-websocket'] : [];
+    const out = path.join(dir, `workerd-${caseName.slice('workerd:'.length)}.cpuprofile`);
+    execFileSync(process.execPath, [...websocket, '--import', 'tsx', 'bench/workerd.ts', '--profile', caseName.slice('workerd:'.length), '8', out], { cwd: ROOT, stdio: 'inherit' });
+  } else {
+    execFileSync(process.execPath, ['--cpu-prof', '--cpu-prof-dir', dir, '--import', 'tsx', 'bench/inprocess.ts', '--profile', caseName, '--seconds', '8'], { cwd: ROOT, stdio: 'inherit' });
+  }
   const file = path.join(dir, readdirSync(dir).find((f) => f.endsWith('.cpuprofile'))!);
   const s = summarise(file, 30);
   console.log(`profile of ${caseName}: ${file}\n-- self time by area --\n${s.areas.join('\n')}\n-- by function --\n${s.functions.join('\n')}`);
