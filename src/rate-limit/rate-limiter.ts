@@ -142,8 +142,9 @@ export class RateLimiter extends DurableObject<Env> {
       });
       key = stored()!;
     }
-    this.apiKey = key;
-    return key;
+    // Concurrent loads share one object, the one a revocation marks.
+    this.apiKey ??= key;
+    return this.apiKey;
   }
 
   /**
@@ -187,7 +188,8 @@ export class RateLimiter extends DurableObject<Env> {
       });
     }
     const ended = this.sql.exec<{ id: string }>('SELECT id FROM ended_sessions').toArray();
-    this.sessions = { endedBefore: endedBefore()!, ended: new Set(ended.map((row) => row.id)) };
+    // Concurrent loads share one object, the one that ending a session marks.
+    this.sessions ??= { endedBefore: endedBefore()!, ended: new Set(ended.map((row) => row.id)) };
     return this.sessions;
   }
 
