@@ -53,5 +53,5 @@ async function shardPage(env: Env, filter: LogFilter): Promise<LogEntry[]> {
   // The project was deleted between the access check and here.
   if (!shard) throw ApiError.of('notFound');
   const db = logShard(env, shard);
-  return pageFromBlocks(candidateBlocks(db, filter), (refs) => readBlocks(db, filter.projectId, refs), filter);
+  return pageFromBlocks(candidateBlocks(db, filter), (refs) => readBlocks(db, shard, filter, refs), filter);
 }
