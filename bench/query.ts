@@ -157,6 +157,7 @@ export async function runQuery(opts: {
       for (const [name, query] of Object.entries(FILTERS)) {
         if (source === 'kv' && TEXT.test(query)) continue;
         byFilter[name] = await measure(`/v1/logs?limit=100&source=${source}&${query.replace('CURSOR', cursor)}`, base);
+        opts.log(`    ${source} ${name}: ${byFilter[name].p50} / ${byFilter[name].p95} ms`);
       }
       return byFilter;
     };
@@ -187,7 +188,6 @@ export async function runQuery(opts: {
       points.push({ stored, seedSeconds: Number(seedSeconds.toFixed(1)), d1, kv: kvp, kvEntries: kvTotal, health, ...(compare ? { compare } : {}) });
       const slowest = worst(d1);
       opts.log(`  query: ${stored.toLocaleString('en')} stored (seeded in ${seedSeconds.toFixed(1)} s): d1 worst p95 ${slowest.p95} ms (${slowest.filter}), kv worst p95 ${worst(kvp).p95} ms`);
-      for (const name of Object.keys(d1)) opts.log(`    ${name}: d1 ${d1[name].p50} / ${d1[name].p95}${kvp[name] ? `, kv ${kvp[name].p50} / ${kvp[name].p95}` : ''} ms`);
     }
     // The plan of the first candidate-block statement of the widest combination.
     let first: { sql: string; params: unknown[] } | undefined;
