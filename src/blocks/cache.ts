@@ -30,18 +30,20 @@ export class DecodedBlock {
   }
 }
 
-const TOTAL_BYTES = 48 * 1024 * 1024;
+const TOTAL_BYTES = 32 * 1024 * 1024;
 const PROJECT_BYTES = TOTAL_BYTES / 2;
 
 type ProjectBlocks = { blocks: Map<string, DecodedBlock>; bytes: number };
 /** Projects (shard and project id), least recently used first; each with its blocks in the same order. */
 const projects = new Map<string, ProjectBlocks>();
 let heldBytes = 0;
+/** The read (a page's filter object) that last used each block. */
+const lastReader = new WeakMap<DecodedBlock, object>();
 
 const projectKey = (shard: string, projectId: string) => `${shard}/${projectId}`;
 
-/** The cached block, now the most recently used. */
-export function cachedBlock(shard: string, projectId: string, blockId: string): DecodedBlock | undefined {
+/** The cached block, now the most recently used (by `reader`). */
+export function cachedBlock(shard: string, projectId: string, blockId: string, reader: object): DecodedBlock | undefined {
   const key = projectKey(shard, projectId);
   const project = projects.get(key);
   const block = project?.blocks.get(blockId);
@@ -50,29 +52,40 @@ export function cachedBlock(shard: string, projectId: string, blockId: string): 
   projects.set(key, project);
   project.blocks.delete(blockId);
   project.blocks.set(blockId, block);
+  lastReader.set(block, reader);
   return block;
 }
 
-export function cacheBlock(shard: string, projectId: string, blockId: string, block: DecodedBlock): void {
+/**
+ * Keeps a block `reader` decoded. Room in the project's share is made from blocks this read has not
+ * used: a scan longer than the share keeps the blocks it cached first instead of pushing out each
+ * in turn, so repeating it reads only the rest from D1.
+ */
+export function cacheBlock(shard: string, projectId: string, blockId: string, block: DecodedBlock, reader: object): void {
   const key = projectKey(shard, projectId);
   const project = projects.get(key) ?? { blocks: new Map(), bytes: 0 };
-  if (project.blocks.has(blockId) || block.bytes > PROJECT_BYTES) return;
+  const fits = () => project.bytes + block.bytes <= PROJECT_BYTES;
+  for (const [oldId, old] of project.blocks) {
+    if (fits()) break;
+    if (lastReader.get(old) !== reader) drop(project, oldId, old);
+  }
+  if (project.blocks.has(blockId) || !fits()) return;
   projects.delete(key);
   projects.set(key, project);
   project.blocks.set(blockId, block);
   project.bytes += block.bytes;
   heldBytes += block.bytes;
-  while (project.bytes > PROJECT_BYTES) evictOldest(key, project);
+  lastReader.set(block, reader);
   while (heldBytes > TOTAL_BYTES) {
     const [oldestKey, oldest] = projects.entries().next().value as [string, ProjectBlocks];
-    evictOldest(oldestKey, oldest);
+    const [oldId, old] = oldest.blocks.entries().next().value as [string, DecodedBlock];
+    drop(oldest, oldId, old);
+    if (oldest.blocks.size === 0) projects.delete(oldestKey);
   }
 }
 
-function evictOldest(key: string, project: ProjectBlocks): void {
-  const [blockId, block] = project.blocks.entries().next().value as [string, DecodedBlock];
+function drop(project: ProjectBlocks, blockId: string, block: DecodedBlock): void {
   project.blocks.delete(blockId);
   project.bytes -= block.bytes;
   heldBytes -= block.bytes;
-  if (project.blocks.size === 0) projects.delete(key);
 }
