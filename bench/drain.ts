@@ -48,8 +48,9 @@ function delivery(d: number, messages: number, perMessage: number, prefix = 'log
 }
 
 export async function runDrain(opts: { deliveries: number; log: (s: string) => void }): Promise<DrainResult> {
-  const { durableObjects: _noRateLimiter, ...worker } = loglaneWorker({ name: 'drain', environment: 'production' }) as any;
-  const mf = await startMiniflare([{ ...worker, scriptPath: workerBundle('drain') }]);
+  // No rate limiter: only the live-tail fan-out the consumer publishes stored entries to.
+  const { durableObjects, ...worker } = loglaneWorker({ name: 'drain', environment: 'production' }) as any;
+  const mf = await startMiniflare([{ ...worker, durableObjects: { LOG_TAIL: durableObjects.LOG_TAIL }, scriptPath: workerBundle('drain') }]);
   try {
     const db = await migrateLoglane(mf, 'drain');
     const now = new Date().toISOString();

@@ -327,6 +327,31 @@ describe('GET /v1/logs', () => {
     expectError(await get('?projectId=prj_doesnotexist', r.owner.accessToken), 404, 'NOT_FOUND', 'Resource not found');
   });
 
+  it("reads projects once for a member's page: membership and log shard in one statement", async () => {
+    const projectReads: string[] = [];
+    const DB = new Proxy(env.DB, {
+      get(target, name) {
+        if (name === 'prepare') {
+          return (sql: string) => {
+            if (/\bprojects\b/.test(sql)) projectReads.push(sql);
+            return target.prepare(sql);
+          };
+        }
+        const value = Reflect.get(target, name);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const res = await fetchWithEnv({ ...env, DB }, 'GET', `/v1/logs?projectId=${r.project.id}&limit=2`, { token: r.owner.accessToken });
+    expect(res.status).toBe(200);
+    expect(messages(res)).toEqual(['9', '8']);
+    expect(projectReads).toHaveLength(1);
+    // Not a member: the same one statement finds nothing, and the answer is 404.
+    projectReads.length = 0;
+    const stranger = await signUp();
+    expectError(await fetchWithEnv({ ...env, DB }, 'GET', `/v1/logs?projectId=${r.project.id}`, { token: stranger.accessToken }), 404, 'NOT_FOUND', 'Resource not found');
+    expect(projectReads).toHaveLength(1);
+  });
+
   it('stores and filters times given with a UTC offset as canonical UTC', async () => {
     const t = await createTenant();
     const utc = new Date(Math.floor(Date.now() / 1000) * 1000 - HOUR);

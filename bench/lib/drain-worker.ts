@@ -4,6 +4,9 @@
 import { consumeLogBatch } from '../../src/queue/consumer';
 import type { LogMessage } from '../../src/services/logs';
 
+// The live-tail fan-out the consumer hands stored entries to.
+export { LogTail } from '../../src/tail/log-tail';
+
 /** `attempts` > 1 marks the messages as redelivered, as the queue does. */
 type Body = { messages: LogMessage[]; attempts: number };
 

@@ -107,6 +107,13 @@ export async function logShardsOf(db: D1Database, projectIds: string[]): Promise
   return new Map(results.map((row) => [row.id, row.log_shard]));
 }
 
+/** The project's log shard, if it exists and, when a user is named, the user is a member of its workspace. */
+export async function findLogShard(db: D1Database, projectId: string, memberUserId?: string): Promise<string | null> {
+  const member = memberUserId === undefined ? '' : 'JOIN workspace_members m ON m.workspace_id = p.workspace_id AND m.user_id = ?2';
+  const statement = db.prepare(`SELECT p.log_shard FROM projects p ${member} WHERE p.id = ?1`);
+  return (memberUserId === undefined ? statement.bind(projectId) : statement.bind(projectId, memberUserId)).first<string>('log_shard');
+}
+
 // Deleted projects, until the purge has removed everything of theirs.
 
 export type DeletedProject = { projectId: string; workspaceId: string; logShard: string; purged: boolean };
