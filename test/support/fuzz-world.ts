@@ -11,7 +11,7 @@ import { env } from 'cloudflare:workers';
 import { decode, sign } from 'hono/jwt';
 import { ERRORS, ERROR_STATUS } from '../../generated/errors';
 import worker from '../../src/index';
-import { encodeCursor } from '../../src/services/logs';
+import { encodeCursor, type LogEntry } from '../../src/services/logs';
 import { assertMatchesContract, deref, operationFor, schemaErrors } from './contract';
 import { bodyLimitOf, PLACEHOLDER, type BadCredential, type Credential, type FuzzRequest, type Operation, type Persona, type TenantName } from './fuzz-contract';
 import { ORIGIN, type ApiResponse } from './http';
@@ -878,7 +878,7 @@ export async function checkResponse(world: FuzzWorld, op: Operation, sent: Sent)
   // …and logs are only ever read from a project the caller may read.
   if (op.id === 'queryLogs' && response.status === 200) {
     const asked = new URL(sent.url).searchParams.get('projectId');
-    const projects = new Set((body.data.entries as { projectId: string }[]).map((e) => e.projectId));
+    const projects = new Set((body.data.entries as LogEntry[]).map((e) => e.projectId));
     const readable = principal.keyProject ?? asked;
     if (principal.keyProject && asked !== null && asked !== principal.keyProject) fail(`a key of ${principal.keyProject} read project ${asked}`);
     if (principal.userId && (asked === null || !(await world.canRead(principal.userId, asked)))) fail(`user ${principal.userId} read project ${asked}`);
