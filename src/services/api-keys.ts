@@ -7,6 +7,7 @@
 // or Durable Object work, and the key id addresses the key's object without a lookup.
 import type { z } from 'zod';
 import type { zCreateApiKeyRequest, zCreatedApiKey } from '../../generated/zod/zod.gen';
+import { log } from '../lib/log';
 import type { LiveApiKey } from '../rate-limit/window';
 import { endApiKeys } from '../rate-limit/objects';
 import { setNewest } from '../lib/bounded';
@@ -121,6 +122,6 @@ export async function recordApiKeyUse(env: Env, keyId: string): Promise<void> {
     await repo.touchApiKey(env.DB, keyId, nowIso(), isoIn(-LAST_USED_RESOLUTION_SECONDS));
   } catch (error) {
     touchedAt.delete(keyId);
-    console.error(JSON.stringify({ level: 'warn', event: 'api_key_touch_failed', keyId, error: String(error) }));
+    log.warn('api_key_touch_failed', { keyId, error });
   }
 }

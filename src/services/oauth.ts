@@ -1,7 +1,9 @@
 import type { z } from 'zod';
 import { zEmail, type zOauthCallbackQuery } from '../../generated/zod/zod.gen';
-import { base64url, randomId, sha256Hex, timingSafeEqual } from '../lib/crypto';
+import { base64url } from '../lib/base64url';
+import { randomId, sha256Hex, timingSafeEqual } from '../lib/crypto';
 import { ApiError } from '../lib/errors';
+import { log } from '../lib/log';
 import { liveSessionSignedInAt } from '../repositories/sessions';
 import {
   claimVerifiedEmailStatements,
@@ -187,7 +189,7 @@ export async function finishSignIn(env: Env, providerName: string, query: Callba
   try {
     profile = await exchangeCode(env, provider, query.code, pending.verifier);
   } catch (error) {
-    console.warn(JSON.stringify({ level: 'warn', event: 'oauth_exchange_failed', provider: provider.name, error: String(error) }));
+    log.warn('oauth_exchange_failed', { provider: provider.name, error });
     throw ApiError.of('oauthFailed');
   }
   if (!profile.emailVerified || !zEmail.safeParse(profile.email).success) throw ApiError.of('oauthFailed');

@@ -11,6 +11,7 @@ import { env } from 'cloudflare:workers';
 import { decode, sign } from 'hono/jwt';
 import { ERRORS, ERROR_STATUS } from '../../generated/errors';
 import worker from '../../src/index';
+import { base64url } from '../../src/lib/base64url';
 import { encodeCursor, type LogEntry } from '../../src/services/logs';
 import { assertMatchesContract, deref, operationFor, schemaErrors } from './contract';
 import { bodyLimitOf, PLACEHOLDER, type BadCredential, type Credential, type FuzzRequest, type Operation, type Persona, type TenantName } from './fuzz-contract';
@@ -147,7 +148,7 @@ const FUZZ_IP = '203.0.113.77';
 /** Access tokens live 15 minutes; long runs sign in again after 10. */
 const TOKEN_REFRESH_MS = 10 * 60 * 1000;
 
-const b64url = (value: unknown) => btoa(JSON.stringify(value)).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
+const b64url = (value: unknown) => base64url(new TextEncoder().encode(JSON.stringify(value)));
 
 /** Access-token claims as the Worker issues them, for `sub`, with overrides. */
 function claimsFor(sub: string, overrides: Record<string, unknown> = {}) {
