@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { bloomMayHave, decodeBlock, trigramHashes } from '../src/blocks/format';
 import { fromBase64url } from '../src/lib/base64url';
 import type { ArchiveIndex } from '../src/retention/archive';
-import { newLogIds, type LogEntry, type LogMessage } from '../src/services/logs';
+import { newLogIds, type LogEntry, type LogMessage } from '../src/model/logs';
 import { api } from './support/http';
 import { createProject, createTenant, type Project, type Tenant } from './support/tenancy';
 import { deliver, purgeNow, storedEntries, worker } from './logs.support';

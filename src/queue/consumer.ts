@@ -10,7 +10,7 @@ import { insertBlockStatements, storedMessages } from '../repositories/log-block
 import { logShardsOf } from '../repositories/projects';
 import { publishStored } from '../tail/log-tail';
 import { retryDelay } from './retry';
-import { isLogMessage, type LogEntry, type LogMessage } from '../services/logs';
+import { isLogMessage, type LogEntry, type LogMessage } from '../model/logs';
 
 
 /**

@@ -2,7 +2,7 @@
 // reads or writes only that project's range of the primary key (project_id, max_ts, id).
 import { attributeHash, bloomBits, decodeBlock, levelMask, serviceHash, trigramHashes, type Block } from '../blocks/format';
 import type { BlockRef } from '../blocks/page';
-import type { Cursor, LogEntry, LogFilter } from '../services/logs';
+import type { Cursor, LogEntry, LogFilter } from '../model/logs';
 import { zLogLevel } from '../../generated/zod/zod.gen';
 
 /** A block as a query finds it: its key and time range. */

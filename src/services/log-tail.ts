@@ -10,7 +10,7 @@ import { isActiveApiKey } from '../repositories/api-keys';
 import { isActiveSession } from '../repositories/sessions';
 import type { Principal } from '../types';
 import { readableProject } from './log-query';
-import type { EntryConditions, LogEntry } from './logs';
+import type { EntryConditions, LogEntry } from '../model/logs';
 
 type Query = z.infer<typeof zTailLogsQuery>;
 

@@ -6,7 +6,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import { log } from '../lib/log';
 import { TAIL_FILTER_PARAM } from '../services/log-tail';
-import { matches, type EntryConditions, type LogEntry, type LogMessage } from '../services/logs';
+import { matches, type EntryConditions, type LogEntry, type LogMessage } from '../model/logs';
 
 /** Open tails per project; one more is refused (429 in the envelope). */
 export const MAX_TAILS_PER_PROJECT = 20;

@@ -12,7 +12,7 @@ import { decode, sign } from 'hono/jwt';
 import { ERRORS, ERROR_STATUS } from '../../generated/errors';
 import worker from '../../src/index';
 import { base64url } from '../../src/lib/base64url';
-import { encodeCursor, type LogEntry } from '../../src/services/logs';
+import { encodeCursor, type LogEntry } from '../../src/model/logs';
 import { assertMatchesContract, deref, operationFor, schemaErrors } from './contract';
 import { bodyLimitOf, PLACEHOLDER, type BadCredential, type Credential, type FuzzRequest, type Operation, type Persona, type TenantName } from './fuzz-contract';
 import { ORIGIN, type ApiResponse } from './http';
