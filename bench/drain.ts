@@ -5,7 +5,7 @@
 // session: a plain D1 batch of one INSERT per row into an unindexed table.
 // Idempotency: every delivery is then redelivered (attempts 2, as the queue marks a redelivery);
 // the entries stored in the shards' blocks must not move.
-import type { LogMessage } from '../src/services/logs';
+import type { LogMessage } from '../src/model/logs';
 import { workerBundle } from './lib/build';
 import { PROJECT_ID, WORKSPACE_ID } from './lib/fixtures';
 import { directUrl, loglaneWorker, migrateLoglane, startMiniflare } from './lib/mf';

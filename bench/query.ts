@@ -8,7 +8,7 @@
 import { encodeBlocks } from '../src/blocks/format';
 import { rememberRecent } from '../src/kv/recent-logs';
 import { candidateBlocks, insertBlockStatements } from '../src/repositories/log-blocks';
-import type { LogEntry, LogMessage } from '../src/services/logs';
+import type { LogEntry, LogMessage } from '../src/model/logs';
 import { buildAll } from './lib/build';
 import { API_KEY, PROJECT_ID, WORKSPACE_ID } from './lib/fixtures';
 import { directUrl, loglaneWorker, migrateLoglane, startMiniflare } from './lib/mf';

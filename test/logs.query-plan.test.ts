@@ -6,7 +6,7 @@ import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { pageFromBlocks } from '../src/blocks/page';
 import { blocksBefore, candidateBlocks, deleteBlockStatements, deleteSomeBlocks, readBlocks, storedMessages } from '../src/repositories/log-blocks';
-import { newLogIds, type LogFilter, type LogMessage } from '../src/services/logs';
+import { newLogIds, type LogFilter, type LogMessage } from '../src/model/logs';
 import { createTenant } from './support/tenancy';
 import { logShard } from '../src/lib/shards';
 import { deliver, shardOf } from './logs.support';

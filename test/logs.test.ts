@@ -1,7 +1,7 @@
 // POST /v1/logs and GET /v1/logs over HTTP; every response is checked against the contract.
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { decodeCursor, encodeCursor, newestFirst, newLogIds } from '../src/services/logs';
+import { decodeCursor, encodeCursor, newestFirst, newLogIds } from '../src/model/logs';
 import { api, expectError } from './support/http';
 import { createApiKey, createTenant, type Tenant } from './support/tenancy';
 import { signUp } from './support/users';

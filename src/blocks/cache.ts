@@ -5,7 +5,7 @@
 //
 // Memory is bounded in total and per project, least recently used first out: one tenant's long
 // scans can take at most half of the cache, so they never flush another tenant's blocks alone.
-import type { LogEntry } from '../services/logs';
+import type { LogEntry } from '../model/logs';
 
 /** One block's NDJSON lines (oldest first), each parsed when a query first needs it. */
 export class DecodedBlock {

@@ -4,7 +4,7 @@
 // gzip bytes into R2 archives with an index of their offsets and filters, so an archive can be
 // searched block by block exactly as a shard is.
 import { groupBy } from '../lib/group';
-import type { EntryConditions, LogEntry, LogLevel } from '../services/logs';
+import type { EntryConditions, LogEntry, LogLevel } from '../model/logs';
 
 export type Block = {
   projectId: string;

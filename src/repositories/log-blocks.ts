@@ -3,7 +3,7 @@
 import { cacheBlock, cachedBlock, DecodedBlock } from '../blocks/cache';
 import { attributeHash, blockText, bloomBits, levelMask, lineMayMatch, serviceHash, trigramHashes, type Block } from '../blocks/format';
 import type { BlockRef } from '../blocks/page';
-import type { Cursor, LogEntry, LogFilter } from '../services/logs';
+import type { Cursor, LogEntry, LogFilter } from '../model/logs';
 import { zLogLevel } from '../../generated/zod/zod.gen';
 
 /** A block as a query finds it: its key and time range. */

@@ -1,17 +1,12 @@
+import type { z } from 'zod';
+import type { zProject, zUpdateProjectRequest } from '../../generated/zod/zod.gen';
 import { atomically } from '../lib/db';
 
 // SQL for projects. Every lookup by id also names the workspace, so a project id from another
 // tenant under this workspace's path finds nothing.
 
-export type Project = {
-  id: string;
-  workspaceId: string;
-  name: string;
-  slug: string;
-  retentionDays: number;
-  createdAt: string;
-  updatedAt: string;
-};
+export type Project = z.infer<typeof zProject>;
+export type ProjectChanges = z.infer<typeof zUpdateProjectRequest>;
 
 type ProjectRow = { id: string; workspace_id: string; name: string; slug: string; retention_days: number; created_at: string; updated_at: string };
 
@@ -63,7 +58,7 @@ export async function updateProject(
   db: D1Database,
   workspaceId: string,
   projectId: string,
-  changes: { name?: string; slug?: string; retentionDays?: number },
+  changes: ProjectChanges,
   now: string,
 ): Promise<Project | null> {
   // OR IGNORE turns a slug collision into "no row updated" instead of an exception.

@@ -8,7 +8,7 @@ import { logShard } from '../lib/shards';
 import { candidateBlocks, readBlocks } from '../repositories/log-blocks';
 import { findLogShard } from '../repositories/projects';
 import type { Principal } from '../types';
-import { canonicalTime, decodeCursor, encodeCursor, type LogEntry, type LogFilter } from './logs';
+import { canonicalTime, decodeCursor, encodeCursor, type LogEntry, type LogFilter } from '../model/logs';
 import { projectForMember } from './projects';
 
 type Query = z.infer<typeof zQueryLogsQuery>;
