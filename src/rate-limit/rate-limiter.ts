@@ -129,15 +129,15 @@ export class RateLimiter extends DurableObject<Env> {
     if (!key) {
       await this.ctx.blockConcurrencyWhile(async () => {
         if (stored()) return;
-        const row = await findApiKeyCredential(this.env.DB, keyId);
+        const credential = await findApiKeyCredential(this.env.DB, keyId);
         // Unknown in D1 (its project was deleted) is stored as revoked: such a key never comes back.
         this.sql.exec(
           'INSERT OR IGNORE INTO api_key (id, project_id, scopes, secret_hash, revoked) VALUES (?, ?, ?, ?, ?)',
           keyId,
-          row?.project_id ?? null,
-          row?.scopes ?? null,
-          row?.secret_hash ?? null,
-          row && row.revoked_at === null ? 0 : 1,
+          credential?.projectId ?? null,
+          credential ? JSON.stringify(credential.scopes) : null,
+          credential?.secretHash ?? null,
+          credential && !credential.revoked ? 0 : 1,
         );
       });
       key = stored()!;
@@ -182,7 +182,7 @@ export class RateLimiter extends DurableObject<Env> {
       await this.ctx.blockConcurrencyWhile(async () => {
         if (endedBefore() !== undefined) return;
         const revoked = await familiesRevokedSince(this.env.DB, userId, new Date(now - ENDED_SESSION_KEPT_MS).toISOString());
-        for (const family of revoked) this.sql.exec('INSERT OR IGNORE INTO ended_sessions (id, ended_at) VALUES (?, ?)', family.id, Date.parse(family.revoked_at));
+        for (const family of revoked) this.sql.exec('INSERT OR IGNORE INTO ended_sessions (id, ended_at) VALUES (?, ?)', family.familyId, Date.parse(family.revokedAt));
         this.sql.exec('INSERT OR IGNORE INTO sessions_ended_before (id, at) VALUES (1, 0)');
         await this.keepUntil(now + ENDED_SESSION_KEPT_MS);
       });
