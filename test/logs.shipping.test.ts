@@ -150,6 +150,36 @@ describe('POST /v1/logs: Idempotency-Key', () => {
     expect(queuedEntries(queue.sent).map((entry) => entry.id)).toEqual(retry.res.body.data.ids);
   });
 
+  it('stores every entry of a half-sent batch exactly once when the client retries it, whichever copy arrives first', async () => {
+    const tenant = await createTenant();
+    // ~8 KiB an entry: 60 entries need three sendBatch calls (240 KB each at most)
+    const entries = Array.from({ length: 60 }, (_, i) => ({ level: 'info', message: `half-sent ${i} ${'x'.repeat(8000)}` }));
+    const body = JSON.stringify({ entries });
+    const key = crypto.randomUUID();
+    const halfSent = capturingQueue({ failCall: 1 });
+    const failed = await ingest(tenant.key.secret, body, { ...JSON_TYPE, 'Idempotency-Key': key }, halfSent);
+    expectError(failed.res, 500, 'INTERNAL_ERROR');
+    expect(queuedEntries(halfSent.sent).length).toBeGreaterThan(0);
+    expect(queuedEntries(halfSent.sent).length).toBeLessThan(60);
+
+    const resent = capturingQueue();
+    const retry = await ingest(tenant.key.secret, body, { ...JSON_TYPE, 'Idempotency-Key': key }, resent);
+    expect(retry.res.status).toBe(202);
+    expect(queuedEntries(resent.sent)).toHaveLength(60);
+    // one message of the half-sent part arrives with the retry's, the others after them
+    const [early, ...late] = halfSent.sent;
+    expect((await deliver([early, ...resent.sent])).retried).toEqual([]);
+    expect((await deliver(late)).retried).toEqual([]);
+
+    const page = await api.get('/v1/logs?q=half-sent&limit=1000', { token: tenant.key.secret });
+    expect(page.status).toBe(200);
+    const ids = page.body.data.entries.map((entry: { id: string }) => entry.id);
+    expect(ids).toHaveLength(60);
+    expect(new Set(ids)).toEqual(new Set(retry.res.body.data.ids));
+    // pages drop repeated ids, so count what the shard holds as well
+    expect(await storedCount(tenant.project.id)).toBe(60);
+  });
+
   it('refuses a malformed key', async () => {
     const res = await api.post('/v1/logs', { level: 'info', message: 'x' }, { token: a.key.secret, headers: { 'Idempotency-Key': 'has space' } });
     expectError(res, 400, 'VALIDATION_ERROR', ERRORS.invalidInput.message);

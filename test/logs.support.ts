@@ -20,17 +20,18 @@ const encoder = new TextEncoder();
  * A LOG_QUEUE stand-in that records what is sent and enforces the Queues limits: sendBatch at
  * most 100 messages and 256 KB, each message at most 128 KB (as JSON).
  */
-export function capturingQueue(options: { failSends?: number } = {}) {
+export function capturingQueue(options: { failSends?: number; failCall?: number } = {}) {
   const sent: LogMessage[] = [];
   const sendBatches: number[] = [];
   let failures = options.failSends ?? 0;
+  let calls = 0;
   const queue = {
     async send() {
       throw new Error('ingest is expected to use sendBatch');
     },
     async sendBatch(messages: Iterable<MessageSendRequest<LogMessage>>) {
       const batch = [...messages];
-      if (failures-- > 0) throw new Error('Queue send failed');
+      if (failures-- > 0 || calls++ === options.failCall) throw new Error('Queue send failed');
       const sizes = batch.map((m) => encoder.encode(JSON.stringify(m.body)).byteLength);
       expect(batch.length).toBeLessThanOrEqual(100);
       for (const size of sizes) expect(size).toBeLessThanOrEqual(128 * 1000);
