@@ -49,7 +49,7 @@ export async function fetchWithEnv(
   method: string,
   path: string,
   options: { body?: unknown; token?: string; rawBody?: BodyInit; headers?: Record<string, string> } = {},
-): Promise<ApiResponse> {
+): Promise<ApiResponse & { bytes: Uint8Array }> {
   const url = `${ORIGIN}${path}`;
   const headers = new Headers({ 'CF-Connecting-IP': '203.0.113.20', ...options.headers });
   if (options.token) headers.set('Authorization', `Bearer ${options.token}`);
@@ -59,10 +59,11 @@ export async function fetchWithEnv(
     testEnv,
     createExecutionContext(),
   );
-  const text = await res.text();
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  const text = new TextDecoder().decode(bytes);
   const body = res.headers.get('content-type')?.startsWith('application/json') ? JSON.parse(text) : text;
   assertMatchesContract(method, url, res.status, res.headers, body);
-  return { status: res.status, headers: res.headers, body, text };
+  return { status: res.status, headers: res.headers, body, text, bytes };
 }
 
 let deliveries = 0;
