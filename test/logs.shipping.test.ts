@@ -1,12 +1,12 @@
 // The ingest protocol of log shippers, over HTTP: gzip, NDJSON, size limits, Idempotency-Key, and
-// the OpenTelemetry (OTLP/HTTP JSON) export. Every response is checked against the contract.
+// the OpenTelemetry (OTLP/HTTP JSON and protobuf) export. Every response is checked against the contract.
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import Long from 'long';
 import protobuf from 'protobufjs/minimal.js';
 import { ERRORS } from '../generated/errors';
 import { opentelemetry } from '../generated/otlp-logs.pb.js';
-import type { LogMessage } from '../src/services/logs';
+import type { LogMessage } from '../src/model/logs';
 import { capturingQueue, deliver, fetchWithEnv, storedCount } from './logs.support';
 import { api, expectError, type ApiResponse } from './support/http';
 import { createTenant, type Tenant } from './support/tenancy';
