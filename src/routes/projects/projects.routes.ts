@@ -12,10 +12,9 @@ import {
   zUpdateProjectPath,
   zUpdateProjectResponse,
 } from '../../../generated/zod/zod.gen';
-import { createRouter, defineOperation, jsonBody } from '../../lib/operation';
+import { defineOperation, jsonBody } from '../../lib/operation';
 import { requireUser } from '../../middleware/auth';
 import { requireRole } from '../../middleware/authorization';
-import * as handlers from './handlers';
 
 // /v1/workspaces/{workspaceId}/projects.
 const tag = 'Projects';
@@ -80,10 +79,3 @@ export const deleteProjectRoute = defineOperation({
   success: { status: 200, schema: zDeleteProjectResponse },
   errors: [400, 401, 403, 404, 429, 500],
 });
-
-export const projectRoutes = createRouter()
-  .openapi(createProjectRoute, handlers.createProject)
-  .openapi(listProjectsRoute, handlers.listProjects)
-  .openapi(getProjectRoute, handlers.getProject)
-  .openapi(updateProjectRoute, handlers.updateProject)
-  .openapi(deleteProjectRoute, handlers.deleteProject);

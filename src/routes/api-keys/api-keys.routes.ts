@@ -7,10 +7,9 @@ import {
   zRevokeApiKeyPath,
   zRevokeApiKeyResponse,
 } from '../../../generated/zod/zod.gen';
-import { createRouter, defineOperation, jsonBody } from '../../lib/operation';
+import { defineOperation, jsonBody } from '../../lib/operation';
 import { requireUser } from '../../middleware/auth';
 import { requireRole } from '../../middleware/authorization';
-import * as handlers from './handlers';
 
 // /v1/workspaces/{workspaceId}/projects/{projectId}/api-keys: admins only, all three.
 const tag = 'API keys';
@@ -51,8 +50,3 @@ export const revokeApiKeyRoute = defineOperation({
   success: { status: 200, schema: zRevokeApiKeyResponse },
   errors: [400, 401, 403, 404, 429, 500],
 });
-
-export const apiKeyRoutes = createRouter()
-  .openapi(createApiKeyRoute, handlers.createApiKey)
-  .openapi(listApiKeysRoute, handlers.listApiKeys)
-  .openapi(revokeApiKeyRoute, handlers.revokeApiKey);

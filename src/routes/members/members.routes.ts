@@ -10,10 +10,9 @@ import {
   zUpdateMemberPath,
   zUpdateMemberResponse,
 } from '../../../generated/zod/zod.gen';
-import { createRouter, defineOperation, jsonBody } from '../../lib/operation';
+import { defineOperation, jsonBody } from '../../lib/operation';
 import { requireUser } from '../../middleware/auth';
 import { requireRole } from '../../middleware/authorization';
-import * as handlers from './handlers';
 
 // /v1/workspaces/{workspaceId}/members and ownership transfer.
 const tag = 'Members';
@@ -67,9 +66,3 @@ export const transferOwnershipRoute = defineOperation({
   success: { status: 200, schema: zTransferOwnershipResponse },
   errors: [400, 401, 403, 404, 429, 500],
 });
-
-export const memberRoutes = createRouter()
-  .openapi(listMembersRoute, handlers.listMembers)
-  .openapi(updateMemberRoute, handlers.updateMember)
-  .openapi(removeMemberRoute, handlers.removeMember)
-  .openapi(transferOwnershipRoute, handlers.transferOwnership);

@@ -10,10 +10,9 @@ import {
   zUpdateWorkspacePath,
   zUpdateWorkspaceResponse,
 } from '../../../generated/zod/zod.gen';
-import { createRouter, defineOperation, jsonBody } from '../../lib/operation';
+import { defineOperation, jsonBody } from '../../lib/operation';
 import { requireUser } from '../../middleware/auth';
 import { requireRole } from '../../middleware/authorization';
-import * as handlers from './handlers';
 
 // /v1/workspaces: tenants.
 const tag = 'Workspaces';
@@ -77,10 +76,3 @@ export const deleteWorkspaceRoute = defineOperation({
   success: { status: 200, schema: zDeleteWorkspaceResponse },
   errors: [400, 401, 403, 404, 429, 500],
 });
-
-export const workspaceRoutes = createRouter()
-  .openapi(createWorkspaceRoute, handlers.createWorkspace)
-  .openapi(listWorkspacesRoute, handlers.listWorkspaces)
-  .openapi(getWorkspaceRoute, handlers.getWorkspace)
-  .openapi(updateWorkspaceRoute, handlers.updateWorkspace)
-  .openapi(deleteWorkspaceRoute, handlers.deleteWorkspace);

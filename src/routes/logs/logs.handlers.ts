@@ -9,7 +9,7 @@ import { queryLogs as query } from '../../services/log-query';
 import { openTail } from '../../services/log-tail';
 import { exportOtlpLogs as exportOtlp } from '../../services/otlp-logs';
 import type { AppEnv } from '../../types';
-import type { exportOtlpLogsRoute, ingestLogsRoute, queryLogsRoute, tailLogsRoute } from './index';
+import type { exportOtlpLogsRoute, ingestLogsRoute, queryLogsRoute, tailLogsRoute } from './logs.routes';
 
 const ingestingProject = (c: Context<AppEnv>) => {
   const principal = currentPrincipal(c);

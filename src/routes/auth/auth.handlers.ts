@@ -20,7 +20,7 @@ import type {
   startOAuthRoute,
   verifyEmailRoute,
   verifyMagicLinkRoute,
-} from './index';
+} from './auth.routes';
 
 export const register: RouteHandler<typeof registerRoute, AppEnv> = async (c) =>
   c.json(success(await identity.register(c.env, c.req.valid('json'))), 201);
