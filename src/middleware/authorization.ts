@@ -4,8 +4,8 @@ import type { Context, MiddlewareHandler } from 'hono';
 import type { ErrorKey } from '../../generated/errors';
 import { ApiError } from '../lib/errors';
 import { findRole } from '../repositories/members';
-import type { Membership, Role } from '../services/members';
-import type { AppEnv } from '../types';
+import type { Role } from '../services/members';
+import type { AppEnv, Membership } from '../types';
 import { currentUserId } from './auth';
 
 const RANK: Record<Role, number> = { member: 1, admin: 2, owner: 3 };
