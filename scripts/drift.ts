@@ -115,7 +115,9 @@ function operationFacts(op: Json, doc: Json) {
       }];
     }),
   );
-  return { operationId: op.operationId, tags: op.tags, security: op.security ?? doc.security ?? [], parameters, requestBody, responses };
+  // Who may call it: the route's `role` (which installs the guard) against the contract's extensions.
+  const access = { requiredRole: op['x-required-role'], selfAllowed: op['x-self-allowed'] };
+  return { operationId: op.operationId, tags: op.tags, security: op.security ?? doc.security ?? [], access, parameters, requestBody, responses };
 }
 
 /** Lists where the two disagree, as paths into the facts. */

@@ -1,8 +1,11 @@
 import { createRoute, OpenAPIHono, type RouteConfig } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import type { z } from 'zod';
+import { requireUser } from '../middleware/auth';
+import { type GuardOptions, requireRole } from '../middleware/authorization';
 import { validationHook } from '../middleware/errors';
 import { validateResponse } from '../middleware/response-validation';
+import type { Role } from '../services/members';
 import type { AppEnv } from '../types';
 
 /** The contract's shared error responses, by status. */
@@ -36,6 +39,13 @@ type OperationConfig<S extends number, Schema extends z.ZodType, Media extends s
   errors: ErrorStatus[];
   /** Every operation but health is rate limited (and declares the X-RateLimit-* headers). */
   rateLimited?: boolean;
+  /**
+   * Workspace routes: the lowest role allowed, the contract's `x-required-role`. It installs the
+   * guards (requireUser, then requireRole) ahead of the route's own middleware.
+   */
+  role?: Role;
+  /** With `role`: the 403 to answer instead of "Insufficient role", and whether members may act on themselves (`x-self-allowed`). */
+  roleOptions?: GuardOptions;
 };
 
 /**
@@ -48,7 +58,7 @@ export function defineOperation<
   const Media extends string = 'application/json',
   const C extends OperationConfig<S, Schema, Media> = OperationConfig<S, Schema, Media>,
 >(config: C & OperationConfig<S, Schema, Media>) {
-  const { success, errors, rateLimited = true, tag, ...route } = config;
+  const { success, errors, rateLimited = true, tag, role, roleOptions, ...route } = config;
   const headers = Object.fromEntries(
     ['X-Request-Id', ...(rateLimited ? RATE_LIMIT_HEADERS : []), ...(success.headers ?? [])].map((name) => [name, header(name)]),
   );
@@ -61,13 +71,17 @@ export function defineOperation<
   const responses = { ...errorResponses, [success.status]: successResponse } as unknown as {
     [K in S]: { description: string; content: { [M in Media]: { schema: Schema } } };
   };
+  const guards = role ? [requireUser(), requireRole(role, roleOptions)] : [];
   return createRoute({
     ...route,
     tags: [tag],
+    // The role travels into the app's document, where the drift check compares it with the contract.
+    ...(role ? { 'x-required-role': role } : {}),
+    ...(roleOptions?.orSelf ? { 'x-self-allowed': true } : {}),
     // Validation wraps the route's own middleware too, so guard failures are checked as well.
-    middleware: [validateResponse(success.status, success.schema, errors), ...toArray(route.middleware)],
+    middleware: [validateResponse(success.status, success.schema, errors), ...guards, ...toArray(route.middleware)],
     responses,
-  } as Omit<C, 'success' | 'errors' | 'rateLimited' | 'tag'> & { tags: string[]; responses: typeof responses });
+  } as Omit<C, 'success' | 'errors' | 'rateLimited' | 'tag' | 'role' | 'roleOptions'> & { tags: string[]; responses: typeof responses });
 }
 
 const toArray = (middleware: RouteConfig['middleware']): MiddlewareHandler[] =>

@@ -8,8 +8,6 @@ import {
   zRevokeApiKeyResponse,
 } from '../../../generated/zod/zod.gen';
 import { defineOperation, jsonBody } from '../../lib/operation';
-import { requireUser } from '../../middleware/auth';
-import { requireRole } from '../../middleware/authorization';
 
 // /v1/workspaces/{workspaceId}/projects/{projectId}/api-keys: admins only, all three.
 const tag = 'API keys';
@@ -21,7 +19,7 @@ export const createApiKeyRoute = defineOperation({
   operationId: 'createApiKey',
   tag,
   security,
-  middleware: [requireUser(), requireRole('admin')],
+  role: 'admin',
   request: { params: zCreateApiKeyPath, ...jsonBody(zCreateApiKeyBody) },
   success: { status: 201, schema: zCreateApiKeyResponse },
   errors: [400, 401, 403, 404, 429, 500],
@@ -33,7 +31,7 @@ export const listApiKeysRoute = defineOperation({
   operationId: 'listApiKeys',
   tag,
   security,
-  middleware: [requireUser(), requireRole('admin')],
+  role: 'admin',
   request: { params: zListApiKeysPath },
   success: { status: 200, schema: zListApiKeysResponse },
   errors: [400, 401, 403, 404, 429, 500],
@@ -45,7 +43,7 @@ export const revokeApiKeyRoute = defineOperation({
   operationId: 'revokeApiKey',
   tag,
   security,
-  middleware: [requireUser(), requireRole('admin')],
+  role: 'admin',
   request: { params: zRevokeApiKeyPath },
   success: { status: 200, schema: zRevokeApiKeyResponse },
   errors: [400, 401, 403, 404, 429, 500],

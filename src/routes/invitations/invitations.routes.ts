@@ -14,12 +14,11 @@ import {
 } from '../../../generated/zod/zod.gen';
 import { defineOperation, jsonBody } from '../../lib/operation';
 import { requireUser } from '../../middleware/auth';
-import { requireRole } from '../../middleware/authorization';
 
 // Invitations: admins invite under /v1/workspaces/{workspaceId}/invitations, the invitee answers
 // under /v1/me/invitations.
 const security = [{ UserJwt: [] }];
-const admins = { tag: 'Members', security, middleware: [requireUser(), requireRole('admin')] };
+const admins = { tag: 'Members', security, role: 'admin' as const };
 const invitee = { tag: 'Me', security, middleware: [requireUser()] };
 
 export const createInvitationRoute = defineOperation({

@@ -13,8 +13,6 @@ import {
   zUpdateProjectResponse,
 } from '../../../generated/zod/zod.gen';
 import { defineOperation, jsonBody } from '../../lib/operation';
-import { requireUser } from '../../middleware/auth';
-import { requireRole } from '../../middleware/authorization';
 
 // /v1/workspaces/{workspaceId}/projects.
 const tag = 'Projects';
@@ -26,7 +24,7 @@ export const createProjectRoute = defineOperation({
   operationId: 'createProject',
   tag,
   security,
-  middleware: [requireUser(), requireRole('admin')],
+  role: 'admin',
   request: { params: zCreateProjectPath, ...jsonBody(zCreateProjectBody) },
   success: { status: 201, schema: zCreateProjectResponse },
   errors: [400, 401, 403, 404, 409, 429, 500],
@@ -38,7 +36,7 @@ export const listProjectsRoute = defineOperation({
   operationId: 'listProjects',
   tag,
   security,
-  middleware: [requireUser(), requireRole('member')],
+  role: 'member',
   request: { params: zListProjectsPath },
   success: { status: 200, schema: zListProjectsResponse },
   errors: [400, 401, 404, 429, 500],
@@ -50,7 +48,7 @@ export const getProjectRoute = defineOperation({
   operationId: 'getProject',
   tag,
   security,
-  middleware: [requireUser(), requireRole('member')],
+  role: 'member',
   request: { params: zGetProjectPath },
   success: { status: 200, schema: zGetProjectResponse },
   errors: [400, 401, 404, 429, 500],
@@ -62,7 +60,7 @@ export const updateProjectRoute = defineOperation({
   operationId: 'updateProject',
   tag,
   security,
-  middleware: [requireUser(), requireRole('admin')],
+  role: 'admin',
   request: { params: zUpdateProjectPath, ...jsonBody(zUpdateProjectBody) },
   success: { status: 200, schema: zUpdateProjectResponse },
   errors: [400, 401, 403, 404, 409, 429, 500],
@@ -74,7 +72,7 @@ export const deleteProjectRoute = defineOperation({
   operationId: 'deleteProject',
   tag,
   security,
-  middleware: [requireUser(), requireRole('admin')],
+  role: 'admin',
   request: { params: zDeleteProjectPath },
   success: { status: 200, schema: zDeleteProjectResponse },
   errors: [400, 401, 403, 404, 429, 500],

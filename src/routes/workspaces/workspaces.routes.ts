@@ -12,7 +12,6 @@ import {
 } from '../../../generated/zod/zod.gen';
 import { defineOperation, jsonBody } from '../../lib/operation';
 import { requireUser } from '../../middleware/auth';
-import { requireRole } from '../../middleware/authorization';
 
 // /v1/workspaces: tenants.
 const tag = 'Workspaces';
@@ -47,7 +46,7 @@ export const getWorkspaceRoute = defineOperation({
   operationId: 'getWorkspace',
   tag,
   security,
-  middleware: [requireUser(), requireRole('member')],
+  role: 'member',
   request: { params: zGetWorkspacePath },
   success: { status: 200, schema: zGetWorkspaceResponse },
   errors: [400, 401, 404, 429, 500],
@@ -59,7 +58,7 @@ export const updateWorkspaceRoute = defineOperation({
   operationId: 'updateWorkspace',
   tag,
   security,
-  middleware: [requireUser(), requireRole('admin')],
+  role: 'admin',
   request: { params: zUpdateWorkspacePath, ...jsonBody(zUpdateWorkspaceBody) },
   success: { status: 200, schema: zUpdateWorkspaceResponse },
   errors: [400, 401, 403, 404, 409, 429, 500],
@@ -71,7 +70,7 @@ export const deleteWorkspaceRoute = defineOperation({
   operationId: 'deleteWorkspace',
   tag,
   security,
-  middleware: [requireUser(), requireRole('owner')],
+  role: 'owner',
   request: { params: zDeleteWorkspacePath },
   success: { status: 200, schema: zDeleteWorkspaceResponse },
   errors: [400, 401, 403, 404, 429, 500],
