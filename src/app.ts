@@ -1,9 +1,9 @@
-import { OpenAPIHono } from '@hono/zod-openapi';
 import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import { limitBodySize } from './middleware/body-limit';
-import { onError, onNotFound, validationHook } from './middleware/errors';
+import { createRouter } from './lib/operation';
+import { onError, onNotFound } from './middleware/errors';
 import { rateLimit } from './middleware/rate-limit';
 import { apiKeyRoutes } from './routes/api-keys/api-keys.index';
 import { authRoutes } from './routes/auth/auth.index';
@@ -16,13 +16,12 @@ import { meRoutes } from './routes/me/me.index';
 import { memberRoutes } from './routes/members/members.index';
 import { projectRoutes } from './routes/projects/projects.index';
 import { workspaceRoutes } from './routes/workspaces/workspaces.index';
-import type { AppEnv } from './types';
 
 const newRequestId = () => `req_${crypto.randomUUID().replaceAll('-', '')}`;
 
 /** The Loglane API: cross-cutting middleware, then one router per resource. */
 export function createApp() {
-  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  const app = createRouter();
   app.use(requestId({ generator: newRequestId, limitLength: 128 }));
   app.use(secureHeaders());
   app.use(

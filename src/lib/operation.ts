@@ -1,4 +1,5 @@
-import { createRoute, OpenAPIHono, type RouteConfig } from '@hono/zod-openapi';
+// The package's values: in the Worker and the workerd tests, the alias makes them the runtime's.
+import { createRoute, OpenAPIHono as PackageOpenAPIHono } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import type { z } from 'zod';
 import { requireUser } from '../middleware/auth';
@@ -7,6 +8,7 @@ import { validationHook } from '../middleware/errors';
 import { validateResponse } from '../middleware/response-validation';
 import type { Role } from '../services/members';
 import type { AppEnv } from '../types';
+import type { OpenAPIHono, RouteConfig } from './openapi-runtime';
 
 /** The contract's shared error responses, by status. */
 const ERROR_RESPONSES = {
@@ -90,6 +92,10 @@ const toArray = (middleware: RouteConfig['middleware']): MiddlewareHandler[] =>
 /** A required JSON request body with the generated schema. */
 export const jsonBody = <T>(schema: T) => ({ body: { content: { 'application/json': { schema } }, required: true as const } });
 
-/** A router whose request validation failures become the contract's 400 envelope. */
-export const createRouter = () => new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+/**
+ * A router whose request validation failures become the contract's 400 envelope, typed as what the
+ * Worker runs (src/lib/openapi-runtime.ts): in Node, where nothing aliases the package, it is the
+ * package's router, which does all of that and more.
+ */
+export const createRouter = (): OpenAPIHono<AppEnv> => new PackageOpenAPIHono<AppEnv>({ defaultHook: validationHook }) as unknown as OpenAPIHono<AppEnv>;
 

@@ -1,4 +1,4 @@
-import type { RouteHandler } from '@hono/zod-openapi';
+import type { RouteHandler } from '../../lib/openapi-runtime';
 import type { Context } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import { afterResponse } from '../../lib/background';

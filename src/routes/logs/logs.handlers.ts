@@ -1,4 +1,4 @@
-import type { RouteHandler } from '@hono/zod-openapi';
+import type { RouteHandler } from '../../lib/openapi-runtime';
 import { zId } from '../../../generated/zod/zod.gen';
 import { ApiError } from '../../lib/errors';
 import type { Context } from 'hono';
