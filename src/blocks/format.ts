@@ -4,7 +4,7 @@
 // gzip bytes into R2 archives with an index of their offsets and filters, so an archive can be
 // searched block by block exactly as a shard is.
 import { groupBy } from '../lib/group';
-import type { LogEntry, LogLevel } from '../services/logs';
+import type { EntryConditions, LogEntry, LogLevel } from '../model/logs';
 
 export type Block = {
   projectId: string;
@@ -85,10 +85,31 @@ export function bloomMayHave(filter: Uint8Array, hash: number): boolean {
 export const gzip = async (text: string) => new Uint8Array(await new Response(new Blob([text]).stream().pipeThrough(new CompressionStream('gzip'))).arrayBuffer());
 const gunzip = (bytes: Uint8Array) => new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'))).text();
 
-/** The entries of one gzip member (a block's data; D1 returns BLOBs as arrays of bytes). */
+/** The NDJSON text of one gzip member (a block's data; D1 returns BLOBs as arrays of bytes). */
+export const blockText = (data: Uint8Array | number[]) => gunzip(data instanceof Uint8Array ? data : Uint8Array.from(data));
+
+/** The entries of one gzip member. */
 export async function decodeBlock(data: Uint8Array | number[]): Promise<LogEntry[]> {
-  const text = await gunzip(data instanceof Uint8Array ? data : Uint8Array.from(data));
-  return text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as LogEntry);
+  return (await blockText(data)).split('\n').filter(Boolean).map((line) => JSON.parse(line) as LogEntry);
+}
+
+// A text may be found as written in a line only if JSON writes it unchanged: printable ASCII without
+// `"` and `\` (ASCII lowercases to ASCII, and no other character lowercases into it unescaped).
+const WRITTEN_AS_IS = /^[\x20-\x21\x23-\x5b\x5d-\x7e]*$/;
+
+/**
+ * A cheap test of an NDJSON line (`JSON.stringify` of an entry) that is false only when the entry
+ * cannot match: what the filter asks for must appear in the line as JSON writes it. Entries passing
+ * it are parsed and checked in full.
+ */
+export function lineMayMatch(filter: EntryConditions): (line: string) => boolean {
+  const anyOf: string[][] = [];
+  if (filter.levels?.length) anyOf.push(filter.levels.map((level) => `"level":"${level}"`));
+  if (filter.services?.length) anyOf.push(filter.services.map((service) => `"service":${JSON.stringify(service)}`));
+  // A value is a string (written quoted) or a number or boolean (written as its string form).
+  for (const [key, value] of Object.entries(filter.attributes ?? {})) anyOf.push([`${JSON.stringify(key)}:${JSON.stringify(value)}`, `${JSON.stringify(key)}:${value}`]);
+  const text = filter.text !== undefined && WRITTEN_AS_IS.test(filter.text) ? filter.text.toLowerCase() : undefined;
+  return (line) => anyOf.every((parts) => parts.some((part) => line.includes(part))) && (text === undefined || line.toLowerCase().includes(text));
 }
 
 const oldestFirst = (a: LogEntry, b: LogEntry) => (a.timestamp === b.timestamp ? (a.id < b.id ? -1 : 1) : a.timestamp < b.timestamp ? -1 : 1);

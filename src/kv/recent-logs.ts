@@ -14,7 +14,7 @@
 // later, never twice a second); a redelivery grouped differently may store an entry in two
 // buckets, which the read removes by id.
 import { pageFromBlocks, type BlockRef } from '../blocks/page';
-import { RECENT_WINDOW_MS, newestFirst, type LogEntry, type LogFilter, type LogMessage } from '../services/logs';
+import { RECENT_WINDOW_MS, newestFirst, type LogEntry, type LogFilter, type LogMessage } from '../model/logs';
 
 type Bucketed = Omit<LogEntry, 'projectId'>;
 type BucketMeta = { min: string; max: string; levels: string[] };

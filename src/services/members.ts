@@ -7,7 +7,7 @@ import type { Membership } from '../types';
 import { getWorkspace, type WorkspaceView } from './workspaces';
 
 export type { Role };
-export type AssignableRole = Exclude<Role, 'owner'>;
+export type AssignableRole = repo.AssignableRole;
 
 export const listMembers = (env: Env, workspaceId: string): Promise<repo.Member[]> => repo.listMembers(env.DB, workspaceId);
 
