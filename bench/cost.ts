@@ -138,13 +138,21 @@ export async function runCost(opts: { entries: number; samples: number; log: (s:
     };
     await phaseCounts();
 
-    const stored = async (projectId?: string) => {
-      let n = 0;
-      for (const db of Object.values(shards)) {
-        const row = await db.prepare(`SELECT COALESCE(SUM(entries), 0) AS n FROM log_blocks ${projectId ? 'WHERE project_id = ?' : ''}`).bind(...(projectId ? [projectId] : [])).first<{ n: number }>();
-        n += row!.n;
+    const stored = async (projectId?: string): Promise<number> => {
+      // Miniflare's D1 proxy from Node fails a call now and then on this loaded machine ("fetch failed"): asked again.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          let n = 0;
+          for (const db of Object.values(shards)) {
+            const row = await db.prepare(`SELECT COALESCE(SUM(entries), 0) AS n FROM log_blocks ${projectId ? 'WHERE project_id = ?' : ''}`).bind(...(projectId ? [projectId] : [])).first<{ n: number }>();
+            n += row!.n;
+          }
+          return n;
+        } catch (err) {
+          if (attempt === 5) throw err;
+          await new Promise((done) => setTimeout(done, 1000));
+        }
       }
-      return n;
     };
     const waitFor = async (what: string, done: () => Promise<boolean>, seconds: number) => {
       const until = Date.now() + seconds * 1000;
