@@ -164,7 +164,7 @@ describe('stored bytes', () => {
   const utf8 = (text: string) => new TextEncoder().encode(text).byteLength;
   const gzipLength = async (text: string) => (await new Response(new Blob([text]).stream().pipeThrough(new CompressionStream('gzip'))).arrayBuffer()).byteLength;
 
-  it('keeps every field of every entry in both stores, in fewer bytes than gzipped NDJSON', async () => {
+  it('keeps every field of every entry in both stores, in fewer bytes than gzipped NDJSON (KV: a quarter of the JSON)', async () => {
     const t = await createTenant();
     const services = ['api', 'checkout', undefined];
     const inputs = Array.from({ length: 400 }, (_, i) => ({
@@ -197,7 +197,8 @@ describe('stored bytes', () => {
     const { keys } = await env.CACHE.list({ prefix: `recent:${t.project.id}:` });
     const kvBytes = (await Promise.all(keys.map(async (key) => (await env.CACHE.get(key.name, 'arrayBuffer'))!.byteLength))).reduce((a, b) => a + b, 0);
     const ndjsonGzip = await gzipLength(ndjson);
-    expect(block!.bytes).toBeLessThan(ndjsonGzip);
+    // Columns, not NDJSON: at least 10% fewer bytes than gzipped NDJSON of the same entries.
+    expect(block!.bytes).toBeLessThan(ndjsonGzip * 0.9);
     expect(kvBytes).toBeLessThan(ndjsonGzip);
     expect(kvBytes).toBeLessThan(utf8(ndjson) / 4);
   });
