@@ -5,7 +5,7 @@
 // session: a plain D1 batch of one INSERT per row into an unindexed table.
 // Idempotency: every delivery is then redelivered (attempts 2, as the queue marks a redelivery);
 // the entries stored in the shards' blocks must not move.
-import type { LogMessage } from '../src/services/logs';
+import type { LogMessage } from '../src/model/logs';
 import { workerBundle } from './lib/build';
 import { PROJECT_ID, WORKSPACE_ID } from './lib/fixtures';
 import { directUrl, loglaneWorker, migrateLoglane, startMiniflare } from './lib/mf';
@@ -48,8 +48,9 @@ function delivery(d: number, messages: number, perMessage: number, prefix = 'log
 }
 
 export async function runDrain(opts: { deliveries: number; log: (s: string) => void }): Promise<DrainResult> {
-  const { durableObjects: _noRateLimiter, ...worker } = loglaneWorker({ name: 'drain', environment: 'production' }) as any;
-  const mf = await startMiniflare([{ ...worker, scriptPath: workerBundle('drain') }]);
+  // No rate limiter: only the live-tail fan-out the consumer publishes stored entries to.
+  const { durableObjects, ...worker } = loglaneWorker({ name: 'drain', environment: 'production' }) as any;
+  const mf = await startMiniflare([{ ...worker, durableObjects: { LOG_TAIL: durableObjects.LOG_TAIL }, scriptPath: workerBundle('drain') }]);
   try {
     const db = await migrateLoglane(mf, 'drain');
     const now = new Date().toISOString();

@@ -1,13 +1,15 @@
-// Query growth: p50/p95 of GET /v1/logs (a filtered page of 100: level=warn,error, the newest
-// first) through the whole Worker in workerd, at 10k, 100k and 1M stored entries, for source=d1
-// and source=kv. Entries are spread over 10 projects (the queried one holds a tenth), with times
-// rising across the last 23 hours, all on log shard LOGS_0. The shard is seeded with the consumer's
-// own block encoding (src/blocks/format.ts) straight into the migrated database; KV holds the
-// queried project's entries in the consumer's bucket layout (src/kv/recent-logs.ts), 1,000 per bucket.
+// Query growth: p50/p95 of GET /v1/logs (pages of 100) through the whole Worker in workerd, at 10k,
+// 100k and 1M stored entries, for every filter (and a few combinations), from source=d1 and
+// source=kv. Entries are spread over 10 projects (the queried one holds a tenth), with times rising
+// across the last 23 hours, all on log shard LOGS_0, with 8 services, a rare status 503, three
+// regions and a rare "timeout" message. The shard is seeded with the consumer's own block encoding
+// (src/blocks/format.ts) straight into the migrated database; KV holds the queried project's entries
+// in the consumer's bucket layout (src/kv/recent-logs.ts), 1,000 per bucket.
 import { encodeBlocks } from '../src/blocks/format';
 import { rememberRecent } from '../src/kv/recent-logs';
 import { candidateBlocks, insertBlockStatements } from '../src/repositories/log-blocks';
-import type { LogEntry, LogMessage } from '../src/services/logs';
+import type { LogEntry, LogMessage } from '../src/model/logs';
+import { buildAll } from './lib/build';
 import { API_KEY, PROJECT_ID, WORKSPACE_ID } from './lib/fixtures';
 import { directUrl, loglaneWorker, migrateLoglane, startMiniflare } from './lib/mf';
 import { quantile } from './lib/stats';
@@ -15,19 +17,70 @@ import { quantile } from './lib/stats';
 const WINDOW_MS = 23 * 3600 * 1000;
 const FINAL = 1_000_000;
 const PROJECTS = Array.from({ length: 10 }, (_, i) => (i === 0 ? PROJECT_ID : `prj_other${i}`));
+const SERVICES = ['api', 'web', 'worker', 'billing', 'auth', 'search', 'mailer', 'cron'];
+const REGIONS = ['eu', 'us', 'ap'];
+const t0 = Date.now() - WINDOW_MS;
+const hoursIn = (hours: number) => encodeURIComponent(new Date(t0 + hours * 3600 * 1000).toISOString());
+
+/** Query strings measured (each with `&source=…`); text search is d1 only. `cursor` gets the 5th page's cursor. */
+const FILTERS: Record<string, string> = {
+  'first page': '',
+  'cursor (page 5)': 'cursor=CURSOR',
+  'order=asc': 'order=asc',
+  'levels error+fatal': 'level=error&level=fatal',
+  'service': 'service=billing',
+  'attribute (2%)': 'attributes[status]=503',
+  'since/until (2 h)': `since=${hoursIn(10)}&until=${hoursIn(12)}`,
+  'text q (0.2%)': 'q=timeout',
+  'text q, no match': 'q=nowhere%20to%20be%20found',
+  'service + level': 'service=billing&level=error&level=fatal',
+  'attributes + service + since/until': `attributes[region]=eu&attributes[status]=503&service=api&service=web&since=${hoursIn(2)}&until=${hoursIn(20)}`,
+  'q + level, asc': 'q=timeout&level=warn&order=asc',
+};
+const TEXT = /(^|&)q=/;
 
 type Pct = { p50: number; p95: number };
-export type QueryPoint = { stored: number; seedSeconds: number; d1: Pct; kv: Pct & { kvEntries: number }; health: Pct; compare?: { d1: Pct; kv: Pct } };
+type ByFilter = Record<string, Pct>;
+export type QueryPoint = { stored: number; seedSeconds: number; d1: ByFilter; kv: ByFilter; kvEntries: number; health: Pct; compare?: { d1: ByFilter; kv: ByFilter } };
 export type QueryResult = {
-  filter: string;
+  filters: Record<string, string>;
   samples: number;
   points: QueryPoint[];
-  d1P95GrowthVs10k?: number;
-  kvP95GrowthVs10k?: number;
+  /** the slowest filter's p95 at the largest size */
+  d1WorstP95?: { filter: string; p95: number };
+  kvWorstP95?: { filter: string; p95: number };
+  /** per filter: p95 at the largest size / p95 at 10k */
+  d1P95GrowthVs10k?: Record<string, number>;
+  kvP95GrowthVs10k?: Record<string, number>;
   plan: string[];
   usesIndexOnly: boolean;
   note?: string;
 };
+
+const level = (j: number): LogEntry['level'] => {
+  const band = j % 40;
+  return band < 12 ? 'debug' : band < 30 ? 'info' : band < 36 ? 'warn' : band < 39 ? 'error' : 'fatal';
+};
+
+/** Entry i (of the whole run); j = i / 10 is its position in its project. */
+function entryAt(i: number): LogEntry {
+  const j = Math.floor(i / 10);
+  const timestamp = new Date(t0 + Math.floor((i * WINDOW_MS) / FINAL)).toISOString();
+  const timeout = j % 500 === 7;
+  return {
+    id: `log_seed${String(i).padStart(8, '0')}`,
+    projectId: PROJECTS[i % 10],
+    level: level(j),
+    ...(j % 16 === 15 ? {} : { service: SERVICES[(j >> 1) % SERVICES.length] }),
+    message: timeout ? `GET /api/orders/${j % 997} upstream timeout after 30000 ms` : `GET /api/orders/${j % 997} answered 200 in ${j % 300} ms`,
+    timestamp,
+    receivedAt: timestamp,
+    attributes: { route: '/api/orders/:id', status: timeout || j % 50 === 3 ? 503 : 200, region: REGIONS[j % 3] },
+  };
+}
+
+const worst = (byFilter: ByFilter) => Object.entries(byFilter).reduce((a, [filter, { p95 }]) => (p95 > a.p95 ? { filter, p95 } : a), { filter: '', p95: 0 });
+const growth = (last: ByFilter, first: ByFilter) => Object.fromEntries(Object.keys(last).map((name) => [name, Number((last[name].p95 / first[name].p95).toFixed(2))]));
 
 export async function runQuery(opts: {
   sizes: number[];
@@ -52,33 +105,14 @@ export async function runQuery(opts: {
       await db.prepare(`INSERT INTO projects (id, workspace_id, name, slug, retention_days, created_at, updated_at) VALUES (?, ?, 'other', ?, 30, ?, ?)`).bind(id, WORKSPACE_ID, `other-${id}`, now, now).run();
     }
     const shard = await mf.getD1Database('LOGS_0', 'query');
-    const t0 = Date.now() - WINDOW_MS;
-    const level = (i: number): LogEntry['level'] => {
-      const band = Math.floor(i / 10) % 20;
-      return band < 6 ? 'debug' : band < 14 ? 'info' : band < 17 ? 'warn' : band < 19 ? 'error' : 'fatal';
-    };
     const seed = async (from: number, to: number) => {
       const CHUNK = 20_000;
       let kvEntries = 0;
       for (let a = from; a < to; a += CHUNK) {
         const byProject = new Map<string, LogEntry[]>(PROJECTS.map((p) => [p, []]));
-        for (let i = a; i < Math.min(to, a + CHUNK); i++) {
-          const timestamp = new Date(t0 + Math.floor((i * WINDOW_MS) / FINAL)).toISOString();
-          const projectId = PROJECTS[i % 10];
-          byProject.get(projectId)!.push({
-            id: `log_seed${String(i).padStart(8, '0')}`,
-            projectId,
-            level: level(i),
-            message: `GET /api/orders/${i % 997} answered 200 in ${i % 300} ms`,
-            timestamp,
-            receivedAt: timestamp,
-            attributes: { route: '/api/orders/:id', status: 200 },
-          });
-        }
-        for (const [projectId, entries] of byProject) {
-          const blocks = await encodeBlocks(projectId, entries, new Set());
-          await shard.batch(insertBlockStatements(shard as unknown as D1Database, blocks) as any);
-        }
+        for (let i = a; i < Math.min(to, a + CHUNK); i++) byProject.get(PROJECTS[i % 10])!.push(entryAt(i));
+        const blocks = (await Promise.all([...byProject].map(([projectId, entries]) => encodeBlocks(projectId, entries, new Set())))).flat();
+        await shard.batch(insertBlockStatements(shard as unknown as D1Database, blocks) as any);
         // The queried project's new entries into KV, in consumer-sized buckets.
         const queried = byProject.get(PROJECT_ID)!;
         for (let b = 0; b < queried.length; b += 1000) {
@@ -97,19 +131,35 @@ export async function runQuery(opts: {
     };
 
     const headers = { 'x-api-key': API_KEY };
-    const timed = async (path: string, base = url) => {
-      const t = performance.now();
+    const get = async (path: string, base = url) => {
       const res = await fetch(`${base}${path}`, { headers });
-      const body = (await res.json()) as { data?: { entries?: unknown[] } };
+      const body = (await res.json()) as { data?: { entries?: unknown[] }; meta?: { nextCursor?: string } };
       if (res.status !== 200) throw new Error(`${path}: ${res.status} ${JSON.stringify(body).slice(0, 300)}`);
-      return { ms: performance.now() - t, n: body.data?.entries?.length ?? 0 };
+      return body;
     };
-    const filter = '/v1/logs?level=warn&level=error&limit=100';
     const measure = async (path: string, base = url) => {
-      for (let i = 0; i < 10; i++) await timed(path, base);
+      for (let i = 0; i < 5; i++) await get(path, base);
       const xs: number[] = [];
-      for (let i = 0; i < opts.samples; i++) xs.push((await timed(path, base)).ms);
+      for (let i = 0; i < opts.samples; i++) {
+        const t = performance.now();
+        await get(path, base);
+        xs.push(performance.now() - t);
+      }
       return { p50: Number(quantile(xs, 0.5).toFixed(2)), p95: Number(quantile(xs, 0.95).toFixed(2)) };
+    };
+    const fifthPageCursor = async () => {
+      let cursor = '';
+      for (let page = 1; page < 5; page++) cursor = (await get(`/v1/logs?limit=100${cursor && `&cursor=${cursor}`}`)).meta!.nextCursor!;
+      return cursor;
+    };
+    const measureAll = async (source: 'd1' | 'kv', base: string, cursor: string) => {
+      const byFilter: ByFilter = {};
+      for (const [name, query] of Object.entries(FILTERS)) {
+        if (source === 'kv' && TEXT.test(query)) continue;
+        byFilter[name] = await measure(`/v1/logs?limit=100&source=${source}&${query.replace('CURSOR', cursor)}`, base);
+        opts.log(`    ${source} ${name}: ${byFilter[name].p50} / ${byFilter[name].p95} ms`);
+      }
+      return byFilter;
     };
 
     const points: QueryPoint[] = [];
@@ -128,30 +178,40 @@ export async function runQuery(opts: {
       kvTotal += await seed(stored, size);
       stored = size;
       const seedSeconds = (performance.now() - s0) / 1000;
-      // interleave the three so they see the same machine
-      const d1 = await measure(`${filter}&source=d1`);
-      const kvp = await measure(`${filter}&source=kv`);
+      const cursor = await fifthPageCursor();
+      const d1 = await measureAll('d1', url, cursor);
+      const kvp = await measureAll('kv', url, cursor);
       const health = await measure('/v1/health');
-      const compare = compareUrl ? { d1: await measure(`${filter}&source=d1`, compareUrl), kv: await measure(`${filter}&source=kv`, compareUrl) } : undefined;
-      const check = await timed(`${filter}&source=kv`);
-      if (check.n !== 100) throw new Error(`kv page had ${check.n} entries`);
-      points.push({ stored, seedSeconds: Number(seedSeconds.toFixed(1)), d1, kv: { ...kvp, kvEntries: kvTotal }, health, ...(compare ? { compare } : {}) });
-      opts.log(`  query: ${stored.toLocaleString('en')} stored (seeded in ${seedSeconds.toFixed(1)} s): d1 p95 ${d1.p95} ms, kv p95 ${kvp.p95} ms`);
+      const compare = compareUrl ? { d1: await measureAll('d1', compareUrl, cursor), kv: await measureAll('kv', compareUrl, cursor) } : undefined;
+      const check = await get('/v1/logs?limit=100&source=kv');
+      if (check.data?.entries?.length !== 100) throw new Error(`kv page had ${check.data?.entries?.length} entries`);
+      points.push({ stored, seedSeconds: Number(seedSeconds.toFixed(1)), d1, kv: kvp, kvEntries: kvTotal, health, ...(compare ? { compare } : {}) });
+      const slowest = worst(d1);
+      opts.log(`  query: ${stored.toLocaleString('en')} stored (seeded in ${seedSeconds.toFixed(1)} s): d1 worst p95 ${slowest.p95} ms (${slowest.filter}), kv worst p95 ${worst(kvp).p95} ms`);
     }
-    // The plan of the first candidate-block statement the page query issues.
+    // The plan of the first candidate-block statement of the widest combination.
     let first: { sql: string; params: unknown[] } | undefined;
     const recording = { prepare: (sql: string) => ({ bind: (...params: unknown[]) => ((first ??= { sql, params }), shard.prepare(sql).bind(...params)) }) } as unknown as D1Database;
-    await candidateBlocks(recording, { projectId: PROJECT_ID, levels: ['warn', 'error'], order: 'desc', limit: 101 }).next();
+    await candidateBlocks(recording, {
+      projectId: PROJECT_ID,
+      levels: ['warn', 'error'],
+      services: ['api', 'web'],
+      attributes: { region: 'eu' },
+      text: 'timeout',
+      since: new Date(t0).toISOString(),
+      order: 'desc',
+      limit: 101,
+    }).next();
     const { results } = await shard.prepare(`EXPLAIN QUERY PLAN ${first!.sql}`).bind(...first!.params).all<{ detail: string }>();
     const plan: string[] = (results as { detail: string }[]).map((r) => r.detail);
     const firstPoint = points[0];
     const last = points[points.length - 1];
     return {
-      filter: `${filter} (API key; production config)`,
+      filters: FILTERS,
       samples: opts.samples,
       points,
-      d1P95GrowthVs10k: last && firstPoint ? Number((last.d1.p95 / firstPoint.d1.p95).toFixed(2)) : undefined,
-      kvP95GrowthVs10k: last && firstPoint ? Number((last.kv.p95 / firstPoint.kv.p95).toFixed(2)) : undefined,
+      ...(last && { d1WorstP95: worst(last.d1), kvWorstP95: worst(last.kv) }),
+      ...(last && firstPoint && { d1P95GrowthVs10k: growth(last.d1, firstPoint.d1), kvP95GrowthVs10k: growth(last.kv, firstPoint.kv) }),
       plan,
       usesIndexOnly: plan.every((d) => !/SCAN log_blocks|TEMP B-TREE/.test(d)) && plan.some((d) => /SEARCH log_blocks USING PRIMARY KEY \(project_id=\?/.test(d)),
       ...(note ? { note } : {}),
@@ -162,6 +222,7 @@ export async function runQuery(opts: {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
+  await buildAll();
   const sizes = (process.argv[2] ?? '10000,100000').split(',').map(Number);
-  console.log(JSON.stringify(await runQuery({ sizes, samples: 100, budgetSeconds: 400, log: console.error }), null, 1));
+  console.log(JSON.stringify(await runQuery({ sizes, samples: Number(process.argv[3] ?? 40), budgetSeconds: 900, log: console.error }), null, 1));
 }

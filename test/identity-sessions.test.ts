@@ -2,11 +2,12 @@
 import { env } from 'cloudflare:workers';
 import { sign } from 'hono/jwt';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { base64url, fromBase64url } from '../src/lib/base64url';
 import { api, expectError } from './support/http';
 import { signUp } from './support/users';
 
-const b64url = (value: unknown) => btoa(JSON.stringify(value)).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
-const decodePart = (part: string) => JSON.parse(atob(part.replaceAll('-', '+').replaceAll('_', '/')));
+const b64url = (value: unknown) => base64url(new TextEncoder().encode(JSON.stringify(value)));
+const decodePart = (part: string) => JSON.parse(new TextDecoder().decode(fromBase64url(part)));
 const claimsFor = (userId: string) => {
   const iat = Math.floor(Date.now() / 1000);
   return { sub: userId, sid: 'ses_test', iss: env.JWT_ISSUER, aud: env.JWT_AUDIENCE, iat, exp: iat + 900 };

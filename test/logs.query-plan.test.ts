@@ -6,14 +6,16 @@ import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { pageFromBlocks } from '../src/blocks/page';
 import { blocksBefore, candidateBlocks, deleteBlockStatements, deleteSomeBlocks, readBlocks, storedMessages } from '../src/repositories/log-blocks';
-import { newLogIds, type LogFilter, type LogMessage } from '../src/services/logs';
+import { newLogIds, type LogFilter, type LogMessage } from '../src/model/logs';
 import { createTenant } from './support/tenancy';
+import { logShard } from '../src/lib/shards';
 import { deliver, shardOf } from './logs.support';
 
 type Recorded = { sql: string; params: unknown[] };
 
 let projectId: string;
 let shard: D1Database;
+let shardName: string;
 
 /** The project's shard, with its statements recorded with their parameters as they are bound. */
 function recordingDb(): { db: D1Database; recorded: Recorded[] } {
@@ -53,7 +55,8 @@ beforeAll(async () => {
   // two services: enough blocks for ANALYZE to have opinions.
   const [one, two] = await Promise.all([createTenant(), createTenant()]);
   projectId = one.project.id;
-  shard = env[await shardOf(projectId)];
+  shardName = await shardOf(projectId);
+  shard = logShard(env, shardName);
   const start = Date.now() - 40 * 24 * HOUR;
   for (const project of [one, two]) {
     const messages: LogMessage[] = [];
@@ -96,7 +99,7 @@ for (const statistics of [false, true]) {
       it(`a page: ${name}`, async () => {
         const { db, recorded } = recordingDb();
         const full = { projectId, ...filter };
-        const page = await pageFromBlocks(candidateBlocks(db, full), (refs) => readBlocks(db, projectId, refs), full);
+        const page = await pageFromBlocks(candidateBlocks(db, full), (refs) => readBlocks(db, shardName, full, refs), full);
         expect(page.length).toBeGreaterThan(0);
         expect(page.every((entry) => entry.projectId === projectId)).toBe(true);
         await expectProjectRangePlans(recorded);

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeBlocks } from '../src/blocks/format';
 import { insertBlockStatements } from '../src/repositories/log-blocks';
 import { PURGE_CHUNK, type PurgeMessage } from '../src/retention/purge';
-import { newLogIds, type LogEntry, type LogMessage } from '../src/services/logs';
+import { newLogIds, type LogEntry, type LogMessage } from '../src/model/logs';
 import { api } from './support/http';
 import { createApiKey, createProject, createTenant, type Tenant } from './support/tenancy';
 import { deliver, fetchWithEnv, ingestAndStore, purgeNow, shardOf, storedEntries, worker } from './logs.support';

@@ -3,7 +3,7 @@
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ERRORS } from '../generated/errors';
-import type { LogMessage } from '../src/services/logs';
+import type { LogMessage } from '../src/model/logs';
 import { capturingQueue, deliver, fetchWithEnv, storedCount } from './logs.support';
 import { api, expectError, type ApiResponse } from './support/http';
 import { createTenant, type Tenant } from './support/tenancy';

@@ -7,7 +7,7 @@ import { createApp } from '../src/app';
 import entry from '../src/index';
 import { decodeBlock } from '../src/blocks/format';
 import type { PurgeMessage } from '../src/retention/purge';
-import type { LogEntry, LogMessage } from '../src/services/logs';
+import type { LogEntry, LogMessage } from '../src/model/logs';
 import { assertMatchesContract } from './support/contract';
 import { ORIGIN, type ApiResponse } from './support/http';
 

@@ -1,7 +1,7 @@
 // POST /v1/logs and GET /v1/logs over HTTP; every response is checked against the contract.
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { decodeCursor, encodeCursor, newestFirst, newLogIds } from '../src/services/logs';
+import { decodeCursor, encodeCursor, newestFirst, newLogIds } from '../src/model/logs';
 import { api, expectError } from './support/http';
 import { createApiKey, createTenant, type Tenant } from './support/tenancy';
 import { signUp } from './support/users';
@@ -325,6 +325,31 @@ describe('GET /v1/logs', () => {
     const stranger = await signUp();
     expectError(await get(`?projectId=${r.project.id}`, stranger.accessToken), 404, 'NOT_FOUND', 'Resource not found');
     expectError(await get('?projectId=prj_doesnotexist', r.owner.accessToken), 404, 'NOT_FOUND', 'Resource not found');
+  });
+
+  it("reads projects once for a member's page: membership and log shard in one statement", async () => {
+    const projectReads: string[] = [];
+    const DB = new Proxy(env.DB, {
+      get(target, name) {
+        if (name === 'prepare') {
+          return (sql: string) => {
+            if (/\bprojects\b/.test(sql)) projectReads.push(sql);
+            return target.prepare(sql);
+          };
+        }
+        const value = Reflect.get(target, name);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const res = await fetchWithEnv({ ...env, DB }, 'GET', `/v1/logs?projectId=${r.project.id}&limit=2`, { token: r.owner.accessToken });
+    expect(res.status).toBe(200);
+    expect(messages(res)).toEqual(['9', '8']);
+    expect(projectReads).toHaveLength(1);
+    // Not a member: the same one statement finds nothing, and the answer is 404.
+    projectReads.length = 0;
+    const stranger = await signUp();
+    expectError(await fetchWithEnv({ ...env, DB }, 'GET', `/v1/logs?projectId=${r.project.id}`, { token: stranger.accessToken }), 404, 'NOT_FOUND', 'Resource not found');
+    expect(projectReads).toHaveLength(1);
   });
 
   it('stores and filters times given with a UTC offset as canonical UTC', async () => {

@@ -1,13 +1,14 @@
 // OAuth sign-in and linking against the fake GitHub/Google of test/support/fake-providers.ts.
 import { env, exports } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { base64url } from '../src/lib/base64url';
 import type { FakeGrant } from './support/fake-providers';
 import { assertMatchesContract } from './support/contract';
 import { api, expectError, ORIGIN } from './support/http';
 import { signUp, uniqueEmail } from './support/users';
 
 const FAKE_HOST = 'https://providers.fake.test';
-const b64url = (text: string) => btoa(text).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
+const b64url = (text: string) => base64url(new TextEncoder().encode(text));
 
 /** The browser's cookie jar: the flow-binding cookie each start set, by the state it belongs to. */
 const cookieOfState = new Map<string, string>();

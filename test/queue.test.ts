@@ -2,7 +2,7 @@
 // Queues redelivers. The consumer is driven directly (createMessageBatch / getQueueResult).
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { LogMessage } from '../src/services/logs';
+import type { LogMessage } from '../src/model/logs';
 import { api } from './support/http';
 import { createTenant, type Tenant } from './support/tenancy';
 import { capturingQueue, deliver, fetchWithEnv, ingestAndStore, shardOf, storedCount, storedEntries } from './logs.support';

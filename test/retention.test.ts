@@ -4,8 +4,9 @@ import { createExecutionContext, createScheduledController, waitOnExecutionConte
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bloomMayHave, decodeBlock, trigramHashes } from '../src/blocks/format';
+import { fromBase64url } from '../src/lib/base64url';
 import type { ArchiveIndex } from '../src/retention/archive';
-import { newLogIds, type LogEntry, type LogMessage } from '../src/services/logs';
+import { newLogIds, type LogEntry, type LogMessage } from '../src/model/logs';
 import { api } from './support/http';
 import { createProject, createTenant, type Project, type Tenant } from './support/tenancy';
 import { deliver, purgeNow, storedEntries, worker } from './logs.support';
@@ -48,7 +49,7 @@ async function readPart(key: string): Promise<LogEntry[]> {
     expect(inBlock).toHaveLength(block.entries);
     expect([inBlock[0].timestamp, inBlock[inBlock.length - 1].timestamp]).toEqual([block.minTs, block.maxTs]);
     // The block's term filter travels with it: the archive can be searched like the shard.
-    const terms = Uint8Array.from(atob(block.terms.replaceAll('-', '+').replaceAll('_', '/')), (ch) => ch.charCodeAt(0));
+    const terms = fromBase64url(block.terms);
     for (const entry of inBlock) expect(trigramHashes(entry.message).every((hash) => bloomMayHave(terms, hash))).toBe(true);
     entries.push(...inBlock);
   }

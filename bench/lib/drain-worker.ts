@@ -2,7 +2,10 @@
 // Loglane's own queue consumer (src/queue/consumer.ts) against real local D1 and KV, and, as the
 // baseline, inserts the same rows with a plain D1 batch (one INSERT per row, no index, no KV).
 import { consumeLogBatch } from '../../src/queue/consumer';
-import type { LogMessage } from '../../src/services/logs';
+import type { LogMessage } from '../../src/model/logs';
+
+// The live-tail fan-out the consumer hands stored entries to.
+export { LogTail } from '../../src/tail/log-tail';
 
 /** `attempts` > 1 marks the messages as redelivered, as the queue does. */
 type Body = { messages: LogMessage[]; attempts: number };

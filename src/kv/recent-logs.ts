@@ -16,7 +16,7 @@
 // buckets, which the read removes by id.
 import { decodeBlock, encodeEntries } from '../blocks/format';
 import { pageFromBlocks, type BlockRef } from '../blocks/page';
-import { RECENT_WINDOW_MS, newestFirst, type LogEntry, type LogFilter, type LogMessage } from '../services/logs';
+import { RECENT_WINDOW_MS, newestFirst, type LogEntry, type LogFilter, type LogMessage } from '../model/logs';
 
 type Bucketed = Omit<LogEntry, 'projectId'>;
 type BucketMeta = { min: string; max: string; levels: string[] };

@@ -1,11 +1,8 @@
 // Small WebCrypto helpers: random ids and tokens, hashing, constant-time comparison, passwords.
 
+import { base64url, fromBase64url } from './base64url';
+
 const encoder = new TextEncoder();
-
-export const base64url = (bytes: Uint8Array) =>
-  btoa(String.fromCharCode(...bytes)).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
-
-const fromBase64url = (text: string) => Uint8Array.from(atob(text.replaceAll('-', '+').replaceAll('_', '/')), (ch) => ch.charCodeAt(0));
 
 const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 

@@ -1,7 +1,9 @@
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { z } from 'zod';
 import { ERRORS, type ErrorCode, type ErrorKey } from '../../generated/errors';
+import type { zErrorDetail } from '../../generated/zod/zod.gen';
 
-export type ErrorDetail = { field: string; issue: string };
+export type ErrorDetail = z.infer<typeof zErrorDetail>;
 
 /**
  * The one way to fail a request. The error handler turns it into the error envelope; codes,

@@ -3,6 +3,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { z } from 'zod';
 import { failure } from '../lib/envelope';
 import { ApiError, type ErrorDetail } from '../lib/errors';
+import { log } from '../lib/log';
 import type { AppEnv } from '../types';
 
 /** Zod issues as the contract's `details`: one `{ field, issue }` per failing field, field as a dotted path. */
@@ -60,7 +61,7 @@ export const onError: ErrorHandler<AppEnv> = (err, c) => {
     // @hono/zod-openapi refuses a required JSON body sent as another media type
     return respondWithError(c, ApiError.of('unsupportedMediaType'));
   }
-  console.error(JSON.stringify({ level: 'error', requestId: c.get('requestId'), method: c.req.method, path: c.req.path, error: String(err), stack: err instanceof Error ? err.stack : undefined }));
+  log.error('unhandled_error', { requestId: c.get('requestId'), method: c.req.method, path: c.req.path, error: err, stack: err instanceof Error ? err.stack : undefined });
   return respondWithError(c, ApiError.of('internalError'));
 };
 

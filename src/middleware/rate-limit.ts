@@ -2,6 +2,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import ipaddr from 'ipaddr.js';
 import type { AccessClaims } from '../lib/access-token';
 import { ApiError } from '../lib/errors';
+import { log } from '../lib/log';
 import { limiterOf } from '../rate-limit/objects';
 import { windowOf, type RateLimitDecision } from '../rate-limit/window';
 import type { AppEnv } from '../types';
@@ -135,7 +136,7 @@ async function enforce(c: Context<AppEnv>, policy: RateLimitPolicy) {
   try {
     decision = await admit(c, policy, now);
   } catch (error) {
-    console.error(JSON.stringify({ level: 'error', requestId: c.get('requestId'), message: 'rate limiter failed', group: policy.group.name, failClosed: policy.group.failClosed, error: String(error) }));
+    log.error('rate_limiter_failed', { requestId: c.get('requestId'), message: 'rate limiter failed', group: policy.group.name, failClosed: policy.group.failClosed, error });
     // 500 rather than 429: the client exceeded nothing and there is no reset to wait for; every
     // auth operation declares 500, whose X-RateLimit-* headers are optional.
     if (policy.group.failClosed) throw ApiError.of('internalError');

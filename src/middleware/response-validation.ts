@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { zErrorEnvelope } from '../../generated/zod/zod.gen';
 import { ApiError } from '../lib/errors';
 import { failure } from '../lib/envelope';
+import { log } from '../lib/log';
 import type { AppEnv } from '../types';
 
 /**
@@ -25,7 +26,7 @@ export function validateResponse(successStatus: number, successSchema: z.ZodType
       if (!result.success) problem = JSON.stringify(result.error.issues);
     }
     if (problem) {
-      console.error(JSON.stringify({ level: 'error', event: 'contract_violation', requestId: c.get('requestId'), method: c.req.method, path: c.req.path, status, problem }));
+      log.error('contract_violation', { requestId: c.get('requestId'), method: c.req.method, path: c.req.path, status, problem });
       c.res = c.json(failure(ApiError.of('internalError'), c.get('requestId')), 500);
     }
   };

@@ -4,12 +4,13 @@ import { encodeBlocks } from '../blocks/format';
 import { rememberRecent } from '../kv/recent-logs';
 import { atomically } from '../lib/db';
 import { groupBy } from '../lib/group';
+import { log } from '../lib/log';
 import { logShard } from '../lib/shards';
 import { insertBlockStatements, storedMessages } from '../repositories/log-blocks';
 import { logShardsOf } from '../repositories/projects';
 import { publishStored } from '../tail/log-tail';
 import { retryDelay } from './retry';
-import { isLogMessage, type LogEntry, type LogMessage } from '../services/logs';
+import { isLogMessage, type LogEntry, type LogMessage } from '../model/logs';
 
 
 /**
@@ -24,7 +25,7 @@ export async function consumeLogBatch(batch: MessageBatch<unknown>, env: Env): P
     if (isLogMessage(message.body) && message.body.entries.length > 0) messages.push(message as Message<LogMessage>);
     else {
       // Not something ingest sends: let the retries run out so it lands in the DLQ for inspection.
-      console.error(JSON.stringify({ level: 'error', event: 'log_message_malformed', messageId: message.id }));
+      log.error('log_message_malformed', { messageId: message.id });
       message.retry({ delaySeconds: retryDelay(message.attempts) });
     }
   }
@@ -40,7 +41,7 @@ export async function consumeLogBatch(batch: MessageBatch<unknown>, env: Env): P
     await publishStored(env, live.map((message) => message.body));
     for (const message of messages) message.ack();
   } catch (err) {
-    console.error(JSON.stringify({ level: 'error', event: 'log_batch_failed', queue: batch.queue, messages: messages.length, error: String(err) }));
+    log.error('log_batch_failed', { queue: batch.queue, messages: messages.length, error: err });
     for (const message of messages) message.retry({ delaySeconds: retryDelay(message.attempts) });
   }
 }

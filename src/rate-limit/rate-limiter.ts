@@ -82,15 +82,15 @@ export class RateLimiter extends DurableObject<Env> {
   }
 
   private async loadApiKey(keyId: string) {
-    const row = await findApiKeyCredential(this.env.DB, keyId);
+    const key = await findApiKeyCredential(this.env.DB, keyId);
     // Unknown in D1 (its project was deleted) is stored as revoked: such a key never comes back.
     this.sql.exec(
       'INSERT OR IGNORE INTO api_key (id, project_id, scopes, secret_hash, revoked) VALUES (?, ?, ?, ?, ?)',
       keyId,
-      row?.project_id ?? null,
-      row?.scopes ?? null,
-      row?.secret_hash ?? null,
-      row && row.revoked_at === null ? 0 : 1,
+      key?.projectId ?? null,
+      key ? JSON.stringify(key.scopes) : null,
+      key?.secretHash ?? null,
+      key && !key.revoked ? 0 : 1,
     );
   }
 
@@ -123,7 +123,7 @@ export class RateLimiter extends DurableObject<Env> {
   /** An object new to this user learns the sessions revoked recently enough that their tokens may still be in use. */
   private async loadEndedSessions(userId: string, now: number) {
     const revoked = await familiesRevokedSince(this.env.DB, userId, new Date(now - ENDED_SESSION_KEPT_MS).toISOString());
-    for (const family of revoked) this.sql.exec('INSERT OR IGNORE INTO ended_sessions (id, ended_at) VALUES (?, ?)', family.id, Date.parse(family.revoked_at));
+    for (const family of revoked) this.sql.exec('INSERT OR IGNORE INTO ended_sessions (id, ended_at) VALUES (?, ?)', family.familyId, Date.parse(family.revokedAt));
     this.sql.exec('INSERT OR IGNORE INTO sessions_ended_before (id, at) VALUES (1, 0)');
     await this.keepUntil(now + ENDED_SESSION_KEPT_MS);
   }

@@ -1,18 +1,9 @@
 // SQL for project API keys. Only the SHA-256 of a secret is ever stored.
 import type { z } from 'zod';
-import type { zApiKeyScope } from '../../generated/zod/zod.gen';
+import type { zApiKey, zApiKeyScope } from '../../generated/zod/zod.gen';
 
 export type ApiKeyScope = z.infer<typeof zApiKeyScope>;
-
-export type ApiKey = {
-  id: string;
-  projectId: string;
-  name: string;
-  scopes: ApiKeyScope[];
-  prefix: string;
-  createdAt: string;
-  lastUsedAt: string | null;
-};
+export type ApiKey = z.infer<typeof zApiKey>;
 
 type ApiKeyRow = { id: string; project_id: string; name: string; scopes: string; prefix: string; created_at: string; last_used_at: string | null };
 
@@ -45,11 +36,16 @@ export async function listActiveApiKeys(db: D1Database, projectId: string): Prom
 }
 
 /** What authenticating a key needs; null when no key has this id (never created, or its project was deleted). */
-export const findApiKeyCredential = (db: D1Database, keyId: string) =>
-  db
+export async function findApiKeyCredential(
+  db: D1Database,
+  keyId: string,
+): Promise<{ projectId: string; scopes: ApiKeyScope[]; secretHash: string; revoked: boolean } | null> {
+  const row = await db
     .prepare('SELECT project_id, scopes, secret_hash, revoked_at FROM api_keys WHERE id = ?')
     .bind(keyId)
     .first<{ project_id: string; scopes: string; secret_hash: string; revoked_at: string | null }>();
+  return row && { projectId: row.project_id, scopes: JSON.parse(row.scopes), secretHash: row.secret_hash, revoked: row.revoked_at !== null };
+}
 
 /** The ids of the working keys of a project, or of every project of a workspace. */
 export async function activeApiKeyIdsOf(db: D1Database, owner: { projectId: string } | { workspaceId: string }): Promise<string[]> {

@@ -1,14 +1,14 @@
 // SQL for workspace invitations. An invitation is open while its row exists and expires_at is
 // ahead; accepting, declining and revoking delete it. Only the person who proved the address (a
 // user with that email, verified) can see, accept or decline it.
+import type { z } from 'zod';
+import type { zInvitation } from '../../generated/zod/zod.gen';
 import { atomically } from '../lib/db';
-import type { Role } from './workspaces';
+import type { AssignableRole } from './members';
 
-export type InvitedRole = Exclude<Role, 'owner'>;
+export type Invitation = z.infer<typeof zInvitation>;
 
-export type Invitation = { id: string; workspaceId: string; workspaceName: string; email: string; role: InvitedRole; createdAt: string; expiresAt: string };
-
-type InvitationRow = { id: string; workspace_id: string; workspace_name: string; email: string; role: InvitedRole; created_at: string; expires_at: string };
+type InvitationRow = { id: string; workspace_id: string; workspace_name: string; email: string; role: AssignableRole; created_at: string; expires_at: string };
 
 const SELECT =
   'SELECT i.id, i.workspace_id, w.name AS workspace_name, i.email, i.role, i.created_at, i.expires_at FROM invitations i JOIN workspaces w ON w.id = i.workspace_id';
@@ -31,7 +31,7 @@ const all = async (statement: D1PreparedStatement) => (await statement.all<Invit
  */
 export async function upsertInvitation(
   db: D1Database,
-  invitation: { id: string; workspaceId: string; email: string; role: InvitedRole; createdAt: string; expiresAt: string },
+  invitation: Omit<Invitation, 'workspaceName'>,
 ): Promise<Invitation | null> {
   const id = await db
     .prepare(

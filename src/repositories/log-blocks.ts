@@ -1,8 +1,9 @@
 // SQL for log_blocks in a log shard (migrations/logs). Every statement names one project and
 // reads or writes only that project's range of the primary key (project_id, max_ts, id).
-import { attributeHash, bloomBits, decodeBlock, levelMask, serviceHash, trigramHashes, type Block } from '../blocks/format';
+import { cacheBlock, cachedBlock, DecodedBlock } from '../blocks/cache';
+import { attributeHash, blockText, bloomBits, levelMask, lineMayMatch, serviceHash, trigramHashes, type Block } from '../blocks/format';
 import type { BlockRef } from '../blocks/page';
-import type { Cursor, LogEntry, LogFilter } from '../services/logs';
+import type { Cursor, LogEntry, LogFilter } from '../model/logs';
 import { zLogLevel } from '../../generated/zod/zod.gen';
 
 /** A block as a query finds it: its key and time range. */
@@ -99,13 +100,26 @@ export async function* candidateBlocks(db: D1Database, filter: LogFilter): Async
   }
 }
 
-/** The entries of these blocks of the project (one round trip). */
-export async function readBlocks(db: D1Database, projectId: string, refs: StoredBlockRef[]): Promise<LogEntry[]> {
-  const results = await db.batch<{ data: number[] }>(
-    refs.map((ref) => db.prepare('SELECT data FROM log_blocks WHERE project_id = ? AND max_ts = ? AND id = ?').bind(projectId, ref.max, ref.id)),
-  );
-  const blocks = await Promise.all(results.flatMap((result) => result.results.map((row) => decodeBlock(row.data))));
-  return blocks.flat();
+/**
+ * The entries of these blocks of the project that may match the filter (`lineMayMatch`), from the
+ * isolate's cache of decoded blocks or else in one round trip. A block that retention removed since
+ * the candidates were found is simply not there.
+ */
+export async function readBlocks(db: D1Database, shard: string, filter: LogFilter, refs: StoredBlockRef[]): Promise<LogEntry[]> {
+  const { projectId } = filter;
+  const blocks = refs.map((ref) => cachedBlock(shard, projectId, ref.id, filter));
+  const missing = refs.filter((_, i) => !blocks[i]);
+  if (missing.length > 0) {
+    const results = await db.batch<{ id: string; data: number[] }>(
+      missing.map((ref) => db.prepare('SELECT id, data FROM log_blocks WHERE project_id = ? AND max_ts = ? AND id = ?').bind(projectId, ref.max, ref.id)),
+    );
+    const rows = results.flatMap((result) => result.results);
+    const decoded = await Promise.all(rows.map(async (row) => new DecodedBlock(await blockText(row.data))));
+    rows.forEach((row, i) => cacheBlock(shard, projectId, row.id, decoded[i], filter));
+    blocks.push(...decoded);
+  }
+  const mayMatch = lineMayMatch(filter);
+  return blocks.flatMap((block) => block?.entries(mayMatch) ?? []);
 }
 
 // Retention.

@@ -1,9 +1,13 @@
 // SQL for workspace membership. The owner's row is never changed or removed here except by a
 // transfer; the statements say so in their WHERE clauses, so a race cannot get around it.
+import type { z } from 'zod';
+import type { zAssignableRole, zMember } from '../../generated/zod/zod.gen';
 import { atomically } from '../lib/db';
 import type { Role } from './workspaces';
 
-export type Member = { userId: string; email: string; name: string; role: Role; joinedAt: string };
+export type Member = z.infer<typeof zMember>;
+/** Every role but the owner's, which only a transfer hands on. */
+export type AssignableRole = z.infer<typeof zAssignableRole>;
 
 type MemberRow = { user_id: string; email: string; name: string; role: Role; joined_at: string };
 
@@ -27,7 +31,7 @@ export async function listMembers(db: D1Database, workspaceId: string): Promise<
 }
 
 /** Changes a non-owner's role; false when there is no such non-owner member. */
-export async function updateMemberRole(db: D1Database, workspaceId: string, userId: string, role: Exclude<Role, 'owner'>): Promise<boolean> {
+export async function updateMemberRole(db: D1Database, workspaceId: string, userId: string, role: AssignableRole): Promise<boolean> {
   const result = await db
     .prepare("UPDATE workspace_members SET role = ? WHERE workspace_id = ? AND user_id = ? AND role != 'owner'")
     .bind(role, workspaceId, userId)

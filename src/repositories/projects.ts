@@ -1,17 +1,12 @@
+import type { z } from 'zod';
+import type { zProject, zUpdateProjectRequest } from '../../generated/zod/zod.gen';
 import { atomically } from '../lib/db';
 
 // SQL for projects. Every lookup by id also names the workspace, so a project id from another
 // tenant under this workspace's path finds nothing.
 
-export type Project = {
-  id: string;
-  workspaceId: string;
-  name: string;
-  slug: string;
-  retentionDays: number;
-  createdAt: string;
-  updatedAt: string;
-};
+export type Project = z.infer<typeof zProject>;
+export type ProjectChanges = z.infer<typeof zUpdateProjectRequest>;
 
 type ProjectRow = { id: string; workspace_id: string; name: string; slug: string; retention_days: number; created_at: string; updated_at: string };
 
@@ -63,7 +58,7 @@ export async function updateProject(
   db: D1Database,
   workspaceId: string,
   projectId: string,
-  changes: { name?: string; slug?: string; retentionDays?: number },
+  changes: ProjectChanges,
   now: string,
 ): Promise<Project | null> {
   // OR IGNORE turns a slug collision into "no row updated" instead of an exception.
@@ -105,6 +100,13 @@ export async function logShardsOf(db: D1Database, projectIds: string[]): Promise
     .bind(JSON.stringify(projectIds))
     .all<{ id: string; log_shard: string }>();
   return new Map(results.map((row) => [row.id, row.log_shard]));
+}
+
+/** The project's log shard, if it exists and, when a user is named, the user is a member of its workspace. */
+export async function findLogShard(db: D1Database, projectId: string, memberUserId?: string): Promise<string | null> {
+  const member = memberUserId === undefined ? '' : 'JOIN workspace_members m ON m.workspace_id = p.workspace_id AND m.user_id = ?2';
+  const statement = db.prepare(`SELECT p.log_shard FROM projects p ${member} WHERE p.id = ?1`);
+  return (memberUserId === undefined ? statement.bind(projectId) : statement.bind(projectId, memberUserId)).first<string>('log_shard');
 }
 
 // Deleted projects, until the purge has removed everything of theirs.

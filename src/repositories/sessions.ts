@@ -1,9 +1,10 @@
 import { nowIso } from '../lib/clock';
 
 // Refresh-token families: one family per sign-in, one row per refresh token rotated within it.
+// `…Statement` builders are for a caller's `atomically` batch; every other function runs its query.
 
 /** A new sign-in; `startedAt` (epoch ms) is what access tokens carry as `sat`. */
-export const insertFamily = (db: D1Database, familyId: string, userId: string, startedAt: number) =>
+export const insertFamilyStatement = (db: D1Database, familyId: string, userId: string, startedAt: number) =>
   db.prepare('INSERT INTO session_families (id, user_id, created_at) VALUES (?, ?, ?)').bind(familyId, userId, new Date(startedAt).toISOString());
 
 /** When the user signed in to this still-live session (refreshes keep the time), or null if it ended. */
@@ -18,7 +19,7 @@ export const isActiveSession = async (db: D1Database, userId: string, familyId: 
 
 export type NewRefreshToken = { tokenHash: string; familyId: string; userId: string; expiresAt: string };
 
-export const insertRefreshToken = (db: D1Database, token: NewRefreshToken) =>
+export const insertRefreshTokenStatement = (db: D1Database, token: NewRefreshToken) =>
   db
     .prepare('INSERT INTO refresh_tokens (token_hash, family_id, user_id, expires_at, created_at) VALUES (?, ?, ?, ?, ?)')
     .bind(token.tokenHash, token.familyId, token.userId, token.expiresAt, nowIso());
@@ -27,9 +28,9 @@ export const insertRefreshToken = (db: D1Database, token: NewRefreshToken) =>
  * Marks a live refresh token rotated, in one statement so that of two concurrent uses exactly one
  * wins. Null when the token is unknown, expired, already rotated, or its family is revoked.
  */
-export const rotateRefreshToken = (db: D1Database, tokenHash: string) => {
+export async function rotateRefreshToken(db: D1Database, tokenHash: string): Promise<{ familyId: string; userId: string; familyCreatedAt: string } | null> {
   const now = nowIso();
-  return db
+  const row = await db
     .prepare(
       `UPDATE refresh_tokens SET rotated_at = ?1
        WHERE token_hash = ?2 AND rotated_at IS NULL AND expires_at > ?1
@@ -38,28 +39,32 @@ export const rotateRefreshToken = (db: D1Database, tokenHash: string) => {
     )
     .bind(now, tokenHash)
     .first<{ family_id: string; user_id: string; family_created_at: string }>();
-};
+  return row && { familyId: row.family_id, userId: row.user_id, familyCreatedAt: row.family_created_at };
+}
 
-export const findRefreshToken = (db: D1Database, tokenHash: string) =>
-  db
+export async function findRefreshToken(db: D1Database, tokenHash: string): Promise<{ familyId: string; userId: string; rotatedAt: string | null } | null> {
+  const row = await db
     .prepare('SELECT family_id, user_id, rotated_at FROM refresh_tokens WHERE token_hash = ?')
     .bind(tokenHash)
     .first<{ family_id: string; user_id: string; rotated_at: string | null }>();
+  return row && { familyId: row.family_id, userId: row.user_id, rotatedAt: row.rotated_at };
+}
 
-export const revokeFamily = (db: D1Database, familyId: string) =>
-  db.prepare('UPDATE session_families SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').bind(nowIso(), familyId);
+export async function revokeFamily(db: D1Database, familyId: string): Promise<void> {
+  await db.prepare('UPDATE session_families SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').bind(nowIso(), familyId).run();
+}
 
 /** Revokes the user's sessions begun before `before` (epoch ms): the ones the user's object was told to end. */
-export const revokeUserFamilies = (db: D1Database, userId: string, before: number) =>
+export const revokeUserFamiliesStatement = (db: D1Database, userId: string, before: number) =>
   db
     .prepare('UPDATE session_families SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL AND created_at < ?')
     .bind(nowIso(), userId, new Date(before).toISOString());
 
 /** The user's sessions revoked since `since` (ISO): what a user's RateLimiter object starts from. */
-export const familiesRevokedSince = async (db: D1Database, userId: string, since: string) =>
-  (
-    await db
-      .prepare('SELECT id, revoked_at FROM session_families WHERE user_id = ? AND revoked_at > ?')
-      .bind(userId, since)
-      .all<{ id: string; revoked_at: string }>()
-  ).results;
+export async function familiesRevokedSince(db: D1Database, userId: string, since: string): Promise<{ familyId: string; revokedAt: string }[]> {
+  const { results } = await db
+    .prepare('SELECT id, revoked_at FROM session_families WHERE user_id = ? AND revoked_at > ?')
+    .bind(userId, since)
+    .all<{ id: string; revoked_at: string }>();
+  return results.map((row) => ({ familyId: row.id, revokedAt: row.revoked_at }));
+}

@@ -1,12 +1,15 @@
 // SQL for workspaces. Tenant checks are not made here: callers pass ids the role guard vouched for.
 import type { z } from 'zod';
-import type { zRole } from '../../generated/zod/zod.gen';
+import type { zRole, zUpdateWorkspaceRequest, zWorkspace } from '../../generated/zod/zod.gen';
 import { atomically } from '../lib/db';
 import { deleteWorkspaceProjectsStatements } from './projects';
 
 export type Role = z.infer<typeof zRole>;
 
-export type Workspace = { id: string; name: string; slug: string; createdAt: string; updatedAt: string };
+/** A workspace as the API shows it to a member, with the member's role. */
+export type WorkspaceView = z.infer<typeof zWorkspace>;
+export type Workspace = Omit<WorkspaceView, 'role'>;
+export type WorkspaceChanges = z.infer<typeof zUpdateWorkspaceRequest>;
 
 type WorkspaceRow = { id: string; name: string; slug: string; created_at: string; updated_at: string };
 
@@ -40,7 +43,7 @@ export async function findWorkspace(db: D1Database, id: string): Promise<Workspa
 }
 
 /** The user's workspaces with the user's role in each, oldest first. */
-export async function listWorkspacesOfUser(db: D1Database, userId: string): Promise<(Workspace & { role: Role })[]> {
+export async function listWorkspacesOfUser(db: D1Database, userId: string): Promise<WorkspaceView[]> {
   const { results } = await db
     .prepare(`SELECT ${COLUMNS}, m.role FROM workspace_members m JOIN workspaces w ON w.id = m.workspace_id WHERE m.user_id = ? ORDER BY w.created_at, w.id`)
     .bind(userId)
@@ -49,7 +52,7 @@ export async function listWorkspacesOfUser(db: D1Database, userId: string): Prom
 }
 
 /** Applies the given changes; null when the new slug belongs to another workspace. */
-export async function updateWorkspace(db: D1Database, id: string, changes: { name?: string; slug?: string }, now: string): Promise<Workspace | null> {
+export async function updateWorkspace(db: D1Database, id: string, changes: WorkspaceChanges, now: string): Promise<Workspace | null> {
   // OR IGNORE turns a slug collision into "no row updated" instead of an exception.
   const row = await db
     .prepare('UPDATE OR IGNORE workspaces SET name = COALESCE(?, name), slug = COALESCE(?, slug), updated_at = ? WHERE id = ? RETURNING id, name, slug, created_at, updated_at')

@@ -11,8 +11,9 @@
 // block with range reads exactly as a shard is. Blocks leave the shard only after their part is
 // written, and only those exact blocks; a part never replaces an existing object, so the worst case
 // of a crash between write and delete is an entry in two parts, never an entry in none.
-import { base64url } from '../lib/crypto';
+import { base64url } from '../lib/base64url';
 import { atomically } from '../lib/db';
+import { log } from '../lib/log';
 import { logShard } from '../lib/shards';
 import { blocksBefore, deleteBlockStatements, type ArchivableBlock } from '../repositories/log-blocks';
 import { retentionPolicies, type RetentionPolicy } from '../repositories/projects';
@@ -45,13 +46,13 @@ export async function archiveExpired(env: Env, nowMs: number): Promise<{ entries
         await archiveProject(env, policy, nowMs, totals);
       } catch (err) {
         failed++;
-        console.error(JSON.stringify({ level: 'error', event: 'retention_failed', projectId: policy.projectId, error: String(err) }));
+        log.error('retention_failed', { projectId: policy.projectId, error: err });
       }
     }
     if (policies.length < PROJECTS_PER_PAGE) break;
     after = policies[policies.length - 1].projectId;
   }
-  console.log(JSON.stringify({ level: 'info', event: 'retention_done', ...totals, failedProjects: failed }));
+  log.info('retention_done', { ...totals, failedProjects: failed });
   if (failed > 0) throw new Error(`retention failed for ${failed} project(s)`);
   return totals;
 }

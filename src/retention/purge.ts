@@ -5,6 +5,7 @@
 // within the limits of one invocation, a failed chunk is retried, and the daily cron schedules
 // again whatever is still pending. Only projects recorded as deleted are ever purged.
 import { nowIso } from '../lib/clock';
+import { log } from '../lib/log';
 import { logShard } from '../lib/shards';
 import { forgetRecent } from '../kv/recent-logs';
 import { retryDelay } from '../queue/retry';
@@ -28,7 +29,7 @@ export async function schedulePurges(env: Env, projectIds: string[]): Promise<vo
   try {
     await env.PURGE_QUEUE.sendBatch(projectIds.map((projectId) => ({ body: { v: 1, projectId } satisfies PurgeMessage, contentType: 'json' as const, delaySeconds: FIRST_CHUNK_DELAY_SECONDS })));
   } catch (err) {
-    console.error(JSON.stringify({ level: 'error', event: 'purge_schedule_failed', projects: projectIds.length, error: String(err) }));
+    log.error('purge_schedule_failed', { projects: projectIds.length, error: err });
   }
 }
 
@@ -43,7 +44,7 @@ export async function resumePurges(env: Env): Promise<number> {
 export async function consumePurgeBatch(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   for (const message of batch.messages) {
     if (!isPurgeMessage(message.body)) {
-      console.error(JSON.stringify({ level: 'error', event: 'purge_message_malformed', messageId: message.id }));
+      log.error('purge_message_malformed', { messageId: message.id });
       message.ack();
       continue;
     }
@@ -51,7 +52,7 @@ export async function consumePurgeBatch(batch: MessageBatch<unknown>, env: Env):
       await purgeChunk(env, message.body.projectId);
       message.ack();
     } catch (err) {
-      console.error(JSON.stringify({ level: 'error', event: 'purge_failed', projectId: message.body.projectId, error: String(err) }));
+      log.error('purge_failed', { projectId: message.body.projectId, error: err });
       message.retry({ delaySeconds: retryDelay(message.attempts) });
     }
   }

@@ -5,6 +5,9 @@
 // A secret is `sk_<key id>_<32 random>_<tag>`: the tag is an HMAC of the rest under the Worker's
 // secret, so a forged, random or mistyped key is refused by the Worker alone, before any storage
 // or Durable Object work, and the key id addresses the key's object without a lookup.
+import type { z } from 'zod';
+import type { zCreateApiKeyRequest, zCreatedApiKey } from '../../generated/zod/zod.gen';
+import { log } from '../lib/log';
 import type { LiveApiKey } from '../rate-limit/window';
 import { endApiKeys } from '../rate-limit/objects';
 import { setNewest } from '../lib/bounded';
@@ -54,8 +57,8 @@ export async function createApiKey(
   env: Env,
   workspaceId: string,
   projectId: string,
-  input: { name: string; scopes: ApiKeyScope[] },
-): Promise<repo.ApiKey & { secret: string }> {
+  input: z.infer<typeof zCreateApiKeyRequest>,
+): Promise<z.infer<typeof zCreatedApiKey>> {
   await projectInWorkspace(env, workspaceId, projectId);
   const idPart = randomAlphanumerics(KEY_ID_LENGTH);
   const id = `${KEY_ID_PREFIX}_${idPart}`;
@@ -98,8 +101,8 @@ export async function revokeApiKey(env: Env, workspaceId: string, projectId: str
  */
 export async function authenticateApiKeyInD1(env: Env, keyId: string, secret: string): Promise<LiveApiKey> {
   const key = await repo.findApiKeyCredential(env.DB, keyId);
-  if (!key || key.revoked_at !== null || !timingSafeEqual(await sha256Hex(secret), key.secret_hash)) throw ApiError.of('invalidApiKey');
-  return { keyId, projectId: key.project_id, scopes: JSON.parse(key.scopes) };
+  if (!key || key.revoked || !timingSafeEqual(await sha256Hex(secret), key.secretHash)) throw ApiError.of('invalidApiKey');
+  return { keyId, projectId: key.projectId, scopes: key.scopes };
 }
 
 // When this isolate last wrote each key's last_used_at: within the resolution, a busy key (one
@@ -119,6 +122,6 @@ export async function recordApiKeyUse(env: Env, keyId: string): Promise<void> {
     await repo.touchApiKey(env.DB, keyId, nowIso(), isoIn(-LAST_USED_RESOLUTION_SECONDS));
   } catch (error) {
     touchedAt.delete(keyId);
-    console.error(JSON.stringify({ level: 'warn', event: 'api_key_touch_failed', keyId, error: String(error) }));
+    log.warn('api_key_touch_failed', { keyId, error });
   }
 }

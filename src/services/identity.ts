@@ -1,18 +1,21 @@
+import type { z } from 'zod';
+import type { zLoginRequest, zRegisterRequest, zResetPasswordRequest } from '../../generated/zod/zod.gen';
 import { isoIn } from '../lib/clock';
 import { hashPassword, randomId, sha256Hex, verifyPassword } from '../lib/crypto';
 import { atomically } from '../lib/db';
 import { ApiError } from '../lib/errors';
-import { consumeOneTimeToken, insertOneTimeToken, type TokenPurpose } from '../repositories/tokens';
+import { consumeOneTimeToken, insertOneTimeTokenStatement, type TokenPurpose } from '../repositories/tokens';
 import {
+  claimVerifiedEmailStatements,
+  findPasswordLogin,
   findUserByEmail,
   findUserById,
-  insertAuthMethod,
-  insertUser,
-  claimVerifiedEmail,
+  insertAuthMethodStatement,
+  insertUserStatement,
   markEmailVerified,
-  setPasswordHash,
-  toUser,
-  type UserRow,
+  markEmailVerifiedStatement,
+  setPasswordHashStatement,
+  type User,
 } from '../repositories/users';
 import { mailerFor } from './mailer';
 import { endSessionsWith, signIn } from './sessions';
@@ -37,7 +40,7 @@ export const MAIL_ON_ITS_WAY = { message: 'If the address can receive mail, a me
 async function prepareEmailToken(env: Env, purpose: TokenPurpose, email: string, userId: string | null) {
   const token = randomId('ott', 32);
   const { ttlSeconds, subject, docs, call, action } = EMAIL_TOKENS[purpose];
-  const statement = insertOneTimeToken(env.DB, { tokenHash: await sha256Hex(token), purpose, email, userId, expiresAt: isoIn(ttlSeconds) });
+  const statement = insertOneTimeTokenStatement(env.DB, { tokenHash: await sha256Hex(token), purpose, email, userId, expiresAt: isoIn(ttlSeconds) });
   const link = `${env.PUBLIC_BASE_URL}/docs#/${docs}`;
   const text = `To ${action}, send this token to ${call}:\n\n${token}\n\nHow, with curl and TypeScript samples: ${link}\n\nIf you did not ask for this, ignore this email.`;
   return { statement, send: () => mailerFor(env).send({ to: email, subject, text, token }) };
@@ -52,19 +55,19 @@ async function mailToken(env: Env, purpose: TokenPurpose, email: string, userId:
 const isUniqueEmailViolation = (error: unknown) => String(error).includes('UNIQUE constraint failed: users.email');
 
 /** Creates an unverified password account and mails its verification token. */
-export async function register(env: Env, input: { email: string; password: string; name: string }) {
+export async function register(env: Env, input: z.infer<typeof zRegisterRequest>) {
   if (await findUserByEmail(env.DB, input.email)) throw ApiError.of('emailTaken');
   const user = { id: randomId('usr'), email: input.email, name: input.name, emailVerified: false, passwordHash: await hashPassword(input.password) };
   const verification = await prepareEmailToken(env, 'verify_email', input.email, user.id);
   try {
-    await atomically(env.DB, [insertUser(env.DB, user), insertAuthMethod(env.DB, user.id, 'password'), verification.statement]);
+    await atomically(env.DB, [insertUserStatement(env.DB, user), insertAuthMethodStatement(env.DB, user.id, 'password'), verification.statement]);
   } catch (error) {
     // Two registrations racing for one address: the unique index decides.
     if (isUniqueEmailViolation(error)) throw ApiError.of('emailTaken');
     throw error;
   }
   await verification.send();
-  return toUser((await findUserById(env.DB, user.id)) as UserRow);
+  return (await findUserById(env.DB, user.id)) as User;
 }
 
 /**
@@ -75,8 +78,8 @@ export async function register(env: Env, input: { email: string; password: strin
  */
 export async function verifyEmail(env: Env, token: string) {
   const used = await consumeOneTimeToken(env.DB, await sha256Hex(token), 'verify_email');
-  if (!used?.user_id) throw ApiError.of('invalidOneTimeToken');
-  await markEmailVerified(env.DB, used.user_id).run();
+  if (!used?.userId) throw ApiError.of('invalidOneTimeToken');
+  await markEmailVerified(env.DB, used.userId);
   return { message: 'Email verified; sign in to continue' };
 }
 
@@ -85,12 +88,12 @@ export async function verifyEmail(env: Env, token: string) {
  * verifyPassword still runs a full derivation. Verification is checked only after the password,
  * so it reveals nothing to someone who does not know it.
  */
-export async function login(env: Env, input: { email: string; password: string }) {
-  const user = await findUserByEmail(env.DB, input.email);
-  const passwordOk = await verifyPassword(input.password, user?.password_hash);
-  if (!user || !passwordOk) throw ApiError.of('invalidCredentials');
-  if (user.email_verified !== 1) throw ApiError.of('emailNotVerified');
-  return signIn(env, user.id);
+export async function login(env: Env, input: z.infer<typeof zLoginRequest>) {
+  const login = await findPasswordLogin(env.DB, input.email);
+  const passwordOk = await verifyPassword(input.password, login?.passwordHash);
+  if (!login || !passwordOk) throw ApiError.of('invalidCredentials');
+  if (!login.user.emailVerified) throw ApiError.of('emailNotVerified');
+  return signIn(env, login.user.id);
 }
 
 /**
@@ -107,15 +110,15 @@ export async function verifyMagicLink(env: Env, token: string) {
   const used = await consumeOneTimeToken(env.DB, await sha256Hex(token), 'magic_link');
   if (!used) throw ApiError.of('invalidMagicLink');
   const user = await findUserByEmail(env.DB, used.email);
-  if (user) return signIn(env, user.id, claimVerifiedEmail(env.DB, user.id));
+  if (user) return signIn(env, user.id, claimVerifiedEmailStatements(env.DB, user.id));
   const id = randomId('usr');
   try {
-    return await signIn(env, id, [insertUser(env.DB, { id, email: used.email, name: nameFromEmail(used.email), emailVerified: true, passwordHash: null })]);
+    return await signIn(env, id, [insertUserStatement(env.DB, { id, email: used.email, name: nameFromEmail(used.email), emailVerified: true, passwordHash: null })]);
   } catch (error) {
     // Two first links for one address used at once: the other one created the account, sign in to it.
     const created = isUniqueEmailViolation(error) ? await findUserByEmail(env.DB, used.email) : null;
     if (!created) throw error;
-    return signIn(env, created.id, claimVerifiedEmail(env.DB, created.id));
+    return signIn(env, created.id, claimVerifiedEmailStatements(env.DB, created.id));
   }
 }
 
@@ -136,14 +139,14 @@ export async function mailPasswordReset(env: Env, email: string) {
  * Sets a new password from a reset token and signs out every session. The token proves the
  * address, so the email counts as verified, and a user without a password gains the method.
  */
-export async function resetPassword(env: Env, input: { token: string; password: string }) {
+export async function resetPassword(env: Env, input: z.infer<typeof zResetPasswordRequest>) {
   const passwordHash = await hashPassword(input.password);
   const used = await consumeOneTimeToken(env.DB, await sha256Hex(input.token), 'reset_password');
-  if (!used?.user_id) throw ApiError.of('invalidOneTimeToken');
-  await endSessionsWith(env, used.user_id, [
-    setPasswordHash(env.DB, used.user_id, passwordHash),
-    insertAuthMethod(env.DB, used.user_id, 'password'),
-    markEmailVerified(env.DB, used.user_id),
+  if (!used?.userId) throw ApiError.of('invalidOneTimeToken');
+  await endSessionsWith(env, used.userId, [
+    setPasswordHashStatement(env.DB, used.userId, passwordHash),
+    insertAuthMethodStatement(env.DB, used.userId, 'password'),
+    markEmailVerifiedStatement(env.DB, used.userId),
   ]);
   return { message: 'Password updated; all sessions were signed out' };
 }

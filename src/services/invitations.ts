@@ -1,6 +1,8 @@
 // Invitations: the only way into a workspace besides creating it. An admin invites an address; the
 // person who proves that address accepts or declines. Inviting never looks at whether an account
 // exists, so the answer (and the mail) is the same either way.
+import type { z } from 'zod';
+import type { zInviteRequest } from '../../generated/zod/zod.gen';
 import { isoIn, nowIso } from '../lib/clock';
 import { randomId } from '../lib/crypto';
 import { ApiError } from '../lib/errors';
@@ -12,7 +14,7 @@ import { getWorkspace, type WorkspaceView } from './workspaces';
 const INVITATION_TTL_SECONDS = 7 * 24 * 60 * 60;
 
 /** Invites (or re-invites) an address and mails it; 409 when it belongs to a member already. */
-export async function invite(env: Env, workspaceId: string, input: { email: string; role: repo.InvitedRole }): Promise<repo.Invitation> {
+export async function invite(env: Env, workspaceId: string, input: z.infer<typeof zInviteRequest>): Promise<repo.Invitation> {
   const invitation = await repo.upsertInvitation(env.DB, { id: randomId('inv'), workspaceId, ...input, createdAt: nowIso(), expiresAt: isoIn(INVITATION_TTL_SECONDS) });
   if (!invitation) throw ApiError.of('memberExists');
   await mailerFor(env).send({

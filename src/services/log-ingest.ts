@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import type { zIngestLogsBody, zLogEntryInput } from '../../generated/zod/zod.gen';
 import { ApiError, type ErrorDetail } from '../lib/errors';
 import { claimIdempotencyKey, markQueued } from '../repositories/ingest-idempotency';
-import { canonicalTime, newLogIds, type LogMessage, type QueuedEntry } from './logs';
+import { canonicalTime, newLogIds, type LogMessage, type QueuedEntry } from '../model/logs';
 
 export type IngestBody = z.infer<typeof zIngestLogsBody>;
 export type EntryInput = z.infer<typeof zLogEntryInput>;

@@ -6,24 +6,31 @@ import { recentPage } from '../kv/recent-logs';
 import { pageFromBlocks } from '../blocks/page';
 import { logShard } from '../lib/shards';
 import { candidateBlocks, readBlocks } from '../repositories/log-blocks';
-import { logShardsOf } from '../repositories/projects';
+import { findLogShard } from '../repositories/projects';
 import type { Principal } from '../types';
-import { canonicalTime, decodeCursor, encodeCursor, type LogEntry, type LogFilter } from './logs';
+import { canonicalTime, decodeCursor, encodeCursor, type LogEntry, type LogFilter } from '../model/logs';
 import { projectForMember } from './projects';
 
 type Query = z.infer<typeof zQueryLogsQuery>;
 
+type AskedProject = { id: string; memberUserId?: string };
 /**
- * The project a caller reads: an API key reads its own project (naming another is 404, as if it
- * did not exist); a user names one of a workspace they belong to.
+ * The project a caller asks to read: an API key reads its own project (naming another is 404, as
+ * if it did not exist); a user names one, and must be a member of its workspace (`memberUserId`).
  */
-export async function readableProject(env: Env, principal: Principal, projectId: string | undefined): Promise<string> {
+function askedProject(principal: Principal, projectId: string | undefined): AskedProject {
   if (principal.kind === 'apiKey') {
     if (projectId !== undefined && projectId !== principal.projectId) throw ApiError.of('notFound');
-    return principal.projectId;
+    return { id: principal.projectId };
   }
   if (projectId === undefined) throw ApiError.of('invalidInput', [{ field: 'projectId', issue: 'Required with a user token' }]);
-  return (await projectForMember(env, principal.userId, projectId)).id;
+  return { id: projectId, memberUserId: principal.userId };
+}
+
+/** The project a caller may read (a user's membership checked). */
+export async function readableProject(env: Env, principal: Principal, projectId: string | undefined): Promise<string> {
+  const asked = askedProject(principal, projectId);
+  return asked.memberUserId === undefined ? asked.id : (await projectForMember(env, asked.memberUserId, asked.id)).id;
 }
 
 /** Only the project's own entries, in the asked order; times canonical. */
@@ -38,20 +45,28 @@ function filterOf(projectId: string, query: Query): Omit<LogFilter, 'limit'> {
 }
 
 export async function queryLogs(env: Env, principal: Principal, query: Query): Promise<{ page: { source: Query['source']; entries: LogEntry[] }; nextCursor?: string }> {
-  const projectId = await readableProject(env, principal, query.projectId);
+  const asked = askedProject(principal, query.projectId);
   // One entry more than the page tells whether there is a next page.
-  const filter: LogFilter = { ...filterOf(projectId, query), limit: query.limit + 1 };
-  const found = query.source === 'kv' ? await recentPage(env.CACHE, filter, Date.now()) : await shardPage(env, filter);
+  const filter: LogFilter = { ...filterOf(asked.id, query), limit: query.limit + 1 };
+  const found = query.source === 'kv' ? await kvPage(env, asked, filter) : await shardPage(env, asked, filter);
   const entries = found.slice(0, query.limit);
   const nextCursor = found.length > query.limit ? encodeCursor(entries[entries.length - 1]) : undefined;
   return { page: { source: query.source, entries }, nextCursor };
 }
 
-/** A page from the project's log shard: candidate blocks from their metadata and term filters, then their entries. */
-async function shardPage(env: Env, filter: LogFilter): Promise<LogEntry[]> {
-  const shard = (await logShardsOf(env.DB, [filter.projectId])).get(filter.projectId);
-  // The project was deleted between the access check and here.
+/** A page from the KV fast path, once a user's membership is checked (an API key's project needs no read). */
+async function kvPage(env: Env, asked: AskedProject, filter: LogFilter): Promise<LogEntry[]> {
+  if (asked.memberUserId !== undefined) await projectForMember(env, asked.memberUserId, asked.id);
+  return recentPage(env.CACHE, filter, Date.now());
+}
+
+/**
+ * A page from the project's log shard: candidate blocks from their metadata and term filters, then
+ * their entries. One read of `projects` says both where the entries live and whether a user may read them.
+ */
+async function shardPage(env: Env, asked: AskedProject, filter: LogFilter): Promise<LogEntry[]> {
+  const shard = await findLogShard(env.DB, asked.id, asked.memberUserId);
   if (!shard) throw ApiError.of('notFound');
   const db = logShard(env, shard);
-  return pageFromBlocks(candidateBlocks(db, filter), (refs) => readBlocks(db, filter.projectId, refs), filter);
+  return pageFromBlocks(candidateBlocks(db, filter), (refs) => readBlocks(db, shard, filter, refs), filter);
 }

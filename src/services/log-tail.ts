@@ -5,11 +5,12 @@
 import type { z } from 'zod';
 import type { zTailLogsQuery } from '../../generated/zod/zod.gen';
 import { recentPage } from '../kv/recent-logs';
+import { log } from '../lib/log';
 import { isActiveApiKey } from '../repositories/api-keys';
 import { isActiveSession } from '../repositories/sessions';
 import type { Principal } from '../types';
 import { readableProject } from './log-query';
-import type { EntryConditions, LogEntry } from './logs';
+import type { EntryConditions, LogEntry } from '../model/logs';
 
 type Query = z.infer<typeof zTailLogsQuery>;
 
@@ -89,7 +90,7 @@ export async function openTail(env: Env, principal: Principal, query: Query, las
     buffered = [];
     live = true;
   })().catch((err) => {
-    console.error(JSON.stringify({ level: 'error', event: 'tail_replay_failed', projectId, error: String(err) }));
+    log.error('tail_replay_failed', { projectId, error: err });
     close();
   });
   return readable;

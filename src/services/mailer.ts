@@ -17,10 +17,7 @@ export class OutboxMailer implements Mailer {
 }
 
 /** What the outbox holds for one address, newest first, as GET /v1/dev/outbox shows it. */
-export async function readOutbox(db: D1Database, to: string) {
-  const rows = await listOutboxFor(db, to);
-  return rows.map((row) => ({ to: row.recipient, subject: row.subject, text: row.body, ...(row.token ? { token: row.token } : {}), sentAt: row.sent_at }));
-}
+export const readOutbox = (db: D1Database, to: string) => listOutboxFor(db, to);
 
 /**
  * Production: an HTTP mail API (`POST MAIL_API_URL` with a bearer key and `{ from, to, subject, text }`,

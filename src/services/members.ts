@@ -6,7 +6,7 @@ import type { Role } from '../repositories/workspaces';
 import { getWorkspace, type WorkspaceView } from './workspaces';
 
 export type { Role };
-export type AssignableRole = Exclude<Role, 'owner'>;
+export type AssignableRole = repo.AssignableRole;
 
 /**
  * The caller's standing in the workspace of the route, as established by the role guard; `role`

@@ -1,15 +1,19 @@
-import { zEmail } from '../../generated/zod/zod.gen';
-import { base64url, randomId, sha256Hex, timingSafeEqual } from '../lib/crypto';
+import type { z } from 'zod';
+import { zEmail, type zOauthCallbackQuery } from '../../generated/zod/zod.gen';
+import { base64url } from '../lib/base64url';
+import { randomId, sha256Hex, timingSafeEqual } from '../lib/crypto';
 import { ApiError } from '../lib/errors';
+import { log } from '../lib/log';
 import { liveSessionSignedInAt } from '../repositories/sessions';
 import {
+  claimVerifiedEmailStatements,
   findUserByEmail,
   findUserById,
   findUserByProviderAccount,
-  insertAuthMethod,
-  insertUser,
+  insertAuthMethodStatement,
+  insertUserStatement,
   listAuthMethods,
-  claimVerifiedEmail,
+  type AuthMethodName,
 } from '../repositories/users';
 import { nameFromEmail } from './identity';
 import { mailerFor } from './mailer';
@@ -18,7 +22,8 @@ import { signIn } from './sessions';
 // OAuth sign-in and linking (authorization code + PKCE S256). Every provider endpoint and client
 // credential comes from Worker vars and secrets, so that tests can point them at a fake provider.
 
-type ProviderName = 'github' | 'google';
+/** Every sign-in method but the password is an OAuth provider. */
+type ProviderName = Exclude<AuthMethodName, 'password'>;
 
 /** What the provider vouches for about its user. */
 type ProviderProfile = { accountId: string; email: string; emailVerified: boolean; name: string | null };
@@ -165,7 +170,7 @@ async function exchangeCode(env: Env, provider: Provider & { name: ProviderName 
   return provider.profile(body.access_token);
 }
 
-type CallbackQuery = { code?: string; state?: string; error?: string };
+type CallbackQuery = z.infer<typeof zOauthCallbackQuery>;
 
 /**
  * Finishes an authorization: exchanges the code, requires a verified email, then signs in the
@@ -184,7 +189,7 @@ export async function finishSignIn(env: Env, providerName: string, query: Callba
   try {
     profile = await exchangeCode(env, provider, query.code, pending.verifier);
   } catch (error) {
-    console.warn(JSON.stringify({ level: 'warn', event: 'oauth_exchange_failed', provider: provider.name, error: String(error) }));
+    log.warn('oauth_exchange_failed', { provider: provider.name, error });
     throw ApiError.of('oauthFailed');
   }
   if (!profile.emailVerified || !zEmail.safeParse(profile.email).success) throw ApiError.of('oauthFailed');
@@ -228,15 +233,15 @@ async function resolveUser(env: Env, provider: ProviderName, profile: ProviderPr
     // One account per provider: a user linked to another account of this provider is refused.
     const methods = await listAuthMethods(env.DB, target.id);
     if (methods.some((m) => m.method === provider)) throw ApiError.of('oauthFailed');
-    const link = insertAuthMethod(env.DB, target.id, provider, profile.accountId);
+    const link = insertAuthMethodStatement(env.DB, target.id, provider, profile.accountId);
     // Matched by email: the provider has just verified that address for this user.
-    return { id: target.id, statements: linkUserId ? [link] : [link, ...claimVerifiedEmail(env.DB, target.id)], linkedTo: target.email };
+    return { id: target.id, statements: linkUserId ? [link] : [link, ...claimVerifiedEmailStatements(env.DB, target.id)], linkedTo: target.email };
   }
 
   const id = randomId('usr');
   const name = profile.name?.trim().slice(0, 100) || nameFromEmail(profile.email);
   return {
     id,
-    statements: [insertUser(env.DB, { id, email: profile.email, name, emailVerified: true, passwordHash: null }), insertAuthMethod(env.DB, id, provider, profile.accountId)],
+    statements: [insertUserStatement(env.DB, { id, email: profile.email, name, emailVerified: true, passwordHash: null }), insertAuthMethodStatement(env.DB, id, provider, profile.accountId)],
   };
 }

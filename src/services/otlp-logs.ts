@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import { zLogEntryInput, type zExportOtlpLogsBody, type zExportOtlpLogsResponse, type zOtlpAnyValue, type zOtlpKeyValue } from '../../generated/zod/zod.gen';
 import { ApiError } from '../lib/errors';
 import { limitViolations, queueEntries, type EntryInput } from './log-ingest';
-import { newLogIds, type LogLevel } from './logs';
+import { newLogIds, type LogLevel } from '../model/logs';
 
 type ExportRequest = z.infer<typeof zExportOtlpLogsBody>;
 type ExportResponse = z.infer<typeof zExportOtlpLogsResponse>;

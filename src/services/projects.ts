@@ -1,5 +1,7 @@
 // Projects inside a workspace. Every project is looked up together with its workspace, so an id
 // from another tenant is simply not found.
+import type { z } from 'zod';
+import type { zCreateProjectRequest } from '../../generated/zod/zod.gen';
 import { nowIso } from '../lib/clock';
 import { randomId } from '../lib/crypto';
 import { ApiError } from '../lib/errors';
@@ -27,7 +29,7 @@ export async function projectInWorkspace(env: Env, workspaceId: string, projectI
   return project;
 }
 
-export async function createProject(env: Env, workspaceId: string, input: { name: string; slug: string; retentionDays?: number }): Promise<Project> {
+export async function createProject(env: Env, workspaceId: string, input: z.infer<typeof zCreateProjectRequest>): Promise<Project> {
   const now = nowIso();
   const project: Project = {
     id: randomId('prj'),
@@ -48,7 +50,7 @@ export async function updateProject(
   env: Env,
   workspaceId: string,
   projectId: string,
-  changes: { name?: string; slug?: string; retentionDays?: number },
+  changes: repo.ProjectChanges,
 ): Promise<Project> {
   await projectInWorkspace(env, workspaceId, projectId);
   const updated = await repo.updateProject(env.DB, workspaceId, projectId, changes, nowIso());

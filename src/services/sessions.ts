@@ -1,22 +1,25 @@
+import type { z } from 'zod';
+import type { zSession } from '../../generated/zod/zod.gen';
 import { ACCESS_TOKEN_TTL_SECONDS, issueAccessToken } from '../lib/access-token';
 import { isoIn } from '../lib/clock';
 import { randomId, sha256Hex } from '../lib/crypto';
 import { atomically } from '../lib/db';
 import { ApiError } from '../lib/errors';
 import { limiterOf } from '../rate-limit/objects';
-import { findRefreshToken, insertFamily, insertRefreshToken, revokeFamily, revokeUserFamilies, rotateRefreshToken } from '../repositories/sessions';
-import { findUserById, toUser } from '../repositories/users';
+import {
+  findRefreshToken,
+  insertFamilyStatement,
+  insertRefreshTokenStatement,
+  revokeFamily,
+  revokeUserFamiliesStatement,
+  rotateRefreshToken,
+} from '../repositories/sessions';
+import { findUserById } from '../repositories/users';
 
 /** Refresh tokens live 7 days; every use rotates them. */
 const REFRESH_TOKEN_TTL_SECONDS = 7 * 24 * 60 * 60;
 
-export type Session = {
-  accessToken: string;
-  refreshToken: string;
-  tokenType: 'Bearer';
-  expiresIn: number;
-  user: ReturnType<typeof toUser>;
-};
+export type Session = z.infer<typeof zSession>;
 
 type Family = { id: string; isNew: boolean; startedAt: number };
 
@@ -30,13 +33,13 @@ async function issueSession(env: Env, userId: string, family: Family, statements
   const tokenRow = { tokenHash: await sha256Hex(refreshToken), familyId: family.id, userId, expiresAt: isoIn(REFRESH_TOKEN_TTL_SECONDS) };
   await atomically(env.DB, [
     ...statements,
-    ...(family.isNew ? [insertFamily(env.DB, family.id, userId, family.startedAt)] : []),
-    insertRefreshToken(env.DB, tokenRow),
+    ...(family.isNew ? [insertFamilyStatement(env.DB, family.id, userId, family.startedAt)] : []),
+    insertRefreshTokenStatement(env.DB, tokenRow),
   ]);
   const user = await findUserById(env.DB, userId);
   if (!user) throw new Error('session issued for a missing user');
   const accessToken = await issueAccessToken(env, { sub: userId, sid: family.id, sat: family.startedAt });
-  return { accessToken, refreshToken, tokenType: 'Bearer', expiresIn: ACCESS_TOKEN_TTL_SECONDS, user: toUser(user) };
+  return { accessToken, refreshToken, tokenType: 'Bearer', expiresIn: ACCESS_TOKEN_TTL_SECONDS, user };
 }
 
 /** Signs a user in: a new refresh-token family, written together with the caller's `statements`. */
@@ -52,10 +55,10 @@ export async function refresh(env: Env, refreshToken: string): Promise<Session> 
   const rotated = await rotateRefreshToken(env.DB, tokenHash);
   if (!rotated) {
     const known = await findRefreshToken(env.DB, tokenHash);
-    if (known?.rotated_at) await endSession(env, known.user_id, known.family_id);
+    if (known?.rotatedAt) await endSession(env, known.userId, known.familyId);
     throw ApiError.of('invalidToken');
   }
-  return issueSession(env, rotated.user_id, { id: rotated.family_id, isNew: false, startedAt: Date.parse(rotated.family_created_at) }, []);
+  return issueSession(env, rotated.userId, { id: rotated.familyId, isNew: false, startedAt: Date.parse(rotated.familyCreatedAt) }, []);
 }
 
 /**
@@ -65,7 +68,7 @@ export async function refresh(env: Env, refreshToken: string): Promise<Session> 
  */
 export async function endSession(env: Env, userId: string, familyId: string): Promise<void> {
   await limiterOf(env, `user:${userId}`).endSession(familyId, Date.now());
-  await revokeFamily(env.DB, familyId).run();
+  await revokeFamily(env.DB, familyId);
 }
 
 /**
@@ -75,5 +78,5 @@ export async function endSession(env: Env, userId: string, familyId: string): Pr
 export async function endSessionsWith(env: Env, userId: string, statements: D1PreparedStatement[]): Promise<void> {
   const now = Date.now();
   await limiterOf(env, `user:${userId}`).endSessionsBefore(now + 1);
-  await atomically(env.DB, [...statements, revokeUserFamilies(env.DB, userId, now + 1)]);
+  await atomically(env.DB, [...statements, revokeUserFamiliesStatement(env.DB, userId, now + 1)]);
 }

@@ -1,5 +1,7 @@
 // Workspaces: the tenants. The caller's membership comes from the role guard, which has already
 // answered 404 to outsiders and 403 to roles too low for the route.
+import type { z } from 'zod';
+import type { zCreateWorkspaceRequest } from '../../generated/zod/zod.gen';
 import { nowIso } from '../lib/clock';
 import { pendingPurges } from '../repositories/projects';
 import { MAX_PURGES_SCHEDULED, schedulePurges } from '../retention/purge';
@@ -10,10 +12,10 @@ import { activeApiKeyIdsOf } from '../repositories/api-keys';
 import * as repo from '../repositories/workspaces';
 import type { Membership } from './members';
 
-export type WorkspaceView = repo.Workspace & { role: repo.Role };
+export type WorkspaceView = repo.WorkspaceView;
 
 /** Creates a workspace whose owner is the creator; 409 when the slug is taken anywhere in Loglane. */
-export async function createWorkspace(env: Env, userId: string, input: { name: string; slug: string }): Promise<WorkspaceView> {
+export async function createWorkspace(env: Env, userId: string, input: z.infer<typeof zCreateWorkspaceRequest>): Promise<WorkspaceView> {
   const now = nowIso();
   const workspace = { id: randomId('ws'), name: input.name, slug: input.slug, createdAt: now, updatedAt: now };
   if (!(await repo.insertWorkspaceWithOwner(env.DB, workspace, userId))) throw ApiError.of('slugTaken');
@@ -30,7 +32,7 @@ export async function getWorkspace(env: Env, membership: Membership): Promise<Wo
   return { ...workspace, role: await membership.role() };
 }
 
-export async function updateWorkspace(env: Env, membership: Membership, changes: { name?: string; slug?: string }): Promise<WorkspaceView> {
+export async function updateWorkspace(env: Env, membership: Membership, changes: repo.WorkspaceChanges): Promise<WorkspaceView> {
   const updated = await repo.updateWorkspace(env.DB, membership.workspaceId, changes, nowIso());
   if (updated) return { ...updated, role: await membership.role() };
   // No row: either the workspace vanished meanwhile, or the slug belongs to another one.

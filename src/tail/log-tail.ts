@@ -4,8 +4,9 @@
 // that tail's filter. The queue consumer hands each project's stored entries to publish(), which
 // sends every tail the entries its filter matches.
 import { DurableObject } from 'cloudflare:workers';
+import { log } from '../lib/log';
 import { TAIL_FILTER_PARAM } from '../services/log-tail';
-import { matches, type EntryConditions, type LogEntry, type LogMessage } from '../services/logs';
+import { matches, type EntryConditions, type LogEntry, type LogMessage } from '../model/logs';
 
 /** Open tails per project; one more is refused (429 in the envelope). */
 export const MAX_TAILS_PER_PROJECT = 20;
@@ -55,6 +56,6 @@ export async function publishStored(env: Env, messages: LogMessage[]): Promise<v
   }
   const outcomes = await Promise.allSettled([...byProject].map(([projectId, entries]) => env.LOG_TAIL.get(env.LOG_TAIL.idFromName(projectId)).publish(entries)));
   for (const outcome of outcomes) {
-    if (outcome.status === 'rejected') console.error(JSON.stringify({ level: 'error', event: 'tail_publish_failed', error: String(outcome.reason) }));
+    if (outcome.status === 'rejected') log.error('tail_publish_failed', { error: outcome.reason });
   }
 }

@@ -36,6 +36,7 @@ export type FakeGrant = {
   failExchange?: boolean;
 };
 
+// Node's own base64url, not the Worker's (src/lib/base64url.ts): the fake checks the Worker's PKCE challenge independently.
 const b64url = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64url');
 const decode = <T>(text: string): T => JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as T;
 const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });

@@ -11,7 +11,8 @@ import { env } from 'cloudflare:workers';
 import { decode, sign } from 'hono/jwt';
 import { ERRORS, ERROR_STATUS } from '../../generated/errors';
 import worker from '../../src/index';
-import { encodeCursor } from '../../src/services/logs';
+import { base64url } from '../../src/lib/base64url';
+import { encodeCursor, type LogEntry } from '../../src/model/logs';
 import { assertMatchesContract, deref, operationFor, schemaErrors } from './contract';
 import { bodyLimitOf, PLACEHOLDER, type BadCredential, type Credential, type FuzzRequest, type Operation, type Persona, type TenantName } from './fuzz-contract';
 import { ORIGIN, type ApiResponse } from './http';
@@ -147,7 +148,7 @@ const FUZZ_IP = '203.0.113.77';
 /** Access tokens live 15 minutes; long runs sign in again after 10. */
 const TOKEN_REFRESH_MS = 10 * 60 * 1000;
 
-const b64url = (value: unknown) => btoa(JSON.stringify(value)).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
+const b64url = (value: unknown) => base64url(new TextEncoder().encode(JSON.stringify(value)));
 
 /** Access-token claims as the Worker issues them, for `sub`, with overrides. */
 function claimsFor(sub: string, overrides: Record<string, unknown> = {}) {
@@ -878,7 +879,7 @@ export async function checkResponse(world: FuzzWorld, op: Operation, sent: Sent)
   // …and logs are only ever read from a project the caller may read.
   if (op.id === 'queryLogs' && response.status === 200) {
     const asked = new URL(sent.url).searchParams.get('projectId');
-    const projects = new Set((body.data.entries as { projectId: string }[]).map((e) => e.projectId));
+    const projects = new Set((body.data.entries as LogEntry[]).map((e) => e.projectId));
     const readable = principal.keyProject ?? asked;
     if (principal.keyProject && asked !== null && asked !== principal.keyProject) fail(`a key of ${principal.keyProject} read project ${asked}`);
     if (principal.userId && (asked === null || !(await world.canRead(principal.userId, asked)))) fail(`user ${principal.userId} read project ${asked}`);

@@ -17,6 +17,8 @@ export type RequestOptions = {
   token?: string;
   /** Client IP as Cloudflare reports it. */
   ip?: string;
+  /** Bindings and vars to run this request with instead of the test environment's. */
+  bindings?: Partial<Env>;
 };
 
 export const ORIGIN = 'http://loglane.test';
@@ -33,7 +35,7 @@ export async function request<T = any>(method: string, path: string, options: Re
       unknown,
       IncomingRequestCfProperties
     >,
-    env,
+    { ...env, ...options.bindings },
     ctx,
   );
   const text = await res.text();

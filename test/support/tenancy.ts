@@ -1,9 +1,24 @@
 // Tenancy fixtures, made through the HTTP API like a client would (so they are contract-checked too):
 // workspaces, members, projects and API keys. Each helper fails loudly if the API refuses.
+import type { z } from 'zod';
+import type {
+  zApiKeyScope,
+  zAssignableRole,
+  zCreateProjectRequest,
+  zCreateWorkspaceRequest,
+  zCreatedApiKey,
+  zInvitation,
+  zProject,
+  zWorkspace,
+} from '../../generated/zod/zod.gen';
 import { api, type ApiResponse } from './http';
 import { signUp, type SignedUpUser } from './users';
-export type Role = 'admin' | 'member';
-export type Scope = 'logs:write' | 'logs:read';
+
+export type Role = z.infer<typeof zAssignableRole>;
+export type Scope = z.infer<typeof zApiKeyScope>;
+export type Workspace = z.infer<typeof zWorkspace>;
+export type Project = z.infer<typeof zProject>;
+export type CreatedApiKey = z.infer<typeof zCreatedApiKey>;
 
 let counter = 0;
 /** A slug no other test uses: lower-case, digits and hyphens, 3 to 48 characters. */
@@ -14,23 +29,19 @@ function created<T>(res: ApiResponse, what: string): T {
   return res.body.data as T;
 }
 
-export type Workspace = { id: string; name: string; slug: string; role: string; createdAt: string; updatedAt: string };
-export type Project = { id: string; workspaceId: string; name: string; slug: string; retentionDays: number; createdAt: string; updatedAt: string };
-export type CreatedApiKey = { id: string; projectId: string; name: string; scopes: Scope[]; prefix: string; createdAt: string; lastUsedAt: string | null; secret: string };
-
-export async function createWorkspace(token: string, body: { name?: string; slug?: string } = {}): Promise<Workspace> {
+export async function createWorkspace(token: string, body: Partial<z.infer<typeof zCreateWorkspaceRequest>> = {}): Promise<Workspace> {
   return created(await api.post('/v1/workspaces', { name: 'Workspace', slug: uniqueSlug('ws'), ...body }, { token }), 'a workspace');
 }
 
 /** Makes a signed-up user a member the only way there is: an admin's (or the owner's) `token` invites, the user accepts. */
 export async function addMember(token: string, workspaceId: string, user: SignedUpUser, role: Role = 'member') {
-  const invitation = created<{ id: string }>(await api.post(`/v1/workspaces/${workspaceId}/invitations`, { email: user.email, role }, { token }), 'an invitation');
+  const invitation = created<z.infer<typeof zInvitation>>(await api.post(`/v1/workspaces/${workspaceId}/invitations`, { email: user.email, role }, { token }), 'an invitation');
   const accepted = await api.post(`/v1/me/invitations/${invitation.id}/accept`, undefined, { token: user.accessToken });
   if (accepted.status !== 200) throw new Error(`accepting an invitation answered ${accepted.status}: ${accepted.text.slice(0, 300)}`);
   return accepted.body.data as Workspace;
 }
 
-export async function createProject(token: string, workspaceId: string, body: { name?: string; slug?: string; retentionDays?: number } = {}): Promise<Project> {
+export async function createProject(token: string, workspaceId: string, body: Partial<z.infer<typeof zCreateProjectRequest>> = {}): Promise<Project> {
   return created(await api.post(`/v1/workspaces/${workspaceId}/projects`, { name: 'Project', slug: uniqueSlug('prj'), ...body }, { token }), 'a project');
 }
 

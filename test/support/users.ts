@@ -1,9 +1,12 @@
 // Signed-up, verified users for any test that needs one: register → read the mail → verify-email → login.
 import { env } from 'cloudflare:workers';
 import { expect } from 'vitest';
+import type { z } from 'zod';
+import type { zSession } from '../../generated/zod/zod.gen';
 import { api } from './http';
 
-export type SignedUpUser = { user: any; accessToken: string; refreshToken: string; email: string; password: string };
+type Session = z.infer<typeof zSession>;
+export type SignedUpUser = Pick<Session, 'user' | 'accessToken' | 'refreshToken'> & { email: string; password: string };
 
 /** A unique address on every call, so that tests sharing storage never collide. */
 export const uniqueEmail = (label = 'user') => `${label}-${crypto.randomUUID().slice(0, 12)}@example.com`;
@@ -28,7 +31,7 @@ export async function signUp(overrides: { email?: string; name?: string; passwor
   expectStatus(await api.post('/v1/auth/verify-email', { token: await latestMailedToken(email) }), 200, 'verify-email');
   const session = await api.post('/v1/auth/login', { email, password });
   expectStatus(session, 200, 'login');
-  const { user, accessToken, refreshToken } = session.body.data;
+  const { user, accessToken, refreshToken }: Session = session.body.data;
   return { user, accessToken, refreshToken, email, password };
 }
 

@@ -1,6 +1,7 @@
 // The log-entry model shared by ingest, the queue consumer, both read paths and retention.
 import type { z } from 'zod';
 import type { zLogEntry, zLogLevel } from '../../generated/zod/zod.gen';
+import { base64url, fromBase64url } from '../lib/base64url';
 import { randomId } from '../lib/crypto';
 
 export type LogLevel = z.infer<typeof zLogLevel>;
@@ -90,14 +91,14 @@ const LOG_ID = /^log_[A-Za-z0-9]{1,60}$/;
 
 /** The opaque cursor: base64url of `timestamp|id`. */
 export function encodeCursor({ timestamp, id }: Cursor): string {
-  return btoa(`${timestamp}|${id}`).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
+  return base64url(new TextEncoder().encode(`${timestamp}|${id}`));
 }
 
 /** The cursor's position, or undefined for anything this API did not issue. */
 export function decodeCursor(cursor: string): Cursor | undefined {
   let text: string;
   try {
-    text = atob(cursor.replaceAll('-', '+').replaceAll('_', '/'));
+    text = new TextDecoder().decode(fromBase64url(cursor));
   } catch {
     return undefined;
   }

@@ -1,0 +1,91 @@
+// Decoded blocks kept per isolate. A stored block never changes (a redelivery stores nothing new,
+// retention and deletion remove whole blocks, and a query reads only blocks its candidate query
+// just found), so a block read again, for the next page or a dashboard's refresh, costs neither its
+// D1 read nor its gunzip, and each of its entries is parsed at most once.
+//
+// Memory is bounded in total and per project, least recently used first out: one tenant's long
+// scans can take at most half of the cache, so they never flush another tenant's blocks alone.
+import type { LogEntry } from '../model/logs';
+
+/** One block's NDJSON lines (oldest first), each parsed when a query first needs it. */
+export class DecodedBlock {
+  private readonly lines: string[];
+  private readonly parsed: (LogEntry | undefined)[];
+  /** Bytes this block holds: its text, and about as much again for its parsed entries. */
+  readonly bytes: number;
+
+  constructor(text: string) {
+    this.lines = text.split('\n').filter(Boolean);
+    this.parsed = new Array(this.lines.length);
+    this.bytes = 2 * text.length;
+  }
+
+  /** The entries whose line passes `mayMatch` (a test with no false negatives), parsed once. */
+  entries(mayMatch: (line: string) => boolean): LogEntry[] {
+    const found: LogEntry[] = [];
+    this.lines.forEach((line, i) => {
+      if (mayMatch(line)) found.push((this.parsed[i] ??= JSON.parse(line) as LogEntry));
+    });
+    return found;
+  }
+}
+
+const TOTAL_BYTES = 32 * 1024 * 1024;
+const PROJECT_BYTES = TOTAL_BYTES / 2;
+
+type ProjectBlocks = { blocks: Map<string, DecodedBlock>; bytes: number };
+/** Projects (shard and project id), least recently used first; each with its blocks in the same order. */
+const projects = new Map<string, ProjectBlocks>();
+let heldBytes = 0;
+/** The read (a page's filter object) that last used each block. */
+const lastReader = new WeakMap<DecodedBlock, object>();
+
+const projectKey = (shard: string, projectId: string) => `${shard}/${projectId}`;
+
+/** The cached block, now the most recently used (by `reader`). */
+export function cachedBlock(shard: string, projectId: string, blockId: string, reader: object): DecodedBlock | undefined {
+  const key = projectKey(shard, projectId);
+  const project = projects.get(key);
+  const block = project?.blocks.get(blockId);
+  if (!project || !block) return undefined;
+  projects.delete(key);
+  projects.set(key, project);
+  project.blocks.delete(blockId);
+  project.blocks.set(blockId, block);
+  lastReader.set(block, reader);
+  return block;
+}
+
+/**
+ * Keeps a block `reader` decoded. Room in the project's share is made from blocks this read has not
+ * used: a scan longer than the share keeps the blocks it cached first instead of pushing out each
+ * in turn, so repeating it reads only the rest from D1.
+ */
+export function cacheBlock(shard: string, projectId: string, blockId: string, block: DecodedBlock, reader: object): void {
+  const key = projectKey(shard, projectId);
+  const project = projects.get(key) ?? { blocks: new Map(), bytes: 0 };
+  const fits = () => project.bytes + block.bytes <= PROJECT_BYTES;
+  for (const [oldId, old] of project.blocks) {
+    if (fits()) break;
+    if (lastReader.get(old) !== reader) drop(project, oldId, old);
+  }
+  if (project.blocks.has(blockId) || !fits()) return;
+  projects.delete(key);
+  projects.set(key, project);
+  project.blocks.set(blockId, block);
+  project.bytes += block.bytes;
+  heldBytes += block.bytes;
+  lastReader.set(block, reader);
+  while (heldBytes > TOTAL_BYTES) {
+    const [oldestKey, oldest] = projects.entries().next().value as [string, ProjectBlocks];
+    const [oldId, old] = oldest.blocks.entries().next().value as [string, DecodedBlock];
+    drop(oldest, oldId, old);
+    if (oldest.blocks.size === 0) projects.delete(oldestKey);
+  }
+}
+
+function drop(project: ProjectBlocks, blockId: string, block: DecodedBlock): void {
+  project.blocks.delete(blockId);
+  project.bytes -= block.bytes;
+  heldBytes -= block.bytes;
+}
