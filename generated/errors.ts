@@ -134,6 +134,11 @@ export const ERRORS = {
     "status": 400,
     "message": "Malformed gzip body"
   },
+  "malformedProtobuf": {
+    "code": "VALIDATION_ERROR",
+    "status": 400,
+    "message": "Malformed protobuf body"
+  },
   "idempotencyKeyReused": {
     "code": "VALIDATION_ERROR",
     "status": 409,

@@ -114,7 +114,8 @@ function describeOperation(bundle: Json, url: string, method: string, pathItem: 
     const response = deref(bundle, responseNode);
     if (status < 400) {
       ok.push(status);
-      const content = response.content ?? {};
+      // The client sends JSON, so an answer in the request's own encoding (OTLP's protobuf) never reaches it.
+      const { 'application/x-protobuf': _protobuf, ...content } = response.content ?? {};
       for (const type of Object.keys(content)) successMedia.add(type);
       for (const media of Object.values<Json>(content)) {
         const thisEnvelope = isEnvelope(bundle, media.schema);

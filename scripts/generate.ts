@@ -5,6 +5,7 @@
 //   client-operations.ts   one descriptor per public operation for the hand-written client layer (src/client)
 //   client/                typed fetch client, sdk and types (@hey-api/openapi-ts), from the public bundle
 //   zod/                   zod 4 schemas the Worker validates with, from the whole contract
+//   otlp-logs.pb.js, .d.ts protobufjs static code for OTLP logs (proto/), decoding the OTLP route's protobuf bodies
 //   docs.html              the self-contained Redoc reference, served at /docs, with the guides of
 //                          openapi/guides/ (tags with `x-guide`) and curl/TypeScript samples for every operation
 // `--out DIR` writes into DIR instead (the staleness check regenerates into a temp dir and compares).
@@ -154,6 +155,12 @@ async function main() {
       configFile: 'none',
     })),
   );
+
+  // Decoders only where the Worker needs them: no verify/convert/delimited helpers, no services.
+  const otlp = path.join(OUT, 'otlp-logs.pb.js');
+  const protoFlags = ['--no-create', '--no-verify', '--no-convert', '--no-delimited', '--no-typeurl', '--no-service'];
+  run('pbjs', ['-t', 'static-module', '-w', 'es6', ...protoFlags, '-p', path.join(ROOT, 'proto'), '-o', otlp, 'opentelemetry/proto/collector/logs/v1/logs_service.proto']);
+  run('pbts', ['-o', otlp.replace(/\.js$/, '.d.ts'), otlp]);
 
   const docs = path.join(OUT, 'docs.html');
   run('redocly', ['build-docs', bundles.public, '--inlineBundle', '--output', docs, '--title', 'Loglane API reference']);

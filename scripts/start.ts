@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { BIN, ROOT, run } from './lib.ts';
-import { DEV_ARGS, localDatabases, migrateArgs } from './local-dev.ts';
+import { devServerArgs, localDatabases, migrateArgs } from './local-dev.ts';
 
 const devVars = path.join(ROOT, '.dev.vars');
 if (!existsSync(devVars)) {
@@ -21,7 +21,7 @@ const env = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_SEN
 for (const database of localDatabases()) run('wrangler', migrateArgs(database), { env: { ...env, CI: 'true' } });
 
 const port = process.env.PORT ?? '8787';
-const args = [...DEV_ARGS, '--ip', '127.0.0.1', '--port', port, '--var', `PUBLIC_BASE_URL:http://127.0.0.1:${port}`, ...process.argv.slice(2)];
+const args = [...devServerArgs(port), ...process.argv.slice(2)];
 const wrangler = spawn(BIN('wrangler'), args, { stdio: 'inherit', env });
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => wrangler.kill(signal));
 wrangler.on('exit', (code) => process.exit(code ?? 0));

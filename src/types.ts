@@ -24,5 +24,7 @@ export type AppEnv = {
     membership?: Membership;
     /** Set by decodeIngestBody when an Idempotency-Key is sent: SHA-256 of the decompressed body. */
     bodyDigest?: string;
+    /** Set by the ingest body decoders when the body came in another encoding (NDJSON, OTLP protobuf) and was translated to JSON. */
+    translatedBody?: true;
   };
 };

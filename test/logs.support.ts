@@ -20,17 +20,18 @@ const encoder = new TextEncoder();
  * A LOG_QUEUE stand-in that records what is sent and enforces the Queues limits: sendBatch at
  * most 100 messages and 256 KB, each message at most 128 KB (as JSON).
  */
-export function capturingQueue(options: { failSends?: number } = {}) {
+export function capturingQueue(options: { failSends?: number; failCall?: number } = {}) {
   const sent: LogMessage[] = [];
   const sendBatches: number[] = [];
   let failures = options.failSends ?? 0;
+  let calls = 0;
   const queue = {
     async send() {
       throw new Error('ingest is expected to use sendBatch');
     },
     async sendBatch(messages: Iterable<MessageSendRequest<LogMessage>>) {
       const batch = [...messages];
-      if (failures-- > 0) throw new Error('Queue send failed');
+      if (failures-- > 0 || calls++ === options.failCall) throw new Error('Queue send failed');
       const sizes = batch.map((m) => encoder.encode(JSON.stringify(m.body)).byteLength);
       expect(batch.length).toBeLessThanOrEqual(100);
       for (const size of sizes) expect(size).toBeLessThanOrEqual(128 * 1000);
@@ -48,7 +49,7 @@ export async function fetchWithEnv(
   method: string,
   path: string,
   options: { body?: unknown; token?: string; rawBody?: BodyInit; headers?: Record<string, string> } = {},
-): Promise<ApiResponse> {
+): Promise<ApiResponse & { bytes: Uint8Array }> {
   const url = `${ORIGIN}${path}`;
   const headers = new Headers({ 'CF-Connecting-IP': '203.0.113.20', ...options.headers });
   if (options.token) headers.set('Authorization', `Bearer ${options.token}`);
@@ -58,10 +59,11 @@ export async function fetchWithEnv(
     testEnv,
     createExecutionContext(),
   );
-  const text = await res.text();
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  const text = new TextDecoder().decode(bytes);
   const body = res.headers.get('content-type')?.startsWith('application/json') ? JSON.parse(text) : text;
   assertMatchesContract(method, url, res.status, res.headers, body);
-  return { status: res.status, headers: res.headers, body, text };
+  return { status: res.status, headers: res.headers, body, text, bytes };
 }
 
 let deliveries = 0;

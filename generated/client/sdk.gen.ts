@@ -794,16 +794,23 @@ export const tailLogs = <ThrowOnError extends boolean = false>(options?: Options
 });
 
 /**
- * Export logs over OpenTelemetry (OTLP/HTTP JSON)
+ * Export logs over OpenTelemetry (OTLP/HTTP JSON or protobuf)
  *
  * The OTLP/HTTP logs endpoint, so that any OpenTelemetry SDK or Collector can export to Loglane:
  * `OTEL_EXPORTER_OTLP_LOGS_ENDPOINT=https://<host>/v1/otlp/v1/logs`,
- * `OTEL_EXPORTER_OTLP_LOGS_PROTOCOL=http/json` and
+ * `OTEL_EXPORTER_OTLP_LOGS_PROTOCOL=http/protobuf` (or `http/json`) and
  * `OTEL_EXPORTER_OTLP_HEADERS=Authorization=Bearer%20sk_…`. Needs an API key with `logs:write`;
  * the records go to the key's project through the same queue, storage and rate limit (the ingest
- * budget) as `POST /v1/logs`. JSON encoding only: protobuf is 400 VALIDATION_ERROR
- * (`Content-Type must be application/json`). `Content-Encoding: gzip` is accepted, with the same
- * 16 MiB limits (as sent and decompressed) as `POST /v1/logs`; at most 1,000 log records per request,
+ * budget) as `POST /v1/logs`. Both OTLP/HTTP encodings are accepted: `application/json` and
+ * `application/x-protobuf` (an `ExportLogsServiceRequest` of opentelemetry-proto v1; a body that
+ * does not decode as one is 400 VALIDATION_ERROR `Malformed protobuf body`). The answer uses the
+ * request's encoding, as OTLP/HTTP requires: a protobuf request gets a protobuf
+ * `ExportLogsServiceResponse`. Errors are always Loglane's JSON error envelope, whatever the
+ * request's encoding (OTLP exporters read only the status of an error: 400 is not retried, 429
+ * and 5xx are). Since 2.0.0 a protobuf request is accepted (it was 400 `Content-Type must be
+ * application/json`). `Content-Encoding: gzip` is accepted, with the same
+ * 16 MiB limits (as sent and decompressed) as `POST /v1/logs`, for either encoding; a protobuf
+ * body is held to the same limits as its JSON form: at most 1,000 log records per request,
  * 1,000 items in any attribute list, array or map, and 65,536 characters in any string or bytes
  * value (beyond these the whole request is 400 VALIDATION_ERROR).
  *

@@ -821,6 +821,13 @@ export type OtlpExportLogsRequest = {
 };
 
 /**
+ * OtlpProtobuf
+ *
+ * A protobuf-encoded OTLP message (opentelemetry-proto v1, `opentelemetry.proto.collector.logs.v1`): an `ExportLogsServiceRequest` in a request, an `ExportLogsServiceResponse` in an answer (empty when every record was accepted).
+ */
+export type OtlpProtobuf = string;
+
+/**
  * OtlpExportLogsResponse
  *
  * An OTLP ExportLogsServiceResponse; `partialSuccess` only when some records were rejected.

@@ -741,6 +741,13 @@ export const zOtlpInt64 = z.union([
 ]);
 
 /**
+ * OtlpProtobuf
+ *
+ * A protobuf-encoded OTLP message (opentelemetry-proto v1, `opentelemetry.proto.collector.logs.v1`): an `ExportLogsServiceRequest` in a request, an `ExportLogsServiceResponse` in an answer (empty when every record was accepted).
+ */
+export const zOtlpProtobuf = z.string().max(16777216);
+
+/**
  * OtlpExportLogsResponse
  *
  * An OTLP ExportLogsServiceResponse; `partialSuccess` only when some records were rejected.

@@ -19,8 +19,8 @@ export const randomId = (prefix: string, length = 24) => `${prefix}_${randomAlph
 
 const toHex = (bytes: ArrayBuffer) => [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, '0')).join('');
 
-export async function sha256Hex(text: string): Promise<string> {
-  return toHex(await crypto.subtle.digest('SHA-256', encoder.encode(text)));
+export async function sha256Hex(data: string | Uint8Array): Promise<string> {
+  return toHex(await crypto.subtle.digest('SHA-256', typeof data === 'string' ? encoder.encode(data) : data));
 }
 
 // Importing an HMAC key costs about as much as a signature: import it once per secret and isolate.

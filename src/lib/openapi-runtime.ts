@@ -52,7 +52,8 @@ async function hasRequestBody(c: Context): Promise<boolean> {
 /** A declared JSON body: 415 for another media type (or bytes without one), else the body is validated. */
 function jsonBodyValidators(body: NonNullable<RouteRequest['body']>, hook: Hook): MiddlewareHandler[] {
   const mediaTypes = Object.keys(body.content);
-  const other = mediaTypes.find((mediaType) => !isJsonMediaType(mediaType) && mediaType !== 'application/x-ndjson');
+  // NDJSON and protobuf bodies reach validation as JSON (src/middleware/ingest-body.ts translates them).
+  const other = mediaTypes.find((mediaType) => !isJsonMediaType(mediaType) && mediaType !== 'application/x-ndjson' && mediaType !== 'application/x-protobuf');
   if (other) throw new Error(`openapi-runtime: request bodies of ${other} are not supported`);
   const mediaTypeGate: MiddlewareHandler = async (c, next) => {
     const contentType = c.req.header('content-type');

@@ -25,6 +25,8 @@ type Success<S extends number, Schema extends z.ZodType, Media extends string> =
   schema?: Schema;
   /** Defaults to application/json; the docs page is text/html. */
   mediaType?: Media;
+  /** The same answer in other encodings, by media type (OTLP answers a protobuf request in protobuf). */
+  alternatives?: Record<string, z.ZodType>;
   /** Response headers beyond the request id and rate-limit ones (by component name). */
   headers?: string[];
 };
@@ -55,7 +57,14 @@ export function defineOperation<
   const successResponse = {
     description: 'Success.',
     headers,
-    ...(success.schema ? { content: { [success.mediaType ?? 'application/json']: { schema: success.schema } } } : {}),
+    ...(success.schema
+      ? {
+          content: {
+            [success.mediaType ?? 'application/json']: { schema: success.schema },
+            ...Object.fromEntries(Object.entries(success.alternatives ?? {}).map(([mediaType, schema]) => [mediaType, { schema }])),
+          },
+        }
+      : {}),
   };
   const errorResponses = Object.fromEntries(errors.map((status) => [status, { $ref: `#/components/responses/${ERROR_RESPONSES[status]}` }]));
   const responses = { ...errorResponses, [success.status]: successResponse } as unknown as {

@@ -1,17 +1,18 @@
-// The ingest routes' body: gzip or plain, JSON or NDJSON, at most 16 MiB as sent and as decompressed.
-// Runs after the API-key guard (no body is read for a refused caller) and before validation, which
-// then sees a plain JSON request: an NDJSON body becomes `{ "entries": [...] }`.
+// The ingest routes' body: gzip or plain, JSON or NDJSON (POST /v1/logs) or protobuf (the OTLP
+// export), at most 16 MiB as sent and as decompressed. Runs after the API-key guard (no body is read
+// for a refused caller) and before validation, which then sees a plain JSON request: an NDJSON body
+// becomes `{ "entries": [...] }`, an OTLP protobuf body its OTLP/JSON form.
 import type { MiddlewareHandler } from 'hono';
 import { sha256Hex } from '../lib/crypto';
 import { ApiError } from '../lib/errors';
+import { otlpProtobufAsJson } from '../services/otlp-protobuf';
 import type { AppEnv } from '../types';
 import { bodyTooLarge, INGEST_BODY_LIMIT } from './body-limit';
 
-const NDJSON = /^application\/x-ndjson(;.*)?$/i;
 const JSON_TYPE = /^application\/([a-z-.]+\+)?json(;.*)?$/i;
 
-/** The body's text, decompressed as it streams; refused the moment it passes the limit. */
-async function readText(body: ReadableStream<Uint8Array>, encoding: string): Promise<string> {
+/** The body's bytes, decompressed as they stream; refused the moment they pass the limit. */
+async function readBytes(body: ReadableStream<Uint8Array>, encoding: string): Promise<Uint8Array> {
   const stream = encoding === 'gzip' ? body.pipeThrough(new DecompressionStream('gzip')) : body;
   const reader = stream.getReader();
   const chunks: Uint8Array[] = [];
@@ -30,12 +31,12 @@ async function readText(body: ReadableStream<Uint8Array>, encoding: string): Pro
     // DecompressionStream rejects truncated or corrupt input; the plain stream only fails on size (above)
     throw ApiError.of('malformedGzip');
   }
-  const decoder = new TextDecoder();
-  return chunks.map((chunk) => decoder.decode(chunk, { stream: true })).join('') + decoder.decode();
+  return new Uint8Array(await new Blob(chunks).arrayBuffer());
 }
 
 /** NDJSON as the JSON batch it means; each line must be one JSON value (blank lines are skipped). */
-function ndjsonAsBatch(text: string): string {
+function ndjsonAsBatch(bytes: Uint8Array): string {
+  const text = new TextDecoder().decode(bytes);
   const lines = text.split(/\r?\n/).filter((line) => line.trim() !== '');
   lines.forEach((line, index) => {
     try {
@@ -48,30 +49,44 @@ function ndjsonAsBatch(text: string): string {
   return `{"entries":[${lines.join(',')}]}`;
 }
 
+/** A media type a route takes besides JSON, and how its body becomes the JSON it is validated as. */
+type Translation = { mediaType: RegExp; asJson: (bytes: Uint8Array) => string };
+
 /**
  * Decodes the body for validation and, when the request carries an Idempotency-Key, records the
- * SHA-256 of the decompressed body as `bodyDigest`. Requests of other media types pass untouched
- * (validation answers them 415).
+ * SHA-256 of the decompressed body as `bodyDigest`; a translated body is marked `translatedBody`.
+ * Requests of other media types pass untouched (validation answers them 415).
  */
-export const decodeIngestBody: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const raw = c.req.raw;
-  const contentType = c.req.header('content-type');
-  // The body is required: none at all, or bytes of no declared type, is refused here (an all-optional
-  // schema such as OTLP's would otherwise validate the empty object the validator substitutes).
-  if (!raw.body || contentType === undefined) throw ApiError.of('unsupportedMediaType');
-  const ndjson = NDJSON.test(contentType);
-  if (!(ndjson || JSON_TYPE.test(contentType))) return next();
-  const encoding = (c.req.header('content-encoding') ?? 'identity').trim().toLowerCase();
-  if (encoding !== 'gzip' && encoding !== 'identity') throw ApiError.of('unsupportedContentEncoding');
+const decodeBody =
+  (translation: Translation): MiddlewareHandler<AppEnv> =>
+  async (c, next) => {
+    const raw = c.req.raw;
+    const contentType = c.req.header('content-type');
+    // The body is required: none at all, or bytes of no declared type, is refused here (an all-optional
+    // schema such as OTLP's would otherwise validate the empty object the validator substitutes).
+    if (!raw.body || contentType === undefined) throw ApiError.of('unsupportedMediaType');
+    const translated = translation.mediaType.test(contentType);
+    if (!(translated || JSON_TYPE.test(contentType))) return next();
+    const encoding = (c.req.header('content-encoding') ?? 'identity').trim().toLowerCase();
+    if (encoding !== 'gzip' && encoding !== 'identity') throw ApiError.of('unsupportedContentEncoding');
 
-  const text = await readText(raw.body, encoding);
-  if (c.req.header('idempotency-key') !== undefined) c.set('bodyDigest', await sha256Hex(text));
-  const headers = new Headers(raw.headers);
-  headers.delete('content-encoding');
-  headers.delete('content-length');
-  if (ndjson) headers.set('content-type', 'application/json');
-  c.req.raw = new Request(raw.url, { method: raw.method, headers });
-  // Where HonoRequest keeps a body already read (as a promise, whatever its type says); json() reads it.
-  (c.req.bodyCache as { text?: Promise<string> }).text = Promise.resolve(ndjson ? ndjsonAsBatch(text) : text);
-  await next();
-};
+    const bytes = await readBytes(raw.body, encoding);
+    if (c.req.header('idempotency-key') !== undefined) c.set('bodyDigest', await sha256Hex(bytes));
+    const headers = new Headers(raw.headers);
+    headers.delete('content-encoding');
+    headers.delete('content-length');
+    if (translated) {
+      headers.set('content-type', 'application/json');
+      c.set('translatedBody', true);
+    }
+    c.req.raw = new Request(raw.url, { method: raw.method, headers });
+    // Where HonoRequest keeps a body already read (as a promise, whatever its type says); json() reads it.
+    (c.req.bodyCache as { text?: Promise<string> }).text = Promise.resolve(translated ? translation.asJson(bytes) : new TextDecoder().decode(bytes));
+    await next();
+  };
+
+/** POST /v1/logs: JSON or NDJSON. */
+export const decodeIngestBody = decodeBody({ mediaType: /^application\/x-ndjson(;.*)?$/i, asJson: ndjsonAsBatch });
+
+/** POST /v1/otlp/v1/logs: OTLP/HTTP JSON or protobuf. */
+export const decodeOtlpBody = decodeBody({ mediaType: /^application\/x-protobuf(;.*)?$/i, asJson: otlpProtobufAsJson });

@@ -10,8 +10,11 @@ export type LogEntry = z.infer<typeof zLogEntry>;
 /** An entry inside a queue message or a KV bucket: the project is known from the container. */
 export type QueuedEntry = Omit<LogEntry, 'projectId' | 'receivedAt'>;
 
-/** The body of one LOG_QUEUE message: some entries of one ingest request (one project). */
-export type LogMessage = { v: 1; projectId: string; receivedAt: string; entries: QueuedEntry[] };
+/**
+ * The body of one LOG_QUEUE message: some entries of one ingest request (one project). `resendable`:
+ * sent under an Idempotency-Key, so a retry of the request may send the same message again.
+ */
+export type LogMessage = { v: 1; projectId: string; receivedAt: string; entries: QueuedEntry[]; resendable?: true };
 
 export const isLogMessage = (body: unknown): body is LogMessage => {
   const message = body as Partial<LogMessage> | null;

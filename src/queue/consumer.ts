@@ -15,8 +15,10 @@ import { isLogMessage, type LogEntry, type LogMessage } from '../model/logs';
 
 /**
  * Each shard gets one D1 batch (one transaction) for its part of the delivery. A message is stored
- * exactly once: on its first delivery nobody can have stored it; a redelivery (attempts > 1) is
- * first looked up by its first entry, and skipped if a block already holds it. Only when every
+ * exactly once: on its first delivery nobody can have stored it, unless it is `resendable` (an
+ * Idempotency-Key retry may have sent it again); a redelivery (attempts > 1) or a resendable message
+ * is first looked up by its first entry, and skipped if a block already holds it or an earlier
+ * message of this delivery has that first entry. Only when every
  * shard has stored its part are the messages acknowledged; otherwise all are retried.
  */
 export async function consumeLogBatch(batch: MessageBatch<unknown>, env: Env): Promise<void> {
@@ -51,8 +53,13 @@ const firstEntryOf = (message: Message<LogMessage>) => message.body.entries[0];
 async function storeInShard(db: D1Database, projects: Map<string, Message<LogMessage>[]>): Promise<void> {
   const statements = await Promise.all(
     [...projects].map(async ([projectId, messages]) => {
-      const stored = await storedMessages(db, projectId, messages.filter((message) => message.attempts > 1).map(firstEntryOf));
-      const fresh = messages.filter((message) => !stored.has(firstEntryOf(message).id));
+      const stored = await storedMessages(db, projectId, messages.filter((message) => message.attempts > 1 || message.body.resendable).map(firstEntryOf));
+      const fresh = messages.filter((message) => {
+        const { id } = firstEntryOf(message);
+        if (stored.has(id)) return false;
+        stored.add(id); // a message sent twice may arrive twice in one delivery
+        return true;
+      });
       const entries: LogEntry[] = fresh.flatMap(({ body }) => body.entries.map((entry) => ({ ...entry, projectId, receivedAt: body.receivedAt })));
       if (entries.length === 0) return [];
       return insertBlockStatements(db, await encodeBlocks(projectId, entries, new Set(fresh.map((message) => firstEntryOf(message).id))));

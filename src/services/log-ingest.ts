@@ -56,17 +56,24 @@ export async function ingestLogs(env: Env, projectId: string, body: IngestBody, 
   }
   const record = await claimIdempotencyKey(env.DB, projectId, idempotency.key, { ...fresh, bodySha256: idempotency.bodySha256, queued: false });
   if (record.bodySha256 !== idempotency.bodySha256) throw ApiError.of('idempotencyKeyReused');
-  // The first attempt may have failed before its entries were all queued: queue them again under
-  // the same ids (storage keeps one entry per id); once queued, a repeat only gets the answer.
+  // Until a send has fully succeeded (the first attempt, or a retry after one that failed, perhaps
+  // halfway), queue the entries as the same messages (same ids and receive time, so the same
+  // packing), marked resendable so that the consumer stores each once whichever copy arrives first;
+  // once queued, a repeat only gets the answer.
   if (!record.queued) {
-    await queueEntries(env, projectId, inputs, record);
+    await queueEntries(env, projectId, inputs, { ...record, resendable: true });
     await markQueued(env.DB, projectId, idempotency.key);
   }
   return { accepted: record.ids.length, ids: record.ids };
 }
 
 /** Queues valid entries of one project under the given ids, stamped with the receive time. */
-export async function queueEntries(env: Env, projectId: string, inputs: EntryInput[], { receivedMs, ids }: { receivedMs: number; ids: string[] }): Promise<void> {
+export async function queueEntries(
+  env: Env,
+  projectId: string,
+  inputs: EntryInput[],
+  { receivedMs, ids, resendable }: { receivedMs: number; ids: string[]; resendable?: true },
+): Promise<void> {
   const receivedAt = new Date(receivedMs).toISOString();
   const entries: QueuedEntry[] = inputs.map((input, index) => ({
     id: ids[index],
@@ -76,7 +83,7 @@ export async function queueEntries(env: Env, projectId: string, inputs: EntryInp
     timestamp: input.timestamp ? canonicalTime(input.timestamp) : receivedAt,
     attributes: input.attributes ?? {},
   }));
-  await enqueue(env.LOG_QUEUE, { v: 1, projectId, receivedAt, entries });
+  await enqueue(env.LOG_QUEUE, { v: 1, projectId, receivedAt, entries, ...(resendable ? { resendable } : {}) });
 }
 
 // Queues limits: a message at most 128 KB; sendBatch at most 100 messages and 256 KB. We pack

@@ -7,11 +7,11 @@ import { ApiError } from '../lib/errors';
 import { limitViolations, queueEntries, type EntryInput } from './log-ingest';
 import { newLogIds, type LogLevel } from '../model/logs';
 
-type ExportRequest = z.infer<typeof zExportOtlpLogsBody>;
-type ExportResponse = z.infer<typeof zExportOtlpLogsResponse>;
+export type OtlpExportRequest = z.infer<typeof zExportOtlpLogsBody>;
+export type OtlpExportResponse = z.infer<typeof zExportOtlpLogsResponse>;
 type AnyValue = z.infer<typeof zOtlpAnyValue>;
 type KeyValue = z.infer<typeof zOtlpKeyValue>;
-type LogRecord = NonNullable<NonNullable<NonNullable<ExportRequest['resourceLogs']>[number]['scopeLogs']>[number]['logRecords']>[number];
+type LogRecord = NonNullable<NonNullable<NonNullable<OtlpExportRequest['resourceLogs']>[number]['scopeLogs']>[number]['logRecords']>[number];
 type Scalar = string | number | boolean;
 
 const MAX_RECORDS = 1000;
@@ -117,7 +117,7 @@ function rejection(entry: EntryInput, nowMs: number): string | undefined {
 }
 
 /** Maps, checks and queues the records of one export; answers as OTLP's ExportLogsServiceResponse. */
-export async function exportOtlpLogs(env: Env, projectId: string, request: ExportRequest): Promise<ExportResponse> {
+export async function exportOtlpLogs(env: Env, projectId: string, request: OtlpExportRequest): Promise<OtlpExportResponse> {
   const records = (request.resourceLogs ?? []).flatMap((resourceLogs) => {
     const service = serviceOf(resourceLogs.resource?.attributes);
     return (resourceLogs.scopeLogs ?? []).flatMap((scopeLogs) => (scopeLogs.logRecords ?? []).map((record) => ({ record, service })));

@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { DEV_ARGS, localDatabases, migrateArgs } from '../../scripts/local-dev.ts';
+import { devServerArgs, localDatabases, migrateArgs } from '../../scripts/local-dev.ts';
 import { FAKE_HOST, FAKE_PROVIDER_BINDINGS, fakeProviders } from '../support/fake-providers.ts';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -215,18 +215,14 @@ async function launchOnPort(
 }
 
 /**
- * `wrangler dev` on a loopback port (`port`, else a free one), persisting to `stateDir` (migrated).
- * Secrets come from an --env-file there, so the repository's .dev.vars is never read; `vars`
- * become --var overrides.
+ * The Worker as `npm start` runs it (scripts/local-dev.ts' devServerArgs, the same arguments) on a
+ * loopback port (`port`, else a free one), persisting to `stateDir` (migrated). Secrets come from an
+ * --env-file there, so the repository's .dev.vars is never read; `vars` become --var overrides.
  */
 export async function startWorker(name: string, stateDir: string, vars: Record<string, string>, secrets: Record<string, string>, port?: number): Promise<Worker> {
   const envFile = path.join(stateDir, 'e2e.env');
   await writeFile(envFile, Object.entries(secrets).map(([key, value]) => `${key}=${value}\n`).join(''), { mode: 0o600 });
-  const args = async (chosen: number) => {
-    const list = [...DEV_ARGS, '--ip', '127.0.0.1', '--port', String(chosen), '--inspector-port', String(await freePort()), '--persist-to', stateDir, '--env-file', envFile];
-    for (const [key, value] of Object.entries(vars)) list.push('--var', `${key}:${value}`);
-    return list;
-  };
+  const args = async (chosen: number) => devServerArgs(chosen, { inspectorPort: await freePort(), persistTo: stateDir, envFile, vars });
   const { process: wrangler, url } = await launchOnPort(`wrangler dev (${name})`, bin('wrangler'), args, port, '/v1/health');
   return { url, process: wrangler, stop: () => wrangler.stop() };
 }

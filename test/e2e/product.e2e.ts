@@ -22,6 +22,7 @@ import { decode, sign } from 'hono/jwt';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { SeverityNumber } from '@opentelemetry/api-logs';
 import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
+import { OTLPLogExporter as OTLPProtoLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs';
 import { createLoglaneClient, createLogShipper, type LoglaneClient, type LoglaneClientOptions, type Session } from '../../src/client/index.ts';
@@ -681,32 +682,47 @@ describe('workspaces, members, projects and API keys (validating client)', () =>
       expect(fromKv).toEqual(fromD1);
     });
 
-    it('OpenTelemetry: what the official SDK exports over OTLP/HTTP JSON is what GET /v1/logs returns', async () => {
-      // Through the strict Prism (via a recording relay), so that every export is validated against the contract too.
-      const relay = await recordingRelay();
-      onTestFinished(() => relay.close());
-      const exporter = new OTLPLogExporter({ url: `${relay.url}/v1/otlp/v1/logs`, headers: { Authorization: `Bearer ${writeOnly}` } });
-      const provider = new LoggerProvider({ resource: resourceFromAttributes({ 'service.name': 'e2e-otel-svc' }), processors: [new BatchLogRecordProcessor({ exporter })] });
-      const logger = provider.getLogger('e2e');
-      const time = Date.now() - 1000;
-      logger.emit({ severityNumber: SeverityNumber.ERROR, severityText: 'ERROR', body: 'e2e-otel: charge failed', attributes: { 'http.status_code': 502, retried: true }, timestamp: time });
-      logger.emit({ severityNumber: SeverityNumber.DEBUG, body: 'e2e-otel: cache miss', attributes: { key: 'user:1' } });
-      await provider.shutdown(); // flushes
+    // The official SDK with either OTLP/HTTP encoding: JSON through the strict Prism (via a recording
+    // relay) so that every export is validated against the contract too, protobuf straight to the
+    // Worker (Prism validates request bodies as JSON or text only).
+    const otlpExports = [
+      {
+        encoding: 'JSON',
+        Exporter: OTLPLogExporter,
+        target: async () => {
+          const relay = await recordingRelay();
+          onTestFinished(() => relay.close());
+          return relay.url;
+        },
+      },
+      { encoding: 'protobuf', Exporter: OTLPProtoLogExporter, target: async () => workerA.url },
+    ];
+    for (const { encoding, Exporter, target } of otlpExports) {
+      it(`OpenTelemetry: what the official SDK exports over OTLP/HTTP ${encoding} is what GET /v1/logs returns`, async () => {
+        const marker = `e2e-otel-${encoding.toLowerCase()}`;
+        const exporter = new Exporter({ url: `${await target()}/v1/otlp/v1/logs`, headers: { Authorization: `Bearer ${writeOnly}` } });
+        const provider = new LoggerProvider({ resource: resourceFromAttributes({ 'service.name': 'e2e-otel-svc' }), processors: [new BatchLogRecordProcessor({ exporter })] });
+        const logger = provider.getLogger('e2e');
+        const time = Date.now() - 1000;
+        logger.emit({ severityNumber: SeverityNumber.ERROR, severityText: 'ERROR', body: `${marker}: charge failed`, attributes: { 'http.status_code': 502, retried: true }, timestamp: time });
+        logger.emit({ severityNumber: SeverityNumber.DEBUG, body: `${marker}: cache miss`, attributes: { key: 'user:1' } });
+        await provider.shutdown(); // flushes
 
-      const reader = validating({ apiKey: readOnly });
-      const entries = await waitFor('the OTLP export in D1', async () => {
-        const page = ok(await reader.queryLogs({ query: { q: 'e2e-otel', limit: 10 } }));
-        return page.entries.length === 2 ? page.entries : undefined;
+        const reader = validating({ apiKey: readOnly });
+        const entries = await waitFor(`the OTLP ${encoding} export in D1`, async () => {
+          const page = ok(await reader.queryLogs({ query: { q: marker, limit: 10 } }));
+          return page.entries.length === 2 ? page.entries : undefined;
+        });
+        const byMessage = Object.fromEntries(entries.map((entry) => [entry.message, entry]));
+        expect(byMessage[`${marker}: charge failed`]).toMatchObject({
+          level: 'error',
+          service: 'e2e-otel-svc',
+          timestamp: new Date(time).toISOString(),
+          attributes: { 'http.status_code': 502, retried: true },
+        });
+        expect(byMessage[`${marker}: cache miss`]).toMatchObject({ level: 'debug', service: 'e2e-otel-svc', attributes: { key: 'user:1' } });
       });
-      const byMessage = Object.fromEntries(entries.map((entry) => [entry.message, entry]));
-      expect(byMessage['e2e-otel: charge failed']).toMatchObject({
-        level: 'error',
-        service: 'e2e-otel-svc',
-        timestamp: new Date(time).toISOString(),
-        attributes: { 'http.status_code': 502, retried: true },
-      });
-      expect(byMessage['e2e-otel: cache miss']).toMatchObject({ level: 'debug', service: 'e2e-otel-svc', attributes: { key: 'user:1' } });
-    });
+    }
 
     it('createLogShipper: gzipped, idempotent batches straight to the Worker; every entry stored once', async () => {
       // Straight to the Worker: Prism's proxy validates bodies as JSON and cannot read gzip.

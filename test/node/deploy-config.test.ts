@@ -11,7 +11,7 @@ type Config = {
   vars: Record<string, unknown>;
   r2_buckets: { binding: string; bucket_name?: string }[];
   d1_databases: { binding: string; migrations_dir?: string }[];
-  queues: { producers?: { binding: string }[] };
+  queues: { producers?: { binding: string }[]; consumers?: { queue: string; max_batch_timeout?: number }[] };
 };
 const read = (env?: string): Config => unstable_readConfig({ config: path.join(ROOT, 'wrangler.jsonc'), env });
 
@@ -37,6 +37,13 @@ describe('wrangler.jsonc', () => {
       for (const shard of String(config.vars.LOG_SHARDS_OPEN).split(',')) expect(databases).toContain(shard);
       expect(config.queues.producers?.map((q) => q.binding).sort()).toEqual(['LOG_QUEUE', 'PURGE_QUEUE']);
       expect(config.d1_databases.filter((d) => d.binding !== 'DB').every((d) => d.migrations_dir === 'migrations/logs')).toBe(true);
+    }
+  });
+
+  it('delivers stored entries to a live tail within 2 seconds of their 202 in every environment (log consumer batch timeout 1 s)', () => {
+    for (const env of [undefined, DEV_ENV]) {
+      const consumer = read(env).queues.consumers?.find((q) => q.queue === 'loglane-logs');
+      expect(consumer?.max_batch_timeout).toBe(1);
     }
   });
 });

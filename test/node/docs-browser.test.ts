@@ -14,7 +14,7 @@ import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, ROOT, readJson, run } from '../../scripts/lib.ts';
-import { DEV_ARGS, localDatabases, migrateArgs } from '../../scripts/local-dev.ts';
+import { devServerArgs, localDatabases, migrateArgs } from '../../scripts/local-dev.ts';
 
 type Json = any;
 const CHROMIUM = '/usr/bin/chromium';
@@ -77,12 +77,9 @@ describe.skipIf(!available)('the reference at /docs in headless Chromium', () =>
     worker = spawn(
       BIN('wrangler'),
       [
-        ...DEV_ARGS, '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort),
-        '--persist-to', stateDir, '--show-interactive-dev-session=false',
-        // Independent of a developer's .dev.vars: the example file plus a throwaway secret.
-        '--env-file', path.join(ROOT, '.dev.vars.example'), '--var', `JWT_SECRET:${randomBytes(24).toString('base64url')}`,
-        // As `npm start` does: the Worker's own address in mail links, the reference's server and samples.
-        '--var', `PUBLIC_BASE_URL:${origin}`,
+        // As `npm start` runs it, independent of a developer's .dev.vars: the example file plus a throwaway secret.
+        ...devServerArgs(port, { inspectorPort, persistTo: stateDir, envFile: path.join(ROOT, '.dev.vars.example'), vars: { JWT_SECRET: randomBytes(24).toString('base64url') } }),
+        '--show-interactive-dev-session=false',
       ],
       { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
     );

@@ -7,7 +7,8 @@ import { currentPrincipal } from '../../middleware/auth';
 import { ingestLogs as ingest, type IngestBody } from '../../services/log-ingest';
 import { queryLogs as query } from '../../services/log-query';
 import { openTail } from '../../services/log-tail';
-import { exportOtlpLogs as exportOtlp } from '../../services/otlp-logs';
+import { exportOtlpLogs as exportOtlp, type OtlpExportRequest } from '../../services/otlp-logs';
+import { encodeExportResponse } from '../../services/otlp-protobuf';
 import type { AppEnv } from '../../types';
 import type { exportOtlpLogsRoute, ingestLogsRoute, queryLogsRoute, tailLogsRoute } from './index';
 
@@ -25,8 +26,14 @@ export const ingestLogs: RouteHandler<typeof ingestLogsRoute, AppEnv> = async (c
   return c.json(success(await ingest(c.env, ingestingProject(c), body, idempotency)), 202);
 };
 
-export const exportOtlpLogs: RouteHandler<typeof exportOtlpLogsRoute, AppEnv> = async (c) =>
-  c.json(await exportOtlp(c.env, ingestingProject(c), c.req.valid('json')), 200);
+/** Answers in the request's encoding, as OTLP/HTTP requires: protobuf to a protobuf request. */
+export const exportOtlpLogs: RouteHandler<typeof exportOtlpLogsRoute, AppEnv> = async (c) => {
+  // Always the OTLP/JSON body: decodeOtlpBody has turned protobuf into it before validation.
+  const answer = await exportOtlp(c.env, ingestingProject(c), c.req.valid('json') as OtlpExportRequest);
+  if (!c.get('translatedBody')) return c.json(answer, 200);
+  // The route's typed answers know only the JSON encoding; the contract (and the drift check) declares both.
+  return c.body(encodeExportResponse(answer), 200, { 'Content-Type': 'application/x-protobuf' }) as never;
+};
 
 export const queryLogs: RouteHandler<typeof queryLogsRoute, AppEnv> = async (c) => {
   const { page, nextCursor } = await query(c.env, currentPrincipal(c), c.req.valid('query'));

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import {
   zExportOtlpLogsBody,
   zExportOtlpLogsResponse,
+  zOtlpProtobuf,
   zIngestLogsBody,
   zIngestLogsHeaders,
   zIngestLogsResponse,
@@ -13,10 +14,10 @@ import {
   zTailLogsResponse,
 } from '../../../generated/zod/zod.gen';
 import { ApiError } from '../../lib/errors';
-import { createRouter, defineOperation, jsonBody } from '../../lib/operation';
+import { createRouter, defineOperation } from '../../lib/operation';
 import { requireApiKey, requireUserOrApiKey } from '../../middleware/auth';
 import { validationHook } from '../../middleware/errors';
-import { decodeIngestBody } from '../../middleware/ingest-body';
+import { decodeIngestBody, decodeOtlpBody } from '../../middleware/ingest-body';
 import * as handlers from './handlers';
 
 // /v1/logs: ingestion (API keys) and queries (API keys or members); /v1/otlp/v1/logs: OpenTelemetry export.
@@ -44,9 +45,12 @@ export const exportOtlpLogsRoute = defineOperation({
   operationId: 'exportOtlpLogs',
   tag,
   security: [{ ApiKeyBearer: ['logs:write'] }, { ApiKeyHeader: ['logs:write'] }],
-  middleware: [requireApiKey('logs:write'), decodeIngestBody],
-  request: jsonBody(zExportOtlpLogsBody),
-  success: { status: 200, schema: zExportOtlpLogsResponse },
+  middleware: [requireApiKey('logs:write'), decodeOtlpBody],
+  request: {
+    // protobuf is validated as the OTLP/JSON decodeOtlpBody turns it into
+    body: { content: { 'application/json': { schema: zExportOtlpLogsBody }, 'application/x-protobuf': { schema: zOtlpProtobuf } }, required: true },
+  },
+  success: { status: 200, schema: zExportOtlpLogsResponse, alternatives: { 'application/x-protobuf': zOtlpProtobuf } },
   errors: [400, 401, 403, 429, 500],
 });
 
