@@ -7,11 +7,13 @@
 //   lint       redocly lint (recommended rules + Loglane's, see redocly.yaml)
 //   types      worker-configuration.d.ts equals a fresh `wrangler types`
 //   drift      the Worker's routes equal the contract (pending operations listed, not failed)
+//   cycles     no import cycle in src/ (scripts/cycles.ts)
 //   breaking   no breaking change against openapi/released/openapi.json without a major bump (scripts/breaking.ts)
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { checkBreaking } from './breaking.ts';
+import { checkImportCycles } from './cycles.ts';
 import { driftReport } from './drift.ts';
 import { checkWorkerTypes, ROOT, runAsync, runSteps, staleFiles, type Step } from './lib.ts';
 import { owaspLint } from './owasp.ts';
@@ -47,6 +49,7 @@ const steps: Step[] = [
       return `${report.implemented.length} operations match the contract; pending (${report.pending.length}): ${report.pending.join(', ') || 'none'}`;
     },
   },
+  { name: 'cycles', run: () => checkImportCycles() },
   { name: 'breaking', run: async () => checkBreaking() },
 ];
 

@@ -2,6 +2,7 @@
 // @hono/zod-openapi from the route definitions) must equal the contract, operation by operation,
 // once both are normalised. Operations not built yet are named in scripts/pending-operations.json.
 import { zodToOpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import { OpenAPIHono } from '@hono/zod-openapi';
 import { isDeepStrictEqual } from 'node:util';
 import path from 'node:path';
 import { ROOT, readJson, resolveRef } from './lib.ts';
@@ -115,7 +116,9 @@ function operationFacts(op: Json, doc: Json) {
       }];
     }),
   );
-  return { operationId: op.operationId, tags: op.tags, security: op.security ?? doc.security ?? [], parameters, requestBody, responses };
+  // Who may call it: the route's `role` (which installs the guard) against the contract's extensions.
+  const access = { requiredRole: op['x-required-role'], selfAllowed: op['x-self-allowed'] };
+  return { operationId: op.operationId, tags: op.tags, security: op.security ?? doc.security ?? [], access, parameters, requestBody, responses };
 }
 
 /** Lists where the two disagree, as paths into the facts. */
@@ -177,7 +180,10 @@ export async function appDocument(contract: Json): Promise<Json> {
   const zodModule = await import('../generated/zod/zod.gen.ts');
   registerComponents(zodModule, contract);
   const { createApp } = await import('../src/app.ts');
-  return createApp().getOpenAPI31Document({ openapi: '3.1.0', info: { title: contract.info.title, version: contract.info.version } });
+  // The app is typed as what the Worker runs; here, in Node, it is the package's router, generator included.
+  const app = createApp();
+  if (!(app instanceof OpenAPIHono)) throw new Error('the drift check must run without the Worker\'s alias of @hono/zod-openapi');
+  return app.getOpenAPI31Document({ openapi: '3.1.0', info: { title: contract.info.title, version: contract.info.version } });
 }
 
 export async function driftReport(contractFile = path.join(ROOT, 'generated', 'openapi.internal.json')): Promise<DriftReport> {

@@ -1,6 +1,6 @@
 import type { RequestIdVariables } from 'hono/request-id';
 import type { AccessClaims } from './lib/access-token';
-import type { Membership } from './services/members';
+import type { Role } from './repositories/workspaces';
 
 /** Who is calling: a signed-in user, or a project API key. Set by the auth middleware. */
 export type Principal =
@@ -28,3 +28,9 @@ export type AppEnv = {
     translatedBody?: true;
   };
 };
+
+/**
+ * The caller's standing in the workspace of the route, as established by the role guard; `role`
+ * is known once the route's first D1 round trip (which checked it) is done.
+ */
+export type Membership = { workspaceId: string; userId: string; role: () => Promise<Role> };

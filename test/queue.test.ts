@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { LogMessage } from '../src/model/logs';
 import { api } from './support/http';
 import { createTenant, type Tenant } from './support/tenancy';
-import { capturingQueue, deliver, fetchWithEnv, shardOf, storedCount, storedEntries } from './logs.support';
+import { capturingQueue, deliver, fetchWithEnv, ingestAndStore, shardOf, storedCount, storedEntries } from './logs.support';
 
 /** A D1 whose batch() throws on its first `failures` calls (before touching the database). */
 function flakyDb(db: D1Database, failures: number): D1Database {
@@ -157,5 +157,49 @@ describe('the consumer', () => {
     const key = keys.find((k) => k.name.startsWith(`recent:${t.project.id}:`) && k.name.endsWith(':log_consumer4'));
     expect(key?.expiration).toBeGreaterThan(Date.now() / 1000 + 23 * 3600);
     expect(key?.metadata).toMatchObject({ levels: ['info'] });
+  });
+});
+
+describe('stored bytes', () => {
+  const utf8 = (text: string) => new TextEncoder().encode(text).byteLength;
+  const gzipLength = async (text: string) => (await new Response(new Blob([text]).stream().pipeThrough(new CompressionStream('gzip'))).arrayBuffer()).byteLength;
+
+  it('keeps every field of every entry in both stores, in fewer bytes than gzipped NDJSON (KV: a quarter of the JSON)', async () => {
+    const t = await createTenant();
+    const services = ['api', 'checkout', undefined];
+    const inputs = Array.from({ length: 400 }, (_, i) => ({
+      level: (['debug', 'info', 'warn', 'error', 'fatal'] as const)[i % 5],
+      message: `GET /api/orders/${(i * 7919) % 100_000} answered ${i % 9 ? 200 : 500} in ${(i * 37) % 900} ms for user u_${((i * 2654435761) >>> 0).toString(16)} ✓`,
+      ...(services[i % 3] === undefined ? {} : { service: services[i % 3] }),
+      ...(i % 2 ? { timestamp: new Date(Date.now() - i * 1000).toISOString() } : {}),
+      attributes: i % 4 ? { route: '/api/orders/:id', status: i % 9 ? 200 : 500, cached: i % 2 === 0, requestId: `r${(i * 104729).toString(36)}` } : {},
+    }));
+    const ids = await ingestAndStore(t.key.secret, { entries: inputs });
+
+    const served: Record<string, { id: string }[]> = {};
+    for (const source of ['d1', 'kv'] as const) {
+      const res = await api.get(`/v1/logs?source=${source}&limit=1000`, { token: t.key.secret });
+      expect(res.status).toBe(200);
+      served[source] = [...res.body.data.entries].sort((a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : 1));
+    }
+    expect(served.kv).toEqual(served.d1);
+    const byId = new Map(served.d1.map((entry) => [entry.id, entry]));
+    inputs.forEach((input, i) => {
+      const entry = byId.get(ids[i]) as Record<string, unknown> | undefined;
+      expect(entry).toMatchObject({ projectId: t.project.id, level: input.level, message: input.message, attributes: input.attributes });
+      expect(entry?.service).toBe(input.service);
+      if (input.timestamp) expect(entry?.timestamp).toBe(input.timestamp);
+    });
+
+    const ndjson = served.d1.map((entry) => `${JSON.stringify(entry)}\n`).join('');
+    const shard = await shardOf(t.project.id);
+    const block = await env[shard].prepare('SELECT SUM(length(data)) AS bytes FROM log_blocks WHERE project_id = ?').bind(t.project.id).first<{ bytes: number }>();
+    const { keys } = await env.CACHE.list({ prefix: `recent:${t.project.id}:` });
+    const kvBytes = (await Promise.all(keys.map(async (key) => (await env.CACHE.get(key.name, 'arrayBuffer'))!.byteLength))).reduce((a, b) => a + b, 0);
+    const ndjsonGzip = await gzipLength(ndjson);
+    // Columns, not NDJSON: at least 10% fewer bytes than gzipped NDJSON of the same entries.
+    expect(block!.bytes).toBeLessThan(ndjsonGzip * 0.9);
+    expect(kvBytes).toBeLessThan(ndjsonGzip);
+    expect(kvBytes).toBeLessThan(utf8(ndjson) / 4);
   });
 });

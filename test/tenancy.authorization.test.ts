@@ -12,9 +12,7 @@ type Role = 'member' | 'admin' | 'owner';
 type Ids = { workspaceId: string; projectId: string; keyId: string; userId: string; invitationId: string };
 type Operation = {
   id: string;
-  /** Lowest role allowed; undefined for operations outside any workspace. */
-  minimum?: Role;
-  /** The 403 message for a role below `minimum`. */
+  /** The 403 message for a role below the contract's x-required-role. */
   denied?: string;
   /** Whether the path (or body) names something inside the workspace: project, key, member or invitation. */
   hasChild?: boolean;
@@ -33,29 +31,26 @@ const prj = (ids: Ids) => `${ws(ids)}/projects/${ids.projectId}`;
 const OPERATIONS: Operation[] = [
   { id: 'createWorkspace', success: 201, send: (_, a) => request('POST', '/v1/workspaces', { ...a, body: { name: 'New', slug: uniqueSlug('ws') } }) },
   { id: 'listWorkspaces', readOnly: true, success: 200, send: (_, a) => request('GET', '/v1/workspaces', a) },
-  { id: 'getWorkspace', readOnly: true, minimum: 'member', success: 200, send: (i, a) => request('GET', ws(i), a) },
-  { id: 'updateWorkspace', minimum: 'admin', success: 200, send: (i, a) => request('PATCH', ws(i), { ...a, body: { name: 'Renamed' } }) },
-  { id: 'deleteWorkspace', minimum: 'owner', success: 200, send: (i, a) => request('DELETE', ws(i), a) },
-  { id: 'listMembers', readOnly: true, minimum: 'member', success: 200, send: (i, a) => request('GET', `${ws(i)}/members`, a) },
+  { id: 'getWorkspace', readOnly: true, success: 200, send: (i, a) => request('GET', ws(i), a) },
+  { id: 'updateWorkspace', success: 200, send: (i, a) => request('PATCH', ws(i), { ...a, body: { name: 'Renamed' } }) },
+  { id: 'deleteWorkspace', success: 200, send: (i, a) => request('DELETE', ws(i), a) },
+  { id: 'listMembers', readOnly: true, success: 200, send: (i, a) => request('GET', `${ws(i)}/members`, a) },
   {
     id: 'createInvitation',
-    minimum: 'admin',
     success: 201,
     send: (i, a) => request('POST', `${ws(i)}/invitations`, { ...a, body: { email: users.candidate.email, role: 'member' } }),
   },
-  { id: 'listInvitations', readOnly: true, minimum: 'admin', success: 200, send: (i, a) => request('GET', `${ws(i)}/invitations`, a) },
-  { id: 'revokeInvitation', minimum: 'admin', hasChild: true, success: 200, send: (i, a) => request('DELETE', `${ws(i)}/invitations/${i.invitationId}`, a) },
+  { id: 'listInvitations', readOnly: true, success: 200, send: (i, a) => request('GET', `${ws(i)}/invitations`, a) },
+  { id: 'revokeInvitation', hasChild: true, success: 200, send: (i, a) => request('DELETE', `${ws(i)}/invitations/${i.invitationId}`, a) },
   {
     id: 'updateMember',
-    minimum: 'admin',
     hasChild: true,
     success: 200,
     send: (i, a) => request('PATCH', `${ws(i)}/members/${i.userId}`, { ...a, body: { role: 'admin' } }),
   },
-  { id: 'removeMember', minimum: 'admin', hasChild: true, success: 200, send: (i, a) => request('DELETE', `${ws(i)}/members/${i.userId}`, a) },
+  { id: 'removeMember', hasChild: true, success: 200, send: (i, a) => request('DELETE', `${ws(i)}/members/${i.userId}`, a) },
   {
     id: 'transferOwnership',
-    minimum: 'owner',
     denied: 'Only owner can transfer',
     hasChild: true,
     success: 200,
@@ -63,23 +58,21 @@ const OPERATIONS: Operation[] = [
   },
   {
     id: 'createProject',
-    minimum: 'admin',
     success: 201,
     send: (i, a) => request('POST', `${ws(i)}/projects`, { ...a, body: { name: 'New', slug: uniqueSlug('prj') } }),
   },
-  { id: 'listProjects', readOnly: true, minimum: 'member', success: 200, send: (i, a) => request('GET', `${ws(i)}/projects`, a) },
-  { id: 'getProject', minimum: 'member', hasChild: true, readOnly: true, success: 200, send: (i, a) => request('GET', prj(i), a) },
-  { id: 'updateProject', minimum: 'admin', hasChild: true, success: 200, send: (i, a) => request('PATCH', prj(i), { ...a, body: { retentionDays: 90 } }) },
-  { id: 'deleteProject', minimum: 'admin', hasChild: true, success: 200, send: (i, a) => request('DELETE', prj(i), a) },
+  { id: 'listProjects', readOnly: true, success: 200, send: (i, a) => request('GET', `${ws(i)}/projects`, a) },
+  { id: 'getProject', hasChild: true, readOnly: true, success: 200, send: (i, a) => request('GET', prj(i), a) },
+  { id: 'updateProject', hasChild: true, success: 200, send: (i, a) => request('PATCH', prj(i), { ...a, body: { retentionDays: 90 } }) },
+  { id: 'deleteProject', hasChild: true, success: 200, send: (i, a) => request('DELETE', prj(i), a) },
   {
     id: 'createApiKey',
-    minimum: 'admin',
     hasChild: true,
     success: 201,
     send: (i, a) => request('POST', `${prj(i)}/api-keys`, { ...a, body: { name: 'k', scopes: ['logs:read'] } }),
   },
-  { id: 'listApiKeys', minimum: 'admin', hasChild: true, readOnly: true, success: 200, send: (i, a) => request('GET', `${prj(i)}/api-keys`, a) },
-  { id: 'revokeApiKey', minimum: 'admin', hasChild: true, success: 200, send: (i, a) => request('DELETE', `${prj(i)}/api-keys/${i.keyId}`, a) },
+  { id: 'listApiKeys', hasChild: true, readOnly: true, success: 200, send: (i, a) => request('GET', `${prj(i)}/api-keys`, a) },
+  { id: 'revokeApiKey', hasChild: true, success: 200, send: (i, a) => request('DELETE', `${prj(i)}/api-keys/${i.keyId}`, a) },
 ];
 
 type Actor = Role | 'outsider' | 'anonymous' | 'expired' | 'apiKeyBearer' | 'apiKeyHeader';
@@ -87,6 +80,10 @@ const ACTORS: Actor[] = ['owner', 'admin', 'member', 'outsider', 'anonymous', 'e
 
 /** own: the actor's workspace; foreign: another tenant's; foreignChild: own workspace, the other tenant's project/key/user ids. */
 type Target = 'own' | 'foreign' | 'foreignChild';
+
+/** The lowest role allowed, as the contract states it (x-required-role); undefined outside any workspace. */
+const CONTRACT_OPERATIONS = Object.values(contract.paths).flatMap((item) => Object.values(item) as { operationId: string; 'x-required-role'?: Role }[]);
+const minimumOf = (op: Operation): Role | undefined => CONTRACT_OPERATIONS.find((operation) => operation.operationId === op.id)?.['x-required-role'];
 
 type Expected = { status: number; code?: string; message?: string };
 const RANK: Record<Role, number> = { member: 1, admin: 2, owner: 3 };
@@ -97,10 +94,11 @@ function expected(op: Operation, actor: Actor, target: Target): Expected {
   if (actor === 'expired') return { status: 401, code: 'UNAUTHORIZED', message: 'Token expired' };
   // A key is not a user: the user routes refuse it as a token.
   if (actor === 'apiKeyBearer' || actor === 'apiKeyHeader') return { status: 401, code: 'UNAUTHORIZED', message: 'Invalid token' };
-  if (!op.minimum) return { status: op.success };
+  const minimum = minimumOf(op);
+  if (!minimum) return { status: op.success };
   // Membership is checked before anything else, so outsiders cannot tell which ids exist.
   if (actor === 'outsider' || target === 'foreign') return notFound;
-  if (RANK[actor] < RANK[op.minimum]) return { status: 403, code: 'FORBIDDEN', message: op.denied ?? 'Insufficient role' };
+  if (RANK[actor] < RANK[minimum]) return { status: 403, code: 'FORBIDDEN', message: op.denied ?? 'Insufficient role' };
   if (target === 'foreignChild') return notFound;
   return { status: op.success };
 }
@@ -180,7 +178,7 @@ function authFor(actor: Actor, secret: string): RequestOptions {
 }
 
 /** Operations outside a workspace have no other tenant's ids to try; only those with a child id have a foreignChild. */
-const targetsOf = (op: Operation): Target[] => (!op.minimum ? ['own'] : op.hasChild ? ['own', 'foreign', 'foreignChild'] : ['own', 'foreign']);
+const targetsOf = (op: Operation): Target[] => (!minimumOf(op) ? ['own'] : op.hasChild ? ['own', 'foreign', 'foreignChild'] : ['own', 'foreign']);
 
 /** The operations that can take away what other cases rely on: a workspace, project, key, member or role. */
 const REMOVES = ['deleteWorkspace', 'updateMember', 'removeMember', 'transferOwnership', 'deleteProject', 'revokeApiKey'];

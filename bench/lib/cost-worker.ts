@@ -4,6 +4,7 @@
 // Worker does not have; everything else goes to Loglane unchanged.
 import loglane from '../../src/index';
 export { RateLimiter } from '../../src/rate-limit/rate-limiter';
+export { LogTail } from '../../src/tail/log-tail';
 
 const QUEUE_UNIT_BYTES = 64 * 1024;
 const queueUnits = (body: unknown) => Math.max(1, Math.ceil(new TextEncoder().encode(JSON.stringify(body)).byteLength / QUEUE_UNIT_BYTES));
@@ -115,14 +116,14 @@ function countedQueue(queue: Queue): Queue {
 }
 
 /** Every call on a Durable Object stub is one billed request (an RPC session or a fetch). */
-function countedDurableObjects(namespace: Env['RATE_LIMITER']): Env['RATE_LIMITER'] {
+function countedDurableObjects<Namespace extends Env['RATE_LIMITER'] | Env['LOG_TAIL']>(namespace: Namespace): Namespace {
   return {
     idFromName: (name: string) => namespace.idFromName(name),
     get: (id: DurableObjectId) => {
       const stub = namespace.get(id) as unknown as Record<string, (...args: unknown[]) => unknown>;
       return new Proxy({}, { get: (_, method: string) => (method === 'then' ? undefined : (...args: unknown[]) => (counts.durableObjectRequests++, stub[method](...args))) });
     },
-  } as unknown as Env['RATE_LIMITER'];
+  } as unknown as Namespace;
 }
 
 function counted(env: Env): Env {
@@ -130,7 +131,7 @@ function counted(env: Env): Env {
   for (const [name, value] of Object.entries(env)) {
     if (name === 'DB' || /^LOGS_\d+$/.test(name)) wrapped[name] = countedD1(name, value as D1Database);
   }
-  return { ...wrapped, CACHE: countedKv(env.CACHE), ARCHIVE: countedR2(env.ARCHIVE), LOG_QUEUE: countedQueue(env.LOG_QUEUE), PURGE_QUEUE: countedQueue(env.PURGE_QUEUE), RATE_LIMITER: countedDurableObjects(env.RATE_LIMITER) } as unknown as Env;
+  return { ...wrapped, CACHE: countedKv(env.CACHE), ARCHIVE: countedR2(env.ARCHIVE), LOG_QUEUE: countedQueue(env.LOG_QUEUE), PURGE_QUEUE: countedQueue(env.PURGE_QUEUE), RATE_LIMITER: countedDurableObjects(env.RATE_LIMITER), LOG_TAIL: countedDurableObjects(env.LOG_TAIL) } as unknown as Env;
 }
 
 async function timed<T>(work: () => Promise<T>): Promise<T> {

@@ -9,9 +9,13 @@ export const WORKSPACE_ID = 'ws_bench000000000000000000001';
 export const PROJECT_ID = 'prj_bench00000000000000000001';
 const KEY_ID_PART = 'BenchKey0000000000000001';
 export const KEY_ID = `key_${KEY_ID_PART}`;
-const UNTAGGED_KEY = `sk_${KEY_ID_PART}_BenchSecretBenchSecretBench00001`;
-/** The API key the bench ingests and queries with (both scopes), tagged as Loglane tags keys (src/services/api-keys.ts). */
-export const API_KEY = `${UNTAGGED_KEY}_${createHmac('sha256', JWT_SECRET).update(`loglane api key\n${UNTAGGED_KEY}`).digest('hex').slice(0, 24)}`;
+/** An API key (24-character id part, 32-character secret part), tagged as Loglane tags keys (src/services/api-keys.ts). */
+export function taggedApiKey(keyIdPart: string, secretPart: string): string {
+  const untagged = `sk_${keyIdPart}_${secretPart}`;
+  return `${untagged}_${createHmac('sha256', JWT_SECRET).update(`loglane api key\n${untagged}`).digest('hex').slice(0, 24)}`;
+}
+/** The API key the bench ingests and queries with (both scopes). */
+export const API_KEY = taggedApiKey(KEY_ID_PART, 'BenchSecretBenchSecretBench00001');
 export const API_KEY_HASH = createHash('sha256').update(API_KEY).digest('hex');
 
 /** Vars every Loglane instance of the bench runs with: generous limits so that nothing is throttled. */

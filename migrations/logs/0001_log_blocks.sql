@@ -1,6 +1,8 @@
 -- A log shard: entries stored as blocks, many entries per row. A block holds entries of ONE project
--- and ONE UTC hour (so a block's time range is at most an hour), as gzipped NDJSON of the API's
--- LogEntry objects, oldest first: the same bytes retention later copies into R2 archives.
+-- and ONE UTC hour (so a block's time range is at most an hour), oldest first, as one gzipped JSON
+-- line of columns (src/blocks/format.ts, encodeEntries): the same bytes retention later copies into
+-- R2 archives. (The encoding was gzipped NDJSON before 2.0 shipped; no deployment held production
+-- data in it, so nothing is converted.)
 --
 -- WITHOUT ROWID with the primary key (project_id, max_ts, id): a project's blocks lie together in
 -- newest-entry order, so every query reads only its own project's key range, and a stored block

@@ -6,8 +6,8 @@ import { refreshExpiredSessions } from './refresh.ts';
 import { retryRateLimited } from './retry.ts';
 import { operations } from '../../generated/client-operations.ts';
 import type { OperationSpec } from './spec.ts';
-import { tailLogs, type TailLogsRequest } from './tail.ts';
-import type { LoglaneClient, LoglaneClientOptions, LoglaneCore, OperationId } from './types.ts';
+import { tailLogs } from './tail.ts';
+import type { LoglaneClient, LoglaneClientOptions, LoglaneCore, OperationId, TailLogsRequest } from './types.ts';
 
 // An operation named like a core method would shadow it: make that a compile error.
 type Clash = Extract<OperationId, keyof LoglaneCore>;

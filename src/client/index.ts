@@ -37,7 +37,7 @@ export { createLogShipper } from './shipper.ts';
 export type { LogShipper, LogShipperOptions, LogShipperStats } from './shipper.ts';
 export { refreshExpiredSessions } from './refresh.ts';
 export { retryRateLimited } from './retry.ts';
-export { tailLogs, type TailLogsConnection, type TailLogsRequest } from './tail.ts';
+export { tailLogs, type TailLogsConnection } from './tail.ts';
 export { isLoglaneError, LoglaneError } from './errors.ts';
 export type {
   AnyLoglaneError,

@@ -7,19 +7,10 @@
 // a 5xx or a 429 is waited out (Retry-After for a 429) and the stream reopened; any other error
 // ends the iteration by throwing a LoglaneError of kind `api`. Stop it with `signal` or `break`.
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
-import type { ErrorCode, LogEntry, TailLogsData } from '../../generated/client/types.gen.ts';
+import type { ErrorCode, LogEntry } from '../../generated/client/types.gen.ts';
 import { buildUrl, retryAfterSeconds } from './core.ts';
 import { LoglaneError } from './errors.ts';
-
-export interface TailLogsRequest {
-  query?: TailLogsData['query'];
-  /** Resume after this entry id (the last one already seen). */
-  lastEventId?: string;
-  /** Ends the iteration (and closes the stream) when aborted. */
-  signal?: AbortSignal;
-  /** Wait before reopening a dropped stream, in milliseconds (default 1000). */
-  reconnectDelayMs?: number;
-}
+import type { TailLogsRequest } from './types.ts';
 
 export interface TailLogsConnection {
   baseUrl: string;

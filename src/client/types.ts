@@ -2,13 +2,22 @@
 // bodies from `<Op>Responses`, and each operation's error union from its `<Op>Errors` status map and
 // the error catalog (generated/errors.ts: which codes each status carries).
 import type { ERRORS } from '../../generated/errors.ts';
-import type { LogEntry, Session } from '../../generated/client/types.gen.ts';
+import type { LogEntry, Session, TailLogsData } from '../../generated/client/types.gen.ts';
 import type { LoglaneApiError, LoglaneError, LoglaneContractError, LoglaneNetworkError, RateLimit } from './errors.ts';
 import type { Operations } from '../../generated/client-operations.ts';
 import type { CredentialKind, OperationSpec } from './spec.ts';
-import type { TailLogsRequest } from './tail.ts';
 
 export type { Operations };
+
+export interface TailLogsRequest {
+  query?: TailLogsData['query'];
+  /** Resume after this entry id (the last one already seen). */
+  lastEventId?: string;
+  /** Ends the iteration (and closes the stream) when aborted. */
+  signal?: AbortSignal;
+  /** Wait before reopening a dropped stream, in milliseconds (default 1000). */
+  reconnectDelayMs?: number;
+}
 
 /** Every operationId of the public contract. */
 export type OperationId = keyof Operations;

@@ -14,9 +14,18 @@
 // middleware (src/middleware/ingest-body.ts) turns into the JSON body validated here. One addition:
 // exploded `deepObject` query parameters (`?attributes[region]=eu`), which the package leaves as
 // flat keys, reach the schema as the object the contract declares.
+//
+// Its types are the Worker's view of the package: what this file implements, and nothing more.
+// Routers are typed as this file's OpenAPIHono (src/lib/operation.ts, createRouter), so code that
+// would call the document generator (`doc`, `getOpenAPIDocument`, `openAPIRegistry`) fails to
+// type-check instead of throwing in the Worker (test/types/openapi-runtime.ts). The route and
+// handler types are the package's own: type imports, erased from the bundle.
+import type { OpenAPIHonoOptions, RouteConfig, RouteHandler, RouteHook } from '@hono/zod-openapi';
 import { zValidator } from '@hono/zod-validator';
-import { Hono, type Context, type MiddlewareHandler } from 'hono';
+import { Hono, type Context, type Env, type MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
+
+export type { RouteConfig, RouteHandler };
 
 type Hook = (result: { success: boolean; data?: unknown; error?: unknown }, c: Context) => unknown;
 type RouteRequest = {
@@ -88,19 +97,20 @@ function foldDeepObjects(query: unknown): unknown {
 export const createRoute = <R extends Route>(config: R) =>
   Object.defineProperty({ ...config }, 'getRoutingPath', { value: () => routingPath(config.path), enumerable: false }) as R & { getRoutingPath(): string };
 
-export class OpenAPIHono extends Hono {
-  defaultHook?: Hook;
+export class OpenAPIHono<E extends Env = Env> extends Hono<E> {
+  defaultHook?: OpenAPIHonoOptions<E>['defaultHook'];
 
-  constructor({ defaultHook, ...options }: { defaultHook?: Hook; strict?: boolean } = {}) {
+  constructor({ defaultHook, ...options }: { defaultHook?: OpenAPIHonoOptions<E>['defaultHook']; strict?: boolean } = {}) {
     super(options);
     this.defaultHook = defaultHook;
   }
 
-  openapi = ({ middleware, request = {}, method, path }: Route, handler: MiddlewareHandler, hook?: Hook) => {
+  openapi = <R extends RouteConfig>(route: R, handler: RouteHandler<R, E>, hook?: RouteHook<R, E>): this => {
+    const { middleware, request = {}, method, path } = route as Route;
     // The package would also look for a hook on a parent router; Loglane's routers each carry
     // their own (createRouter), so one without is a mistake that would leak raw validator 400s.
     if (!hook && !this.defaultHook) throw new Error(`openapi-runtime: ${method.toUpperCase()} ${path} has no validation hook`);
-    const effectiveHook: Hook = hook ?? ((result, c) => this.defaultHook?.(result, c));
+    const effectiveHook = (hook ?? ((result, c) => this.defaultHook?.(result as never, c))) as Hook;
     const validators: MiddlewareHandler[] = [];
     if (request.query) {
       // The validator's own option (no zod import here: that would bring zod's locales into the bundle).
@@ -112,7 +122,7 @@ export class OpenAPIHono extends Hono {
     if (request.cookies) validators.push(zValidator('cookie', request.cookies as never, effectiveHook as never));
     if (request.body?.content) validators.push(...jsonBodyValidators(request.body, effectiveHook));
     const routeMiddleware = middleware === undefined ? [] : Array.isArray(middleware) ? middleware : [middleware];
-    this.on([method], [routingPath(path)], ...routeMiddleware, ...validators, handler);
+    this.on([method], [routingPath(path)], ...routeMiddleware, ...validators, handler as MiddlewareHandler);
     return this;
   };
 }

@@ -1,9 +1,14 @@
-import { createRoute, OpenAPIHono, type RouteConfig } from '@hono/zod-openapi';
+// The package's values: in the Worker and the workerd tests, the alias makes them the runtime's.
+import { createRoute, OpenAPIHono as PackageOpenAPIHono } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import type { z } from 'zod';
+import { requireUser } from '../middleware/auth';
+import { type GuardOptions, requireRole } from '../middleware/authorization';
 import { validationHook } from '../middleware/errors';
 import { validateResponse } from '../middleware/response-validation';
+import type { Role } from '../services/members';
 import type { AppEnv } from '../types';
+import type { OpenAPIHono, RouteConfig } from './openapi-runtime';
 
 /** The contract's shared error responses, by status. */
 const ERROR_RESPONSES = {
@@ -38,6 +43,13 @@ type OperationConfig<S extends number, Schema extends z.ZodType, Media extends s
   errors: ErrorStatus[];
   /** Every operation but health is rate limited (and declares the X-RateLimit-* headers). */
   rateLimited?: boolean;
+  /**
+   * Workspace routes: the lowest role allowed, the contract's `x-required-role`. It installs the
+   * guards (requireUser, then requireRole) ahead of the route's own middleware.
+   */
+  role?: Role;
+  /** With `role`: the 403 to answer instead of "Insufficient role", and whether members may act on themselves (`x-self-allowed`). */
+  roleOptions?: GuardOptions;
 };
 
 /**
@@ -50,7 +62,7 @@ export function defineOperation<
   const Media extends string = 'application/json',
   const C extends OperationConfig<S, Schema, Media> = OperationConfig<S, Schema, Media>,
 >(config: C & OperationConfig<S, Schema, Media>) {
-  const { success, errors, rateLimited = true, tag, ...route } = config;
+  const { success, errors, rateLimited = true, tag, role, roleOptions, ...route } = config;
   const headers = Object.fromEntries(
     ['X-Request-Id', ...(rateLimited ? RATE_LIMIT_HEADERS : []), ...(success.headers ?? [])].map((name) => [name, header(name)]),
   );
@@ -70,13 +82,17 @@ export function defineOperation<
   const responses = { ...errorResponses, [success.status]: successResponse } as unknown as {
     [K in S]: { description: string; content: { [M in Media]: { schema: Schema } } };
   };
+  const guards = role ? [requireUser(), requireRole(role, roleOptions)] : [];
   return createRoute({
     ...route,
     tags: [tag],
+    // The role travels into the app's document, where the drift check compares it with the contract.
+    ...(role ? { 'x-required-role': role } : {}),
+    ...(roleOptions?.orSelf ? { 'x-self-allowed': true } : {}),
     // Validation wraps the route's own middleware too, so guard failures are checked as well.
-    middleware: [validateResponse(success.status, success.schema, errors), ...toArray(route.middleware)],
+    middleware: [validateResponse(success.status, success.schema, errors), ...guards, ...toArray(route.middleware)],
     responses,
-  } as Omit<C, 'success' | 'errors' | 'rateLimited' | 'tag'> & { tags: string[]; responses: typeof responses });
+  } as Omit<C, 'success' | 'errors' | 'rateLimited' | 'tag' | 'role' | 'roleOptions'> & { tags: string[]; responses: typeof responses });
 }
 
 const toArray = (middleware: RouteConfig['middleware']): MiddlewareHandler[] =>
@@ -85,6 +101,10 @@ const toArray = (middleware: RouteConfig['middleware']): MiddlewareHandler[] =>
 /** A required JSON request body with the generated schema. */
 export const jsonBody = <T>(schema: T) => ({ body: { content: { 'application/json': { schema } }, required: true as const } });
 
-/** A router whose request validation failures become the contract's 400 envelope. */
-export const createRouter = () => new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+/**
+ * A router whose request validation failures become the contract's 400 envelope, typed as what the
+ * Worker runs (src/lib/openapi-runtime.ts): in Node, where nothing aliases the package, it is the
+ * package's router, which does all of that and more.
+ */
+export const createRouter = (): OpenAPIHono<AppEnv> => new PackageOpenAPIHono<AppEnv>({ defaultHook: validationHook }) as unknown as OpenAPIHono<AppEnv>;
 

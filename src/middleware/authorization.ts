@@ -1,16 +1,16 @@
-// Workspace authorization, in one place: each route under /v1/workspaces/{workspaceId} declares
-// `middleware: [requireUser(), requireRole('<minimum>')]` and handlers never check roles again.
+// Workspace authorization, in one place: each route under /v1/workspaces/{workspaceId} declares its
+// `role` (defineOperation installs requireUser() and requireRole()) and handlers never check roles again.
 import type { Context, MiddlewareHandler } from 'hono';
 import type { ErrorKey } from '../../generated/errors';
 import { ApiError } from '../lib/errors';
 import { findRole } from '../repositories/members';
-import type { Membership, Role } from '../services/members';
-import type { AppEnv } from '../types';
+import type { Role } from '../services/members';
+import type { AppEnv, Membership } from '../types';
 import { currentUserId } from './auth';
 
 const RANK: Record<Role, number> = { member: 1, admin: 2, owner: 3 };
 
-type GuardOptions = {
+export type GuardOptions = {
   /** The 403 when the role is too low; "Insufficient role" unless said otherwise. */
   denied?: ErrorKey;
   /** Any member may act on themselves: the route's {userId} is the caller (leaving a workspace). */

@@ -5,7 +5,8 @@
 //   {projectId}/{YYYY-MM-DD}/{first block id}-{last block id}.blocks.json  their index
 //
 // The part is the shard's own block bytes, copied, not re-encoded: `zcat` (or any gzip reader that
-// follows members) reads it as NDJSON of LogEntry objects, and the index gives each block's byte
+// follows members) reads it as NDJSON, one line per block holding its entries column by column
+// (decodeBlock turns a block's bytes back into LogEntry objects), and the index gives each block's byte
 // range, entry count, time range, levels and term filter, so an archive can be searched block by
 // block with range reads exactly as a shard is. Blocks leave the shard only after their part is
 // written, and only those exact blocks; a part never replaces an existing object, so the worst case

@@ -3,16 +3,11 @@
 import { ApiError } from '../lib/errors';
 import * as repo from '../repositories/members';
 import type { Role } from '../repositories/workspaces';
+import type { Membership } from '../types';
 import { getWorkspace, type WorkspaceView } from './workspaces';
 
 export type { Role };
 export type AssignableRole = repo.AssignableRole;
-
-/**
- * The caller's standing in the workspace of the route, as established by the role guard; `role`
- * is known once the route's first D1 round trip (which checked it) is done.
- */
-export type Membership = { workspaceId: string; userId: string; role: () => Promise<Role> };
 
 export const listMembers = (env: Env, workspaceId: string): Promise<repo.Member[]> => repo.listMembers(env.DB, workspaceId);
 

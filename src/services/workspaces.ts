@@ -10,7 +10,7 @@ import { ApiError } from '../lib/errors';
 import { endApiKeys } from '../rate-limit/objects';
 import { activeApiKeyIdsOf } from '../repositories/api-keys';
 import * as repo from '../repositories/workspaces';
-import type { Membership } from './members';
+import type { Membership } from '../types';
 
 export type WorkspaceView = repo.WorkspaceView;
 

@@ -1,8 +1,9 @@
 // Each check of `npm run check` is shown to fail on a mutated copy of the contract or the app.
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkImportCycles } from '../../scripts/cycles.ts';
 import { appDocument, compareDocuments, normaliseSchema } from '../../scripts/drift.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { checkWorkerTypes, ROOT, readJson, run, runAsync, runSteps, staleFiles } from '../../scripts/lib.ts';
@@ -144,6 +145,22 @@ describe('drift between the Worker and the contract', () => {
     expect(compareDocuments(mutated, appDoc, pending).problems.join('\n')).toMatch(/headers/);
   });
 
+  it('catches a role the route does not enforce, in either document', () => {
+    const transfer = (doc: any) => doc.paths['/v1/workspaces/{workspaceId}/transfer-ownership'].post;
+    const removeMember = (doc: any) => doc.paths['/v1/workspaces/{workspaceId}/members/{userId}'].delete;
+    // The contract's old mistake: "Owner only" in words, `member` in its extension.
+    const mutated = clone(contract);
+    transfer(mutated)['x-required-role'] = 'member';
+    delete removeMember(mutated)['x-self-allowed'];
+    const problems = compareDocuments(mutated, appDoc, pending).problems.join('\n');
+    expect(problems).toContain('POST /v1/workspaces/{workspaceId}/transfer-ownership.access.requiredRole: contract "member" ≠ app "owner"');
+    expect(problems).toContain('DELETE /v1/workspaces/{workspaceId}/members/{userId}.access.selfAllowed: contract undefined ≠ app true');
+    // A route that lost its guard.
+    const unguardedApp = clone(appDoc);
+    delete transfer(unguardedApp)['x-required-role'];
+    expect(compareDocuments(contract, unguardedApp, pending).problems.join('\n')).toContain('transfer-ownership.access.requiredRole: contract "owner" ≠ app undefined');
+  });
+
   it('catches an operation that is neither implemented nor pending, and reports a pending one', () => {
     const withoutHealth = clone(appDoc);
     delete withoutHealth.paths['/v1/health'];
@@ -164,5 +181,21 @@ describe('drift between the Worker and the contract', () => {
   it('treats const and single-value enums, and type arrays and anyOf, as the same', () => {
     expect(normaliseSchema({ const: true }, {})).toEqual(normaliseSchema({ type: 'boolean', enum: [true] }, {}));
     expect(normaliseSchema({ type: ['string', 'null'], maxLength: 3 }, {})).toEqual(normaliseSchema({ anyOf: [{ type: 'null' }, { type: 'string', maxLength: 3 }] }, {}));
+  });
+});
+
+describe('import cycles', () => {
+  it('finds none in src/ today', async () => {
+    expect(await checkImportCycles()).toBe('no import cycle in src/');
+  });
+
+  it('catches a cycle, type-only imports included', async () => {
+    const dir = path.join(workDir, 'cycles');
+    mkdirSync(path.join(dir, 'routes'), { recursive: true });
+    writeFileSync(path.join(dir, 'routes', 'index.ts'), "import { handler } from './handlers';\nexport const route = { handler };\n");
+    writeFileSync(path.join(dir, 'routes', 'handlers.ts'), "import type { route } from './index';\nexport const handler = (r: typeof route) => r;\n");
+    writeFileSync(path.join(dir, 'leaf.ts'), 'export const leaf = 1;\n');
+    // The one cycle, from whichever of its files the walk met first, and nothing else.
+    await expect(checkImportCycles(dir)).rejects.toThrow(/^import cycles in src\/:\n  routes\/(index|handlers)\.ts → routes\/(handlers|index)\.ts → routes\/\1\.ts$/);
   });
 });

@@ -10,10 +10,7 @@ import {
   zUpdateMemberPath,
   zUpdateMemberResponse,
 } from '../../../generated/zod/zod.gen';
-import { createRouter, defineOperation, jsonBody } from '../../lib/operation';
-import { requireUser } from '../../middleware/auth';
-import { requireRole } from '../../middleware/authorization';
-import * as handlers from './handlers';
+import { defineOperation, jsonBody } from '../../lib/operation';
 
 // /v1/workspaces/{workspaceId}/members and ownership transfer.
 const tag = 'Members';
@@ -25,7 +22,7 @@ export const listMembersRoute = defineOperation({
   operationId: 'listMembers',
   tag,
   security,
-  middleware: [requireUser(), requireRole('member')],
+  role: 'member',
   request: { params: zListMembersPath },
   success: { status: 200, schema: zListMembersResponse },
   errors: [400, 401, 404, 429, 500],
@@ -37,7 +34,7 @@ export const updateMemberRoute = defineOperation({
   operationId: 'updateMember',
   tag,
   security,
-  middleware: [requireUser(), requireRole('admin')],
+  role: 'admin',
   request: { params: zUpdateMemberPath, ...jsonBody(zUpdateMemberBody) },
   success: { status: 200, schema: zUpdateMemberResponse },
   errors: [400, 401, 403, 404, 429, 500],
@@ -50,7 +47,8 @@ export const removeMemberRoute = defineOperation({
   tag,
   security,
   // Admins remove anyone but the owner; every member may remove themselves (leave).
-  middleware: [requireUser(), requireRole('admin', { orSelf: true })],
+  role: 'admin',
+  roleOptions: { orSelf: true },
   request: { params: zRemoveMemberPath },
   success: { status: 200, schema: zRemoveMemberResponse },
   errors: [400, 401, 403, 404, 429, 500],
@@ -62,14 +60,9 @@ export const transferOwnershipRoute = defineOperation({
   operationId: 'transferOwnership',
   tag,
   security,
-  middleware: [requireUser(), requireRole('owner', { denied: 'onlyOwnerCanTransfer' })],
+  role: 'owner',
+  roleOptions: { denied: 'onlyOwnerCanTransfer' },
   request: { params: zTransferOwnershipPath, ...jsonBody(zTransferOwnershipBody) },
   success: { status: 200, schema: zTransferOwnershipResponse },
   errors: [400, 401, 403, 404, 429, 500],
 });
-
-export const memberRoutes = createRouter()
-  .openapi(listMembersRoute, handlers.listMembers)
-  .openapi(updateMemberRoute, handlers.updateMember)
-  .openapi(removeMemberRoute, handlers.removeMember)
-  .openapi(transferOwnershipRoute, handlers.transferOwnership);

@@ -7,10 +7,7 @@ import {
   zRevokeApiKeyPath,
   zRevokeApiKeyResponse,
 } from '../../../generated/zod/zod.gen';
-import { createRouter, defineOperation, jsonBody } from '../../lib/operation';
-import { requireUser } from '../../middleware/auth';
-import { requireRole } from '../../middleware/authorization';
-import * as handlers from './handlers';
+import { defineOperation, jsonBody } from '../../lib/operation';
 
 // /v1/workspaces/{workspaceId}/projects/{projectId}/api-keys: admins only, all three.
 const tag = 'API keys';
@@ -22,7 +19,7 @@ export const createApiKeyRoute = defineOperation({
   operationId: 'createApiKey',
   tag,
   security,
-  middleware: [requireUser(), requireRole('admin')],
+  role: 'admin',
   request: { params: zCreateApiKeyPath, ...jsonBody(zCreateApiKeyBody) },
   success: { status: 201, schema: zCreateApiKeyResponse },
   errors: [400, 401, 403, 404, 429, 500],
@@ -34,7 +31,7 @@ export const listApiKeysRoute = defineOperation({
   operationId: 'listApiKeys',
   tag,
   security,
-  middleware: [requireUser(), requireRole('admin')],
+  role: 'admin',
   request: { params: zListApiKeysPath },
   success: { status: 200, schema: zListApiKeysResponse },
   errors: [400, 401, 403, 404, 429, 500],
@@ -46,13 +43,8 @@ export const revokeApiKeyRoute = defineOperation({
   operationId: 'revokeApiKey',
   tag,
   security,
-  middleware: [requireUser(), requireRole('admin')],
+  role: 'admin',
   request: { params: zRevokeApiKeyPath },
   success: { status: 200, schema: zRevokeApiKeyResponse },
   errors: [400, 401, 403, 404, 429, 500],
 });
-
-export const apiKeyRoutes = createRouter()
-  .openapi(createApiKeyRoute, handlers.createApiKey)
-  .openapi(listApiKeysRoute, handlers.listApiKeys)
-  .openapi(revokeApiKeyRoute, handlers.revokeApiKey);

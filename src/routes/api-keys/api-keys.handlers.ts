@@ -1,9 +1,9 @@
-import type { RouteHandler } from '@hono/zod-openapi';
+import type { RouteHandler } from '../../lib/openapi-runtime';
 import { success } from '../../lib/envelope';
 import { currentMembership } from '../../middleware/authorization';
 import * as apiKeys from '../../services/api-keys';
 import type { AppEnv } from '../../types';
-import type { createApiKeyRoute, listApiKeysRoute, revokeApiKeyRoute } from './index';
+import type { createApiKeyRoute, listApiKeysRoute, revokeApiKeyRoute } from './api-keys.routes';
 
 export const createApiKey: RouteHandler<typeof createApiKeyRoute, AppEnv> = async (c) =>
   c.json(success(await apiKeys.createApiKey(c.env, currentMembership(c).workspaceId, c.req.valid('param').projectId, c.req.valid('json'))), 201);

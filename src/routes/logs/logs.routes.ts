@@ -14,11 +14,10 @@ import {
   zTailLogsResponse,
 } from '../../../generated/zod/zod.gen';
 import { ApiError } from '../../lib/errors';
-import { createRouter, defineOperation } from '../../lib/operation';
+import { defineOperation } from '../../lib/operation';
 import { requireApiKey, requireUserOrApiKey } from '../../middleware/auth';
 import { validationHook } from '../../middleware/errors';
 import { decodeIngestBody, decodeOtlpBody } from '../../middleware/ingest-body';
-import * as handlers from './handlers';
 
 // /v1/logs: ingestion (API keys) and queries (API keys or members); /v1/otlp/v1/logs: OpenTelemetry export.
 const tag = 'Logs';
@@ -80,14 +79,8 @@ export const tailLogsRoute = defineOperation({
 });
 
 /** An unknown `source` has its own error (INVALID_SOURCE), reported before any other invalid input. */
-const sourceFirst = (result: { success: boolean; error?: { issues: readonly z.core.$ZodIssue[] } }): undefined => {
+export const sourceFirst = (result: { success: boolean; error?: { issues: readonly z.core.$ZodIssue[] } }): undefined => {
   if (!result.success && result.error!.issues.some((issue) => issue.path[0] === 'source')) throw ApiError.of('invalidSource');
   validationHook(result);
   return undefined;
 };
-
-export const logRoutes = createRouter()
-  .openapi(ingestLogsRoute, handlers.ingestLogs)
-  .openapi(queryLogsRoute, handlers.queryLogs, sourceFirst)
-  .openapi(tailLogsRoute, handlers.tailLogs)
-  .openapi(exportOtlpLogsRoute, handlers.exportOtlpLogs);

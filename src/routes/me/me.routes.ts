@@ -6,9 +6,8 @@ import {
   zUpdateMeBody,
   zUpdateMeResponse,
 } from '../../../generated/zod/zod.gen';
-import { createRouter, defineOperation, jsonBody } from '../../lib/operation';
+import { defineOperation, jsonBody } from '../../lib/operation';
 import { requireUser } from '../../middleware/auth';
-import * as handlers from './handlers';
 
 // /v1/me*: the signed-in user and their sign-in methods.
 
@@ -55,9 +54,3 @@ export const unlinkAuthMethodRoute = defineOperation({
   success: { status: 200, schema: zUnlinkAuthMethodResponse },
   errors: [400, 401, 403, 404, 429, 500],
 });
-
-export const meRoutes = createRouter()
-  .openapi(getMeRoute, handlers.getMe)
-  .openapi(updateMeRoute, handlers.updateMe)
-  .openapi(listAuthMethodsRoute, handlers.listAuthMethods)
-  .openapi(unlinkAuthMethodRoute, handlers.unlinkAuthMethod);

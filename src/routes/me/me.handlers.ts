@@ -1,9 +1,9 @@
-import type { RouteHandler } from '@hono/zod-openapi';
+import type { RouteHandler } from '../../lib/openapi-runtime';
 import { success } from '../../lib/envelope';
 import { currentUserId } from '../../middleware/auth';
 import * as profile from '../../services/identity-profile';
 import type { AppEnv } from '../../types';
-import type { getMeRoute, listAuthMethodsRoute, unlinkAuthMethodRoute, updateMeRoute } from './index';
+import type { getMeRoute, listAuthMethodsRoute, unlinkAuthMethodRoute, updateMeRoute } from './me.routes';
 
 export const getMe: RouteHandler<typeof getMeRoute, AppEnv> = async (c) => c.json(success(await profile.getProfile(c.env, currentUserId(c))), 200);
 

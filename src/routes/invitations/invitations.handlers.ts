@@ -1,4 +1,4 @@
-import type { RouteHandler } from '@hono/zod-openapi';
+import type { RouteHandler } from '../../lib/openapi-runtime';
 import { success } from '../../lib/envelope';
 import { currentUserId } from '../../middleware/auth';
 import { currentMembership } from '../../middleware/authorization';
@@ -11,7 +11,7 @@ import type {
   listInvitationsRoute,
   listMyInvitationsRoute,
   revokeInvitationRoute,
-} from './index';
+} from './invitations.routes';
 
 export const createInvitation: RouteHandler<typeof createInvitationRoute, AppEnv> = async (c) =>
   c.json(success(await invitations.invite(c.env, currentMembership(c).workspaceId, c.req.valid('json'))), 201);

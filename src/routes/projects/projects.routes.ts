@@ -12,10 +12,7 @@ import {
   zUpdateProjectPath,
   zUpdateProjectResponse,
 } from '../../../generated/zod/zod.gen';
-import { createRouter, defineOperation, jsonBody } from '../../lib/operation';
-import { requireUser } from '../../middleware/auth';
-import { requireRole } from '../../middleware/authorization';
-import * as handlers from './handlers';
+import { defineOperation, jsonBody } from '../../lib/operation';
 
 // /v1/workspaces/{workspaceId}/projects.
 const tag = 'Projects';
@@ -27,7 +24,7 @@ export const createProjectRoute = defineOperation({
   operationId: 'createProject',
   tag,
   security,
-  middleware: [requireUser(), requireRole('admin')],
+  role: 'admin',
   request: { params: zCreateProjectPath, ...jsonBody(zCreateProjectBody) },
   success: { status: 201, schema: zCreateProjectResponse },
   errors: [400, 401, 403, 404, 409, 429, 500],
@@ -39,7 +36,7 @@ export const listProjectsRoute = defineOperation({
   operationId: 'listProjects',
   tag,
   security,
-  middleware: [requireUser(), requireRole('member')],
+  role: 'member',
   request: { params: zListProjectsPath },
   success: { status: 200, schema: zListProjectsResponse },
   errors: [400, 401, 404, 429, 500],
@@ -51,7 +48,7 @@ export const getProjectRoute = defineOperation({
   operationId: 'getProject',
   tag,
   security,
-  middleware: [requireUser(), requireRole('member')],
+  role: 'member',
   request: { params: zGetProjectPath },
   success: { status: 200, schema: zGetProjectResponse },
   errors: [400, 401, 404, 429, 500],
@@ -63,7 +60,7 @@ export const updateProjectRoute = defineOperation({
   operationId: 'updateProject',
   tag,
   security,
-  middleware: [requireUser(), requireRole('admin')],
+  role: 'admin',
   request: { params: zUpdateProjectPath, ...jsonBody(zUpdateProjectBody) },
   success: { status: 200, schema: zUpdateProjectResponse },
   errors: [400, 401, 403, 404, 409, 429, 500],
@@ -75,15 +72,8 @@ export const deleteProjectRoute = defineOperation({
   operationId: 'deleteProject',
   tag,
   security,
-  middleware: [requireUser(), requireRole('admin')],
+  role: 'admin',
   request: { params: zDeleteProjectPath },
   success: { status: 200, schema: zDeleteProjectResponse },
   errors: [400, 401, 403, 404, 429, 500],
 });
-
-export const projectRoutes = createRouter()
-  .openapi(createProjectRoute, handlers.createProject)
-  .openapi(listProjectsRoute, handlers.listProjects)
-  .openapi(getProjectRoute, handlers.getProject)
-  .openapi(updateProjectRoute, handlers.updateProject)
-  .openapi(deleteProjectRoute, handlers.deleteProject);

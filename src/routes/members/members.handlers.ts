@@ -1,9 +1,9 @@
-import type { RouteHandler } from '@hono/zod-openapi';
+import type { RouteHandler } from '../../lib/openapi-runtime';
 import { success } from '../../lib/envelope';
 import { currentMembership } from '../../middleware/authorization';
 import * as members from '../../services/members';
 import type { AppEnv } from '../../types';
-import type { listMembersRoute, removeMemberRoute, transferOwnershipRoute, updateMemberRoute } from './index';
+import type { listMembersRoute, removeMemberRoute, transferOwnershipRoute, updateMemberRoute } from './members.routes';
 
 export const listMembers: RouteHandler<typeof listMembersRoute, AppEnv> = async (c) =>
   c.json(success(await members.listMembers(c.env, currentMembership(c).workspaceId)), 200);

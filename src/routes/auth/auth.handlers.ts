@@ -1,4 +1,4 @@
-import type { RouteHandler } from '@hono/zod-openapi';
+import type { RouteHandler } from '../../lib/openapi-runtime';
 import type { Context } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import { afterResponse } from '../../lib/background';
@@ -20,7 +20,7 @@ import type {
   startOAuthRoute,
   verifyEmailRoute,
   verifyMagicLinkRoute,
-} from './index';
+} from './auth.routes';
 
 export const register: RouteHandler<typeof registerRoute, AppEnv> = async (c) =>
   c.json(success(await identity.register(c.env, c.req.valid('json'))), 201);

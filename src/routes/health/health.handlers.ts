@@ -1,7 +1,7 @@
-import type { RouteHandler } from '@hono/zod-openapi';
+import type { RouteHandler } from '../../lib/openapi-runtime';
 import { success } from '../../lib/envelope';
 import type { AppEnv } from '../../types';
-import type { getHealthRoute } from './index';
+import type { getHealthRoute } from './health.routes';
 import { CONTRACT_VERSION } from '../../lib/contract-version';
 
 export const getHealth: RouteHandler<typeof getHealthRoute, AppEnv> = (c) =>

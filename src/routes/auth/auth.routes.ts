@@ -21,10 +21,9 @@ import {
   zVerifyMagicLinkBody,
   zVerifyMagicLinkResponse,
 } from '../../../generated/zod/zod.gen';
-import { createRouter, defineOperation, jsonBody } from '../../lib/operation';
+import { defineOperation, jsonBody } from '../../lib/operation';
 import { optionalUser, requireUser } from '../../middleware/auth';
 import type { AppEnv } from '../../types';
-import * as handlers from './handlers';
 
 // /v1/auth/*: registration, sessions, email flows, OAuth.
 
@@ -150,16 +149,3 @@ export const oauthCallbackRoute = defineOperation({
   success: { status: 200, schema: zOauthCallbackResponse },
   errors: [400, 401, 429, 500],
 });
-
-export const authRoutes = createRouter()
-  .openapi(registerRoute, handlers.register)
-  .openapi(verifyEmailRoute, handlers.verifyEmail)
-  .openapi(loginRoute, handlers.login)
-  .openapi(refreshSessionRoute, handlers.refreshSession)
-  .openapi(logoutRoute, handlers.logout)
-  .openapi(requestMagicLinkRoute, handlers.requestMagicLink)
-  .openapi(verifyMagicLinkRoute, handlers.verifyMagicLink)
-  .openapi(forgotPasswordRoute, handlers.forgotPassword)
-  .openapi(resetPasswordRoute, handlers.resetPassword)
-  .openapi(startOAuthRoute, handlers.startOAuth)
-  .openapi(oauthCallbackRoute, handlers.oauthCallback);

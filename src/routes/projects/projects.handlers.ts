@@ -1,9 +1,9 @@
-import type { RouteHandler } from '@hono/zod-openapi';
+import type { RouteHandler } from '../../lib/openapi-runtime';
 import { success } from '../../lib/envelope';
 import { currentMembership } from '../../middleware/authorization';
 import * as projects from '../../services/projects';
 import type { AppEnv } from '../../types';
-import type { createProjectRoute, deleteProjectRoute, getProjectRoute, listProjectsRoute, updateProjectRoute } from './index';
+import type { createProjectRoute, deleteProjectRoute, getProjectRoute, listProjectsRoute, updateProjectRoute } from './projects.routes';
 
 // The workspace comes from the role guard's membership, never from the path alone.
 

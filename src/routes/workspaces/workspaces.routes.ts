@@ -10,10 +10,8 @@ import {
   zUpdateWorkspacePath,
   zUpdateWorkspaceResponse,
 } from '../../../generated/zod/zod.gen';
-import { createRouter, defineOperation, jsonBody } from '../../lib/operation';
+import { defineOperation, jsonBody } from '../../lib/operation';
 import { requireUser } from '../../middleware/auth';
-import { requireRole } from '../../middleware/authorization';
-import * as handlers from './handlers';
 
 // /v1/workspaces: tenants.
 const tag = 'Workspaces';
@@ -48,7 +46,7 @@ export const getWorkspaceRoute = defineOperation({
   operationId: 'getWorkspace',
   tag,
   security,
-  middleware: [requireUser(), requireRole('member')],
+  role: 'member',
   request: { params: zGetWorkspacePath },
   success: { status: 200, schema: zGetWorkspaceResponse },
   errors: [400, 401, 404, 429, 500],
@@ -60,7 +58,7 @@ export const updateWorkspaceRoute = defineOperation({
   operationId: 'updateWorkspace',
   tag,
   security,
-  middleware: [requireUser(), requireRole('admin')],
+  role: 'admin',
   request: { params: zUpdateWorkspacePath, ...jsonBody(zUpdateWorkspaceBody) },
   success: { status: 200, schema: zUpdateWorkspaceResponse },
   errors: [400, 401, 403, 404, 409, 429, 500],
@@ -72,15 +70,8 @@ export const deleteWorkspaceRoute = defineOperation({
   operationId: 'deleteWorkspace',
   tag,
   security,
-  middleware: [requireUser(), requireRole('owner')],
+  role: 'owner',
   request: { params: zDeleteWorkspacePath },
   success: { status: 200, schema: zDeleteWorkspaceResponse },
   errors: [400, 401, 403, 404, 429, 500],
 });
-
-export const workspaceRoutes = createRouter()
-  .openapi(createWorkspaceRoute, handlers.createWorkspace)
-  .openapi(listWorkspacesRoute, handlers.listWorkspaces)
-  .openapi(getWorkspaceRoute, handlers.getWorkspace)
-  .openapi(updateWorkspaceRoute, handlers.updateWorkspace)
-  .openapi(deleteWorkspaceRoute, handlers.deleteWorkspace);

@@ -1,6 +1,5 @@
 import { zGetHealthResponse } from '../../../generated/zod/zod.gen';
-import { createRouter, defineOperation } from '../../lib/operation';
-import { getHealth } from './handlers';
+import { defineOperation } from '../../lib/operation';
 
 export const getHealthRoute = defineOperation({
   method: 'get',
@@ -12,5 +11,3 @@ export const getHealthRoute = defineOperation({
   success: { status: 200, schema: zGetHealthResponse },
   errors: [500],
 });
-
-export const healthRoutes = createRouter().openapi(getHealthRoute, getHealth);

@@ -1,4 +1,4 @@
-import type { RouteHandler } from '@hono/zod-openapi';
+import type { RouteHandler } from '../../lib/openapi-runtime';
 import { zId } from '../../../generated/zod/zod.gen';
 import { ApiError } from '../../lib/errors';
 import type { Context } from 'hono';
@@ -10,7 +10,7 @@ import { openTail } from '../../services/log-tail';
 import { exportOtlpLogs as exportOtlp, type OtlpExportRequest } from '../../services/otlp-logs';
 import { encodeExportResponse } from '../../services/otlp-protobuf';
 import type { AppEnv } from '../../types';
-import type { exportOtlpLogsRoute, ingestLogsRoute, queryLogsRoute, tailLogsRoute } from './index';
+import type { exportOtlpLogsRoute, ingestLogsRoute, queryLogsRoute, tailLogsRoute } from './logs.routes';
 
 const ingestingProject = (c: Context<AppEnv>) => {
   const principal = currentPrincipal(c);

@@ -1,6 +1,5 @@
 import { zGetDocsResponse, zGetOpenApiDocumentResponse } from '../../../generated/zod/zod.gen';
-import { createRouter, defineOperation } from '../../lib/operation';
-import { serveAsset } from './handlers';
+import { defineOperation } from '../../lib/operation';
 
 export const getOpenApiDocumentRoute = defineOperation({
   method: 'get',
@@ -21,8 +20,3 @@ export const getDocsRoute = defineOperation({
   success: { status: 200, schema: zGetDocsResponse, mediaType: 'text/html' },
   errors: [429, 500],
 });
-
-// The contract and its reference are static assets (generated/openapi.json, generated/docs.html).
-export const contractRoutes = createRouter()
-  .openapi(getOpenApiDocumentRoute, serveAsset('/openapi.json'))
-  .openapi(getDocsRoute, serveAsset('/docs.html'));

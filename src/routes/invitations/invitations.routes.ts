@@ -12,15 +12,13 @@ import {
   zRevokeInvitationPath,
   zRevokeInvitationResponse,
 } from '../../../generated/zod/zod.gen';
-import { createRouter, defineOperation, jsonBody } from '../../lib/operation';
+import { defineOperation, jsonBody } from '../../lib/operation';
 import { requireUser } from '../../middleware/auth';
-import { requireRole } from '../../middleware/authorization';
-import * as handlers from './handlers';
 
 // Invitations: admins invite under /v1/workspaces/{workspaceId}/invitations, the invitee answers
 // under /v1/me/invitations.
 const security = [{ UserJwt: [] }];
-const admins = { tag: 'Members', security, middleware: [requireUser(), requireRole('admin')] };
+const admins = { tag: 'Members', security, role: 'admin' as const };
 const invitee = { tag: 'Me', security, middleware: [requireUser()] };
 
 export const createInvitationRoute = defineOperation({
@@ -81,11 +79,3 @@ export const declineInvitationRoute = defineOperation({
   success: { status: 200, schema: zDeclineInvitationResponse },
   errors: [400, 401, 404, 429, 500],
 });
-
-export const invitationRoutes = createRouter()
-  .openapi(createInvitationRoute, handlers.createInvitation)
-  .openapi(listInvitationsRoute, handlers.listInvitations)
-  .openapi(revokeInvitationRoute, handlers.revokeInvitation)
-  .openapi(listMyInvitationsRoute, handlers.listMyInvitations)
-  .openapi(acceptInvitationRoute, handlers.acceptInvitation)
-  .openapi(declineInvitationRoute, handlers.declineInvitation);
