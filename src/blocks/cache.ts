@@ -1,32 +1,19 @@
 // Decoded blocks kept per isolate. A stored block never changes (a redelivery stores nothing new,
 // retention and deletion remove whole blocks, and a query reads only blocks its candidate query
 // just found), so a block read again, for the next page or a dashboard's refresh, costs neither its
-// D1 read nor its gunzip, and each of its entries is parsed at most once.
+// D1 read nor its gunzip and parse.
 //
 // Memory is bounded in total and per project, least recently used first out: one tenant's long
 // scans can take at most half of the cache, so they never flush another tenant's blocks alone.
 import type { LogEntry } from '../model/logs';
 
-/** One block's NDJSON lines (oldest first), each parsed when a query first needs it. */
+/** One block's entries (oldest first), decoded once. */
 export class DecodedBlock {
-  private readonly lines: string[];
-  private readonly parsed: (LogEntry | undefined)[];
-  /** Bytes this block holds: its text, and about as much again for its parsed entries. */
+  /** About what the decoded entries hold in memory (strings as UTF-16, plus object overhead). */
   readonly bytes: number;
 
-  constructor(text: string) {
-    this.lines = text.split('\n').filter(Boolean);
-    this.parsed = new Array(this.lines.length);
-    this.bytes = 2 * text.length;
-  }
-
-  /** The entries whose line passes `mayMatch` (a test with no false negatives), parsed once. */
-  entries(mayMatch: (line: string) => boolean): LogEntry[] {
-    const found: LogEntry[] = [];
-    this.lines.forEach((line, i) => {
-      if (mayMatch(line)) found.push((this.parsed[i] ??= JSON.parse(line) as LogEntry));
-    });
-    return found;
+  constructor(readonly entries: readonly LogEntry[]) {
+    this.bytes = entries.reduce((sum, entry) => sum + 2 * (entry.message.length + entry.id.length + 64) + 96 * (1 + Object.keys(entry.attributes).length), 0);
   }
 }
 

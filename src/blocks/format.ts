@@ -7,7 +7,7 @@
 // filters, so an archive can be searched block by block exactly as a shard is, and the KV fast
 // path stores its recent objects in the same encoding.
 import { groupBy } from '../lib/group';
-import type { EntryConditions, LogEntry, LogLevel } from '../model/logs';
+import type { LogEntry, LogLevel } from '../model/logs';
 
 export type Block = {
   projectId: string;
@@ -134,33 +134,6 @@ export async function decodeBlock(data: Uint8Array | number[]): Promise<LogEntry
     .split('\n')
     .filter(Boolean)
     .flatMap((line) => entriesOf(JSON.parse(line) as Columns));
-}
-
-/**
- * A block's entries as NDJSON text, one `JSON.stringify` of a LogEntry a line: the lines
- * `lineMayMatch` tests (the block cache keeps them and parses each again only when it may match).
- */
-export async function blockText(data: Uint8Array | number[]): Promise<string> {
-  return (await decodeBlock(data)).map((entry) => `${JSON.stringify(entry)}\n`).join('');
-}
-
-// A text may be found as written in a line only if JSON writes it unchanged: printable ASCII without
-// `"` and `\` (ASCII lowercases to ASCII, and no other character lowercases into it unescaped).
-const WRITTEN_AS_IS = /^[\x20-\x21\x23-\x5b\x5d-\x7e]*$/;
-
-/**
- * A cheap test of an NDJSON line (`JSON.stringify` of an entry) that is false only when the entry
- * cannot match: what the filter asks for must appear in the line as JSON writes it. Entries passing
- * it are parsed and checked in full.
- */
-export function lineMayMatch(filter: EntryConditions): (line: string) => boolean {
-  const anyOf: string[][] = [];
-  if (filter.levels?.length) anyOf.push(filter.levels.map((level) => `"level":"${level}"`));
-  if (filter.services?.length) anyOf.push(filter.services.map((service) => `"service":${JSON.stringify(service)}`));
-  // A value is a string (written quoted) or a number or boolean (written as its string form).
-  for (const [key, value] of Object.entries(filter.attributes ?? {})) anyOf.push([`${JSON.stringify(key)}:${JSON.stringify(value)}`, `${JSON.stringify(key)}:${value}`]);
-  const text = filter.text !== undefined && WRITTEN_AS_IS.test(filter.text) ? filter.text.toLowerCase() : undefined;
-  return (line) => anyOf.every((parts) => parts.some((part) => line.includes(part))) && (text === undefined || line.toLowerCase().includes(text));
 }
 
 const oldestFirst = (a: LogEntry, b: LogEntry) => (a.timestamp === b.timestamp ? (a.id < b.id ? -1 : 1) : a.timestamp < b.timestamp ? -1 : 1);

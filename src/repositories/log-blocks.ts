@@ -1,7 +1,7 @@
 // SQL for log_blocks in a log shard (migrations/logs). Every statement names one project and
 // reads or writes only that project's range of the primary key (project_id, max_ts, id).
 import { cacheBlock, cachedBlock, DecodedBlock } from '../blocks/cache';
-import { attributeHash, blockText, bloomBits, levelMask, lineMayMatch, serviceHash, trigramHashes, type Block } from '../blocks/format';
+import { attributeHash, bloomBits, decodeBlock, levelMask, serviceHash, trigramHashes, type Block } from '../blocks/format';
 import type { BlockRef } from '../blocks/page';
 import type { Cursor, LogEntry, LogFilter } from '../model/logs';
 import { zLogLevel } from '../../generated/zod/zod.gen';
@@ -101,7 +101,7 @@ export async function* candidateBlocks(db: D1Database, filter: LogFilter): Async
 }
 
 /**
- * The entries of these blocks of the project that may match the filter (`lineMayMatch`), from the
+ * The entries of these blocks of the project (the page walk applies the filter), from the
  * isolate's cache of decoded blocks or else in one round trip. A block that retention removed since
  * the candidates were found is simply not there.
  */
@@ -114,12 +114,11 @@ export async function readBlocks(db: D1Database, shard: string, filter: LogFilte
       missing.map((ref) => db.prepare('SELECT id, data FROM log_blocks WHERE project_id = ? AND max_ts = ? AND id = ?').bind(projectId, ref.max, ref.id)),
     );
     const rows = results.flatMap((result) => result.results);
-    const decoded = await Promise.all(rows.map(async (row) => new DecodedBlock(await blockText(row.data))));
+    const decoded = await Promise.all(rows.map(async (row) => new DecodedBlock(await decodeBlock(row.data))));
     rows.forEach((row, i) => cacheBlock(shard, projectId, row.id, decoded[i], filter));
     blocks.push(...decoded);
   }
-  const mayMatch = lineMayMatch(filter);
-  return blocks.flatMap((block) => block?.entries(mayMatch) ?? []);
+  return blocks.flatMap((block) => block?.entries ?? []);
 }
 
 // Retention.
