@@ -1,7 +1,7 @@
-import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import { limitBodySize } from './middleware/body-limit';
+import { crossOrigin } from './middleware/cors';
 import { createRouter } from './lib/operation';
 import { onError, onNotFound } from './middleware/errors';
 import { rateLimit } from './middleware/rate-limit';
@@ -24,14 +24,7 @@ export function createApp() {
   const app = createRouter();
   app.use(requestId({ generator: newRequestId, limitLength: 128 }));
   app.use(secureHeaders());
-  app.use(
-    cors({
-      origin: (origin, c) => (c.env.CORS_ORIGINS.split(',').includes(origin) ? origin : null),
-      allowHeaders: ['Authorization', 'Content-Type', 'X-API-Key', 'X-Request-Id'],
-      exposeHeaders: ['X-Request-Id', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset', 'Retry-After'],
-      maxAge: 600,
-    }),
-  );
+  app.use(crossOrigin);
   app.use(rateLimit);
   app.use(limitBodySize);
   app.onError(onError);

@@ -39,6 +39,26 @@ describe('envelopes and request ids', () => {
     const refused = await api.get('/v1/health', { headers: { Origin: 'https://evil.example' } });
     expect(refused.headers.get('access-control-allow-origin')).toBeNull();
   });
+
+  it('puts the CORS headers on errors too, and answers a preflight from an allowed origin only', async () => {
+    const error = await api.get('/v1/nope', { headers: { Origin: 'http://localhost:3000' } });
+    expectError(error, 404, 'NOT_FOUND', 'Resource not found');
+    expect(error.headers.get('access-control-allow-origin')).toBe('http://localhost:3000');
+    expect(error.headers.get('access-control-expose-headers')).toBe('X-Request-Id,X-RateLimit-Limit,X-RateLimit-Remaining,X-RateLimit-Reset,Retry-After');
+    expect(error.headers.get('vary')).toBe('Origin');
+    expect(error.headers.get('x-content-type-options')).toBe('nosniff');
+
+    // A preflight is the browser's, not an operation of the contract: asked of the app directly.
+    const preflight = (origin: string) =>
+      createApp().fetch(new Request(`${ORIGIN}/v1/projects`, { method: 'OPTIONS', headers: { Origin: origin, 'Access-Control-Request-Method': 'POST' } }), env);
+    const allowed = await preflight('http://localhost:3000');
+    expect(allowed.status).toBe(204);
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('http://localhost:3000');
+    expect(allowed.headers.get('access-control-allow-headers')).toBe('Authorization,Content-Type,X-API-Key,X-Request-Id');
+    expect(allowed.headers.get('access-control-max-age')).toBe('600');
+    const refused = await preflight('https://evil.example');
+    expect(refused.headers.get('access-control-allow-origin')).toBeNull();
+  });
 });
 
 describe('request bodies', () => {

@@ -111,6 +111,10 @@ export async function buildProposed(root: string): Promise<void> {
   );
 }
 
+/** Loglane's Worker unminified (`loglane-readable`), for workerd CPU profiles with function names. */
+export const buildReadableWorker = () =>
+  build({ ...workerOptions('shipped'), minify: false, entryPoints: [at('src/index.ts')], outfile: path.join(OUT, 'worker', 'loglane-readable.js') });
+
 export const workerBundle = (name: string) => path.join(OUT, 'worker', `${name}.js`);
 export const nodeBundle = (name: string) => path.join(OUT, 'node', `${name}.mjs`);
 export const inprocBundle = (name: string) => path.join(OUT, 'inproc', `${name}.mjs`);

@@ -62,9 +62,9 @@ export function loglaneWorker(o: LoglaneOptions): WorkerOptions {
  * costs CPU, not this shared disk's fsync (which capped every D1 write path near 200 req/s and
  * hid the framework differences). Removed again by dispose().
  */
-export async function startMiniflare(workers: WorkerOptions[]): Promise<Miniflare & { root: string }> {
+export async function startMiniflare(workers: WorkerOptions[], extra: { inspectorPort?: number } = {}): Promise<Miniflare & { root: string }> {
   const root = mkdtempSync(path.join(existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir(), 'loglane-bench-'));
-  const mf = new Miniflare({ workers, cf: false, defaultPersistRoot: root, log: new Log(LogLevel.WARN) } as any);
+  const mf = new Miniflare({ workers, cf: false, defaultPersistRoot: root, log: new Log(LogLevel.WARN), ...extra } as any);
   await mf.ready;
   const dispose = mf.dispose.bind(mf);
   return Object.assign(mf, {

@@ -25,15 +25,29 @@ const depth = (issues: readonly z.core.$ZodIssue[]) => Math.max(0, ...issues.map
 // would store it mangled.
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-/** Fields (keys included) whose text is not well-formed Unicode. */
-function malformedText(value: unknown, path: string[] = []): ErrorDetail[] {
-  const at = (p: string[]) => ({ field: p.join('.'), issue: 'Invalid text: unpaired UTF-16 surrogate' });
-  if (typeof value === 'string') return LONE_SURROGATE.test(value) ? [at(path)] : [];
-  if (Array.isArray(value)) return value.flatMap((item, i) => malformedText(item, [...path, String(i)]));
-  if (value && typeof value === 'object') {
-    return Object.entries(value).flatMap(([key, item]) => [...(LONE_SURROGATE.test(key) ? [at([...path, key])] : []), ...malformedText(item, [...path, key])]);
+/**
+ * Fields (keys included) whose text is not well-formed Unicode, appended to `found`. Runs on every
+ * validated input, so a clean one allocates nothing: the path is one stack, joined only for a find.
+ */
+function collectMalformedText(value: unknown, path: string[], found: ErrorDetail[]): ErrorDetail[] {
+  const at = () => found.push({ field: path.join('.'), issue: 'Invalid text: unpaired UTF-16 surrogate' });
+  if (typeof value === 'string') {
+    if (LONE_SURROGATE.test(value)) at();
+  } else if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      path.push(String(i));
+      collectMalformedText(value[i], path, found);
+      path.pop();
+    }
+  } else if (value && typeof value === 'object') {
+    for (const key of Object.keys(value)) {
+      path.push(key);
+      if (LONE_SURROGATE.test(key)) at();
+      collectMalformedText((value as Record<string, unknown>)[key], path, found);
+      path.pop();
+    }
   }
-  return [];
+  return found;
 }
 
 type ValidationResult = { success: boolean; data?: unknown; error?: { issues: readonly z.core.$ZodIssue[] } };
@@ -44,7 +58,7 @@ type ValidationResult = { success: boolean; data?: unknown; error?: { issues: re
  */
 export const validationHook = (result: ValidationResult) => {
   if (!result.success) throw ApiError.of('invalidInput', detailsOf(result.error!.issues));
-  const malformed = malformedText(result.data);
+  const malformed = collectMalformedText(result.data, [], []);
   if (malformed.length) throw ApiError.of('invalidInput', malformed);
 };
 

@@ -9,20 +9,37 @@ import { WINDOW_MS, windowOf, type LiveApiKey, type RateLimitDecision } from './
 // used; a window's margin covers clock differences between the Worker and the object.
 const ENDED_SESSION_KEPT_MS = ACCESS_TOKEN_TTL_SECONDS * 1000 + WINDOW_MS;
 
+/** Admissions a counter reserves in SQLite at a time: 1% of the limit, at most 100 (see count). */
+const reservationOf = (limit: number) => Math.min(100, Math.ceil(limit / 100));
+
 /**
  * One object per caller (the Worker shards with idFromName: `ip:<address>`, `key:<key id>`,
  * `user:<user id>`, or a named bucket), so a hot tenant only queues behind itself. It holds the
  * caller's exact request counts and, for a credential, whether it is still live, so that a request
  * is counted and its credential checked in one round trip.
  *
- * Counting runs its SQL synchronously with no await in between, so concurrent requests cannot
- * interleave a read and a write: counts are exact, and a revocation is either before a request's
- * check or after its admission. Revocations are written here first and then to D1, so a request
- * after a revocation's answer is always refused; an object that has never seen its credential
- * loads it from D1 once (blocking other requests meanwhile).
+ * Counting runs synchronously with no await in between, so concurrent requests cannot interleave
+ * a read and a write: counts are exact, and a revocation is either before a request's check or
+ * after its admission. Revocations are written here first and then to D1, so a request after a
+ * revocation's answer is always refused; an object that has never seen its credential loads it
+ * from D1 once (blocking other requests meanwhile).
+ *
+ * Per call, the object reads only memory: the current window's counts, the credential, the alarm
+ * time and the last secret that matched are mirrored in fields, loaded from SQLite once per
+ * instance. Revocations are written before their answer leaves (the output gate); counts are
+ * written ahead, in reservations (see count).
  */
 export class RateLimiter extends DurableObject<Env> {
   private schemaReady = false;
+  /** Per bucket, the window last used: admissions counted, and reserved in SQLite. */
+  private counts = new Map<string, { start: number; count: number; reserved: number }>();
+  /** The idle alarm's time as last read or set; undefined until read. */
+  private alarmAt: number | null | undefined;
+  /** The credential as stored: the key, or the user's ended sessions; undefined until read. */
+  private apiKey: StoredApiKey | undefined;
+  private sessions: { endedBefore: number; ended: Set<string> } | undefined;
+  /** The last secret whose hash matched the key's: its next requests skip the SHA-256. */
+  private matchedSecret: string | undefined;
 
   private get sql() {
     const sql = this.ctx.storage.sql;
@@ -50,16 +67,30 @@ export class RateLimiter extends DurableObject<Env> {
     return decision;
   }
 
+  /**
+   * Counts exactly in memory (the object is single-threaded and nothing awaits here). SQLite holds
+   * a reservation: an admission beyond the stored count first raises it by 1% of the limit (at
+   * most 100, at least 1), written before the answer leaves. An object that restarts mid-window
+   * (after a crash or a deploy; an idle one has no current window) takes the reservation as used:
+   * it never admits more than the limit, and may refuse up to 1% of that window's budget early.
+   * Limits of 100 or less are written on every admission, so their stored count is exact.
+   */
   private count(bucket: string, limit: number, now: number): RateLimitDecision {
     const { start, end } = windowOf(now);
-    const stored = this.sql.exec<{ count: number }>('SELECT count FROM counters WHERE bucket = ? AND start = ?', bucket, start).toArray()[0]?.count;
-    // First request of a window in this bucket: earlier windows are over.
-    if (stored === undefined) this.sql.exec('DELETE FROM counters WHERE bucket = ? AND start < ?', bucket, start);
-    const used = stored ?? 0;
-    const allowed = used < limit;
-    if (allowed) this.sql.exec('INSERT INTO counters (bucket, start, count) VALUES (?, ?, 1) ON CONFLICT DO UPDATE SET count = count + 1', bucket, start);
-    const count = used + (allowed ? 1 : 0);
-    return { allowed, limit, remaining: Math.max(0, limit - count), reset: end / 1000 };
+    let current = this.counts.get(bucket);
+    if (current?.start !== start) {
+      const stored = this.sql.exec<{ count: number }>('SELECT count FROM counters WHERE bucket = ? AND start = ?', bucket, start).toArray()[0]?.count;
+      // First request of a window in this bucket: earlier windows are over.
+      if (stored === undefined) this.sql.exec('DELETE FROM counters WHERE bucket = ? AND start < ?', bucket, start);
+      current = { start, count: stored ?? 0, reserved: stored ?? 0 };
+      this.counts.set(bucket, current);
+    }
+    const allowed = current.count < limit;
+    if (allowed && ++current.count > current.reserved) {
+      current.reserved = Math.min(limit, current.count - 1 + reservationOf(limit));
+      this.sql.exec('INSERT INTO counters (bucket, start, count) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET count = excluded.count', bucket, start, current.reserved);
+    }
+    return { allowed, limit, remaining: Math.max(0, limit - current.count), reset: end / 1000 };
   }
 
   /**
@@ -67,31 +98,53 @@ export class RateLimiter extends DurableObject<Env> {
    * null (and nothing counted) for a revoked or unknown key or a wrong secret.
    */
   async admitApiKey(keyId: string, secret: string, bucket: string, limit: number, now: number): Promise<{ key: LiveApiKey; decision: RateLimitDecision } | null> {
-    const presentedHash = await sha256Hex(secret);
-    await this.loadOnce(() => this.sql.exec('SELECT 1 FROM api_key').toArray().length > 0, () => this.loadApiKey(keyId));
-    const key = this.sql.exec<{ project_id: string | null; scopes: string | null; secret_hash: string | null; revoked: number }>('SELECT * FROM api_key').one();
-    if (key.revoked || key.project_id === null || !timingSafeEqual(presentedHash, key.secret_hash ?? '')) return null;
+    const key = this.apiKey ?? (await this.loadApiKey(keyId));
+    // Liveness is read after the hash's await: a revocation that answered meanwhile is seen.
+    if (!(await this.matchesSecret(key, secret)) || key.revoked || key.projectId === null) return null;
     const decision = this.count(bucket, limit, now);
     await this.keepUntil(windowOf(now).end + WINDOW_MS);
-    return { key: { keyId, projectId: key.project_id, scopes: JSON.parse(key.scopes ?? '[]') }, decision };
+    return { key: { keyId, projectId: key.projectId, scopes: key.scopes }, decision };
+  }
+
+  private async matchesSecret(key: StoredApiKey, secret: string) {
+    if (this.matchedSecret !== undefined && timingSafeEqual(secret, this.matchedSecret)) return true;
+    if (!timingSafeEqual(await sha256Hex(secret), key.secretHash ?? '')) return false;
+    this.matchedSecret = secret;
+    return true;
   }
 
   /** Refuses the key from now on (the Worker then revokes it in D1, or deletes it with its project). */
   async revokeApiKey(keyId: string): Promise<void> {
     this.sql.exec('INSERT INTO api_key (id, revoked) VALUES (?, 1) ON CONFLICT DO UPDATE SET revoked = 1', keyId);
+    if (this.apiKey) this.apiKey.revoked = true;
   }
 
-  private async loadApiKey(keyId: string) {
-    const key = await findApiKeyCredential(this.env.DB, keyId);
-    // Unknown in D1 (its project was deleted) is stored as revoked: such a key never comes back.
-    this.sql.exec(
-      'INSERT OR IGNORE INTO api_key (id, project_id, scopes, secret_hash, revoked) VALUES (?, ?, ?, ?, ?)',
-      keyId,
-      key?.projectId ?? null,
-      key ? JSON.stringify(key.scopes) : null,
-      key?.secretHash ?? null,
-      key && !key.revoked ? 0 : 1,
-    );
+  /** The key as stored here, or (once, with every other request waiting) as D1 has it. */
+  private async loadApiKey(keyId: string): Promise<StoredApiKey> {
+    const stored = () => {
+      const row = this.sql.exec<{ project_id: string | null; scopes: string | null; secret_hash: string | null; revoked: number }>('SELECT * FROM api_key').toArray()[0];
+      return row && { projectId: row.project_id, scopes: JSON.parse(row.scopes ?? '[]') as string[], secretHash: row.secret_hash, revoked: row.revoked === 1 };
+    };
+    let key = stored();
+    if (!key) {
+      await this.ctx.blockConcurrencyWhile(async () => {
+        if (stored()) return;
+        const credential = await findApiKeyCredential(this.env.DB, keyId);
+        // Unknown in D1 (its project was deleted) is stored as revoked: such a key never comes back.
+        this.sql.exec(
+          'INSERT OR IGNORE INTO api_key (id, project_id, scopes, secret_hash, revoked) VALUES (?, ?, ?, ?, ?)',
+          keyId,
+          credential?.projectId ?? null,
+          credential ? JSON.stringify(credential.scopes) : null,
+          credential?.secretHash ?? null,
+          credential && !credential.revoked ? 0 : 1,
+        );
+      });
+      key = stored()!;
+    }
+    // Concurrent loads share one object, the one a revocation marks.
+    this.apiKey ??= key;
+    return this.apiKey;
   }
 
   /**
@@ -99,9 +152,8 @@ export class RateLimiter extends DurableObject<Env> {
    * `bucket`; null (and nothing counted) when the session has ended.
    */
   async admitSession(userId: string, sessionId: string, startedAt: number, bucket: string, limit: number, now: number): Promise<RateLimitDecision | null> {
-    await this.loadOnce(() => this.sessionsEndedBefore() !== undefined, () => this.loadEndedSessions(userId, now));
-    const ended = startedAt < (this.sessionsEndedBefore() ?? 0) || this.sql.exec('SELECT 1 FROM ended_sessions WHERE id = ?', sessionId).toArray().length > 0;
-    if (ended) return null;
+    const sessions = this.sessions ?? (await this.loadSessions(userId, now));
+    if (startedAt < sessions.endedBefore || sessions.ended.has(sessionId)) return null;
     const decision = this.count(bucket, limit, now);
     await this.keepUntil(windowOf(now).end + WINDOW_MS);
     return decision;
@@ -110,36 +162,44 @@ export class RateLimiter extends DurableObject<Env> {
   /** Ends one session (sign-out, a replayed refresh token); the Worker then revokes it in D1. */
   async endSession(sessionId: string, now: number): Promise<void> {
     this.sql.exec('INSERT OR IGNORE INTO ended_sessions (id, ended_at) VALUES (?, ?)', sessionId, now);
+    this.sessions?.ended.add(sessionId);
     await this.keepUntil(now + ENDED_SESSION_KEPT_MS);
   }
 
   /** Ends every session begun before `before` (a password reset); the Worker then revokes them in D1. */
   async endSessionsBefore(before: number): Promise<void> {
     this.sql.exec('INSERT INTO sessions_ended_before (id, at) VALUES (1, ?) ON CONFLICT DO UPDATE SET at = max(at, excluded.at)', before);
+    if (this.sessions) this.sessions.endedBefore = Math.max(this.sessions.endedBefore, before);
   }
 
-  private sessionsEndedBefore = () => this.sql.exec<{ at: number }>('SELECT at FROM sessions_ended_before').toArray()[0]?.at;
-
-  /** An object new to this user learns the sessions revoked recently enough that their tokens may still be in use. */
-  private async loadEndedSessions(userId: string, now: number) {
-    const revoked = await familiesRevokedSince(this.env.DB, userId, new Date(now - ENDED_SESSION_KEPT_MS).toISOString());
-    for (const family of revoked) this.sql.exec('INSERT OR IGNORE INTO ended_sessions (id, ended_at) VALUES (?, ?)', family.familyId, Date.parse(family.revokedAt));
-    this.sql.exec('INSERT OR IGNORE INTO sessions_ended_before (id, at) VALUES (1, 0)');
-    await this.keepUntil(now + ENDED_SESSION_KEPT_MS);
-  }
-
-  /** Runs `load` unless `loaded()`, with every other request to this object waiting, so it runs once. */
-  private async loadOnce(loaded: () => boolean, load: () => Promise<void>) {
-    if (loaded()) return;
-    await this.ctx.blockConcurrencyWhile(async () => {
-      if (!loaded()) await load();
-    });
+  /**
+   * The user's ended sessions as stored here; an object new to this user first learns (once, with
+   * every other request waiting) the sessions revoked recently enough that their tokens may still be in use.
+   */
+  private async loadSessions(userId: string, now: number) {
+    const endedBefore = () => this.sql.exec<{ at: number }>('SELECT at FROM sessions_ended_before').toArray()[0]?.at;
+    if (endedBefore() === undefined) {
+      await this.ctx.blockConcurrencyWhile(async () => {
+        if (endedBefore() !== undefined) return;
+        const revoked = await familiesRevokedSince(this.env.DB, userId, new Date(now - ENDED_SESSION_KEPT_MS).toISOString());
+        for (const family of revoked) this.sql.exec('INSERT OR IGNORE INTO ended_sessions (id, ended_at) VALUES (?, ?)', family.familyId, Date.parse(family.revokedAt));
+        this.sql.exec('INSERT OR IGNORE INTO sessions_ended_before (id, at) VALUES (1, 0)');
+        await this.keepUntil(now + ENDED_SESSION_KEPT_MS);
+      });
+    }
+    const ended = this.sql.exec<{ id: string }>('SELECT id FROM ended_sessions').toArray();
+    // Concurrent loads share one object, the one that ending a session marks.
+    this.sessions ??= { endedBefore: endedBefore()!, ended: new Set(ended.map((row) => row.id)) };
+    return this.sessions;
   }
 
   /** Makes sure the idle alarm does not run before `time`. */
   private async keepUntil(time: number) {
-    const current = await this.ctx.storage.getAlarm();
-    if (current === null || current < time) await this.ctx.storage.setAlarm(time);
+    if (this.alarmAt === undefined) this.alarmAt = await this.ctx.storage.getAlarm();
+    if (this.alarmAt === null || this.alarmAt < time) {
+      this.alarmAt = time;
+      await this.ctx.storage.setAlarm(time);
+    }
   }
 
   /**
@@ -149,13 +209,18 @@ export class RateLimiter extends DurableObject<Env> {
    * stays, so it is loaded from D1 once, not after every pause.
    */
   async alarm(): Promise<void> {
+    this.alarmAt = null;
+    this.counts.clear();
+    this.sessions = undefined;
     this.sql.exec('DELETE FROM counters');
     this.sql.exec('DELETE FROM ended_sessions WHERE ended_at < ?', Date.now() - ENDED_SESSION_KEPT_MS);
     const oldestEnd = this.sql.exec<{ at: number | null }>('SELECT min(ended_at) AS at FROM ended_sessions').one().at;
-    if (oldestEnd !== null) await this.ctx.storage.setAlarm(oldestEnd + ENDED_SESSION_KEPT_MS);
+    if (oldestEnd !== null) await this.keepUntil(oldestEnd + ENDED_SESSION_KEPT_MS);
     else if (this.sql.exec('SELECT 1 FROM api_key UNION ALL SELECT 1 FROM sessions_ended_before').toArray().length === 0) {
       await this.ctx.storage.deleteAll();
       this.schemaReady = false;
     }
   }
 }
+
+type StoredApiKey = { projectId: string | null; scopes: string[]; secretHash: string | null; revoked: boolean };
