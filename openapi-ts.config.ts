@@ -4,7 +4,7 @@
  * Run from the project root:  npx openapi-ts -f openapi-ts.config.ts
  *
  * Job 1: public contract  ./generated/openapi.json          -> ./generated/client
- *        types.gen.ts + zod.gen.ts (response schemas) for the hand-written client (src/client);
+ *        types.gen.ts + zod.gen.ts (response schemas) for the hand-written client (client/src);
  *        hey-api's own fetch client and sdk are not generated: nothing ships them.
  * Job 2: internal contract ./generated/openapi.internal.json -> ./generated/zod
  *        zod.gen.ts only (imported by the Hono / @hono/zod-openapi Worker)

@@ -6,7 +6,7 @@
 // operation's success statuses with a response the contract allows.
 //
 // What the test changes in a sample, and nothing else: the contract's server becomes the Worker's
-// address; TypeScript imports `@loglane/client` from src/client/validate.ts (response validation on,
+// address; TypeScript imports `@loglane/client` from client/src/validate.ts (response validation on,
 // so a body the contract does not allow fails the sample) and prints `data` as JSON for the plan.
 // The values only a reader has ($LOGLANE_TOKEN, $WORKSPACE_ID, $ONE_TIME_TOKEN, …) are environment
 // variables, set by the plan from earlier answers or from the development outbox.
@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLoglaneClient, type LoglaneClient } from '../../src/client/index.ts';
+import { createLoglaneClient, type LoglaneClient } from '../../client/src/index.ts';
 import { STREAM_SECONDS } from '../../scripts/code-samples.ts';
 import { assertMatchesContract, schemaErrors } from '../support/contract.ts';
 import { type FakeProvider, freePort, JWT_SECRET, migratedStateDirs, oauthGrant, ROOT, startFakeProvider, startWorker, type Worker } from './harness.ts';

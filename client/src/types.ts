@@ -182,6 +182,6 @@ export interface LoglaneCore {
 
 /** Every operation of the contract as a method (`client.login(…)`, `client.createWorkspace(…)`), plus the core and the live tail. */
 export type LoglaneClient = { readonly [K in OperationId]: LoglaneMethod<K> } & LoglaneCore & {
-  /** GET /v1/logs/tail as entries, reconnecting by itself (src/client/tail.ts). */
+  /** GET /v1/logs/tail as entries, reconnecting by itself (client/src/tail.ts). */
   tailLogs(request?: TailLogsRequest): AsyncGenerator<LogEntry, void, undefined>;
 };

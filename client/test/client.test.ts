@@ -9,9 +9,9 @@ import {
   type LoglanePlugin,
   refreshExpiredSessions,
   retryRateLimited,
-} from '../../src/client/index.ts';
-import { getMe, login } from '../../src/client/operations.ts';
-import { createLoglaneClient as createValidatingClient } from '../../src/client/validate.ts';
+} from '../src/index.ts';
+import { getMe, login } from '../src/operations.ts';
+import { createLoglaneClient as createValidatingClient } from '../src/validate.ts';
 import { failure, health, ok, rateHeaders, session, startStub, type Stub, type StubHandler, type StubReply, user, workspace } from './stub.ts';
 
 let stub: Stub | undefined;
@@ -378,7 +378,7 @@ describe('response validation', () => {
   });
 
   it('has a success schema for every operation with a body', async () => {
-    const { successSchemaOf } = await import('../../src/client/validate.ts');
+    const { successSchemaOf } = await import('../src/validate.ts');
     const { operations } = await import('../../generated/client-operations.ts');
     const missing = Object.values(operations).filter((op) => op.body !== 'none' && !successSchemaOf(op.id));
     expect(missing.map((op) => op.id)).toEqual([]);
