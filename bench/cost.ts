@@ -67,7 +67,6 @@ function entryOf(r: () => number, nowMs: number, phrase?: string) {
   };
 }
 
-const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 export async function runCost(opts: { entries: number; samples: number; log: (s: string) => void }) {

@@ -8,6 +8,8 @@
 //   types      worker-configuration.d.ts equals a fresh `wrangler types`
 //   drift      the Worker's routes equal the contract (pending operations listed, not failed)
 //   breaking   no breaking change against openapi/released/openapi.json without a major bump (scripts/breaking.ts)
+//   biome      Biome's lint rules (biome.jsonc); formatting joins once the tree has been formatted (npm run format)
+//   knip       no unused files, exports or dependencies, no unlisted ones (knip.jsonc)
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -56,6 +58,9 @@ const steps: Step[] = [
     },
   },
   { name: 'breaking', run: async () => checkBreaking() },
+  // Until the one-time `npm run format` of the whole tree, lint only: then drop both flags.
+  { name: 'biome', run: toolPasses('biome', ['ci', '--formatter-enabled=false', '--assist-enabled=false']) },
+  { name: 'knip', run: toolPasses('knip', []) },
 ];
 
 const outcomes = await runSteps(steps);

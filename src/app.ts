@@ -43,5 +43,3 @@ export function createApp() {
   }
   return app;
 }
-
-export type App = ReturnType<typeof createApp>;

@@ -12,7 +12,7 @@ export const KEY_ID = `key_${KEY_ID_PART}`;
 const UNTAGGED_KEY = `sk_${KEY_ID_PART}_BenchSecretBenchSecretBench00001`;
 /** The API key the bench ingests and queries with (both scopes), tagged as Loglane tags keys (src/services/api-keys.ts). */
 export const API_KEY = `${UNTAGGED_KEY}_${createHmac('sha256', JWT_SECRET).update(`loglane api key\n${UNTAGGED_KEY}`).digest('hex').slice(0, 24)}`;
-export const API_KEY_HASH = createHash('sha256').update(API_KEY).digest('hex');
+const API_KEY_HASH = createHash('sha256').update(API_KEY).digest('hex');
 
 /** Vars every Loglane instance of the bench runs with: generous limits so that nothing is throttled. */
 export const LOGLANE_VARS = {

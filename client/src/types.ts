@@ -103,6 +103,7 @@ export interface CallOptions {
 export type LoglaneRequest<K extends OperationId> = Omit<Operations[K]['data'], 'url'> & CallOptions;
 
 /** The request argument, optional when the operation has no required part. */
+// biome-ignore lint/complexity/noBannedTypes: `{} extends X` asks whether every field of X is optional.
 export type LoglaneArgs<K extends OperationId> = {} extends Omit<Operations[K]['data'], 'url'>
   ? [request?: LoglaneRequest<K>]
   : [request: LoglaneRequest<K>];

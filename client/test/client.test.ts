@@ -463,7 +463,7 @@ describe('the core and its plugins', () => {
 
 describe('tailLogs', () => {
   const entry = (id: string) => ({ id, projectId: 'prj_1', level: 'info', message: id, timestamp: '2026-03-07T12:00:00.000Z', receivedAt: '2026-03-07T12:00:00.000Z', attributes: {} });
-  const events = (...ids: string[]) => ': heartbeat\n\n' + ids.map((id) => `event: log\nid: ${id}\ndata: ${JSON.stringify(entry(id))}\n\n`).join('');
+  const events = (...ids: string[]) => `: heartbeat\n\n${ids.map((id) => `event: log\nid: ${id}\ndata: ${JSON.stringify(entry(id))}\n\n`).join('')}`;
   const sse = (text: string): StubReply => ({ status: 200, text, headers: { 'Content-Type': 'text/event-stream' } });
 
   it('yields entries, reconnects after a dropped stream or a 429 with Last-Event-ID, and throws a final error', async () => {

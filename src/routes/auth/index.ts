@@ -23,7 +23,6 @@ import {
 } from '../../../generated/zod/zod.gen';
 import { createRouter, defineOperation, jsonBody } from '../../lib/operation';
 import { optionalUser, requireUser } from '../../middleware/auth';
-import type { AppEnv } from '../../types';
 import * as handlers from './handlers';
 
 // /v1/auth/*: registration, sessions, email flows, OAuth.

@@ -2,7 +2,7 @@ import { zGetDocsResponse, zGetOpenApiDocumentResponse } from '../../../generate
 import { createRouter, defineOperation } from '../../lib/operation';
 import { serveAsset } from './handlers';
 
-export const getOpenApiDocumentRoute = defineOperation({
+const getOpenApiDocumentRoute = defineOperation({
   method: 'get',
   path: '/openapi.json',
   operationId: 'getOpenApiDocument',
@@ -12,7 +12,7 @@ export const getOpenApiDocumentRoute = defineOperation({
   errors: [429, 500],
 });
 
-export const getDocsRoute = defineOperation({
+const getDocsRoute = defineOperation({
   method: 'get',
   path: '/docs',
   operationId: 'getDocs',
