@@ -1,7 +1,8 @@
 // npm run check: fails when code and contract disagree, or the contract breaks its own rules.
 // The steps are independent: they run side by side, one per CPU, in this order (runSteps in lib.ts).
-// tsc is about half of all the work, so it goes first and keeps a core to itself.
-//   tsc        each TypeScript project type-checks (one per runtime, see tsconfig.json)
+// The Node project's tsc is the largest step, so it goes first and keeps a core to itself.
+//   tsc …      each TypeScript project type-checks (one per runtime, see tsconfig.json): Node (scripts,
+//              tests, bench) first, as the largest; the Worker, the client and its tests as steps of their own
 //   generated  generated/ equals a fresh `npm run generate` (regenerated into a temp dir)
 //   owasp      Spectral's OWASP API Security rules on the public bundle (.spectral.yaml, scripts/owasp.ts)
 //   lint       redocly lint (recommended rules + Loglane's, see redocly.yaml)
@@ -23,16 +24,10 @@ const toolPasses = (tool: string, args: string[]) => async () => {
   await runAsync(tool, args);
 };
 
-/** Node (scripts, tests, bench), the Worker, the published client, the client's tests. */
-const TS_PROJECTS = ['.', 'src', 'client', 'client/test'];
+const typeChecks = (project: string) => ({ name: `tsc ${project}`, run: toolPasses('tsc', ['-p', project]) });
 
 const steps: Step[] = [
-  {
-    name: 'tsc',
-    run: async () => {
-      for (const project of TS_PROJECTS) await runAsync('tsc', ['-p', project]);
-    },
-  },
+  typeChecks('.'),
   {
     name: 'generated',
     run: async () => {
@@ -58,6 +53,9 @@ const steps: Step[] = [
     },
   },
   { name: 'breaking', run: async () => checkBreaking() },
+  typeChecks('src'),
+  typeChecks('client'),
+  typeChecks('client/test'),
   // Until the one-time `npm run format` of the whole tree, lint only: then drop both flags.
   { name: 'biome', run: toolPasses('biome', ['ci', '--formatter-enabled=false', '--assist-enabled=false']) },
   { name: 'knip', run: toolPasses('knip', []) },

@@ -102,11 +102,12 @@ export interface CallOptions {
 /** The request of operation K: its contract `body` / `path` / `query`, plus per-call options. */
 export type LoglaneRequest<K extends OperationId> = Omit<Operations[K]['data'], 'url'> & CallOptions;
 
+// biome-ignore lint/complexity/noBannedTypes: `{} extends T` is how to ask whether every field of T is optional.
+type AllOptional<T> = {} extends T ? true : false;
+
 /** The request argument, optional when the operation has no required part. */
-// biome-ignore lint/complexity/noBannedTypes: `{} extends X` asks whether every field of X is optional.
-export type LoglaneArgs<K extends OperationId> = {} extends Omit<Operations[K]['data'], 'url'>
-  ? [request?: LoglaneRequest<K>]
-  : [request: LoglaneRequest<K>];
+export type LoglaneArgs<K extends OperationId> =
+  AllOptional<Omit<Operations[K]['data'], 'url'>> extends true ? [request?: LoglaneRequest<K>] : [request: LoglaneRequest<K>];
 
 type Unwrapped<B> = B extends { success: true; data: infer D; meta: infer M } ? { data: D; meta: M } : { data: B; meta: undefined };
 
