@@ -277,7 +277,7 @@ async function runSample(world: World, op: Operation, source: string, language: 
   // TypeScript: this repository's client with response validation, `data` printed as JSON; a
   // stream's events are printed one per line, each a LogEntry of the contract.
   if (op.streams) {
-    await writeFile(`${file}.mts`, followed.replace("from '@loglane/client'", `from '${path.join(ROOT, 'src', 'client', 'validate.ts')}'`).replace('console.log(event);', 'console.log(JSON.stringify(event));'));
+    await writeFile(`${file}.mts`, followed.replace("from '@loglane/client'", `from '${path.join(ROOT, 'client', 'src', 'validate.ts')}'`).replace('console.log(event);', 'console.log(JSON.stringify(event));'));
     const result = await exec(bin('tsx'), [`${file}.mts`], { env, cwd: ROOT, timeout: 60_000 }).catch((error) => {
       throw new Error(`${op.id} (TypeScript) failed:\n${error.stderr || error.message}`);
     });
@@ -287,7 +287,7 @@ async function runSample(world: World, op: Operation, source: string, language: 
   }
   expect(code.endsWith('console.log(data);'), `${op.id}: the TypeScript sample ends by printing data`).toBe(true);
   const program = code
-    .replace("from '@loglane/client'", `from '${path.join(ROOT, 'src', 'client', 'validate.ts')}'`)
+    .replace("from '@loglane/client'", `from '${path.join(ROOT, 'client', 'src', 'validate.ts')}'`)
     .replace(/console\.log\(data\);$/, 'console.log(JSON.stringify(data ?? null));');
   await writeFile(`${file}.mts`, program);
   const result = await exec(bin('tsx'), [`${file}.mts`], { env, cwd: ROOT, timeout: 60_000, maxBuffer: 64 * 1024 * 1024 }).catch((error) => {
