@@ -37,8 +37,8 @@ export default defineConfig(async () => ({
   resolve: { alias: { '@hono/zod-openapi': fileURLToPath(new URL('./src/lib/openapi-runtime.ts', import.meta.url)) } },
   test: {
     include: ['test/**/*.test.ts'],
-    // test/node and test/client run in Node (vitest.node.config.ts, vitest.client.config.ts).
-    exclude: [...configDefaults.exclude, 'test/node/**', 'test/client/**'],
+    // test/node runs in Node (vitest.node.config.ts), as do the client's tests in client/test (vitest.client.config.ts).
+    exclude: [...configDefaults.exclude, 'test/node/**'],
     setupFiles: ['./test/setup/apply-migrations.ts'],
     // Generous: a loaded 2-core machine can slow a workerd test several-fold; none asserts time.
     testTimeout: 30_000,

@@ -1,5 +1,5 @@
 // Client cost: one operation (createProject), tree-shaken and minified with the same esbuild
-// options, for openapi-fetch (the baseline), the generated sdk (generated/client), and the src/client
+// options, for openapi-fetch (the baseline) and the client package's
 // core: alone (what an app importing createLoglaneCore and one descriptor ships: builds the request,
 // sends it, parses the JSON, returns { data, error } with typed errors), and with the 429 retry and
 // session refresh plugins that createLoglaneClient wires in (for information).
@@ -15,15 +15,13 @@ const ENTRIES: Record<string, string> = {
   'openapi-fetch': `import createClient from 'openapi-fetch';
 const client = createClient({ baseUrl: 'http://127.0.0.1:8787' });
 export const run = () => client.POST('/v1/workspaces/{workspaceId}/projects', { params: { path: { workspaceId: 'ws_x' } }, body: { name: 'n', slug: 'sss' } });`,
-  'generated sdk': `import { createProject } from '${ROOT}/generated/client/sdk.gen.ts';
-export const run = () => createProject(${CREATE_PROJECT});`,
-  'src/client wrapper': `import { createLoglaneCore } from '${ROOT}/src/client/core.ts';
+  'client core': `import { createLoglaneCore } from '${ROOT}/client/src/core.ts';
 import { createProject } from '${ROOT}/generated/client-operations.ts';
 const core = createLoglaneCore({ baseUrl: 'http://127.0.0.1:8787' });
 export const run = () => core.call(createProject, ${CREATE_PROJECT});`,
-  'src/client wrapper + retry + refresh': `import { createLoglaneCore } from '${ROOT}/src/client/core.ts';
-import { retryRateLimited } from '${ROOT}/src/client/retry.ts';
-import { refreshExpiredSessions } from '${ROOT}/src/client/refresh.ts';
+  'client core + retry + refresh': `import { createLoglaneCore } from '${ROOT}/client/src/core.ts';
+import { retryRateLimited } from '${ROOT}/client/src/retry.ts';
+import { refreshExpiredSessions } from '${ROOT}/client/src/refresh.ts';
 import { createProject } from '${ROOT}/generated/client-operations.ts';
 const core = createLoglaneCore({ baseUrl: 'http://127.0.0.1:8787', use: [retryRateLimited(), refreshExpiredSessions()] });
 export const run = () => core.call(createProject, ${CREATE_PROJECT});`,

@@ -183,9 +183,9 @@ async function main() {
     }
     result.cases[c.name] = { label: c.label, usPerRequest: spread(us[c.name]), vsBarePost: spread(paired(c.name, 'bare-post')), vsBareGet: spread(paired(c.name, 'bare-get')) };
   }
-  if (us['loglane']?.length && us['loglane-novalidate']?.length) result.validationOverhead = spread(paired('loglane', 'loglane-novalidate'));
+  if (us.loglane?.length && us['loglane-novalidate']?.length) result.validationOverhead = spread(paired('loglane', 'loglane-novalidate'));
   if (us['loglane-prod']?.length && us['loglane-novalidate']?.length) result.productionValidationOverhead = spread(paired('loglane-prod', 'loglane-novalidate'));
-  if (us['proposed']?.length && us['proposed-novalidate']?.length) result.proposedValidationOverhead = spread(paired('proposed', 'proposed-novalidate'));
+  if (us.proposed?.length && us['proposed-novalidate']?.length) result.proposedValidationOverhead = spread(paired('proposed', 'proposed-novalidate'));
   const out = opt('out');
   if (out) writeFileSync(out, JSON.stringify(result, null, 2));
   else console.log(JSON.stringify(result, null, 2));

@@ -189,8 +189,7 @@ function targets(r: Record<string, any>): Row[] {
   }
   if (r.client?.['openapi-fetch']) {
     // The plugin row is for information: createLoglaneClient's defaults on top of the core.
-    // Apps use src/client (createLoglaneCore/createLoglaneClient); hey-api's sdk is what it is built from.
-    for (const [name, judged] of [['src/client wrapper', true], ['src/client wrapper + retry + refresh', false], ['generated sdk', false]] as const) {
+    for (const [name, judged] of [['client core', true], ['client core + retry + refresh', false]] as const) {
       const c = r.client[name];
       if (!c) continue;
       rows.push({

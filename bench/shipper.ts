@@ -3,8 +3,8 @@
 // 500-entry batches as plain JSON through createLoglaneClient().ingestLogs, one at a time, without
 // and with an Idempotency-Key), in alternating rounds, against the
 // production-config Worker (queue without a consumer, as in workerd.ts).
-import { createLoglaneClient } from '../src/client/client';
-import { createLogShipper } from '../src/client/shipper';
+import { createLoglaneClient } from '../client/src/client';
+import { createLogShipper } from '../client/src/shipper';
 import { API_KEY, logEntry } from './lib/fixtures';
 import { directUrl, loglaneWorker, migrateLoglane, startMiniflare } from './lib/mf';
 import { spread, type Spread } from './lib/stats';

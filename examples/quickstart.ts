@@ -14,7 +14,7 @@ import {
   type LogEntry,
   type LoglaneClient,
   type LogSource,
-} from '../src/client/index.ts';
+} from '../client/src/index.ts';
 
 const BASE_URL = (process.env.LOGLANE_URL ?? 'http://127.0.0.1:8787').replace(/\/+$/, '');
 const RUN = Date.now().toString(36);

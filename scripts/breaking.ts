@@ -48,7 +48,7 @@ const major = (version: unknown) => {
 };
 
 /** A copy of `node` with every local $ref replaced by its target (siblings of $ref win, as in 3.1). */
-export function dereference(doc: Json, node: Json, seen: string[] = []): Json {
+function dereference(doc: Json, node: Json, seen: string[] = []): Json {
   if (Array.isArray(node)) return node.map((item) => dereference(doc, item, seen));
   if (!node || typeof node !== 'object') return node;
   if (typeof node.$ref === 'string' && !seen.includes(node.$ref)) {

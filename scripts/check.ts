@@ -1,7 +1,8 @@
 // npm run check: fails when code and contract disagree, or the contract breaks its own rules.
 // The steps are independent: they run side by side, one per CPU, in this order (runSteps in lib.ts).
-// tsc is about half of all the work, so it goes first and keeps a core to itself.
-//   tsc        the whole project type-checks
+// The Node project's tsc is the largest step, so it goes first and keeps a core to itself.
+//   tsc …      each TypeScript project type-checks (one per runtime, see tsconfig.json): Node (scripts,
+//              tests, bench) first, as the largest; the Worker, the client and its tests as steps of their own
 //   generated  generated/ equals a fresh `npm run generate` (regenerated into a temp dir)
 //   owasp      Spectral's OWASP API Security rules on the public bundle (.spectral.yaml, scripts/owasp.ts)
 //   lint       redocly lint (recommended rules + Loglane's, see redocly.yaml)
@@ -9,6 +10,8 @@
 //   drift      the Worker's routes equal the contract (pending operations listed, not failed)
 //   cycles     no import cycle in src/ (scripts/cycles.ts)
 //   breaking   no breaking change against openapi/released/openapi.json without a major bump (scripts/breaking.ts)
+//   biome      Biome's lint rules (biome.jsonc); formatting joins once the tree has been formatted (npm run format)
+//   knip       no unused files, exports or dependencies, no unlisted ones (knip.jsonc)
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,8 +26,10 @@ const toolPasses = (tool: string, args: string[]) => async () => {
   await runAsync(tool, args);
 };
 
+const typeChecks = (project: string) => ({ name: `tsc ${project}`, run: toolPasses('tsc', ['-p', project]) });
+
 const steps: Step[] = [
-  { name: 'tsc', run: toolPasses('tsc', ['--noEmit', '-p', '.']) },
+  typeChecks('.'),
   {
     name: 'generated',
     run: async () => {
@@ -51,6 +56,12 @@ const steps: Step[] = [
   },
   { name: 'cycles', run: () => checkImportCycles() },
   { name: 'breaking', run: async () => checkBreaking() },
+  typeChecks('src'),
+  typeChecks('client'),
+  typeChecks('client/test'),
+  // Until the one-time `npm run format` of the whole tree, lint only: then drop both flags.
+  { name: 'biome', run: toolPasses('biome', ['ci', '--formatter-enabled=false', '--assist-enabled=false']) },
+  { name: 'knip', run: toolPasses('knip', []) },
 ];
 
 const outcomes = await runSteps(steps);

@@ -144,7 +144,7 @@ function describeOperation(bundle: Json, url: string, method: string, pathItem: 
   };
 }
 
-/** An event stream (the live tail) is consumed by the client's tailLogs (src/client/tail.ts), not by a descriptor. */
+/** An event stream (the live tail) is consumed by the client's tailLogs (client/src/tail.ts), not by a descriptor. */
 function streams(bundle: Json, operation: Json): boolean {
   return Object.values<Json>(operation.responses ?? {}).some((response) => 'text/event-stream' in (deref(bundle, response).content ?? {}));
 }
@@ -161,7 +161,7 @@ function codesByStatus(bundle: Json): Record<number, string[]> {
   return map;
 }
 
-/** Where the rendered module imports from (defaults: the file lives in src/client/). */
+/** Where the rendered module imports from (defaults: the file lives in generated/). */
 export interface RenderPaths {
   /** The generated contract types (`<Op>Data`, `<Op>Responses`, `<Op>Errors`). */
   types: string;
@@ -170,7 +170,7 @@ export interface RenderPaths {
 }
 
 // Paths as seen from generated/client-operations.ts, where scripts/generate.ts writes the module.
-const GENERATED_PATHS: RenderPaths = { types: './client/types.gen.ts', spec: '../src/client/spec.ts' };
+const GENERATED_PATHS: RenderPaths = { types: './client/types.gen.ts', spec: '../client/src/spec.ts' };
 
 export function renderClientOperations(bundle: Json, paths: RenderPaths = GENERATED_PATHS): string {
   const operations: Rendered[] = [];

@@ -24,7 +24,7 @@ const CREDENTIAL_VARIABLES: Record<string, { variable: string; clientOption: str
 };
 
 /** workspaceId → WORKSPACE_ID */
-export const variableFor = (name: string) => name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
+const variableFor = (name: string) => name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
 
 /** A value the reader supplies from an environment variable. */
 class Variable {
@@ -110,7 +110,7 @@ function shellDoubleQuoted(parts: (string | Variable)[]): string {
 function jsonParts(value: Value): (string | Variable)[] {
   const variables: Variable[] = [];
   const marked = JSON.stringify(value, (_key, inner) => (inner instanceof Variable ? `\u{1F}${variables.push(inner) - 1}\u{1F}` : inner));
-  return marked.split(/"\\u001f(\d+)\\u001f"/).map((part, i) => (i % 2 ? (['"', variables[Number(part)], '"'] as const) : [part])).flat() as (string | Variable)[];
+  return marked.split(/"\\u001f(\d+)\\u001f"/).flatMap((part, i): (string | Variable)[] => (i % 2 ? ['"', variables[Number(part)], '"'] : [part]));
 }
 
 function curlSample(request: SampleRequest, serverUrl: string): string {

@@ -10,13 +10,13 @@ import { ROOT, readJson, resolveRef } from './lib.ts';
 type Json = any;
 export type DriftReport = { implemented: string[]; pending: string[]; problems: string[] };
 
-export const PENDING_FILE = path.join(ROOT, 'scripts', 'pending-operations.json');
+const PENDING_FILE = path.join(ROOT, 'scripts', 'pending-operations.json');
 
 /**
  * Gives each generated zod schema the component name it was generated from, in place, so the app's
  * document refers to `#/components/schemas/<Name>` where the contract does.
  */
-export function registerComponents(zodModule: Record<string, unknown>, contract: Json) {
+function registerComponents(zodModule: Record<string, unknown>, contract: Json) {
   for (const name of Object.keys(contract.components.schemas)) {
     const schema = zodModule[`z${name}`];
     if (schema) zodToOpenAPIRegistry.add(schema as never, { _internal: { refId: name } } as never);

@@ -2,8 +2,8 @@
 //   openapi.json           the public bundle (x-internal operations removed), served at /openapi.json
 //   openapi.internal.json  the whole contract, development operations included (server schemas, drift)
 //   errors.ts              the error catalog as constants: the Worker's only source of error messages
-//   client-operations.ts   one descriptor per public operation for the hand-written client layer (src/client)
-//   client/                typed fetch client, sdk and types (@hey-api/openapi-ts), from the public bundle
+//   client-operations.ts   one descriptor per public operation for the hand-written client (client/src)
+//   client/                the client's types and response zod schemas (@hey-api/openapi-ts), from the public bundle
 //   zod/                   zod 4 schemas the Worker validates with, from the whole contract
 //   otlp-logs.pb.js, .d.ts protobufjs static code for OTLP logs (proto/), decoding the OTLP route's protobuf bodies
 //   docs.html              the self-contained Redoc reference, served at /docs, with the guides of

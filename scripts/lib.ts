@@ -98,6 +98,7 @@ export function resolveRef(doc: any, node: any): any {
 }
 
 /** A step of `npm run check`: resolves with an optional note, or throws what is wrong. */
+// biome-ignore lint/suspicious/noConfusingVoidType: a step returns a note or nothing.
 export type Step = { name: string; run: () => Promise<string | void> };
 export type Outcome = { passed: boolean; line: string };
 

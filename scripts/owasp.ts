@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { ROOT, runAsync } from './lib.ts';
 
-export const SPECTRAL_RULESET = path.join(ROOT, '.spectral.yaml');
+const SPECTRAL_RULESET = path.join(ROOT, '.spectral.yaml');
 export const PUBLIC_BUNDLE = path.join(ROOT, 'generated', 'openapi.json');
 
 /** Lints a bundled contract; rejects with Spectral's findings when there are any. */

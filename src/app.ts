@@ -35,5 +35,3 @@ export function createApp() {
   }
   return app;
 }
-
-export type App = ReturnType<typeof createApp>;

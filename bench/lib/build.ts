@@ -13,10 +13,10 @@ const at = (file: string) => path.join(ROOT, file);
 // How @hono/zod-openapi resolves: `shipped` as wrangler.jsonc's "alias" does (the runtime without the
 // document generator), `package` the npm package itself (for the size comparison), `novalidate`
 // a bench-only shim without request validation.
-export type Variant = 'shipped' | 'package' | 'novalidate';
+type Variant = 'shipped' | 'package' | 'novalidate';
 type Entry = { name: string; worker: string; app: string; variant: Variant };
 
-export const CONTENDERS: Entry[] = [
+const CONTENDERS: Entry[] = [
   { name: 'bare', worker: 'bench/peers/bare.ts', app: 'bench/peers/bare.ts', variant: 'package' },
   { name: 'starter', worker: 'bench/peers/starter.ts', app: 'bench/peers/starter.ts', variant: 'package' },
   { name: 'chanfana', worker: 'bench/peers/chanfana.ts', app: 'bench/peers/chanfana.ts', variant: 'package' },

@@ -84,7 +84,7 @@ const LOG_SHARDS = ['LOGS_0', 'LOGS_1'];
 const LOGLANE_DATABASES = ['DB', ...LOG_SHARDS];
 
 /** One migrations folder's statements, as wrangler would apply them. */
-export function migrationStatements(folder: 'control' | 'logs'): string[] {
+function migrationStatements(folder: 'control' | 'logs'): string[] {
   const dir = path.join(ROOT, 'migrations', folder);
   return readdirSync(dir)
     .filter((f) => f.endsWith('.sql'))

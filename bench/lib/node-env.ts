@@ -32,7 +32,7 @@ function rateLimiterNamespace() {
   };
 }
 
-export function stubQueue() {
+function stubQueue() {
   let entries = 0;
   return {
     get entries() {

@@ -1,4 +1,4 @@
-export const median = (xs: number[]) => quantile(xs, 0.5);
+const median = (xs: number[]) => quantile(xs, 0.5);
 export function quantile(xs: number[], q: number): number {
   if (xs.length === 0) return NaN;
   const s = [...xs].sort((a, b) => a - b);

@@ -9,7 +9,7 @@ type AppBindings = { Bindings: { DB: D1Database } };
 // stoker's helpers, inlined (the starter imports them from `stoker/openapi/helpers`).
 const jsonContent = <T extends z.ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
 const jsonContentRequired = <T extends z.ZodType>(schema: T, description: string) => ({ ...jsonContent(schema, description), required: true });
-const createErrorSchema = <T extends z.ZodType>(schema: T) =>
+const createErrorSchema = <T extends z.ZodType>(_schema: T) =>
   z.object({
     success: z.boolean(),
     error: z.object({ issues: z.array(z.object({ code: z.string(), path: z.array(z.union([z.string(), z.number()])), message: z.string().optional() })), name: z.string() }),

@@ -874,28 +874,20 @@ export const zLogTextParam = z.string().min(1).max(200).regex(/^[^\x00-\x1F\x7F]
  */
 export const zGetHealthResponse = zHealthEnvelope;
 
-export const zRegisterBody = zRegisterRequest;
-
 /**
  * Created.
  */
 export const zRegisterResponse = zUserEnvelope;
-
-export const zVerifyEmailBody = zTokenRequest;
 
 /**
  * OK.
  */
 export const zVerifyEmailResponse = zAcknowledgementEnvelope;
 
-export const zLoginBody = zLoginRequest;
-
 /**
  * OK.
  */
 export const zLoginResponse = zSessionEnvelope;
-
-export const zRefreshSessionBody = zRefreshRequest;
 
 /**
  * OK.
@@ -907,47 +899,25 @@ export const zRefreshSessionResponse = zSessionEnvelope;
  */
 export const zLogoutResponse = zAcknowledgementEnvelope;
 
-export const zRequestMagicLinkBody = zEmailRequest;
-
 /**
  * OK.
  */
 export const zRequestMagicLinkResponse = zAcknowledgementEnvelope;
-
-export const zVerifyMagicLinkBody = zTokenRequest;
 
 /**
  * OK.
  */
 export const zVerifyMagicLinkResponse = zSessionEnvelope;
 
-export const zForgotPasswordBody = zEmailRequest;
-
 /**
  * OK.
  */
 export const zForgotPasswordResponse = zAcknowledgementEnvelope;
 
-export const zResetPasswordBody = zResetPasswordRequest;
-
 /**
  * OK.
  */
 export const zResetPasswordResponse = zAcknowledgementEnvelope;
-
-export const zStartOAuthPath = z.object({
-    provider: z.string().min(1).max(32)
-});
-
-export const zOauthCallbackPath = z.object({
-    provider: z.string().min(1).max(32)
-});
-
-export const zOauthCallbackQuery = z.object({
-    code: z.string().max(2048).optional(),
-    state: z.string().max(256).optional(),
-    error: z.string().max(256).optional()
-});
 
 /**
  * OK.
@@ -959,8 +929,6 @@ export const zOauthCallbackResponse = zSessionEnvelope;
  */
 export const zGetMeResponse = zUserEnvelope;
 
-export const zUpdateMeBody = zUpdateMeRequest;
-
 /**
  * OK.
  */
@@ -970,10 +938,6 @@ export const zUpdateMeResponse = zUserEnvelope;
  * OK.
  */
 export const zListAuthMethodsResponse = zAuthMethodListEnvelope;
-
-export const zUnlinkAuthMethodPath = z.object({
-    method: zAuthMethodName
-});
 
 /**
  * OK.
@@ -985,18 +949,10 @@ export const zUnlinkAuthMethodResponse = zAuthMethodListEnvelope;
  */
 export const zListMyInvitationsResponse = zInvitationListEnvelope;
 
-export const zAcceptInvitationPath = z.object({
-    invitationId: zId
-});
-
 /**
  * OK.
  */
 export const zAcceptInvitationResponse = zWorkspaceEnvelope;
-
-export const zDeclineInvitationPath = z.object({
-    invitationId: zId
-});
 
 /**
  * OK.
@@ -1008,240 +964,110 @@ export const zDeclineInvitationResponse = zDeletedEnvelope;
  */
 export const zListWorkspacesResponse = zWorkspaceListEnvelope;
 
-export const zCreateWorkspaceBody = zCreateWorkspaceRequest;
-
 /**
  * Created.
  */
 export const zCreateWorkspaceResponse = zWorkspaceEnvelope;
-
-export const zDeleteWorkspacePath = z.object({
-    workspaceId: zId
-});
 
 /**
  * OK.
  */
 export const zDeleteWorkspaceResponse = zDeletedEnvelope;
 
-export const zGetWorkspacePath = z.object({
-    workspaceId: zId
-});
-
 /**
  * OK.
  */
 export const zGetWorkspaceResponse = zWorkspaceEnvelope;
-
-export const zUpdateWorkspaceBody = zUpdateWorkspaceRequest;
-
-export const zUpdateWorkspacePath = z.object({
-    workspaceId: zId
-});
 
 /**
  * OK.
  */
 export const zUpdateWorkspaceResponse = zWorkspaceEnvelope;
 
-export const zListMembersPath = z.object({
-    workspaceId: zId
-});
-
 /**
  * OK.
  */
 export const zListMembersResponse = zMemberListEnvelope;
-
-export const zRemoveMemberPath = z.object({
-    workspaceId: zId,
-    userId: zId
-});
 
 /**
  * OK.
  */
 export const zRemoveMemberResponse = zDeletedEnvelope;
 
-export const zUpdateMemberBody = zUpdateMemberRequest;
-
-export const zUpdateMemberPath = z.object({
-    workspaceId: zId,
-    userId: zId
-});
-
 /**
  * OK.
  */
 export const zUpdateMemberResponse = zMemberEnvelope;
-
-export const zListInvitationsPath = z.object({
-    workspaceId: zId
-});
 
 /**
  * OK.
  */
 export const zListInvitationsResponse = zInvitationListEnvelope;
 
-export const zCreateInvitationBody = zInviteRequest;
-
-export const zCreateInvitationPath = z.object({
-    workspaceId: zId
-});
-
 /**
  * Created.
  */
 export const zCreateInvitationResponse = zInvitationEnvelope;
-
-export const zRevokeInvitationPath = z.object({
-    workspaceId: zId,
-    invitationId: zId
-});
 
 /**
  * OK.
  */
 export const zRevokeInvitationResponse = zDeletedEnvelope;
 
-export const zTransferOwnershipBody = zTransferOwnershipRequest;
-
-export const zTransferOwnershipPath = z.object({
-    workspaceId: zId
-});
-
 /**
  * OK.
  */
 export const zTransferOwnershipResponse = zWorkspaceEnvelope;
-
-export const zListProjectsPath = z.object({
-    workspaceId: zId
-});
 
 /**
  * OK.
  */
 export const zListProjectsResponse = zProjectListEnvelope;
 
-export const zCreateProjectBody = zCreateProjectRequest;
-
-export const zCreateProjectPath = z.object({
-    workspaceId: zId
-});
-
 /**
  * Created.
  */
 export const zCreateProjectResponse = zProjectEnvelope;
-
-export const zDeleteProjectPath = z.object({
-    workspaceId: zId,
-    projectId: zId
-});
 
 /**
  * OK.
  */
 export const zDeleteProjectResponse = zDeletedEnvelope;
 
-export const zGetProjectPath = z.object({
-    workspaceId: zId,
-    projectId: zId
-});
-
 /**
  * OK.
  */
 export const zGetProjectResponse = zProjectEnvelope;
-
-export const zUpdateProjectBody = zUpdateProjectRequest;
-
-export const zUpdateProjectPath = z.object({
-    workspaceId: zId,
-    projectId: zId
-});
 
 /**
  * OK.
  */
 export const zUpdateProjectResponse = zProjectEnvelope;
 
-export const zListApiKeysPath = z.object({
-    workspaceId: zId,
-    projectId: zId
-});
-
 /**
  * OK.
  */
 export const zListApiKeysResponse = zApiKeyListEnvelope;
-
-export const zCreateApiKeyBody = zCreateApiKeyRequest;
-
-export const zCreateApiKeyPath = z.object({
-    workspaceId: zId,
-    projectId: zId
-});
 
 /**
  * Created.
  */
 export const zCreateApiKeyResponse = zCreatedApiKeyEnvelope;
 
-export const zRevokeApiKeyPath = z.object({
-    workspaceId: zId,
-    projectId: zId,
-    keyId: zId
-});
-
 /**
  * OK.
  */
 export const zRevokeApiKeyResponse = zDeletedEnvelope;
-
-export const zQueryLogsQuery = z.object({
-    source: zLogSource.optional().default('d1'),
-    projectId: zId.optional(),
-    level: z.preprocess(v => Array.isArray(v) ? v : [v], z.array(zLogLevel).max(5)).optional(),
-    service: z.preprocess(v => Array.isArray(v) ? v : [v], z.array(zServiceName).max(20)).optional(),
-    attributes: zLogAttributeFilter.optional(),
-    since: z.iso.datetime({ offset: true }).max(35).optional(),
-    until: z.iso.datetime({ offset: true }).max(35).optional(),
-    q: z.string().min(1).max(200).regex(/^[^\x00-\x1F\x7F]+$/).optional(),
-    order: z.enum(['desc', 'asc']).optional().default('desc'),
-    limit: z.coerce.number().int().gte(1).lte(1000).optional().default(100),
-    cursor: z.string().min(1).max(512).optional()
-});
 
 /**
  * OK.
  */
 export const zQueryLogsResponse = zLogPageEnvelope;
 
-export const zIngestLogsBody = zIngestRequest;
-
-export const zIngestLogsHeaders = z.object({
-    'Idempotency-Key': zIdempotencyKey.optional()
-});
-
 /**
  * Accepted: queued for storage.
  */
 export const zIngestLogsResponse = zIngestResultEnvelope;
-
-export const zTailLogsHeaders = z.object({
-    'Last-Event-ID': zId.optional()
-});
-
-export const zTailLogsQuery = z.object({
-    projectId: zId.optional(),
-    level: z.preprocess(v => Array.isArray(v) ? v : [v], z.array(zLogLevel).max(5)).optional(),
-    service: z.preprocess(v => Array.isArray(v) ? v : [v], z.array(zServiceName).max(20)).optional(),
-    attributes: zLogAttributeFilter.optional(),
-    q: z.string().min(1).max(200).regex(/^[^\x00-\x1F\x7F]+$/).optional()
-});
 
 /**
  * The event stream: `event: log`, `id: <entry id>`, `data: <LogEntry as JSON>`, and heartbeat comments.
@@ -1258,281 +1084,7 @@ export const zGetOpenApiDocumentResponse = z.record(z.string(), z.unknown());
  */
 export const zGetDocsResponse = z.string();
 
-export const zExportOtlpLogsBody = zOtlpExportLogsRequest;
-
 /**
  * Exported: accepted records are queued for storage.
  */
 export const zExportOtlpLogsResponse = zOtlpExportLogsResponse;
-
-export const zGetHealthData = z.object({
-    body: z.never().optional(),
-    path: z.never().optional(),
-    query: z.never().optional()
-});
-
-export const zRegisterData = z.object({
-    body: zRegisterBody,
-    path: z.never().optional(),
-    query: z.never().optional()
-});
-
-export const zVerifyEmailData = z.object({
-    body: zVerifyEmailBody,
-    path: z.never().optional(),
-    query: z.never().optional()
-});
-
-export const zLoginData = z.object({
-    body: zLoginBody,
-    path: z.never().optional(),
-    query: z.never().optional()
-});
-
-export const zRefreshSessionData = z.object({
-    body: zRefreshSessionBody,
-    path: z.never().optional(),
-    query: z.never().optional()
-});
-
-export const zLogoutData = z.object({
-    body: z.never().optional(),
-    path: z.never().optional(),
-    query: z.never().optional()
-});
-
-export const zRequestMagicLinkData = z.object({
-    body: zRequestMagicLinkBody,
-    path: z.never().optional(),
-    query: z.never().optional()
-});
-
-export const zVerifyMagicLinkData = z.object({
-    body: zVerifyMagicLinkBody,
-    path: z.never().optional(),
-    query: z.never().optional()
-});
-
-export const zForgotPasswordData = z.object({
-    body: zForgotPasswordBody,
-    path: z.never().optional(),
-    query: z.never().optional()
-});
-
-export const zResetPasswordData = z.object({
-    body: zResetPasswordBody,
-    path: z.never().optional(),
-    query: z.never().optional()
-});
-
-export const zStartOAuthData = z.object({
-    body: z.never().optional(),
-    path: zStartOAuthPath,
-    query: z.never().optional()
-});
-
-export const zOauthCallbackData = z.object({
-    body: z.never().optional(),
-    path: zOauthCallbackPath,
-    query: zOauthCallbackQuery.optional()
-});
-
-export const zGetMeData = z.object({
-    body: z.never().optional(),
-    path: z.never().optional(),
-    query: z.never().optional()
-});
-
-export const zUpdateMeData = z.object({
-    body: zUpdateMeBody,
-    path: z.never().optional(),
-    query: z.never().optional()
-});
-
-export const zListAuthMethodsData = z.object({
-    body: z.never().optional(),
-    path: z.never().optional(),
-    query: z.never().optional()
-});
-
-export const zUnlinkAuthMethodData = z.object({
-    body: z.never().optional(),
-    path: zUnlinkAuthMethodPath,
-    query: z.never().optional()
-});
-
-export const zListMyInvitationsData = z.object({
-    body: z.never().optional(),
-    path: z.never().optional(),
-    query: z.never().optional()
-});
-
-export const zAcceptInvitationData = z.object({
-    body: z.never().optional(),
-    path: zAcceptInvitationPath,
-    query: z.never().optional()
-});
-
-export const zDeclineInvitationData = z.object({
-    body: z.never().optional(),
-    path: zDeclineInvitationPath,
-    query: z.never().optional()
-});
-
-export const zListWorkspacesData = z.object({
-    body: z.never().optional(),
-    path: z.never().optional(),
-    query: z.never().optional()
-});
-
-export const zCreateWorkspaceData = z.object({
-    body: zCreateWorkspaceBody,
-    path: z.never().optional(),
-    query: z.never().optional()
-});
-
-export const zDeleteWorkspaceData = z.object({
-    body: z.never().optional(),
-    path: zDeleteWorkspacePath,
-    query: z.never().optional()
-});
-
-export const zGetWorkspaceData = z.object({
-    body: z.never().optional(),
-    path: zGetWorkspacePath,
-    query: z.never().optional()
-});
-
-export const zUpdateWorkspaceData = z.object({
-    body: zUpdateWorkspaceBody,
-    path: zUpdateWorkspacePath,
-    query: z.never().optional()
-});
-
-export const zListMembersData = z.object({
-    body: z.never().optional(),
-    path: zListMembersPath,
-    query: z.never().optional()
-});
-
-export const zRemoveMemberData = z.object({
-    body: z.never().optional(),
-    path: zRemoveMemberPath,
-    query: z.never().optional()
-});
-
-export const zUpdateMemberData = z.object({
-    body: zUpdateMemberBody,
-    path: zUpdateMemberPath,
-    query: z.never().optional()
-});
-
-export const zListInvitationsData = z.object({
-    body: z.never().optional(),
-    path: zListInvitationsPath,
-    query: z.never().optional()
-});
-
-export const zCreateInvitationData = z.object({
-    body: zCreateInvitationBody,
-    path: zCreateInvitationPath,
-    query: z.never().optional()
-});
-
-export const zRevokeInvitationData = z.object({
-    body: z.never().optional(),
-    path: zRevokeInvitationPath,
-    query: z.never().optional()
-});
-
-export const zTransferOwnershipData = z.object({
-    body: zTransferOwnershipBody,
-    path: zTransferOwnershipPath,
-    query: z.never().optional()
-});
-
-export const zListProjectsData = z.object({
-    body: z.never().optional(),
-    path: zListProjectsPath,
-    query: z.never().optional()
-});
-
-export const zCreateProjectData = z.object({
-    body: zCreateProjectBody,
-    path: zCreateProjectPath,
-    query: z.never().optional()
-});
-
-export const zDeleteProjectData = z.object({
-    body: z.never().optional(),
-    path: zDeleteProjectPath,
-    query: z.never().optional()
-});
-
-export const zGetProjectData = z.object({
-    body: z.never().optional(),
-    path: zGetProjectPath,
-    query: z.never().optional()
-});
-
-export const zUpdateProjectData = z.object({
-    body: zUpdateProjectBody,
-    path: zUpdateProjectPath,
-    query: z.never().optional()
-});
-
-export const zListApiKeysData = z.object({
-    body: z.never().optional(),
-    path: zListApiKeysPath,
-    query: z.never().optional()
-});
-
-export const zCreateApiKeyData = z.object({
-    body: zCreateApiKeyBody,
-    path: zCreateApiKeyPath,
-    query: z.never().optional()
-});
-
-export const zRevokeApiKeyData = z.object({
-    body: z.never().optional(),
-    path: zRevokeApiKeyPath,
-    query: z.never().optional()
-});
-
-export const zQueryLogsData = z.object({
-    body: z.never().optional(),
-    path: z.never().optional(),
-    query: zQueryLogsQuery.optional()
-});
-
-export const zIngestLogsData = z.object({
-    body: zIngestLogsBody,
-    headers: zIngestLogsHeaders.optional(),
-    path: z.never().optional(),
-    query: z.never().optional()
-});
-
-export const zTailLogsData = z.object({
-    body: z.never().optional(),
-    headers: zTailLogsHeaders.optional(),
-    path: z.never().optional(),
-    query: zTailLogsQuery.optional()
-});
-
-export const zExportOtlpLogsData = z.object({
-    body: zExportOtlpLogsBody,
-    path: z.never().optional(),
-    query: z.never().optional()
-});
-
-export const zGetOpenApiDocumentData = z.object({
-    body: z.never().optional(),
-    path: z.never().optional(),
-    query: z.never().optional()
-});
-
-export const zGetDocsData = z.object({
-    body: z.never().optional(),
-    path: z.never().optional(),
-    query: z.never().optional()
-});

@@ -30,7 +30,7 @@ export type Block = {
 const BLOCK_MAX_ENTRIES = 1000;
 const BLOCK_MAX_JSON_BYTES = 256 * 1024;
 
-export const LEVEL_BITS: Record<LogLevel, number> = { debug: 1, info: 2, warn: 4, error: 8, fatal: 16 };
+const LEVEL_BITS: Record<LogLevel, number> = { debug: 1, info: 2, warn: 4, error: 8, fatal: 16 };
 export const levelMask = (levels: readonly LogLevel[]) => levels.reduce((mask, level) => mask | LEVEL_BITS[level], 0);
 
 // Terms. Text search matches lowercase substrings: every trigram (three code points) of the
@@ -85,7 +85,7 @@ export function bloomMayHave(filter: Uint8Array, hash: number): boolean {
   return bloomBits(hash).every((bit) => (filter[(bit % size) >>> 3] & (1 << (bit % size) % 8)) !== 0);
 }
 
-export const gzip = async (text: string) => new Uint8Array(await new Response(new Blob([text]).stream().pipeThrough(new CompressionStream('gzip'))).arrayBuffer());
+const gzip = async (text: string) => new Uint8Array(await new Response(new Blob([text]).stream().pipeThrough(new CompressionStream('gzip'))).arrayBuffer());
 const gunzip = (bytes: Uint8Array) => new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'))).text();
 
 /** One line of the encoding: a project's entries column by column (`service` null where absent). */

@@ -6,7 +6,3 @@ export function setNewest<K, V>(map: Map<K, V>, key: K, value: V, limit: number)
   map.set(key, value);
   if (map.size > limit) map.delete(map.keys().next().value as K);
 }
-
-/** `items` in runs of at most `size` (D1 bounds the parameters of a statement). */
-export const inChunks = <T>(items: T[], size: number): T[][] =>
-  Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));

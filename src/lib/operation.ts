@@ -20,7 +20,7 @@ const ERROR_RESPONSES = {
   429: 'TooManyRequests',
   500: 'InternalError',
 } as const;
-export type ErrorStatus = keyof typeof ERROR_RESPONSES;
+type ErrorStatus = keyof typeof ERROR_RESPONSES;
 
 const header = (name: string) => ({ $ref: `#/components/headers/${name}` });
 const RATE_LIMIT_HEADERS = ['X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset'];

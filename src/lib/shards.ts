@@ -11,7 +11,7 @@ export function logShard(env: Env, name: string): D1Database {
 }
 
 /** The shards that take new projects (LOG_SHARDS_OPEN), each checked to be bound. */
-export function openShards(env: Env): string[] {
+function openShards(env: Env): string[] {
   const names = env.LOG_SHARDS_OPEN.split(',').map((name) => name.trim()).filter(Boolean);
   for (const name of names) logShard(env, name);
   if (names.length === 0) throw new Error('LOG_SHARDS_OPEN names no shard');

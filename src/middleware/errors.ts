@@ -7,7 +7,7 @@ import { log } from '../lib/log';
 import type { AppEnv } from '../types';
 
 /** Zod issues as the contract's `details`: one `{ field, issue }` per failing field, field as a dotted path. */
-export function detailsOf(issues: readonly z.core.$ZodIssue[]): ErrorDetail[] {
+function detailsOf(issues: readonly z.core.$ZodIssue[]): ErrorDetail[] {
   return issues.flatMap((issue) => {
     // A failed union reports each branch's issues; the branch that got furthest explains best.
     if (issue.code === 'invalid_union' && issue.errors.length > 0) {
@@ -62,7 +62,7 @@ export const validationHook = (result: ValidationResult) => {
   if (malformed.length) throw ApiError.of('invalidInput', malformed);
 };
 
-export const respondWithError = (c: Context<AppEnv>, error: ApiError) => c.json(failure(error, c.get('requestId')), error.status);
+const respondWithError = (c: Context<AppEnv>, error: ApiError) => c.json(failure(error, c.get('requestId')), error.status);
 
 /** The one place where anything thrown becomes an error envelope. Nothing internal reaches the client. */
 export const onError: ErrorHandler<AppEnv> = (err, c) => {

@@ -41,7 +41,7 @@ export type RateLimitPolicy = { group: Group; payer: Payer; limit: number };
  * The client address as Cloudflare reports it (X-Forwarded-For is client-controlled and never
  * read); IPv6 by its /64, which a single subscriber usually holds whole.
  */
-export function clientAddress(c: Context<AppEnv>): string {
+function clientAddress(c: Context<AppEnv>): string {
   const reported = c.req.header('CF-Connecting-IP') ?? '';
   if (!ipaddr.isValid(reported)) return 'unknown';
   const address = ipaddr.process(reported);

@@ -4,12 +4,6 @@
 export const limiterOf = (env: Env, caller: `ip:${string}` | `key:${string}` | `user:${string}` | `bucket:${string}`) =>
   env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(caller));
 
-/**
- * Counts one attempt against a named budget (e.g. `login:<email>`), exact under concurrency, in
- * fixed one-minute windows; for limits that are not about the caller of a request.
- */
-export const consumeBucket = (env: Env, name: string, limit: number, now = Date.now()) => limiterOf(env, `bucket:${name}`).take(limit, now);
-
 /** Makes the keys' objects refuse them: before revoking keys, or deleting a project or workspace with its keys, in D1. */
 export async function endApiKeys(env: Env, keyIds: string[]): Promise<void> {
   await Promise.all(keyIds.map((keyId) => limiterOf(env, `key:${keyId}`).revokeApiKey(keyId)));

@@ -3,7 +3,7 @@
 /** What the first request with a key answered, and whether its entries reached the queue. */
 export type IdempotencyRecord = { bodySha256: string; receivedMs: number; ids: string[]; queued: boolean };
 
-export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
+const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
 
 type Row = { body_sha256: string; received_ms: number; ids: string; queued: number };
 const toRecord = (row: Row): IdempotencyRecord => ({ bodySha256: row.body_sha256, receivedMs: row.received_ms, ids: JSON.parse(row.ids), queued: row.queued === 1 });

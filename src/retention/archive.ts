@@ -27,7 +27,7 @@ const BLOCKS_PER_READ = 100;
 const startOfUtcDay = (ms: number) => Math.floor(ms / DAY_MS) * DAY_MS;
 
 /** One block of an archive part, as its index describes it. */
-export type ArchivedBlock = { id: string; minTs: string; maxTs: string; entries: number; levels: number; offset: number; length: number; terms: string };
+type ArchivedBlock = { id: string; minTs: string; maxTs: string; entries: number; levels: number; offset: number; length: number; terms: string };
 export type ArchiveIndex = { v: 1; projectId: string; blocks: ArchivedBlock[] };
 
 /**

@@ -1,6 +1,6 @@
 import { insertOutboxMessage, listOutboxFor } from '../repositories/outbox';
 
-export type Mail = { to: string; subject: string; text: string; /** The one-time token the mail carries, if any. */ token?: string };
+type Mail = { to: string; subject: string; text: string; /** The one-time token the mail carries, if any. */ token?: string };
 
 /** The one way the API sends email. */
 export interface Mailer {
@@ -8,7 +8,7 @@ export interface Mailer {
 }
 
 /** Development and tests: mail lands in the D1 outbox, readable at GET /v1/dev/outbox. */
-export class OutboxMailer implements Mailer {
+class OutboxMailer implements Mailer {
   constructor(private readonly db: D1Database) {}
 
   async send(mail: Mail): Promise<void> {
@@ -23,7 +23,7 @@ export const readOutbox = (db: D1Database, to: string) => listOutboxFor(db, to);
  * Production: an HTTP mail API (`POST MAIL_API_URL` with a bearer key and `{ from, to, subject, text }`,
  * the shape Resend and similar providers take).
  */
-export class HttpMailer implements Mailer {
+class HttpMailer implements Mailer {
   constructor(private readonly config: { url: string; apiKey: string; from: string }) {}
 
   async send(mail: Mail): Promise<void> {

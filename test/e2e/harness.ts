@@ -61,7 +61,7 @@ const groupAlive = (pgid: number) => {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export class Managed {
+class Managed {
   readonly output: string[] = [];
   readonly exited: Promise<number | null>;
   private readonly child: ChildProcess;

@@ -25,8 +25,8 @@ import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
 import { OTLPLogExporter as OTLPProtoLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs';
-import { createLoglaneClient, createLogShipper, type LoglaneClient, type LoglaneClientOptions, type Session } from '../../src/client/index.ts';
-import { createLoglaneClient as createValidatingClient } from '../../src/client/validate.ts';
+import { createLoglaneClient, createLogShipper, type LoglaneClient, type LoglaneClientOptions, type Session } from '../../client/src/index.ts';
+import { createLoglaneClient as createValidatingClient } from '../../client/src/validate.ts';
 import { EventSource } from 'eventsource';
 import { assertMatchesContract, operationFor, schemaErrors } from '../support/contract.ts';
 import {

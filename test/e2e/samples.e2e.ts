@@ -6,7 +6,7 @@
 // operation's success statuses with a response the contract allows.
 //
 // What the test changes in a sample, and nothing else: the contract's server becomes the Worker's
-// address; TypeScript imports `@loglane/client` from src/client/validate.ts (response validation on,
+// address; TypeScript imports `@loglane/client` from client/src/validate.ts (response validation on,
 // so a body the contract does not allow fails the sample) and prints `data` as JSON for the plan.
 // The values only a reader has ($LOGLANE_TOKEN, $WORKSPACE_ID, $ONE_TIME_TOKEN, …) are environment
 // variables, set by the plan from earlier answers or from the development outbox.
@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLoglaneClient, type LoglaneClient } from '../../src/client/index.ts';
+import { createLoglaneClient, type LoglaneClient } from '../../client/src/index.ts';
 import { STREAM_SECONDS } from '../../scripts/code-samples.ts';
 import { assertMatchesContract, schemaErrors } from '../support/contract.ts';
 import { type FakeProvider, freePort, JWT_SECRET, migratedStateDirs, oauthGrant, ROOT, startFakeProvider, startWorker, type Worker } from './harness.ts';
@@ -277,7 +277,7 @@ async function runSample(world: World, op: Operation, source: string, language: 
   // TypeScript: this repository's client with response validation, `data` printed as JSON; a
   // stream's events are printed one per line, each a LogEntry of the contract.
   if (op.streams) {
-    await writeFile(`${file}.mts`, followed.replace("from '@loglane/client'", `from '${path.join(ROOT, 'src', 'client', 'validate.ts')}'`).replace('console.log(event);', 'console.log(JSON.stringify(event));'));
+    await writeFile(`${file}.mts`, followed.replace("from '@loglane/client'", `from '${path.join(ROOT, 'client', 'src', 'validate.ts')}'`).replace('console.log(event);', 'console.log(JSON.stringify(event));'));
     const result = await exec(bin('tsx'), [`${file}.mts`], { env, cwd: ROOT, timeout: 60_000 }).catch((error) => {
       throw new Error(`${op.id} (TypeScript) failed:\n${error.stderr || error.message}`);
     });
@@ -287,7 +287,7 @@ async function runSample(world: World, op: Operation, source: string, language: 
   }
   expect(code.endsWith('console.log(data);'), `${op.id}: the TypeScript sample ends by printing data`).toBe(true);
   const program = code
-    .replace("from '@loglane/client'", `from '${path.join(ROOT, 'src', 'client', 'validate.ts')}'`)
+    .replace("from '@loglane/client'", `from '${path.join(ROOT, 'client', 'src', 'validate.ts')}'`)
     .replace(/console\.log\(data\);$/, 'console.log(JSON.stringify(data ?? null));');
   await writeFile(`${file}.mts`, program);
   const result = await exec(bin('tsx'), [`${file}.mts`], { env, cwd: ROOT, timeout: 60_000, maxBuffer: 64 * 1024 * 1024 }).catch((error) => {

@@ -65,7 +65,7 @@ describe('running the checks', () => {
     expect(ended).toEqual(['fails', 'quick', 'slow']);
     expect(outcomes.map((o) => o.passed)).toEqual([true, false, true]);
     expect(outcomes[0].line).toMatch(/^✓ slow \(\d+ ms\): slow note$/);
-    expect(outcomes[1].line).toMatch(/^✗ fails \(\d+ ms\): it broke:\n  here$/);
+    expect(outcomes[1].line).toMatch(/^✗ fails \(\d+ ms\): it broke:\n {2}here$/);
     ended.length = 0;
     await runSteps(steps, 1);
     expect(ended).toEqual(['slow', 'fails', 'quick']);

@@ -49,7 +49,7 @@ export function schemaErrors(schema: Json, value: unknown): string[] {
   return result.valid ? [] : result.errors.map((e) => `${e.instanceLocation}: ${e.error}`);
 }
 
-export const errorEnvelopeSchema = { $ref: '#/components/schemas/ErrorEnvelope' };
+const errorEnvelopeSchema = { $ref: '#/components/schemas/ErrorEnvelope' };
 
 /**
  * Throws unless the response is one the contract declares for this request: a declared status,

@@ -22,8 +22,8 @@ const refName = (node: Json): string | undefined => (typeof node?.$ref === 'stri
 // Operations
 // ---------------------------------------------------------------------------------------------
 
-export type Param = { name: string; in: 'path' | 'query' | 'header' | 'cookie'; required: boolean; schema: Json };
-export type AuthKind = 'none' | 'user' | 'apiKey';
+type Param = { name: string; in: 'path' | 'query' | 'header' | 'cookie'; required: boolean; schema: Json };
+type AuthKind = 'none' | 'user' | 'apiKey';
 export type Operation = {
   id: string;
   method: string;
@@ -77,14 +77,14 @@ export const OPERATIONS: Operation[] = Object.entries<Json>(contract.paths).flat
 // Placeholders: values of the test world, resolved when a request is sent
 // ---------------------------------------------------------------------------------------------
 
-export const TENANTS = ['A', 'B'] as const;
+const TENANTS = ['A', 'B'] as const;
 export type TenantName = (typeof TENANTS)[number];
-export const ID_KINDS = ['workspace', 'project', 'key', 'member', 'owner', 'invitation'] as const;
-export type IdKind = (typeof ID_KINDS)[number];
-export const PERSONAS = ['A.owner', 'A.member', 'B.owner', 'B.member', 'spare', 'candidate'] as const;
+const ID_KINDS = ['workspace', 'project', 'key', 'member', 'owner', 'invitation'] as const;
+type IdKind = (typeof ID_KINDS)[number];
+const PERSONAS = ['A.owner', 'A.member', 'B.owner', 'B.member', 'spare', 'candidate'] as const;
 export type Persona = (typeof PERSONAS)[number];
 
-export const placeholder = (text: string) => `{{${text}}}`;
+const placeholder = (text: string) => `{{${text}}}`;
 export const PLACEHOLDER = /\{\{([a-zA-Z0-9:._-]+)\}\}/g;
 
 const idPlaceholder = (tenant: TenantName, kind: IdKind) => placeholder(`id:${tenant}.${kind}`);
@@ -111,7 +111,7 @@ const emailPlaceholders = fc.constantFrom(...PERSONAS.map((p) => placeholder(`em
 // ---------------------------------------------------------------------------------------------
 
 /** Characters that break naive code: NUL, lone surrogates, RTL and zero-width marks, emoji, BOM, quotes, combining marks. */
-export const ODD_UNICODE = [
+const ODD_UNICODE = [
   '\u0000',
   '\uD800',
   '\uDFFF',
@@ -140,6 +140,7 @@ export const ODD_UNICODE = [
   '<script>',
   '%00',
   '../',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a template-injection probe, literally.
   '${x}',
   '{{',
 ];
@@ -159,7 +160,7 @@ const mixedString = (maxUnits: number) =>
     .map((parts) => parts.join(''));
 
 /** Length in code points, as JSON Schema counts it. */
-export const codePoints = (text: string) => [...text].length;
+const codePoints = (text: string) => [...text].length;
 const fitCodePoints = (text: string, min: number, max: number) => {
   const points = [...text].slice(0, max);
   while (points.length < min) points.push('a');
@@ -192,7 +193,7 @@ const patternBreakers = fc.constantFrom('A', ' ', '_', '.', 'é', '\u0000', '/',
 // ---------------------------------------------------------------------------------------------
 
 /** Where a value sits: the property or parameter name, for world-aware values (ids, emails, tokens). */
-export type Where = { name?: string; ref?: string };
+type Where = { name?: string; ref?: string };
 
 const MAX_ARRAY = 4;
 
@@ -240,7 +241,7 @@ function once<T>(schemaNode: Json, build: () => fc.Arbitrary<T>, deeper: () => f
 }
 
 /** Values that satisfy `schema` (placeholders stand for world values of the right shape). */
-export const validValue = (schemaNode: Json, where: Where = {}): fc.Arbitrary<unknown> => once(schemaNode, () => validValueOf(schemaNode, where), () => fc.constant({}));
+const validValue = (schemaNode: Json, where: Where = {}): fc.Arbitrary<unknown> => once(schemaNode, () => validValueOf(schemaNode, where), () => fc.constant({}));
 
 function validValueOf(schemaNode: Json, where: Where): fc.Arbitrary<unknown> {
   const ref = refName(schemaNode) ?? where.ref;
@@ -356,7 +357,7 @@ function validObject(schema: Json): fc.Arbitrary<Record<string, unknown>> {
 }
 
 /** Values that break `schema`, one way at a time (and sometimes several). */
-export const invalidValue = (schemaNode: Json, where: Where = {}): fc.Arbitrary<unknown> =>
+const invalidValue = (schemaNode: Json, where: Where = {}): fc.Arbitrary<unknown> =>
   once(schemaNode, () => invalidValueOf(schemaNode, where), () => wrongType(deref(schemaNode)));
 
 function invalidValueOf(schemaNode: Json, where: Where): fc.Arbitrary<unknown> {
@@ -495,7 +496,7 @@ export type Credential =
   | { kind: 'both'; user: 'A.owner'; key: 'A' };
 
 /** Credentials that must never get in (ghostUser: correctly signed, for a user that does not exist). */
-export const BAD_CREDENTIALS = [
+const BAD_CREDENTIALS = [
   'garbage',
   'expired',
   'algNone',
@@ -514,13 +515,13 @@ export const BAD_CREDENTIALS = [
 export type BadCredential = (typeof BAD_CREDENTIALS)[number];
 
 /** A body as sent: JSON of a value, raw text, a generated huge body, or none. */
-export type Body =
+type Body =
   | { kind: 'json'; value: unknown; contract: 'valid' | 'mutated' }
   | { kind: 'text'; text: string }
   | { kind: 'huge'; bytes: number; shape: 'json' | 'junk' }
   | { kind: 'none' };
 
-export type QueryPart = { name: string; value: string; raw?: boolean };
+type QueryPart = { name: string; value: string; raw?: boolean };
 
 /** One generated request, before placeholders are resolved. */
 export type FuzzRequest = {

@@ -195,7 +195,7 @@ export async function badCredentialHeaders(what: BadCredential, sub: string): Pr
 }
 
 /** Percent-encodes a path or query component; lone surrogates become the bytes a raw client would send (WTF-8). */
-export function encodeComponent(text: string): string {
+function encodeComponent(text: string): string {
   try {
     return encodeURIComponent(text);
   } catch {
@@ -632,7 +632,7 @@ export const LEAK_PATTERNS = [/\bat\s+\S+\s+\(|\bat\s+\/|\.ts:\d+:\d+|\.js:\d+:\
 export const SECRET_WORDS = /pbkdf2|password_?hash|secret_?hash|token_?hash|\bsalt\b/i;
 
 /** What presenting this credential to the operation must answer, decided before any validation (undefined: it gets through). */
-export function expectedAuthError(op: Operation, credential: Credential): { status: number; code: string; message: string } | undefined {
+function expectedAuthError(op: Operation, credential: Credential): { status: number; code: string; message: string } | undefined {
   type Presented = 'none' | 'jwt' | 'jwtExpired' | 'jwtInvalid' | 'keyInvalid' | `key:${string}`;
   const presented: Presented = (() => {
     switch (credential.kind) {
@@ -683,7 +683,7 @@ export function expectedAuthError(op: Operation, credential: Credential): { stat
  * media type breaks it (the server must then refuse), 'ambiguous' where the contract does not
  * decide (raw encodings, repeated scalar parameters, `+json` media types, a BOM), else 'valid'.
  */
-export function contractVerdict(op: Operation, sent: Sent): { verdict: 'valid' | 'invalid' | 'ambiguous'; why: string[] } {
+function contractVerdict(op: Operation, sent: Sent): { verdict: 'valid' | 'invalid' | 'ambiguous'; why: string[] } {
   const why: string[] = [];
   let ambiguous = false;
   const { request } = sent;
@@ -778,7 +778,7 @@ function inline(schema: any, depth = 0, onPath: string[] = []): any {
 }
 
 /** JSON Schema errors of a value (through the independent validator), or undefined when the validator itself cannot judge it. */
-export function violations(schema: object, value: unknown): string[] | undefined {
+function violations(schema: object, value: unknown): string[] | undefined {
   let rooted = inlined.get(schema);
   if (!rooted) inlined.set(schema, (rooted = inline(schema)));
   try {
@@ -789,7 +789,7 @@ export function violations(schema: object, value: unknown): string[] | undefined
 }
 
 /** Prints a sent request and its answer, for failure messages. */
-export function describeSent(sent: Sent): string {
+function describeSent(sent: Sent): string {
   const body = sent.bodyText === undefined ? '' : `\n  body (${sent.bodyBytes} bytes): ${JSON.stringify(sent.bodyText.slice(0, 300))}`;
   const headers = Object.entries(sent.headers)
     .filter(([name]) => name !== 'CF-Connecting-IP')

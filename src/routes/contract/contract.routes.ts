@@ -1,7 +1,7 @@
 import { zGetDocsResponse, zGetOpenApiDocumentResponse } from '../../../generated/zod/zod.gen';
 import { defineOperation } from '../../lib/operation';
 
-export const getOpenApiDocumentRoute = defineOperation({
+const getOpenApiDocumentRoute = defineOperation({
   method: 'get',
   path: '/openapi.json',
   operationId: 'getOpenApiDocument',
@@ -11,7 +11,7 @@ export const getOpenApiDocumentRoute = defineOperation({
   errors: [429, 500],
 });
 
-export const getDocsRoute = defineOperation({
+const getDocsRoute = defineOperation({
   method: 'get',
   path: '/docs',
   operationId: 'getDocs',

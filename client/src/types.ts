@@ -111,10 +111,12 @@ export interface CallOptions {
 /** The request of operation K: its contract `body` / `path` / `query`, plus per-call options. */
 export type LoglaneRequest<K extends OperationId> = Omit<Operations[K]['data'], 'url'> & CallOptions;
 
+// biome-ignore lint/complexity/noBannedTypes: `{} extends T` is how to ask whether every field of T is optional.
+type AllOptional<T> = {} extends T ? true : false;
+
 /** The request argument, optional when the operation has no required part. */
-export type LoglaneArgs<K extends OperationId> = {} extends Omit<Operations[K]['data'], 'url'>
-  ? [request?: LoglaneRequest<K>]
-  : [request: LoglaneRequest<K>];
+export type LoglaneArgs<K extends OperationId> =
+  AllOptional<Omit<Operations[K]['data'], 'url'>> extends true ? [request?: LoglaneRequest<K>] : [request: LoglaneRequest<K>];
 
 type Unwrapped<B> = B extends { success: true; data: infer D; meta: infer M } ? { data: D; meta: M } : { data: B; meta: undefined };
 
@@ -191,6 +193,6 @@ export interface LoglaneCore {
 
 /** Every operation of the contract as a method (`client.login(…)`, `client.createWorkspace(…)`), plus the core and the live tail. */
 export type LoglaneClient = { readonly [K in OperationId]: LoglaneMethod<K> } & LoglaneCore & {
-  /** GET /v1/logs/tail as entries, reconnecting by itself (src/client/tail.ts). */
+  /** GET /v1/logs/tail as entries, reconnecting by itself (client/src/tail.ts). */
   tailLogs(request?: TailLogsRequest): AsyncGenerator<LogEntry, void, undefined>;
 };

@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildClient } from '../../scripts/build-client.ts';
+import { buildClient } from '../build.ts';
 import { ROOT } from '../../scripts/lib.ts';
 import { failure, health, ok, startStub, type Stub, user } from './stub.ts';
 
@@ -152,7 +152,7 @@ void code; void wrong;
 
   it('has one README with the main README: its example is shown there word for word, and type-checks', () => {
     const readme = readFileSync(path.join(pkg, 'README.md'), 'utf8');
-    expect(readme).toBe(readFileSync(path.join(ROOT, 'src', 'client', 'README.md'), 'utf8'));
+    expect(readme).toBe(readFileSync(path.join(ROOT, 'client', 'README.md'), 'utf8'));
     const example = /```ts\n([\s\S]+?)```/.exec(readme)![1];
     expect(readFileSync(path.join(ROOT, 'README.md'), 'utf8')).toContain(example);
     const source = path.join(app, 'readme-example.ts');

@@ -6,8 +6,8 @@ import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import loglaneTransport from '../../src/client/pino';
-import { createLogShipper, type LogShipperOptions } from '../../src/client/shipper';
+import loglaneTransport from '../src/pino';
+import { createLogShipper, type LogShipperOptions } from '../src/shipper';
 
 type Entry = { level: string; message: string; timestamp: string; service?: string; attributes?: Record<string, unknown> };
 type Received = { headers: IncomingMessage['headers']; entries: Entry[] };

@@ -9,9 +9,9 @@ import {
   type LoglanePlugin,
   refreshExpiredSessions,
   retryRateLimited,
-} from '../../src/client/index.ts';
-import { getMe, login } from '../../src/client/operations.ts';
-import { createLoglaneClient as createValidatingClient } from '../../src/client/validate.ts';
+} from '../src/index.ts';
+import { getMe, login } from '../src/operations.ts';
+import { createLoglaneClient as createValidatingClient } from '../src/validate.ts';
 import { failure, health, ok, rateHeaders, session, startStub, type Stub, type StubHandler, type StubReply, user, workspace } from './stub.ts';
 
 let stub: Stub | undefined;
@@ -81,9 +81,9 @@ describe('requests', () => {
     expect(oauth.response?.headers.get('Location')).toContain('github.com');
   });
 
-  it('exposes one method per operation of the generated sdk', async () => {
-    const sdk = await import('../../generated/client/sdk.gen.ts');
-    const operations = Object.keys(sdk).filter((name) => typeof (sdk as Record<string, unknown>)[name] === 'function');
+  it('exposes one method per operation of the public contract', async () => {
+    const { paths } = (await import('../../generated/openapi.json')).default as { paths: Record<string, Record<string, { operationId?: string }>> };
+    const operations = Object.values(paths).flatMap((item) => Object.values(item).flatMap((operation) => operation.operationId ?? []));
     const client = createLoglaneClient({ baseUrl: 'http://127.0.0.1:1' });
     const methods = Object.keys(client).filter((name) => !['call', 'setTokens', 'getTokens'].includes(name));
     expect(methods.sort()).toEqual(operations.sort());
@@ -378,7 +378,7 @@ describe('response validation', () => {
   });
 
   it('has a success schema for every operation with a body', async () => {
-    const { successSchemaOf } = await import('../../src/client/validate.ts');
+    const { successSchemaOf } = await import('../src/validate.ts');
     const { operations } = await import('../../generated/client-operations.ts');
     const missing = Object.values(operations).filter((op) => op.body !== 'none' && !successSchemaOf(op.id));
     expect(missing.map((op) => op.id)).toEqual([]);
@@ -463,7 +463,7 @@ describe('the core and its plugins', () => {
 
 describe('tailLogs', () => {
   const entry = (id: string) => ({ id, projectId: 'prj_1', level: 'info', message: id, timestamp: '2026-03-07T12:00:00.000Z', receivedAt: '2026-03-07T12:00:00.000Z', attributes: {} });
-  const events = (...ids: string[]) => ': heartbeat\n\n' + ids.map((id) => `event: log\nid: ${id}\ndata: ${JSON.stringify(entry(id))}\n\n`).join('');
+  const events = (...ids: string[]) => `: heartbeat\n\n${ids.map((id) => `event: log\nid: ${id}\ndata: ${JSON.stringify(entry(id))}\n\n`).join('')}`;
   const sse = (text: string): StubReply => ({ status: 200, text, headers: { 'Content-Type': 'text/event-stream' } });
 
   it('yields entries, reconnects after a dropped stream or a 429 with Last-Event-ID, and throws a final error', async () => {

@@ -17,9 +17,9 @@ import {
   type RateLimit,
   refreshExpiredSessions,
   retryRateLimited,
-} from '../../src/client/index.ts';
-import { createApiKey, login, queryLogs } from '../../src/client/operations.ts';
-import { createLoglaneClient as createValidatingClient } from '../../src/client/validate.ts';
+} from '../src/index.ts';
+import { createApiKey, login, queryLogs } from '../src/operations.ts';
+import { createLoglaneClient as createValidatingClient } from '../src/validate.ts';
 // The quickstart is part of the client's surface: it must keep compiling.
 import type {} from '../../examples/quickstart.ts';
 

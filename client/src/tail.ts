@@ -7,7 +7,7 @@
 // a 5xx or a 429 is waited out (Retry-After for a 429) and the stream reopened; any other error
 // ends the iteration by throwing a LoglaneError of kind `api`. Stop it with `signal` or `break`.
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
-import type { ErrorCode, LogEntry } from '../../generated/client/types.gen.ts';
+import type { ErrorBody, LogEntry } from '../../generated/client/types.gen.ts';
 import { buildUrl, retryAfterSeconds } from './core.ts';
 import { LoglaneError } from './errors.ts';
 import type { TailLogsRequest } from './types.ts';
@@ -45,13 +45,13 @@ async function* entriesOf(body: ReadableStream<Uint8Array>): AsyncGenerator<LogE
 }
 
 async function apiError(response: Response): Promise<LoglaneError> {
-  const body = (await response.json().catch(() => undefined)) as { error?: Record<string, any> } | undefined;
+  const body = (await response.json().catch(() => undefined)) as { error?: Partial<ErrorBody> } | undefined;
   const error = body?.error ?? {};
   return new LoglaneError({
     kind: 'api',
     operation: 'tailLogs',
     status: response.status,
-    code: error.code as ErrorCode,
+    code: error.code,
     message: error.message ?? `tailLogs answered ${response.status}`,
     details: error.details,
     requestId: error.requestId ?? response.headers.get('X-Request-Id') ?? undefined,

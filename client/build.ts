@@ -1,4 +1,6 @@
-// npm run build:client [-- --out DIR]: the publishable @loglane/client package (default client-dist/).
+// npm run build:client [-- --out DIR]: the publishable @loglane/client package (default client-dist/),
+// from client/src, with client/package.json as its manifest (version, engines and dependency versions
+// filled in from the root package.json, so each is stated once).
 //   index.js        createLoglaneClient, createLoglaneCore and its plugins (retryRateLimited,
 //                   refreshExpiredSessions), isLoglaneError, LoglaneError (no zod)
 //   operations.js   one descriptor per operation, for createLoglaneCore(...).call(op, ...)
@@ -14,13 +16,14 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import ts from 'typescript';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const ENTRIES = { index: 'src/client/index.ts', operations: 'src/client/operations.ts', validate: 'src/client/validate.ts', pino: 'src/client/pino.ts' } as const;
+const CLIENT = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(CLIENT, '..');
+const ENTRIES = { index: 'client/src/index.ts', operations: 'client/src/operations.ts', validate: 'client/src/validate.ts', pino: 'client/src/pino.ts' } as const;
 
 const readJson = (file: string) => JSON.parse(readFileSync(file, 'utf8'));
 
 /** Emits .d.ts for the entries and keeps only the files their imports reach. */
-function emitDeclarations(typesDir: string): Record<keyof typeof ENTRIES, string> {
+function emitDeclarations(typesDir: string): void {
   const options: ts.CompilerOptions = {
     target: ts.ScriptTarget.ES2022,
     module: ts.ModuleKind.ESNext,
@@ -49,9 +52,7 @@ function emitDeclarations(typesDir: string): Record<keyof typeof ENTRIES, string
     throw new Error(`declarations failed:\n${ts.formatDiagnostics(diagnostics, host)}`);
   }
 
-  const entryTypes = Object.fromEntries(
-    Object.entries(ENTRIES).map(([name, file]) => [name, path.join(typesDir, file.replace(/\.ts$/, '.d.ts'))]),
-  ) as Record<keyof typeof ENTRIES, string>;
+  const entryTypes = Object.values(ENTRIES).map((file) => path.join(typesDir, file.replace(/\.ts$/, '.d.ts')));
   // Node's ESM resolution (moduleResolution node16/nodenext in a consumer) needs `.js` specifiers.
   const keep = new Map<string, string>();
   const visit = (file: string) => {
@@ -72,12 +73,11 @@ function emitDeclarations(typesDir: string): Record<keyof typeof ENTRIES, string
     keep.set(file, rewritten);
     targets.forEach(visit);
   };
-  Object.values(entryTypes).forEach(visit);
+  entryTypes.forEach(visit);
   for (const [file, text] of keep) {
     mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(file, text);
   }
-  return entryTypes;
 }
 
 export async function buildClient(outDir = path.join(ROOT, 'client-dist')): Promise<string> {
@@ -99,39 +99,29 @@ export async function buildClient(outDir = path.join(ROOT, 'client-dist')): Prom
     logLevel: 'silent',
   });
 
-  const typesDir = path.join(outDir, 'types');
-  const entryTypes = emitDeclarations(typesDir);
-  const typesOf = (name: keyof typeof ENTRIES) => `./${path.relative(outDir, entryTypes[name]).split(path.sep).join('/')}`;
+  emitDeclarations(path.join(outDir, 'types'));
 
   const root = readJson(path.join(ROOT, 'package.json'));
   const zodVersion: string = root.dependencies.zod;
   const contract = readJson(path.join(ROOT, 'generated', 'contract-version.json'));
+  const template = readJson(path.join(CLIENT, 'package.json'));
   const manifest = {
-    name: '@loglane/client',
+    ...template,
     version: root.version,
-    description: `Typed client of the Loglane API (contract ${contract.version}), generated from its OpenAPI contract.`,
-    type: 'module',
-    sideEffects: false,
-    exports: {
-      '.': { types: typesOf('index'), default: './index.js' },
-      './operations': { types: typesOf('operations'), default: './operations.js' },
-      './validate': { types: typesOf('validate'), default: './validate.js' },
-      './pino': { types: typesOf('pino'), default: './pino.js' },
-      './package.json': './package.json',
-    },
+    description: `${template.description} Contract ${contract.version}.`,
     // Only `@loglane/client/pino` imports it (pino loads transports by package name, in a worker thread).
     dependencies: { 'pino-abstract-transport': root.devDependencies['pino-abstract-transport'] },
     // Only `@loglane/client/validate` imports zod.
     peerDependencies: { zod: `^${zodVersion.split('.')[0]}.0.0` },
-    peerDependenciesMeta: { zod: { optional: true } },
     engines: root.engines,
     loglane: { contractVersion: contract.version },
   };
   writeFileSync(path.join(outDir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-  // One consumer story: the package's README is src/client/README.md, whose example the main README shows too.
-  copyFileSync(path.join(ROOT, 'src', 'client', 'README.md'), path.join(outDir, 'README.md'));
-  for (const name of Object.keys(ENTRIES)) {
-    if (!existsSync(path.join(outDir, `${name}.js`))) throw new Error(`${name}.js was not built`);
+  // One consumer story: the package's README is client/README.md, whose example the main README shows too.
+  copyFileSync(path.join(CLIENT, 'README.md'), path.join(outDir, 'README.md'));
+  const targets = Object.values<string | Record<string, string>>(manifest.exports).flatMap((target) => (typeof target === 'string' ? [target] : Object.values(target)));
+  for (const target of targets) {
+    if (!existsSync(path.join(outDir, target))) throw new Error(`client/package.json exports ${target}, which was not built`);
   }
   return outDir;
 }

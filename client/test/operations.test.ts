@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ERRORS } from '../../generated/errors.ts';
 import { renderClientOperations } from '../../scripts/client-operations.ts';
 import { ROOT, readJson } from '../../scripts/lib.ts';
-import { TOKEN_EXPIRED_MESSAGE } from '../../src/client/refresh.ts';
+import { TOKEN_EXPIRED_MESSAGE } from '../src/refresh.ts';
 import { CODES_BY_STATUS, operations } from '../../generated/client-operations.ts';
 
 const contract = readJson(path.join(ROOT, 'generated', 'openapi.json'));

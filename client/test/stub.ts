@@ -3,7 +3,7 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export interface StubRequest {
+interface StubRequest {
   method: string;
   path: string;
   query: URLSearchParams;
@@ -76,7 +76,7 @@ export async function startStub(handler: StubHandler): Promise<Stub> {
   };
 }
 
-export const TIME = '2026-03-07T12:00:00.000Z';
+const TIME = '2026-03-07T12:00:00.000Z';
 const meta = { timestamp: TIME };
 
 /** A success envelope. */

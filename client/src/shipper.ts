@@ -5,7 +5,7 @@
 import type { LogEntryInput, LogLevel } from '../../generated/client/types.gen.ts';
 import { retryAfterSeconds } from './core.ts';
 
-export type LogAttributes = NonNullable<LogEntryInput['attributes']>;
+type LogAttributes = NonNullable<LogEntryInput['attributes']>;
 
 export interface LogShipperOptions {
   baseUrl: string;
