@@ -5,7 +5,7 @@ import path from 'node:path';
 import { ROOT } from './lib.ts';
 
 /** The import cycles among the TypeScript files under `dir`, each as the files it passes through. */
-export async function importCycles(dir = path.join(ROOT, 'src')): Promise<string[][]> {
+async function importCycles(dir = path.join(ROOT, 'src')): Promise<string[][]> {
   // Only files under `dir`: packages and generated/ cannot close a cycle through src/.
   const tree = await parseDependencyTree('**/*.ts', { cwd: dir, context: dir, include: new RegExp(`^${dir.replaceAll(/[.*+?^${}()|[\]\\]/g, '\\$&')}`), transform: false });
   return parseCircular(tree);

@@ -16,7 +16,7 @@ export function taggedApiKey(keyIdPart: string, secretPart: string): string {
 }
 /** The API key the bench ingests and queries with (both scopes). */
 export const API_KEY = taggedApiKey(KEY_ID_PART, 'BenchSecretBenchSecretBench00001');
-export const API_KEY_HASH = createHash('sha256').update(API_KEY).digest('hex');
+const API_KEY_HASH = createHash('sha256').update(API_KEY).digest('hex');
 
 /** Vars every Loglane instance of the bench runs with: generous limits so that nothing is throttled. */
 export const LOGLANE_VARS = {

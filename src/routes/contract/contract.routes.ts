@@ -1,7 +1,7 @@
 import { zGetDocsResponse, zGetOpenApiDocumentResponse } from '../../../generated/zod/zod.gen';
 import { defineOperation } from '../../lib/operation';
 
-const getOpenApiDocumentRoute = defineOperation({
+export const getOpenApiDocumentRoute = defineOperation({
   method: 'get',
   path: '/openapi.json',
   operationId: 'getOpenApiDocument',
@@ -11,7 +11,7 @@ const getOpenApiDocumentRoute = defineOperation({
   errors: [429, 500],
 });
 
-const getDocsRoute = defineOperation({
+export const getDocsRoute = defineOperation({
   method: 'get',
   path: '/docs',
   operationId: 'getDocs',
