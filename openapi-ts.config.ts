@@ -95,12 +95,11 @@ const zodResolvers: ZodResolvers = {
         }
       }
       if (patched) {
-        chain = $(z).attr('object').call(ctx.nodes.shape({ ...ctx, schema: { ...schema, properties } }));
+        chain = $(z)
+          .attr('object')
+          .call(ctx.nodes.shape({ ...ctx, schema: { ...schema, properties } }));
       }
-    } else if (
-      schema.additionalProperties === false ||
-      (schema.additionalProperties && schema.additionalProperties.type === 'never')
-    ) {
+    } else if (schema.additionalProperties === false || (schema.additionalProperties && schema.additionalProperties.type === 'never')) {
       chain = $(z).attr('strictObject').call(ctx.nodes.shape(ctx));
     }
 
@@ -123,13 +122,17 @@ const zodResolvers: ZodResolvers = {
     const keyCount = $('Object').attr('keys').call($('o')).attr('length');
     if (max !== undefined) {
       chain = chain.attr('refine').call(
-        $.func().param('o').do($.return(keyCount.lte($.literal(max)))),
+        $.func()
+          .param('o')
+          .do($.return(keyCount.lte($.literal(max)))),
         $.object().prop('message', $.literal(`Expected at most ${max} ${max === 1 ? 'property' : 'properties'}`)),
       );
     }
     if (min !== undefined) {
       chain = chain.attr('refine').call(
-        $.func().param('o').do($.return(keyCount.gte($.literal(min)))),
+        $.func()
+          .param('o')
+          .do($.return(keyCount.gte($.literal(min)))),
         $.object().prop('message', $.literal(`Expected at least ${min} ${min === 1 ? 'property' : 'properties'}`)),
       );
     }
@@ -185,10 +188,9 @@ const zodResolvers: ZodResolvers = {
       const maxItems = ctx.nodes.maxLength(ctx);
       if (maxItems) ctx.chain.current = maxItems;
       const unique = $.new('Set', $('a')).attr('size').eq($('a').attr('length'));
-      return ctx.chain.current.attr('refine').call(
-        $.func().param('a').do($.return(unique)),
-        $.object().prop('message', $.literal('Expected unique items')),
-      );
+      return ctx.chain.current
+        .attr('refine')
+        .call($.func().param('a').do($.return(unique)), $.object().prop('message', $.literal('Expected unique items')));
     }
     if (!(path[0] === 'paths' && (path[3] === 'query' || path[3] === 'headers') && path.length === 6)) {
       return undefined;
@@ -205,7 +207,13 @@ const zodResolvers: ZodResolvers = {
     }
     const wrap = $.func()
       .param('v')
-      .do($.return($.ternary($('Array').attr('isArray').call($('v'))).do($('v')).otherwise($.array($('v')))));
+      .do(
+        $.return(
+          $.ternary($('Array').attr('isArray').call($('v')))
+            .do($('v'))
+            .otherwise($.array($('v'))),
+        ),
+      );
     return $(z).attr('preprocess').call(wrap, ctx.chain.current);
   },
 };

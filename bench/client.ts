@@ -3,10 +3,11 @@
 // core: alone (what an app importing createLoglaneCore and one descriptor ships: builds the request,
 // sends it, parses the JSON, returns { data, error } with typed errors), and with the 429 retry and
 // session refresh plugins that createLoglaneClient wires in (for information).
-import { build } from 'esbuild';
+
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
 import { OUT, ROOT } from './lib/build';
 
 const CREATE_PROJECT = `{ path: { workspaceId: 'ws_x' }, body: { name: 'n', slug: 'sss' } }`;
@@ -37,7 +38,19 @@ export async function runClient(): Promise<ClientResult> {
     const entry = path.join(dir, `${name.replace(/\W+/g, '-')}.ts`);
     writeFileSync(entry, source);
     try {
-      const r = await build({ entryPoints: [entry], bundle: true, format: 'esm', platform: 'browser', target: 'es2022', minify: true, treeShaking: true, write: false, logLevel: 'silent', absWorkingDir: ROOT, nodePaths: [path.join(ROOT, 'node_modules')] });
+      const r = await build({
+        entryPoints: [entry],
+        bundle: true,
+        format: 'esm',
+        platform: 'browser',
+        target: 'es2022',
+        minify: true,
+        treeShaking: true,
+        write: false,
+        logLevel: 'silent',
+        absWorkingDir: ROOT,
+        nodePaths: [path.join(ROOT, 'node_modules')],
+      });
       const code = r.outputFiles[0].contents;
       sizes[name] = { min: code.length / 1024, gz: gzipSync(code, { level: 9 }).length / 1024 };
     } catch (e) {
@@ -48,7 +61,13 @@ export async function runClient(): Promise<ClientResult> {
   return Object.fromEntries(
     Object.entries(sizes).map(([name, s]) => [
       name,
-      'error' in s ? { error: s.error } : { minifiedKiB: Number(s.min.toFixed(1)), gzipKiB: Number(s.gz.toFixed(1)), gzipVsOpenapiFetch: Number((s.gz / base.gz).toFixed(2)) },
+      'error' in s
+        ? { error: s.error }
+        : {
+            minifiedKiB: Number(s.min.toFixed(1)),
+            gzipKiB: Number(s.gz.toFixed(1)),
+            gzipVsOpenapiFetch: Number((s.gz / base.gz).toFixed(2)),
+          },
     ]),
   );
 }

@@ -13,14 +13,26 @@
 // for the day its objects live) divided by the GB of entry JSON sent.
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import { PRICES, PRICES_READ_ON } from './prices';
-import { API_KEY, PROJECT_ID, WORKSPACE_ID, taggedApiKey, userToken } from './lib/fixtures';
+import { API_KEY, PROJECT_ID, taggedApiKey, userToken, WORKSPACE_ID } from './lib/fixtures';
 import { directUrl, loglaneWorker, migrateLoglane, startMiniflare } from './lib/mf';
 import { quantile } from './lib/stats';
+import { PRICES, PRICES_READ_ON } from './prices';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-const TENANT_A = { slug: 'tenant-a', id: 'prj_costtenanta00000000000001', keyId: 'CostTenantA0000000000001', key: taggedApiKey('CostTenantA0000000000001', 'TenantASecretTenantASecretTenant'), shard: 'LOGS_0' };
-const TENANT_C = { slug: 'tenant-c', id: 'prj_costtenantc00000000000001', keyId: 'CostTenantC0000000000001', key: taggedApiKey('CostTenantC0000000000001', 'TenantCSecretTenantCSecretTenant'), shard: 'LOGS_1' };
+const TENANT_A = {
+  slug: 'tenant-a',
+  id: 'prj_costtenanta00000000000001',
+  keyId: 'CostTenantA0000000000001',
+  key: taggedApiKey('CostTenantA0000000000001', 'TenantASecretTenantASecretTenant'),
+  shard: 'LOGS_0',
+};
+const TENANT_C = {
+  slug: 'tenant-c',
+  id: 'prj_costtenantc00000000000001',
+  keyId: 'CostTenantC0000000000001',
+  key: taggedApiKey('CostTenantC0000000000001', 'TenantCSecretTenantCSecretTenant'),
+  shard: 'LOGS_1',
+};
 const TENANT_B = { id: PROJECT_ID, key: API_KEY, shard: 'LOGS_0' };
 /** Only B's entries hold it; nobody's hold NOWHERE. */
 const PHRASE_IN_B = 'quasar overflow';
@@ -67,13 +79,24 @@ function entryOf(r: () => number, nowMs: number, phrase?: string) {
   const status = level === 'error' || level === 'fatal' ? 500 : r() < 0.1 ? 404 : 200;
   let message = `${['GET', 'POST', 'PUT'][Math.floor(r() * 3)]} ${route.replace(':id', String(Math.floor(r() * 100_000)))} answered ${status} in ${Math.floor(r() * 900)} ms for user u_${hex(r, 8)}`;
   if (phrase && r() < 0.05) message += ` (${phrase} in upstream pool ${Math.floor(r() * 9)})`;
-  if (r() < 0.02) message += `\n${Array.from({ length: 10 + Math.floor(r() * 60) }, (_, i) => `    at handler${i} (src/routes/orders.ts:${Math.floor(r() * 400)}:${Math.floor(r() * 80)})`).join('\n')}`;
+  if (r() < 0.02)
+    message += `\n${Array.from({ length: 10 + Math.floor(r() * 60) }, (_, i) => `    at handler${i} (src/routes/orders.ts:${Math.floor(r() * 400)}:${Math.floor(r() * 80)})`).join('\n')}`;
   return {
     level,
     message,
     ...(r() < 0.6 ? { timestamp: new Date(nowMs - Math.floor(r() * 60_000)).toISOString() } : {}),
     ...(r() < 0.5 ? { service: SERVICES[Math.floor(r() * SERVICES.length)] } : {}),
-    ...(r() < 0.8 ? { attributes: { route, status, durationMs: Math.floor(r() * 900), region: ['eu-west', 'us-east', 'ap-south'][Math.floor(r() * 3)], requestId: hex(r, 16) } } : {}),
+    ...(r() < 0.8
+      ? {
+          attributes: {
+            route,
+            status,
+            durationMs: Math.floor(r() * 900),
+            region: ['eu-west', 'us-east', 'ap-south'][Math.floor(r() * 3)],
+            requestId: hex(r, 16),
+          },
+        }
+      : {}),
   };
 }
 
@@ -94,7 +117,14 @@ function workerdCpuMs(): number {
         const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
         // comm is in parentheses and may hold spaces; the fields after it are space-separated.
         const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-        return [{ pid: Number(pid), comm: text.slice(text.indexOf('(') + 1, text.lastIndexOf(')')), ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) }];
+        return [
+          {
+            pid: Number(pid),
+            comm: text.slice(text.indexOf('(') + 1, text.lastIndexOf(')')),
+            ppid: Number(fields[1]),
+            ticks: Number(fields[11]) + Number(fields[12]),
+          },
+        ];
       } catch {
         return []; // the process ended while listing
       }
@@ -102,7 +132,7 @@ function workerdCpuMs(): number {
   const mine = new Set([process.pid]);
   for (let grew = true; grew; ) {
     grew = false;
-    for (const s of stats) if (!mine.has(s.pid) && mine.has(s.ppid)) (mine.add(s.pid), (grew = true));
+    for (const s of stats) if (!mine.has(s.pid) && mine.has(s.ppid)) mine.add(s.pid), (grew = true);
   }
   const ticks = stats.filter((s) => mine.has(s.pid) && s.comm === 'workerd').reduce((n, s) => n + s.ticks, 0);
   return (ticks * 1000) / CLOCK_TICKS_PER_SECOND;
@@ -116,11 +146,15 @@ export async function runCost(opts: { entries: number; samples: number; log: (s:
     const now = new Date().toISOString();
     for (const t of [TENANT_A, TENANT_C]) {
       await control
-        .prepare(`INSERT INTO projects (id, workspace_id, name, slug, retention_days, created_at, updated_at, log_shard) VALUES (?, ?, 'tenant', ?, 30, ?, ?, ?)`)
+        .prepare(
+          `INSERT INTO projects (id, workspace_id, name, slug, retention_days, created_at, updated_at, log_shard) VALUES (?, ?, 'tenant', ?, 30, ?, ?, ?)`,
+        )
         .bind(t.id, WORKSPACE_ID, t.slug, now, now, t.shard)
         .run();
       await control
-        .prepare(`INSERT INTO api_keys (id, project_id, name, scopes, prefix, secret_hash, created_at, last_used_at) VALUES (?, ?, 'bench', '["logs:write","logs:read"]', ?, ?, ?, NULL)`)
+        .prepare(
+          `INSERT INTO api_keys (id, project_id, name, scopes, prefix, secret_hash, created_at, last_used_at) VALUES (?, ?, 'bench', '["logs:write","logs:read"]', ?, ?, ?, NULL)`,
+        )
         .bind(`key_${t.keyId}`, t.id, t.key.slice(0, 8), sha256(t.key), now)
         .run();
     }
@@ -144,7 +178,10 @@ export async function runCost(opts: { entries: number; samples: number; log: (s:
         try {
           let n = 0;
           for (const db of Object.values(shards)) {
-            const row = await db.prepare(`SELECT COALESCE(SUM(entries), 0) AS n FROM log_blocks ${projectId ? 'WHERE project_id = ?' : ''}`).bind(...(projectId ? [projectId] : [])).first<{ n: number }>();
+            const row = await db
+              .prepare(`SELECT COALESCE(SUM(entries), 0) AS n FROM log_blocks ${projectId ? 'WHERE project_id = ?' : ''}`)
+              .bind(...(projectId ? [projectId] : []))
+              .first<{ n: number }>();
             n += row!.n;
           }
           return n;
@@ -198,7 +235,11 @@ export async function runCost(opts: { entries: number; samples: number; log: (s:
           // A connection reset before any answer (workerd on this loaded machine drops one now and
           // then) is sent again; the stored count below would show an entry stored twice.
           for (let attempt = 1; ; attempt++) {
-            const res = await fetch(`${url}/v1/logs`, { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-api-key': key } }).catch((err) => {
+            const res = await fetch(`${url}/v1/logs`, {
+              method: 'POST',
+              body,
+              headers: { 'content-type': 'application/json', 'x-api-key': key },
+            }).catch((err) => {
               if (attempt === 3) throw new Error(`ingest: ${err} (${err.cause})`);
               return undefined;
             });
@@ -301,7 +342,9 @@ export async function runCost(opts: { entries: number; samples: number; log: (s:
     }
     const perProject = { A: await stored(TENANT_A.id), B: await stored(TENANT_B.id), C: await stored(TENANT_C.id) };
     const storedAfterDrain = await stored();
-    opts.log(`  cost: ${total.toLocaleString('en')} stored in ${drainSeconds.toFixed(0)} s (${JSON.stringify(perProject)}); shards ${JSON.stringify(shardBytes)}`);
+    opts.log(
+      `  cost: ${total.toLocaleString('en')} stored in ${drainSeconds.toFixed(0)} s (${JSON.stringify(perProject)}); shards ${JSON.stringify(shardBytes)}`,
+    );
 
     // 3. queries
     const bAt1M = await tenantP95s(TENANT_B.key);
@@ -313,12 +356,21 @@ export async function runCost(opts: { entries: number; samples: number; log: (s:
     opts.log(`  cost: B p95 ${JSON.stringify(bAt1M)}; A p95 with B ${JSON.stringify(aWithB)}; search ${JSON.stringify(searchWithB)}`);
 
     // 4. deleting C (its purge waits FIRST_CHUNK_DELAY_SECONDS, then runs chunk by chunk)
-    const del = await fetch(`${url}/v1/workspaces/${WORKSPACE_ID}/projects/${TENANT_C.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${await userToken()}` } });
+    const del = await fetch(`${url}/v1/workspaces/${WORKSPACE_ID}/projects/${TENANT_C.id}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${await userToken()}` },
+    });
     if (del.status !== 200) throw new Error(`delete C: ${del.status} ${await del.text()}`);
     const p0 = performance.now();
     await waitFor(
       'C purged',
-      async () => (await control.prepare('SELECT purged_at FROM deleted_projects WHERE project_id = ?').bind(TENANT_C.id).first<{ purged_at: string | null }>())?.purged_at != null,
+      async () =>
+        (
+          await control
+            .prepare('SELECT purged_at FROM deleted_projects WHERE project_id = ?')
+            .bind(TENANT_C.id)
+            .first<{ purged_at: string | null }>()
+        )?.purged_at != null,
       600,
     );
     const purgeSeconds = (performance.now() - p0) / 1000;
@@ -331,7 +383,9 @@ export async function runCost(opts: { entries: number; samples: number; log: (s:
     await worker.scheduled({ scheduledTime: new Date(Date.now() + 32 * DAY_MS) });
     if ((await stored()) !== 0) throw new Error(`retention left ${await stored()} entries`);
     phases.retention = await phaseCounts();
-    opts.log(`  cost: C purged in ${purgeSeconds.toFixed(0)} s; retention archived ${phases.retention.r2StoredBytes} bytes in ${phases.retention.r2Objects} objects`);
+    opts.log(
+      `  cost: C purged in ${purgeSeconds.toFixed(0)} s; retention archived ${phases.retention.r2StoredBytes} bytes in ${phases.retention.r2Objects} objects`,
+    );
 
     // Totals and prices
     const sum = (f: (c: Counts) => number) => Object.values(phases).reduce((n, c) => n + f(c), 0);
@@ -350,8 +404,19 @@ export async function runCost(opts: { entries: number; samples: number; log: (s:
       d1RowsWritten: d1((x) => x.rowsWritten),
       durableObjectRequests: sum((c) => c.durableObjectRequests),
       queueOperations: sum((c) => c.queueOps.write + c.queueOps.read + c.queueOps.delete),
-      kv: { reads: sum((c) => c.kv.reads), writes: sum((c) => c.kv.writes), lists: sum((c) => c.kv.lists), deletes: sum((c) => c.kv.deletes), storedBytesAfterIngest: phases.ingest.kvStoredBytes },
-      r2: { classA: sum((c) => c.r2.classA), classB: sum((c) => c.r2.classB), freeDeletes: sum((c) => c.r2.free), archiveBytes: phases.retention.r2StoredBytes },
+      kv: {
+        reads: sum((c) => c.kv.reads),
+        writes: sum((c) => c.kv.writes),
+        lists: sum((c) => c.kv.lists),
+        deletes: sum((c) => c.kv.deletes),
+        storedBytesAfterIngest: phases.ingest.kvStoredBytes,
+      },
+      r2: {
+        classA: sum((c) => c.r2.classA),
+        classB: sum((c) => c.r2.classB),
+        freeDeletes: sum((c) => c.r2.free),
+        archiveBytes: phases.retention.r2StoredBytes,
+      },
       d1ShardBytesAfterIngest: shardBytes,
     };
     const P = PRICES;
@@ -364,7 +429,11 @@ export async function runCost(opts: { entries: number; samples: number; log: (s:
       d1Storage30Days: (shardTotalBytes / GB) * P.d1.perGbMonth,
       durableObjects: (ops.durableObjectRequests / 1e6) * P.durableObjects.perMillionRequests,
       queues: (ops.queueOperations / 1e6) * P.queues.perMillionOperations,
-      kvOperations: (ops.kv.reads / 1e6) * P.kv.perMillionReads + (ops.kv.writes / 1e6) * P.kv.perMillionWrites + (ops.kv.lists / 1e6) * P.kv.perMillionLists + (ops.kv.deletes / 1e6) * P.kv.perMillionDeletes,
+      kvOperations:
+        (ops.kv.reads / 1e6) * P.kv.perMillionReads +
+        (ops.kv.writes / 1e6) * P.kv.perMillionWrites +
+        (ops.kv.lists / 1e6) * P.kv.perMillionLists +
+        (ops.kv.deletes / 1e6) * P.kv.perMillionDeletes,
       // Recent objects live one day (their TTL), so a month holds each byte for 1/30 of it.
       kvStorage: (ops.kv.storedBytesAfterIngest / GB) * P.kv.perGbMonth * (1 / 30),
       r2Operations: (ops.r2.classA / 1e6) * P.r2.perMillionClassA + (ops.r2.classB / 1e6) * P.r2.perMillionClassB,
@@ -379,7 +448,12 @@ export async function runCost(opts: { entries: number; samples: number; log: (s:
       entries: storedEntries,
       perProject,
       ingestedBytes,
-      entryJsonBytes: { median: sorted[Math.floor(sorted.length / 2)], p99: sorted[Math.floor(sorted.length * 0.99)], max: sorted[sorted.length - 1], mean: Math.round(ingestedBytes / storedEntries) },
+      entryJsonBytes: {
+        median: sorted[Math.floor(sorted.length / 2)],
+        p99: sorted[Math.floor(sorted.length * 0.99)],
+        max: sorted[sorted.length - 1],
+        mean: Math.round(ingestedBytes / storedEntries),
+      },
       storedAfterDrain: storedAfterDrain,
       requestsResentAfterReset: resent,
       ingestSeconds: Number(ingestSeconds.toFixed(1)),
@@ -409,7 +483,10 @@ export async function runCost(opts: { entries: number; samples: number; log: (s:
 }
 
 function sumShardWritten(phases: Record<string, Counts>, names: string[]) {
-  return names.reduce((n, name) => n + Object.entries(phases[name]?.d1 ?? {}).reduce((m, [b, x]) => m + (b.startsWith('LOGS_') ? x.rowsWritten : 0), 0), 0);
+  return names.reduce(
+    (n, name) => n + Object.entries(phases[name]?.d1 ?? {}).reduce((m, [b, x]) => m + (b.startsWith('LOGS_') ? x.rowsWritten : 0), 0),
+    0,
+  );
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

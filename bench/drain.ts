@@ -9,7 +9,7 @@ import type { LogMessage } from '../src/model/logs';
 import { workerBundle } from './lib/build';
 import { PROJECT_ID, WORKSPACE_ID } from './lib/fixtures';
 import { directUrl, loglaneWorker, migrateLoglane, startMiniflare } from './lib/mf';
-import { spread, type Spread } from './lib/stats';
+import { type Spread, spread } from './lib/stats';
 
 export type DrainResult = {
   deliveries: number;
@@ -50,12 +50,16 @@ function delivery(d: number, messages: number, perMessage: number, prefix = 'log
 export async function runDrain(opts: { deliveries: number; log: (s: string) => void }): Promise<DrainResult> {
   // No rate limiter: only the live-tail fan-out the consumer publishes stored entries to.
   const { durableObjects, ...worker } = loglaneWorker({ name: 'drain', environment: 'production' }) as any;
-  const mf = await startMiniflare([{ ...worker, durableObjects: { LOG_TAIL: durableObjects.LOG_TAIL }, scriptPath: workerBundle('drain') }]);
+  const mf = await startMiniflare([
+    { ...worker, durableObjects: { LOG_TAIL: durableObjects.LOG_TAIL }, scriptPath: workerBundle('drain') },
+  ]);
   try {
     const db = await migrateLoglane(mf, 'drain');
     const now = new Date().toISOString();
     await db
-      .prepare(`INSERT INTO projects (id, workspace_id, name, slug, retention_days, created_at, updated_at, log_shard) VALUES (?, ?, 'second', 'drain-second', 30, ?, ?, 'LOGS_1')`)
+      .prepare(
+        `INSERT INTO projects (id, workspace_id, name, slug, retention_days, created_at, updated_at, log_shard) VALUES (?, ?, 'second', 'drain-second', 30, ?, ?, 'LOGS_1')`,
+      )
       .bind(SECOND_PROJECT, WORKSPACE_ID, now, now)
       .run();
     const shards = [await mf.getD1Database('LOGS_0', 'drain'), await mf.getD1Database('LOGS_1', 'drain')];
@@ -89,7 +93,14 @@ export async function runDrain(opts: { deliveries: number; log: (s: string) => v
     }
     // Entries stored in each shard's blocks, the warm-up's aside (a block's id is its smallest entry id).
     const perShard = async () =>
-      Promise.all(shards.map(async (shard) => (await shard.prepare("SELECT COALESCE(SUM(entries), 0) AS n FROM log_blocks WHERE id NOT LIKE 'log_warm%'").first<{ n: number }>())!.n));
+      Promise.all(
+        shards.map(
+          async (shard) =>
+            (await shard
+              .prepare("SELECT COALESCE(SUM(entries), 0) AS n FROM log_blocks WHERE id NOT LIKE 'log_warm%'")
+              .first<{ n: number }>())!.n,
+        ),
+      );
     const count = async () => (await perShard()).reduce((a: number, b: number) => a + b, 0);
     const storedPerShard = await perShard();
     const storedAfterFirstPass = await count();
@@ -114,4 +125,5 @@ export async function runDrain(opts: { deliveries: number; log: (s: string) => v
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) console.log(await runDrain({ deliveries: Number(process.argv[2] ?? 4), log: console.error }));
+if (import.meta.url === `file://${process.argv[1]}`)
+  console.log(await runDrain({ deliveries: Number(process.argv[2] ?? 4), log: console.error }));

@@ -4,7 +4,7 @@
 // unknown addresses, one at a time, each address asked once (its per-address rate-limit counter is
 // as fresh as an attacker's probe finds it); medians and their ratio per operation.
 import { directUrl, loglaneWorker, migrateLoglane, startMiniflare } from './lib/mf';
-import { round, sleep, spread, type Spread } from './lib/stats';
+import { round, type Spread, sleep, spread } from './lib/stats';
 
 export type EmailTimingResult = Record<string, { knownMs: Spread; unknownMs: Spread; knownVsUnknown: number }>;
 
@@ -17,12 +17,22 @@ export async function runEmailTiming(opts: { samples: number; log: (s: string) =
     const now = new Date().toISOString();
     const users = paths.flatMap((path) => Array.from({ length: opts.samples }, (_, i) => knownAddress(path, i)));
     await db.batch(
-      users.map((email, i) => db.prepare("INSERT INTO users (id, email, name, email_verified, password_hash, created_at, updated_at) VALUES (?, ?, 'Known', 1, NULL, ?, ?)").bind(`usr_known${i}`, email, now, now)),
+      users.map((email, i) =>
+        db
+          .prepare(
+            "INSERT INTO users (id, email, name, email_verified, password_hash, created_at, updated_at) VALUES (?, ?, 'Known', 1, NULL, ?, ?)",
+          )
+          .bind(`usr_known${i}`, email, now, now),
+      ),
     );
     const base = await directUrl(mf, 'loglane-dev');
     const timed = async (path: string, email: string) => {
       const started = performance.now();
-      const res = await fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email }) });
+      const res = await fetch(`${base}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email }),
+      });
       await res.arrayBuffer();
       if (res.status !== 200) throw new Error(`${path} answered ${res.status}`);
       return performance.now() - started;
@@ -34,7 +44,10 @@ export async function runEmailTiming(opts: { samples: number; log: (s: string) =
       for (let i = 0; i < opts.samples; i++) {
         // Alternating which goes first, with a pause after each: the work one request left running
         // past its response (the mail) must not land on the next request's clock.
-        const pair = [() => timed(path, knownAddress(path, i)).then((ms) => known.push(ms)), () => timed(path, `nobody-${paths.indexOf(path)}-${i}@example.com`).then((ms) => unknown.push(ms))];
+        const pair = [
+          () => timed(path, knownAddress(path, i)).then((ms) => known.push(ms)),
+          () => timed(path, `nobody-${paths.indexOf(path)}-${i}@example.com`).then((ms) => unknown.push(ms)),
+        ];
         for (const run of i % 2 ? pair.reverse() : pair) {
           await run();
           await sleep(25);

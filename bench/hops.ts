@@ -47,9 +47,17 @@ export async function runHops(): Promise<Record<string, HopCount & { label: stri
   const json = { 'content-type': 'application/json' };
   const asUser = { authorization: `Bearer ${await userToken()}` };
   const cases = {
-    ingest: { label: 'ingest: POST /v1/logs, 1 entry (API key)', path: '/v1/logs', init: { method: 'POST', headers: { ...json, 'x-api-key': API_KEY }, body: ingestOne(1) } },
+    ingest: {
+      label: 'ingest: POST /v1/logs, 1 entry (API key)',
+      path: '/v1/logs',
+      init: { method: 'POST', headers: { ...json, 'x-api-key': API_KEY }, body: ingestOne(1) },
+    },
     userRead: { label: 'user read: GET /v1/workspaces/{id}/projects', path: CREATE_PATH, init: { headers: asUser } },
-    userWrite: { label: 'user write: POST /v1/workspaces/{id}/projects', path: CREATE_PATH, init: { method: 'POST', headers: { ...json, ...asUser }, body: createBody(1) } },
+    userWrite: {
+      label: 'user write: POST /v1/workspaces/{id}/projects',
+      path: CREATE_PATH,
+      init: { method: 'POST', headers: { ...json, ...asUser }, body: createBody(1) },
+    },
   };
   const out: Record<string, HopCount & { label: string }> = {};
   for (const [name, c] of Object.entries(cases)) {
@@ -60,7 +68,15 @@ export async function runHops(): Promise<Record<string, HopCount & { label: stri
     const count = (kind: string) => trips.filter((trip) => trip.startsWith(`${kind}.`)).length;
     // The operation's own work is one round trip (the queue send, or the route's D1 round trip);
     // everything else happened before the handler could do it.
-    out[name] = { label: c.label, status: res.status, durableObject: count('DO'), d1: count('D1'), queue: count('queue'), trips, beforeHandler: trips.length - 1 };
+    out[name] = {
+      label: c.label,
+      status: res.status,
+      durableObject: count('DO'),
+      d1: count('D1'),
+      queue: count('queue'),
+      trips,
+      beforeHandler: trips.length - 1,
+    };
   }
   return out;
 }

@@ -6,11 +6,11 @@
 //                                       [--profile case --seconds S]
 import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { inprocBundle } from './lib/build';
 import { verify } from 'hono/jwt';
-import { API_KEY, JWT_SECRET, CREATE_PATH, createBody, ingestBatch, ingestOne, userToken } from './lib/fixtures';
+import { inprocBundle } from './lib/build';
+import { API_KEY, CREATE_PATH, createBody, ingestBatch, ingestOne, JWT_SECRET, userToken } from './lib/fixtures';
 import { executionCtx, nodeEnv } from './lib/node-env';
-import { spread, type Spread } from './lib/stats';
+import { type Spread, spread } from './lib/stats';
 
 const args = process.argv.slice(2);
 const opt = (name: string, fallback?: string) => {
@@ -19,12 +19,20 @@ const opt = (name: string, fallback?: string) => {
 };
 
 type App = { request: (input: string, init: RequestInit, env: unknown, ctx: unknown) => Response | Promise<Response> };
-type Case = { name: string; label: string; expect: number; send: (n: number) => Response | Promise<Response>; micro?: () => Promise<unknown> };
+type Case = {
+  name: string;
+  label: string;
+  expect: number;
+  send: (n: number) => Response | Promise<Response>;
+  micro?: () => Promise<unknown>;
+};
 
 const load = async (name: string) => (await import(pathToFileURL(inprocBundle(name)).href)) as { default?: App; createApp?: () => App };
 
 export async function cases(): Promise<Case[]> {
-  const [bare, starter, chanfana, loglane, novalidate] = await Promise.all(['bare', 'starter', 'chanfana', 'loglane', 'loglane-novalidate'].map(load));
+  const [bare, starter, chanfana, loglane, novalidate] = await Promise.all(
+    ['bare', 'starter', 'chanfana', 'loglane', 'loglane-novalidate'].map(load),
+  );
   const token = await userToken();
   const hmac = await crypto.subtle.importKey('raw', encoder.encode(JWT_SECRET), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
   const dev = nodeEnv('development');
@@ -35,36 +43,119 @@ export async function cases(): Promise<Case[]> {
   // Content-Length as every HTTP client sends it for a fixed body (a Request built in-process has none).
   const post = (app: App, path: string, headers: Record<string, string>, body: (n: number) => string, env: unknown) => (n: number) => {
     const text = body(n);
-    return app.request(`http://bench.local${path}`, { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(text)) }, body: text }, env, executionCtx);
+    return app.request(
+      `http://bench.local${path}`,
+      { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(text)) }, body: text },
+      env,
+      executionCtx,
+    );
   };
   const loglaneApp = loglane.createApp!();
   const novalidateApp = novalidate.createApp!();
   return [
-    { name: 'bare-get', label: 'bare GET (JSON)', expect: 200, send: () => bare.default!.request('http://bench.local/hello', {}, dev, executionCtx) },
-    { name: 'bare-post', label: 'bare POST (JSON + D1 insert)', expect: 201, send: post(bare.default!, CREATE_PATH, json, createBody, dev) },
-    { name: 'starter', label: 'peer: @hono/zod-openapi starter create', expect: 201, send: post(starter.default!, CREATE_PATH, json, createBody, dev) },
+    {
+      name: 'bare-get',
+      label: 'bare GET (JSON)',
+      expect: 200,
+      send: () => bare.default!.request('http://bench.local/hello', {}, dev, executionCtx),
+    },
+    {
+      name: 'bare-post',
+      label: 'bare POST (JSON + D1 insert)',
+      expect: 201,
+      send: post(bare.default!, CREATE_PATH, json, createBody, dev),
+    },
+    {
+      name: 'starter',
+      label: 'peer: @hono/zod-openapi starter create',
+      expect: 201,
+      send: post(starter.default!, CREATE_PATH, json, createBody, dev),
+    },
     { name: 'chanfana', label: 'peer: chanfana create', expect: 201, send: post(chanfana.default!, CREATE_PATH, json, createBody, dev) },
-    { name: 'loglane', label: 'Loglane createProject, full pipeline (dev: req+res validation)', expect: 201, send: post(loglaneApp, CREATE_PATH, asUser, createBody, dev) },
-    { name: 'loglane-prod', label: 'Loglane createProject, production config (req validation)', expect: 201, send: post(loglaneApp, CREATE_PATH, asUser, createBody, prod) },
-    { name: 'loglane-novalidate', label: 'Loglane createProject, no contract validation', expect: 201, send: post(novalidateApp, CREATE_PATH, asUser, createBody, prod) },
-    { name: 'ingest-1', label: 'Loglane POST /v1/logs, 1 entry (dev)', expect: 202, send: post(loglaneApp, '/v1/logs', asKey, ingestOne, dev) },
-    { name: 'ingest-100', label: 'Loglane POST /v1/logs, 100 entries (dev)', expect: 202, send: post(loglaneApp, '/v1/logs', asKey, (n) => BATCH_BODIES[n % BATCH_BODIES.length], dev) },
+    {
+      name: 'loglane',
+      label: 'Loglane createProject, full pipeline (dev: req+res validation)',
+      expect: 201,
+      send: post(loglaneApp, CREATE_PATH, asUser, createBody, dev),
+    },
+    {
+      name: 'loglane-prod',
+      label: 'Loglane createProject, production config (req validation)',
+      expect: 201,
+      send: post(loglaneApp, CREATE_PATH, asUser, createBody, prod),
+    },
+    {
+      name: 'loglane-novalidate',
+      label: 'Loglane createProject, no contract validation',
+      expect: 201,
+      send: post(novalidateApp, CREATE_PATH, asUser, createBody, prod),
+    },
+    {
+      name: 'ingest-1',
+      label: 'Loglane POST /v1/logs, 1 entry (dev)',
+      expect: 202,
+      send: post(loglaneApp, '/v1/logs', asKey, ingestOne, dev),
+    },
+    {
+      name: 'ingest-100',
+      label: 'Loglane POST /v1/logs, 100 entries (dev)',
+      expect: 202,
+      send: post(loglaneApp, '/v1/logs', asKey, (n) => BATCH_BODIES[n % BATCH_BODIES.length], dev),
+    },
     // Floors, not contenders: what one credential check costs in Node's WebCrypto (async, on the
     // thread pool), measured in the same interleaving. Every JWT route pays at least one verify.
-    { name: 'floor-verify', label: 'floor: one HS256 JWT verify (hono/jwt, key imported once)', expect: 0, send: null as never, micro: () => verify(token, hmac, { alg: 'HS256', iss: 'loglane', aud: 'loglane-api' }) },
-    { name: 'floor-sha256', label: 'floor: one SHA-256 digest (API-key hash)', expect: 0, send: null as never, micro: () => crypto.subtle.digest('SHA-256', encoder.encode(API_KEY)) },
+    {
+      name: 'floor-verify',
+      label: 'floor: one HS256 JWT verify (hono/jwt, key imported once)',
+      expect: 0,
+      send: null as never,
+      micro: () => verify(token, hmac, { alg: 'HS256', iss: 'loglane', aud: 'loglane-api' }),
+    },
+    {
+      name: 'floor-sha256',
+      label: 'floor: one SHA-256 digest (API-key hash)',
+      expect: 0,
+      send: null as never,
+      micro: () => crypto.subtle.digest('SHA-256', encoder.encode(API_KEY)),
+    },
     ...(args.includes('--proposed') ? await proposedCases(post, asUser, asKey, dev, prod) : []),
   ];
 }
 /** bench/proposals.ts: the same paths on the tree with the proposed src/ change applied. */
-async function proposedCases(post: any, asUser: Record<string, string>, asKey: Record<string, string>, dev: unknown, prod: unknown): Promise<Case[]> {
+async function proposedCases(
+  post: any,
+  asUser: Record<string, string>,
+  asKey: Record<string, string>,
+  dev: unknown,
+  prod: unknown,
+): Promise<Case[]> {
   const app = (await load('proposed')).createApp!();
   const novalidate = (await load('proposed-novalidate')).createApp!();
   return [
-    { name: 'proposed', label: 'PROPOSED createProject, full pipeline (dev)', expect: 201, send: post(app, CREATE_PATH, asUser, createBody, dev) },
-    { name: 'proposed-prod', label: 'PROPOSED createProject, production config', expect: 201, send: post(app, CREATE_PATH, asUser, createBody, prod) },
-    { name: 'proposed-novalidate', label: 'PROPOSED createProject, no contract validation', expect: 201, send: post(novalidate, CREATE_PATH, asUser, createBody, prod) },
-    { name: 'proposed-ingest-1', label: 'PROPOSED POST /v1/logs, 1 entry (dev)', expect: 202, send: post(app, '/v1/logs', asKey, ingestOne, dev) },
+    {
+      name: 'proposed',
+      label: 'PROPOSED createProject, full pipeline (dev)',
+      expect: 201,
+      send: post(app, CREATE_PATH, asUser, createBody, dev),
+    },
+    {
+      name: 'proposed-prod',
+      label: 'PROPOSED createProject, production config',
+      expect: 201,
+      send: post(app, CREATE_PATH, asUser, createBody, prod),
+    },
+    {
+      name: 'proposed-novalidate',
+      label: 'PROPOSED createProject, no contract validation',
+      expect: 201,
+      send: post(novalidate, CREATE_PATH, asUser, createBody, prod),
+    },
+    {
+      name: 'proposed-ingest-1',
+      label: 'PROPOSED POST /v1/logs, 1 entry (dev)',
+      expect: 202,
+      send: post(app, '/v1/logs', asKey, ingestOne, dev),
+    },
   ];
 }
 const BATCH_BODIES = Array.from({ length: 16 }, (_, i) => ingestBatch(i));
@@ -181,11 +272,18 @@ async function main() {
       result.cases[c.name] = { label: c.label, error: errors.get(c.name) } as any;
       continue;
     }
-    result.cases[c.name] = { label: c.label, usPerRequest: spread(us[c.name]), vsBarePost: spread(paired(c.name, 'bare-post')), vsBareGet: spread(paired(c.name, 'bare-get')) };
+    result.cases[c.name] = {
+      label: c.label,
+      usPerRequest: spread(us[c.name]),
+      vsBarePost: spread(paired(c.name, 'bare-post')),
+      vsBareGet: spread(paired(c.name, 'bare-get')),
+    };
   }
   if (us.loglane?.length && us['loglane-novalidate']?.length) result.validationOverhead = spread(paired('loglane', 'loglane-novalidate'));
-  if (us['loglane-prod']?.length && us['loglane-novalidate']?.length) result.productionValidationOverhead = spread(paired('loglane-prod', 'loglane-novalidate'));
-  if (us.proposed?.length && us['proposed-novalidate']?.length) result.proposedValidationOverhead = spread(paired('proposed', 'proposed-novalidate'));
+  if (us['loglane-prod']?.length && us['loglane-novalidate']?.length)
+    result.productionValidationOverhead = spread(paired('loglane-prod', 'loglane-novalidate'));
+  if (us.proposed?.length && us['proposed-novalidate']?.length)
+    result.proposedValidationOverhead = spread(paired('proposed', 'proposed-novalidate'));
   const out = opt('out');
   if (out) writeFileSync(out, JSON.stringify(result, null, 2));
   else console.log(JSON.stringify(result, null, 2));

@@ -3,12 +3,12 @@
 // mixing ingest (1 and 20 entries) and queries (d1 and kv) from a closed loop of clients. Pass: no status but 2xx and the
 // intended 429s; once the queue has drained, stored entries equal accepted ones. The group is
 // stopped at the end whatever happens.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { DEV_ENV, localDatabases, migrateArgs } from '../scripts/local-dev.ts';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { DEV_ENV, localDatabases, migrateArgs } from '../scripts/local-dev.ts';
 import { ROOT } from './lib/build';
 import { ingestBatch, ingestOne } from './lib/fixtures';
 import { sleep } from './lib/stats';
@@ -50,7 +50,11 @@ function stopGroup(child: ChildProcess) {
 }
 
 async function api(base: string, method: string, p: string, body?: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(`${base}${p}`, { method, headers: { 'content-type': 'application/json', ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(`${base}${p}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const json = (await res.json().catch(() => null)) as any;
   if (res.status >= 300) throw new Error(`${method} ${p}: ${res.status} ${JSON.stringify(json).slice(0, 300)}`);
   return json.data;
@@ -65,7 +69,11 @@ export async function runLoad(opts: { seconds: number; connections: number; log:
     if (migrate.status !== 0) throw new Error(`migrations: ${migrate.stderr}`);
   }
   // setsid: npm, wrangler and workerd share one new process group, stopped together below.
-  const child = spawn('setsid', ['npm', 'start', '--', '--persist-to', state], { cwd: ROOT, env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('setsid', ['npm', 'start', '--', '--persist-to', state], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
@@ -73,7 +81,10 @@ export async function runLoad(opts: { seconds: number; connections: number; log:
   try {
     const deadline = Date.now() + 60_000;
     for (;;) {
-      const ok = await fetch(`${base}/v1/health`).then((r) => r.status === 200, () => false);
+      const ok = await fetch(`${base}/v1/health`).then(
+        (r) => r.status === 200,
+        () => false,
+      );
       if (ok) break;
       if (Date.now() > deadline || child.exitCode !== null) throw new Error(`npm start did not come up: ${output.slice(-800)}`);
       await sleep(250);
@@ -87,7 +98,13 @@ export async function runLoad(opts: { seconds: number; connections: number; log:
     const asUser = { authorization: `Bearer ${session.accessToken}` };
     const ws = await api(base, 'POST', '/v1/workspaces', { name: 'Bench', slug: `bench-${Date.now().toString(36)}` }, asUser);
     const project = await api(base, 'POST', `/v1/workspaces/${ws.id}/projects`, { name: 'Bench', slug: 'bench-load' }, asUser);
-    const key = await api(base, 'POST', `/v1/workspaces/${ws.id}/projects/${project.id}/api-keys`, { name: 'bench', scopes: ['logs:write', 'logs:read'] }, asUser);
+    const key = await api(
+      base,
+      'POST',
+      `/v1/workspaces/${ws.id}/projects/${project.id}/api-keys`,
+      { name: 'bench', scopes: ['logs:write', 'logs:read'] },
+      asUser,
+    );
     const headers = { 'content-type': 'application/json', 'x-api-key': key.secret };
 
     const byStatus: Record<string, number> = {};
@@ -128,9 +145,10 @@ export async function runLoad(opts: { seconds: number; connections: number; log:
         }
       }),
     );
-    const unintended = Object.entries(byStatus)
-      .filter(([s]) => !['200', '202', '429'].includes(s))
-      .reduce((a, [, c]) => a + c, 0) + errors;
+    const unintended =
+      Object.entries(byStatus)
+        .filter(([s]) => !['200', '202', '429'].includes(s))
+        .reduce((a, [, c]) => a + c, 0) + errors;
 
     // Drain: stored entries of the project, summed over the log shards' blocks in the same local state, until they equal accepted.
     const stored = () => {
@@ -139,7 +157,11 @@ export async function runLoad(opts: { seconds: number; connections: number; log:
           .filter((database) => database !== 'DB')
           .reduce((sum, shard) => {
             const sql = `SELECT COALESCE(SUM(entries), 0) AS n FROM log_blocks WHERE project_id = '${project.id}'`;
-            const r = spawnSync(WRANGLER, ['d1', 'execute', shard, '--local', '--env', DEV_ENV, '--persist-to', state, '--json', '--command', sql], { cwd: ROOT, env: quietEnv, encoding: 'utf8' });
+            const r = spawnSync(
+              WRANGLER,
+              ['d1', 'execute', shard, '--local', '--env', DEV_ENV, '--persist-to', state, '--json', '--command', sql],
+              { cwd: ROOT, env: quietEnv, encoding: 'utf8' },
+            );
             return sum + (JSON.parse(r.stdout)[0].results[0].n as number);
           }, 0);
       } catch {
@@ -168,7 +190,15 @@ export async function runLoad(opts: { seconds: number; connections: number; log:
       drainSeconds,
       ingestReqPerSec: Number((ingestOk / opts.seconds).toFixed(1)),
       ok: unintended === 0 && storedEntries === accepted,
-      ...(process.env.BENCH_DEBUG || unintended > 0 || storedEntries !== accepted ? { note: output.split('\n').filter((l) => /error|warn/i.test(l)).slice(0, 20).join('\n') } : {}),
+      ...(process.env.BENCH_DEBUG || unintended > 0 || storedEntries !== accepted
+        ? {
+            note: output
+              .split('\n')
+              .filter((l) => /error|warn/i.test(l))
+              .slice(0, 20)
+              .join('\n'),
+          }
+        : {}),
     };
   } finally {
     stopGroup(child);
@@ -184,4 +214,5 @@ export async function runLoad(opts: { seconds: number; connections: number; log:
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) console.log(await runLoad({ seconds: Number(process.argv[2] ?? 10), connections: 8, log: console.error }));
+if (import.meta.url === `file://${process.argv[1]}`)
+  console.log(await runLoad({ seconds: Number(process.argv[2] ?? 10), connections: 8, log: console.error }));

@@ -12,11 +12,16 @@ import { runWorkerd } from './workerd';
 
 export async function runProposals(opts: { quick: boolean; log: (s: string) => void }) {
   const dir = path.join(ROOT, 'bench/proposals');
-  const patches = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.patch')).sort() : [];
+  const patches = existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => f.endsWith('.patch'))
+        .sort()
+    : [];
   if (patches.length === 0) return { patches: {}, note: 'no proposals in bench/proposals/' };
   const copy = mkdtempSync(path.join(os.tmpdir(), 'loglane-proposed-'));
   try {
-    for (const item of ['src', 'generated', 'migrations', 'wrangler.jsonc', 'package.json', 'tsconfig.json', 'worker-configuration.d.ts']) cpSync(path.join(ROOT, item), path.join(copy, item), { recursive: true });
+    for (const item of ['src', 'generated', 'migrations', 'wrangler.jsonc', 'package.json', 'tsconfig.json', 'worker-configuration.d.ts'])
+      cpSync(path.join(ROOT, item), path.join(copy, item), { recursive: true });
     symlinkSync(path.join(ROOT, 'node_modules'), path.join(copy, 'node_modules'));
     const applied: Record<string, string> = {};
     for (const patch of patches) {
@@ -26,10 +31,25 @@ export async function runProposals(opts: { quick: boolean; log: (s: string) => v
     }
     await buildProposed(copy);
     const out = path.join(OUT, 'proposals-inprocess.json');
-    execFileSync(process.execPath, ['--import', 'tsx', 'bench/inprocess.ts', '--proposed', '--out', out, '--rounds', opts.quick ? '3' : '5', '--round-ms', opts.quick ? '2000' : '3000'], {
-      cwd: ROOT,
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
+    execFileSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'bench/inprocess.ts',
+        '--proposed',
+        '--out',
+        out,
+        '--rounds',
+        opts.quick ? '3' : '5',
+        '--round-ms',
+        opts.quick ? '2000' : '3000',
+      ],
+      {
+        cwd: ROOT,
+        stdio: ['ignore', 'inherit', 'inherit'],
+      },
+    );
     const inprocess = JSON.parse(readFileSync(out, 'utf8'));
     const workerd = await runWorkerd({
       rounds: 2,
@@ -37,11 +57,32 @@ export async function runProposals(opts: { quick: boolean; log: (s: string) => v
       connections: 16,
       log: opts.log,
       proposed: true,
-      only: ['bare-post', 'chanfana', 'loglane-prod', 'ingest-1', 'ingest-100', 'proposed-prod', 'proposed-ingest-1', 'proposed-ingest-100'],
+      only: [
+        'bare-post',
+        'chanfana',
+        'loglane-prod',
+        'ingest-1',
+        'ingest-100',
+        'proposed-prod',
+        'proposed-ingest-1',
+        'proposed-ingest-100',
+      ],
     });
-    const query = await runQuery({ sizes: opts.quick ? [10_000, 100_000] : [10_000, 1_000_000], samples: opts.quick ? 60 : 100, budgetSeconds: 200, log: opts.log, compareBundle: 'proposed' });
+    const query = await runQuery({
+      sizes: opts.quick ? [10_000, 100_000] : [10_000, 1_000_000],
+      samples: opts.quick ? 60 : 100,
+      budgetSeconds: 200,
+      log: opts.log,
+      compareBundle: 'proposed',
+    });
     const gz = (name: string) => Number((gzipSync(readFileSync(workerBundle(name)), { level: 9 }).length / 1024).toFixed(1));
-    return { patches: applied, inprocess, workerd, query, bundleGzipKiB: { proposed: gz('proposed'), loglane: gz('loglane'), chanfana: gz('chanfana') } };
+    return {
+      patches: applied,
+      inprocess,
+      workerd,
+      query,
+      bundleGzipKiB: { proposed: gz('proposed'), loglane: gz('loglane'), chanfana: gz('chanfana') },
+    };
   } finally {
     rmSync(copy, { recursive: true, force: true });
   }

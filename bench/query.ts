@@ -7,8 +7,8 @@
 // in the consumer's bucket layout (src/kv/recent-logs.ts), 1,000 per bucket.
 import { encodeBlocks } from '../src/blocks/format';
 import { rememberRecent } from '../src/kv/recent-logs';
-import { candidateBlocks, insertBlockStatements } from '../src/repositories/log-blocks';
 import type { LogEntry, LogMessage } from '../src/model/logs';
+import { candidateBlocks, insertBlockStatements } from '../src/repositories/log-blocks';
 import { buildAll } from './lib/build';
 import { API_KEY, PROJECT_ID, WORKSPACE_ID } from './lib/fixtures';
 import { directUrl, loglaneWorker, migrateLoglane, startMiniflare } from './lib/mf';
@@ -28,7 +28,7 @@ const FILTERS: Record<string, string> = {
   'cursor (page 5)': 'cursor=CURSOR',
   'order=asc': 'order=asc',
   'levels error+fatal': 'level=error&level=fatal',
-  'service': 'service=billing',
+  service: 'service=billing',
   'attribute (2%)': 'attributes[status]=503',
   'since/until (2 h)': `since=${hoursIn(10)}&until=${hoursIn(12)}`,
   'text q (0.2%)': 'q=timeout',
@@ -41,7 +41,15 @@ const TEXT = /(^|&)q=/;
 
 type Pct = { p50: number; p95: number };
 type ByFilter = Record<string, Pct>;
-export type QueryPoint = { stored: number; seedSeconds: number; d1: ByFilter; kv: ByFilter; kvEntries: number; health: Pct; compare?: { d1: ByFilter; kv: ByFilter } };
+export type QueryPoint = {
+  stored: number;
+  seedSeconds: number;
+  d1: ByFilter;
+  kv: ByFilter;
+  kvEntries: number;
+  health: Pct;
+  compare?: { d1: ByFilter; kv: ByFilter };
+};
 export type QueryResult = {
   filters: Record<string, string>;
   samples: number;
@@ -72,15 +80,19 @@ function entryAt(i: number): LogEntry {
     projectId: PROJECTS[i % 10],
     level: level(j),
     ...(j % 16 === 15 ? {} : { service: SERVICES[(j >> 1) % SERVICES.length] }),
-    message: timeout ? `GET /api/orders/${j % 997} upstream timeout after 30000 ms` : `GET /api/orders/${j % 997} answered 200 in ${j % 300} ms`,
+    message: timeout
+      ? `GET /api/orders/${j % 997} upstream timeout after 30000 ms`
+      : `GET /api/orders/${j % 997} answered 200 in ${j % 300} ms`,
     timestamp,
     receivedAt: timestamp,
     attributes: { route: '/api/orders/:id', status: timeout || j % 50 === 3 ? 503 : 200, region: REGIONS[j % 3] },
   };
 }
 
-const worst = (byFilter: ByFilter) => Object.entries(byFilter).reduce((a, [filter, { p95 }]) => (p95 > a.p95 ? { filter, p95 } : a), { filter: '', p95: 0 });
-const growth = (last: ByFilter, first: ByFilter) => Object.fromEntries(Object.keys(last).map((name) => [name, Number((last[name].p95 / first[name].p95).toFixed(2))]));
+const worst = (byFilter: ByFilter) =>
+  Object.entries(byFilter).reduce((a, [filter, { p95 }]) => (p95 > a.p95 ? { filter, p95 } : a), { filter: '', p95: 0 });
+const growth = (last: ByFilter, first: ByFilter) =>
+  Object.fromEntries(Object.keys(last).map((name) => [name, Number((last[name].p95 / first[name].p95).toFixed(2))]));
 
 export async function runQuery(opts: {
   sizes: number[];
@@ -92,7 +104,9 @@ export async function runQuery(opts: {
 }): Promise<QueryResult> {
   const mf = await startMiniflare([
     loglaneWorker({ name: 'query', environment: 'production' }),
-    ...(opts.compareBundle ? [loglaneWorker({ name: 'query-compare', environment: 'production', bundle: opts.compareBundle, storageOf: 'query' })] : []),
+    ...(opts.compareBundle
+      ? [loglaneWorker({ name: 'query-compare', environment: 'production', bundle: opts.compareBundle, storageOf: 'query' })]
+      : []),
   ]);
   const started = performance.now();
   try {
@@ -102,7 +116,12 @@ export async function runQuery(opts: {
     const compareUrl = opts.compareBundle ? await directUrl(mf, 'query-compare') : undefined;
     const now = new Date().toISOString();
     for (const id of PROJECTS.slice(1)) {
-      await db.prepare(`INSERT INTO projects (id, workspace_id, name, slug, retention_days, created_at, updated_at) VALUES (?, ?, 'other', ?, 30, ?, ?)`).bind(id, WORKSPACE_ID, `other-${id}`, now, now).run();
+      await db
+        .prepare(
+          `INSERT INTO projects (id, workspace_id, name, slug, retention_days, created_at, updated_at) VALUES (?, ?, 'other', ?, 30, ?, ?)`,
+        )
+        .bind(id, WORKSPACE_ID, `other-${id}`, now, now)
+        .run();
     }
     const shard = await mf.getD1Database('LOGS_0', 'query');
     const seed = async (from: number, to: number) => {
@@ -111,7 +130,9 @@ export async function runQuery(opts: {
       for (let a = from; a < to; a += CHUNK) {
         const byProject = new Map<string, LogEntry[]>(PROJECTS.map((p) => [p, []]));
         for (let i = a; i < Math.min(to, a + CHUNK); i++) byProject.get(PROJECTS[i % 10])!.push(entryAt(i));
-        const blocks = (await Promise.all([...byProject].map(([projectId, entries]) => encodeBlocks(projectId, entries, new Set())))).flat();
+        const blocks = (
+          await Promise.all([...byProject].map(([projectId, entries]) => encodeBlocks(projectId, entries, new Set())))
+        ).flat();
         await shard.batch(insertBlockStatements(shard as unknown as D1Database, blocks) as any);
         // The queried project's new entries into KV, in consumer-sized buckets.
         const queried = byProject.get(PROJECT_ID)!;
@@ -169,7 +190,9 @@ export async function runQuery(opts: {
     for (const size of opts.sizes) {
       const elapsed = (performance.now() - started) / 1000;
       // Seeding cost grows linearly; skip a size that would not fit in the budget.
-      const perRow = points.length ? points[points.length - 1].seedSeconds / Math.max(1, stored - (points.length > 1 ? points[points.length - 2].stored : 0)) : 0;
+      const perRow = points.length
+        ? points[points.length - 1].seedSeconds / Math.max(1, stored - (points.length > 1 ? points[points.length - 2].stored : 0))
+        : 0;
       if (perRow && elapsed + perRow * (size - stored) > opts.budgetSeconds) {
         note = `stopped before ${size.toLocaleString('en')} entries: seeding would take ~${Math.round(perRow * (size - stored))} s more (budget ${opts.budgetSeconds} s)`;
         break;
@@ -182,16 +205,30 @@ export async function runQuery(opts: {
       const d1 = await measureAll('d1', url, cursor);
       const kvp = await measureAll('kv', url, cursor);
       const health = await measure('/v1/health');
-      const compare = compareUrl ? { d1: await measureAll('d1', compareUrl, cursor), kv: await measureAll('kv', compareUrl, cursor) } : undefined;
+      const compare = compareUrl
+        ? { d1: await measureAll('d1', compareUrl, cursor), kv: await measureAll('kv', compareUrl, cursor) }
+        : undefined;
       const check = await get('/v1/logs?limit=100&source=kv');
       if (check.data?.entries?.length !== 100) throw new Error(`kv page had ${check.data?.entries?.length} entries`);
-      points.push({ stored, seedSeconds: Number(seedSeconds.toFixed(1)), d1, kv: kvp, kvEntries: kvTotal, health, ...(compare ? { compare } : {}) });
+      points.push({
+        stored,
+        seedSeconds: Number(seedSeconds.toFixed(1)),
+        d1,
+        kv: kvp,
+        kvEntries: kvTotal,
+        health,
+        ...(compare ? { compare } : {}),
+      });
       const slowest = worst(d1);
-      opts.log(`  query: ${stored.toLocaleString('en')} stored (seeded in ${seedSeconds.toFixed(1)} s): d1 worst p95 ${slowest.p95} ms (${slowest.filter}), kv worst p95 ${worst(kvp).p95} ms`);
+      opts.log(
+        `  query: ${stored.toLocaleString('en')} stored (seeded in ${seedSeconds.toFixed(1)} s): d1 worst p95 ${slowest.p95} ms (${slowest.filter}), kv worst p95 ${worst(kvp).p95} ms`,
+      );
     }
     // The plan of the first candidate-block statement of the widest combination.
     let first: { sql: string; params: unknown[] } | undefined;
-    const recording = { prepare: (sql: string) => ({ bind: (...params: unknown[]) => ((first ??= { sql, params }), shard.prepare(sql).bind(...params)) }) } as unknown as D1Database;
+    const recording = {
+      prepare: (sql: string) => ({ bind: (...params: unknown[]) => ((first ??= { sql, params }), shard.prepare(sql).bind(...params)) }),
+    } as unknown as D1Database;
     await candidateBlocks(recording, {
       projectId: PROJECT_ID,
       levels: ['warn', 'error'],
@@ -202,7 +239,10 @@ export async function runQuery(opts: {
       order: 'desc',
       limit: 101,
     }).next();
-    const { results } = await shard.prepare(`EXPLAIN QUERY PLAN ${first!.sql}`).bind(...first!.params).all<{ detail: string }>();
+    const { results } = await shard
+      .prepare(`EXPLAIN QUERY PLAN ${first!.sql}`)
+      .bind(...first!.params)
+      .all<{ detail: string }>();
     const plan: string[] = (results as { detail: string }[]).map((r) => r.detail);
     const firstPoint = points[0];
     const last = points[points.length - 1];
@@ -213,7 +253,9 @@ export async function runQuery(opts: {
       ...(last && { d1WorstP95: worst(last.d1), kvWorstP95: worst(last.kv) }),
       ...(last && firstPoint && { d1P95GrowthVs10k: growth(last.d1, firstPoint.d1), kvP95GrowthVs10k: growth(last.kv, firstPoint.kv) }),
       plan,
-      usesIndexOnly: plan.every((d) => !/SCAN log_blocks|TEMP B-TREE/.test(d)) && plan.some((d) => /SEARCH log_blocks USING PRIMARY KEY \(project_id=\?/.test(d)),
+      usesIndexOnly:
+        plan.every((d) => !/SCAN log_blocks|TEMP B-TREE/.test(d)) &&
+        plan.some((d) => /SEARCH log_blocks USING PRIMARY KEY \(project_id=\?/.test(d)),
       ...(note ? { note } : {}),
     };
   } finally {
@@ -224,5 +266,7 @@ export async function runQuery(opts: {
 if (import.meta.url === `file://${process.argv[1]}`) {
   await buildAll();
   const sizes = (process.argv[2] ?? '10000,100000').split(',').map(Number);
-  console.log(JSON.stringify(await runQuery({ sizes, samples: Number(process.argv[3] ?? 40), budgetSeconds: 900, log: console.error }), null, 1));
+  console.log(
+    JSON.stringify(await runQuery({ sizes, samples: Number(process.argv[3] ?? 40), budgetSeconds: 900, log: console.error }), null, 1),
+  );
 }

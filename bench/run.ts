@@ -7,14 +7,14 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildAll, OUT, ROOT } from './lib/build';
-import { summarise } from './lib/profile';
-import { fmtSpread, round } from './lib/stats';
 import { runClient } from './client';
 import { runCost } from './cost';
 import { runDrain } from './drain';
-import { runHops } from './hops';
 import { runEmailTiming } from './email-timing';
+import { runHops } from './hops';
+import { buildAll, OUT, ROOT } from './lib/build';
+import { summarise } from './lib/profile';
+import { fmtSpread, round } from './lib/stats';
 import { runLoad } from './load';
 import { runProposals } from './proposals';
 import { runQuery } from './query';
@@ -23,7 +23,21 @@ import { runSize } from './size';
 import { runTooling } from './tooling';
 import { runWorkerd } from './workerd';
 
-const SECTIONS = ['size', 'client', 'hops', 'inprocess', 'workerd', 'shipper', 'drain', 'query', 'cost', 'tooling', 'load', 'proposals', 'email-timing'] as const;
+const SECTIONS = [
+  'size',
+  'client',
+  'hops',
+  'inprocess',
+  'workerd',
+  'shipper',
+  'drain',
+  'query',
+  'cost',
+  'tooling',
+  'load',
+  'proposals',
+  'email-timing',
+] as const;
 type Section = (typeof SECTIONS)[number];
 
 const argv = process.argv.slice(2);
@@ -38,7 +52,12 @@ const RESULTS = path.join(ROOT, 'bench/results.json');
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
 function machine() {
-  return { node: process.version, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, loadAverageAtStart: os.loadavg().map((x) => round(x, 2)) };
+  return {
+    node: process.version,
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model,
+    loadAverageAtStart: os.loadavg().map((x) => round(x, 2)),
+  };
 }
 
 /** `--profile <in-process case>`, or `--profile workerd:<Loglane workerd case>` (bench/workerd.ts). */
@@ -50,13 +69,23 @@ async function profile(caseName: string) {
   if (inWorkerd) {
     const websocket = Number(process.versions.node.split('.')[0]) < 22 ? ['--experimental-websocket'] : [];
     const out = path.join(dir, `workerd-${caseName.slice('workerd:'.length)}.cpuprofile`);
-    execFileSync(process.execPath, [...websocket, '--import', 'tsx', 'bench/workerd.ts', '--profile', caseName.slice('workerd:'.length), '8', out], { cwd: ROOT, stdio: 'inherit' });
+    execFileSync(
+      process.execPath,
+      [...websocket, '--import', 'tsx', 'bench/workerd.ts', '--profile', caseName.slice('workerd:'.length), '8', out],
+      { cwd: ROOT, stdio: 'inherit' },
+    );
   } else {
-    execFileSync(process.execPath, ['--cpu-prof', '--cpu-prof-dir', dir, '--import', 'tsx', 'bench/inprocess.ts', '--profile', caseName, '--seconds', '8'], { cwd: ROOT, stdio: 'inherit' });
+    execFileSync(
+      process.execPath,
+      ['--cpu-prof', '--cpu-prof-dir', dir, '--import', 'tsx', 'bench/inprocess.ts', '--profile', caseName, '--seconds', '8'],
+      { cwd: ROOT, stdio: 'inherit' },
+    );
   }
   const file = path.join(dir, readdirSync(dir).find((f) => f.endsWith('.cpuprofile'))!);
   const s = summarise(file, 30);
-  console.log(`profile of ${caseName}: ${file}\n-- self time by area --\n${s.areas.join('\n')}\n-- by function --\n${s.functions.join('\n')}`);
+  console.log(
+    `profile of ${caseName}: ${file}\n-- self time by area --\n${s.areas.join('\n')}\n-- by function --\n${s.functions.join('\n')}`,
+  );
 }
 
 async function main() {
@@ -89,20 +118,33 @@ async function main() {
   await guard('hops', () => runHops());
   await guard('inprocess', () => {
     const out = path.join(OUT, 'inprocess.json');
-    execFileSync(process.execPath, ['--import', 'tsx', 'bench/inprocess.ts', '--out', out, '--rounds', quick ? '3' : '7', '--round-ms', quick ? '2000' : '4000'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+    execFileSync(
+      process.execPath,
+      ['--import', 'tsx', 'bench/inprocess.ts', '--out', out, '--rounds', quick ? '3' : '7', '--round-ms', quick ? '2000' : '4000'],
+      { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] },
+    );
     return JSON.parse(readFileSync(out, 'utf8'));
   });
   await guard('workerd', () => runWorkerd({ rounds: quick ? 2 : 3, seconds: quick ? 2 : 3, connections: 16, log }));
   await guard('shipper', () => runShipper({ rounds: quick ? 3 : 5, entries: quick ? 10_000 : 20_000, log }));
   await guard('drain', () => runDrain({ deliveries: quick ? 4 : 8, log }));
-  await guard('query', () => runQuery({ sizes: quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000], samples: quick ? 60 : 150, budgetSeconds: 240, log }));
-  await guard('cost', () => runCost({ entries: Number(value('cost-entries') ?? (quick ? 100_000 : 1_000_000)), samples: quick ? 20 : 40, log }));
+  await guard('query', () =>
+    runQuery({ sizes: quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000], samples: quick ? 60 : 150, budgetSeconds: 240, log }),
+  );
+  await guard('cost', () =>
+    runCost({ entries: Number(value('cost-entries') ?? (quick ? 100_000 : 1_000_000)), samples: quick ? 20 : 40, log }),
+  );
   await guard('tooling', () => runTooling());
   await guard('load', () => runLoad({ seconds: quick ? 10 : 30, connections: 8, log }));
   await guard('proposals', () => runProposals({ quick, log }));
   await guard('email-timing', () => runEmailTiming({ samples: quick ? 40 : 150, log }));
 
-  results.summary = { ranAt: new Date().toISOString(), wallSeconds: Math.round((performance.now() - started) / 1000), sections: only, targets: targets(results) };
+  results.summary = {
+    ranAt: new Date().toISOString(),
+    wallSeconds: Math.round((performance.now() - started) / 1000),
+    sections: only,
+    targets: targets(results),
+  };
   writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
   console.log(table(results));
 }
@@ -122,13 +164,29 @@ function targets(r: Record<string, any>): Row[] {
     });
   }
   if (r.inprocess?.validationOverhead) {
-    rows.push({ what: 'in-process: with / without contract validation (request + response, dev and tests)', measured: `${fmtSpread(r.inprocess.validationOverhead, 3)}×`, target: '≥ 0.9×', met: r.inprocess.validationOverhead.median >= 0.9 });
+    rows.push({
+      what: 'in-process: with / without contract validation (request + response, dev and tests)',
+      measured: `${fmtSpread(r.inprocess.validationOverhead, 3)}×`,
+      target: '≥ 0.9×',
+      met: r.inprocess.validationOverhead.median >= 0.9,
+    });
     const production = r.inprocess.productionValidationOverhead;
-    if (production) rows.push({ what: 'in-process: with / without contract validation (request only, production config)', measured: `${fmtSpread(production, 3)}×`, target: '≥ 0.9×', met: production.median >= 0.9 });
+    if (production)
+      rows.push({
+        what: 'in-process: with / without contract validation (request only, production config)',
+        measured: `${fmtSpread(production, 3)}×`,
+        target: '≥ 0.9×',
+        met: production.median >= 0.9,
+      });
   }
   if (ip?.['loglane-prod']?.usPerRequest && ip.chanfana?.usPerRequest) {
     const [ours, theirs] = [ip['loglane-prod'].usPerRequest.median, ip.chanfana.usPerRequest.median];
-    rows.push({ what: 'in-process: createProject (production config) vs chanfana create', measured: `${round(ours, 0)} vs ${round(theirs, 0)} µs`, target: 'faster than chanfana', met: ours < theirs });
+    rows.push({
+      what: 'in-process: createProject (production config) vs chanfana create',
+      measured: `${round(ours, 0)} vs ${round(theirs, 0)} µs`,
+      target: 'faster than chanfana',
+      met: ours < theirs,
+    });
   }
   const hops = r.hops;
   if (hops?.ingest) {
@@ -144,9 +202,24 @@ function targets(r: Record<string, any>): Row[] {
   if (wd?.['ingest-1']) {
     // Beside req/s, workerd's CPU per request (the Worker, its objects and storage), steadier on shared cores.
     const cpu = (name: string) => `${round(wd[name].cpuUsPerRequest?.median, 0)} µs`;
-    rows.push({ what: 'workerd: POST /v1/logs (1 entry) vs chanfana create', measured: `${fmtSpread(wd['ingest-1'].vsChanfana, 2)}×; CPU a request ${cpu('ingest-1')} vs ${cpu('chanfana')}`, target: '≥ 1.0× (issue 14; ≥ 2× before it)', met: wd['ingest-1'].vsChanfana.median >= 1 });
-    rows.push({ what: 'workerd: createProject (production config) vs bare POST + insert', measured: `${fmtSpread(wd['loglane-prod'].vsBarePost, 2)}×; CPU a request ${cpu('loglane-prod')} vs ${cpu('bare-post')}`, target: '≥ 0.5×', met: wd['loglane-prod'].vsBarePost.median >= 0.5 });
-    rows.push({ what: 'workerd: 100-entry batches, entries/s accepted', measured: fmtSpread(wd['ingest-100'].entriesPerSec, 0), target: '≥ 50,000/s', met: wd['ingest-100'].entriesPerSec.median >= 50_000 });
+    rows.push({
+      what: 'workerd: POST /v1/logs (1 entry) vs chanfana create',
+      measured: `${fmtSpread(wd['ingest-1'].vsChanfana, 2)}×; CPU a request ${cpu('ingest-1')} vs ${cpu('chanfana')}`,
+      target: '≥ 1.0× (issue 14; ≥ 2× before it)',
+      met: wd['ingest-1'].vsChanfana.median >= 1,
+    });
+    rows.push({
+      what: 'workerd: createProject (production config) vs bare POST + insert',
+      measured: `${fmtSpread(wd['loglane-prod'].vsBarePost, 2)}×; CPU a request ${cpu('loglane-prod')} vs ${cpu('bare-post')}`,
+      target: '≥ 0.5×',
+      met: wd['loglane-prod'].vsBarePost.median >= 0.5,
+    });
+    rows.push({
+      what: 'workerd: 100-entry batches, entries/s accepted',
+      measured: fmtSpread(wd['ingest-100'].entriesPerSec, 0),
+      target: '≥ 50,000/s',
+      met: wd['ingest-100'].entriesPerSec.median >= 50_000,
+    });
   }
   if (r.shipper?.vsRaw) {
     rows.push({
@@ -159,8 +232,18 @@ function targets(r: Record<string, any>): Row[] {
   const size = r.size;
   if (size?.loglane) {
     const ours = size.loglane;
-    rows.push({ what: 'bundle gzip: loglane vs chanfana', measured: `${ours.gzipKiB} vs ${size.chanfana.gzipKiB} KiB (${ours.gzipVsChanfana}×)`, target: '≤ 1×', met: ours.gzipVsChanfana <= 1 });
-    rows.push({ what: 'Node import: loglane vs chanfana', measured: `${round(ours.importMs.median, 0)} vs ${round(size.chanfana.importMs.median, 0)} ms (${fmtSpread(ours.importVsChanfana, 2)}×)`, target: '≤ 1×', met: ours.importVsChanfana.median <= 1 });
+    rows.push({
+      what: 'bundle gzip: loglane vs chanfana',
+      measured: `${ours.gzipKiB} vs ${size.chanfana.gzipKiB} KiB (${ours.gzipVsChanfana}×)`,
+      target: '≤ 1×',
+      met: ours.gzipVsChanfana <= 1,
+    });
+    rows.push({
+      what: 'Node import: loglane vs chanfana',
+      measured: `${round(ours.importMs.median, 0)} vs ${round(size.chanfana.importMs.median, 0)} ms (${fmtSpread(ours.importVsChanfana, 2)}×)`,
+      target: '≤ 1×',
+      met: ours.importVsChanfana.median <= 1,
+    });
   }
   if (r.drain?.consumerEntriesPerSec) {
     rows.push({
@@ -180,16 +263,34 @@ function targets(r: Record<string, any>): Row[] {
       target: last.stored >= 1_000_000 ? '< 50 ms at 1M, flat' : '< 50 ms at 1M (1M not reached)',
       met: last.stored >= 1_000_000 ? r.query.d1WorstP95.p95 < 50 && r.query.usesIndexOnly : null,
     });
-    rows.push({ what: `query kv p95 at ${stored} stored, every filter but q`, measured: `worst ${r.query.kvWorstP95.p95} ms (${r.query.kvWorstP95.filter}); at most ${flat(r.query.kvP95GrowthVs10k)}× a filter's 10k p95`, target: 'reported', met: null });
+    rows.push({
+      what: `query kv p95 at ${stored} stored, every filter but q`,
+      measured: `worst ${r.query.kvWorstP95.p95} ms (${r.query.kvWorstP95.filter}); at most ${flat(r.query.kvP95GrowthVs10k)}× a filter's 10k p95`,
+      target: 'reported',
+      met: null,
+    });
   }
   rows.push(...costRows(r.cost));
   if (r.tooling?.generate) {
-    rows.push({ what: 'npm run generate wall time', measured: `${r.tooling.generate.seconds} s (${r.tooling.generate.vsBaseline}× a bare tsx start)`, target: '≤ 10 s', met: r.tooling.generate.seconds <= 10 && r.tooling.generate.exitCode === 0 });
-    rows.push({ what: 'npm run check wall time', measured: `${r.tooling.check.seconds} s, exit ${r.tooling.check.exitCode}`, target: '≤ 20 s', met: r.tooling.check.seconds <= 20 });
+    rows.push({
+      what: 'npm run generate wall time',
+      measured: `${r.tooling.generate.seconds} s (${r.tooling.generate.vsBaseline}× a bare tsx start)`,
+      target: '≤ 10 s',
+      met: r.tooling.generate.seconds <= 10 && r.tooling.generate.exitCode === 0,
+    });
+    rows.push({
+      what: 'npm run check wall time',
+      measured: `${r.tooling.check.seconds} s, exit ${r.tooling.check.exitCode}`,
+      target: '≤ 20 s',
+      met: r.tooling.check.seconds <= 20,
+    });
   }
   if (r.client?.['openapi-fetch']) {
     // The plugin row is for information: createLoglaneClient's defaults on top of the core.
-    for (const [name, judged] of [['client core', true], ['client core + retry + refresh', false]] as const) {
+    for (const [name, judged] of [
+      ['client core', true],
+      ['client core + retry + refresh', false],
+    ] as const) {
       const c = r.client[name];
       if (!c) continue;
       rows.push({
@@ -235,15 +336,30 @@ function costRows(c: Record<string, any> | undefined): Row[] {
       target: '≤ $0.25',
       met: c.dollarsPerGb <= 0.25,
     },
-    { what: 'D1 rows written per stored entry (insert + retention delete)', measured: String(c.d1RowsWrittenPerEntry), target: '≤ 0.1', met: c.d1RowsWrittenPerEntry <= 0.1 },
-    { what: 'D1 bytes per entry vs the entry JSON', measured: `${c.d1BytesPerEntry} B vs ${c.entryJsonBytes.mean} B (${c.d1BytesVsJson}×)`, target: '≤ 1×', met: c.d1BytesVsJson <= 1 },
+    {
+      what: 'D1 rows written per stored entry (insert + retention delete)',
+      measured: String(c.d1RowsWrittenPerEntry),
+      target: '≤ 0.1',
+      met: c.d1RowsWrittenPerEntry <= 0.1,
+    },
+    {
+      what: 'D1 bytes per entry vs the entry JSON',
+      measured: `${c.d1BytesPerEntry} B vs ${c.entryJsonBytes.mean} B (${c.d1BytesVsJson}×)`,
+      target: '≤ 1×',
+      met: c.d1BytesVsJson <= 1,
+    },
     {
       what: `A's search, phrase only in B's ${n} entries vs nowhere (same shard)`,
       measured: `${c.searchPhraseInBVsNowhere}× (p95 ${c.searchWithB.phraseInB} vs ${c.searchWithB.phraseNowhere} ms)`,
       target: '≤ 1.2×',
       met: c.searchPhraseInBVsNowhere <= 1.2,
     },
-    { what: `A's p95 with / without B's entries beside it (same shard), worst filter`, measured: `${worstRatio}× (${worstWithB})`, target: '≤ 1.2×', met: worstRatio <= 1.2 },
+    {
+      what: `A's p95 with / without B's entries beside it (same shard), worst filter`,
+      measured: `${worstRatio}× (${worstWithB})`,
+      target: '≤ 1.2×',
+      met: worstRatio <= 1.2,
+    },
     {
       what: `d1 query p95 at ${n} stored, every filter`,
       measured: `${d1Filters.map(([name, p95]) => `${name} ${p95}`).join(', ')} ms (GET /v1/health ${c.healthP95} ms in the same minutes)`,
@@ -258,53 +374,119 @@ function table(r: Record<string, any>): string {
   const lines: string[] = [];
   const ip = r.inprocess;
   if (ip?.cases) {
-    lines.push(`In-process (Node ${r.inprocess.machine?.node}, ${ip.rounds} interleaved rounds, ${ip.d1})`, '', '| contender | CPU µs/request | × bare POST | × bare GET |', '|---|---|---|---|');
-    for (const c of Object.values<any>(ip.cases)) lines.push(c.error ? `| ${c.label} | error: ${c.error.slice(0, 120)} | | |` : `| ${c.label} | ${fmtSpread(c.usPerRequest, 0)} | ${fmtSpread(c.vsBarePost, 3)} | ${fmtSpread(c.vsBareGet, 3)} |`);
+    lines.push(
+      `In-process (Node ${r.inprocess.machine?.node}, ${ip.rounds} interleaved rounds, ${ip.d1})`,
+      '',
+      '| contender | CPU µs/request | × bare POST | × bare GET |',
+      '|---|---|---|---|',
+    );
+    for (const c of Object.values<any>(ip.cases))
+      lines.push(
+        c.error
+          ? `| ${c.label} | error: ${c.error.slice(0, 120)} | | |`
+          : `| ${c.label} | ${fmtSpread(c.usPerRequest, 0)} | ${fmtSpread(c.vsBarePost, 3)} | ${fmtSpread(c.vsBareGet, 3)} |`,
+      );
     lines.push('');
   }
   const wd = r.workerd;
   if (wd?.cases) {
-    lines.push(`workerd (Miniflare, built bundles, direct sockets; autocannon ${wd.connections} connections, ${wd.rounds} rounds × ${wd.seconds} s)`, '', '| contender | req/s | CPU µs/request | × bare POST | × chanfana | p50 ms | non-2xx |', '|---|---|---|---|---|---|---|');
-    for (const c of Object.values<any>(wd.cases)) lines.push(`| ${c.label} | ${fmtSpread(c.reqPerSec, 0)} | ${fmtSpread(c.cpuUsPerRequest, 0)} | ${fmtSpread(c.vsBarePost, 2)} | ${fmtSpread(c.vsChanfana, 2)} | ${round(c.p50ms.median, 1)} | ${c.non2xx + c.errors} |`);
+    lines.push(
+      `workerd (Miniflare, built bundles, direct sockets; autocannon ${wd.connections} connections, ${wd.rounds} rounds × ${wd.seconds} s)`,
+      '',
+      '| contender | req/s | CPU µs/request | × bare POST | × chanfana | p50 ms | non-2xx |',
+      '|---|---|---|---|---|---|---|',
+    );
+    for (const c of Object.values<any>(wd.cases))
+      lines.push(
+        `| ${c.label} | ${fmtSpread(c.reqPerSec, 0)} | ${fmtSpread(c.cpuUsPerRequest, 0)} | ${fmtSpread(c.vsBarePost, 2)} | ${fmtSpread(c.vsChanfana, 2)} | ${round(c.p50ms.median, 1)} | ${c.non2xx + c.errors} |`,
+      );
     lines.push('');
   }
   if (r.size?.bare) {
-    lines.push('Bundles (esbuild, minified; gzip -9) and Node import of the bundle', '', '| bundle | min KiB | gzip KiB | × chanfana | import ms | × chanfana |', '|---|---|---|---|---|---|');
-    for (const [name, s] of Object.entries<any>(r.size)) if (s?.gzipKiB) lines.push(`| ${name} | ${s.minifiedKiB} | ${s.gzipKiB} | ${s.gzipVsChanfana} | ${fmtSpread(s.importMs, 0)} | ${fmtSpread(s.importVsChanfana, 2)} |`);
+    lines.push(
+      'Bundles (esbuild, minified; gzip -9) and Node import of the bundle',
+      '',
+      '| bundle | min KiB | gzip KiB | × chanfana | import ms | × chanfana |',
+      '|---|---|---|---|---|---|',
+    );
+    for (const [name, s] of Object.entries<any>(r.size))
+      if (s?.gzipKiB)
+        lines.push(
+          `| ${name} | ${s.minifiedKiB} | ${s.gzipKiB} | ${s.gzipVsChanfana} | ${fmtSpread(s.importMs, 0)} | ${fmtSpread(s.importVsChanfana, 2)} |`,
+        );
     lines.push('');
   }
   if (r.query?.points) {
-    lines.push(`Query growth: GET /v1/logs pages of 100 (API key; production config), ${r.query.samples} sequential requests per filter and point`, '', '| stored | filter | d1 p50 / p95 ms | kv p50 / p95 ms |', '|---|---|---|---|');
+    lines.push(
+      `Query growth: GET /v1/logs pages of 100 (API key; production config), ${r.query.samples} sequential requests per filter and point`,
+      '',
+      '| stored | filter | d1 p50 / p95 ms | kv p50 / p95 ms |',
+      '|---|---|---|---|',
+    );
     for (const p of r.query.points) {
-      for (const [name, d1] of Object.entries<any>(p.d1)) lines.push(`| ${p.stored.toLocaleString('en')} | ${name} | ${d1.p50} / ${d1.p95} | ${p.kv[name] ? `${p.kv[name].p50} / ${p.kv[name].p95}` : '—'} |`);
-      lines.push(`| ${p.stored.toLocaleString('en')} | (GET /v1/health) | ${p.health.p50} / ${p.health.p95} | seeded in ${p.seedSeconds} s |`);
+      for (const [name, d1] of Object.entries<any>(p.d1))
+        lines.push(
+          `| ${p.stored.toLocaleString('en')} | ${name} | ${d1.p50} / ${d1.p95} | ${p.kv[name] ? `${p.kv[name].p50} / ${p.kv[name].p95}` : '—'} |`,
+        );
+      lines.push(
+        `| ${p.stored.toLocaleString('en')} | (GET /v1/health) | ${p.health.p50} / ${p.health.p95} | seeded in ${p.seedSeconds} s |`,
+      );
     }
     if (r.query.note) lines.push('', r.query.note);
     lines.push('');
   }
   const pr = r.proposals;
   if (pr?.inprocess?.cases) {
-    lines.push(`Proposed src/ change (bench/proposals/*.patch on a temp copy; same process/session as its baselines)`, '', '| path | in-process µs | × bare POST |', '|---|---|---|');
-    for (const name of ['bare-post', 'chanfana', 'loglane', 'proposed', 'loglane-prod', 'proposed-prod', 'loglane-novalidate', 'proposed-novalidate', 'ingest-1', 'proposed-ingest-1']) {
+    lines.push(
+      `Proposed src/ change (bench/proposals/*.patch on a temp copy; same process/session as its baselines)`,
+      '',
+      '| path | in-process µs | × bare POST |',
+      '|---|---|---|',
+    );
+    for (const name of [
+      'bare-post',
+      'chanfana',
+      'loglane',
+      'proposed',
+      'loglane-prod',
+      'proposed-prod',
+      'loglane-novalidate',
+      'proposed-novalidate',
+      'ingest-1',
+      'proposed-ingest-1',
+    ]) {
       const c = pr.inprocess.cases[name];
       if (c?.usPerRequest) lines.push(`| ${c.label} | ${fmtSpread(c.usPerRequest, 0)} | ${fmtSpread(c.vsBarePost, 3)} |`);
     }
-    lines.push('', `validation overhead (with / without): current ${fmtSpread(pr.inprocess.validationOverhead, 3)}, proposed ${fmtSpread(pr.inprocess.proposedValidationOverhead, 3)}`, '');
+    lines.push(
+      '',
+      `validation overhead (with / without): current ${fmtSpread(pr.inprocess.validationOverhead, 3)}, proposed ${fmtSpread(pr.inprocess.proposedValidationOverhead, 3)}`,
+      '',
+    );
     if (pr.workerd?.cases) {
       lines.push('| path | workerd req/s | × chanfana | × bare POST |', '|---|---|---|---|');
-      for (const c of Object.values<any>(pr.workerd.cases)) lines.push(`| ${c.label} | ${fmtSpread(c.reqPerSec, 0)} | ${fmtSpread(c.vsChanfana, 2)} | ${fmtSpread(c.vsBarePost, 2)} |`);
+      for (const c of Object.values<any>(pr.workerd.cases))
+        lines.push(`| ${c.label} | ${fmtSpread(c.reqPerSec, 0)} | ${fmtSpread(c.vsChanfana, 2)} | ${fmtSpread(c.vsBarePost, 2)} |`);
       lines.push('');
     }
     if (pr.query?.points) {
       lines.push('| stored (same data, interleaved) | filter | current d1 p50 / p95 ms | PROPOSED d1 p50 / p95 |', '|---|---|---|---|');
-      for (const p of pr.query.points) for (const [name, d1] of Object.entries<any>(p.d1)) lines.push(`| ${p.stored.toLocaleString('en')} | ${name} | ${d1.p50} / ${d1.p95} | ${p.compare?.d1[name]?.p50} / ${p.compare?.d1[name]?.p95} |`);
+      for (const p of pr.query.points)
+        for (const [name, d1] of Object.entries<any>(p.d1))
+          lines.push(
+            `| ${p.stored.toLocaleString('en')} | ${name} | ${d1.p50} / ${d1.p95} | ${p.compare?.d1[name]?.p50} / ${p.compare?.d1[name]?.p95} |`,
+          );
       lines.push('');
     }
-    lines.push(`bundle gzip KiB: proposed ${pr.bundleGzipKiB?.proposed}, current ${pr.bundleGzipKiB?.loglane}, chanfana ${pr.bundleGzipKiB?.chanfana}`, '');
+    lines.push(
+      `bundle gzip KiB: proposed ${pr.bundleGzipKiB?.proposed}, current ${pr.bundleGzipKiB?.loglane}, chanfana ${pr.bundleGzipKiB?.chanfana}`,
+      '',
+    );
   }
   const rows = r.summary?.targets ?? [];
   lines.push('Targets', '', '| target | measured | goal | met |', '|---|---|---|---|');
-  for (const row of rows) lines.push(`| ${row.what} | ${row.measured} | ${row.target} | ${row.met === null ? '—' : row.met ? 'yes' : 'NO'} |`);
+  for (const row of rows)
+    lines.push(`| ${row.what} | ${row.measured} | ${row.target} | ${row.met === null ? '—' : row.met ? 'yes' : 'NO'} |`);
   return lines.join('\n');
 }
 

@@ -7,7 +7,7 @@ import { createLoglaneClient } from '../client/src/client';
 import { createLogShipper } from '../client/src/shipper';
 import { API_KEY, logEntry } from './lib/fixtures';
 import { directUrl, loglaneWorker, migrateLoglane, startMiniflare } from './lib/mf';
-import { spread, type Spread } from './lib/stats';
+import { type Spread, spread } from './lib/stats';
 
 const BATCH = 500;
 

@@ -5,11 +5,14 @@ import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { nodeBundle, workerBundle } from './lib/build';
-import { spread, type Spread } from './lib/stats';
+import { type Spread, spread } from './lib/stats';
 
 export const SIZE_CONTENDERS = ['bare', 'starter', 'chanfana', 'loglane', 'loglane-full-package'];
 
-export type SizeResult = Record<string, { minifiedKiB: number; gzipKiB: number; gzipVsChanfana: number; importMs: Spread; importVsChanfana: Spread }>;
+export type SizeResult = Record<
+  string,
+  { minifiedKiB: number; gzipKiB: number; gzipVsChanfana: number; importMs: Spread; importVsChanfana: Spread }
+>;
 
 function importMs(file: string): number {
   const script = `const t=performance.now();await import(${JSON.stringify(pathToFileURL(file).href)});process.stdout.write(String(performance.now()-t))`;

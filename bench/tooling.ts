@@ -30,14 +30,28 @@ export function runTooling(): ToolingResult {
     rmSync(out, { recursive: true, force: true });
   }
   const check = timed('npm', ['run', '-s', 'check']);
-  const failed = check.exitCode === 0 ? undefined : check.out.split('\n').filter((l) => l.startsWith('✗')).join(' | ').slice(0, 400);
+  const failed =
+    check.exitCode === 0
+      ? undefined
+      : check.out
+          .split('\n')
+          .filter((l) => l.startsWith('✗'))
+          .join(' | ')
+          .slice(0, 400);
   const r = (x: number) => Number(x.toFixed(2));
   // check prints "✓ <step> (<ms> ms)" per step; the steps overlap, so their sum exceeds the wall time
   const stepsMs = Object.fromEntries([...check.out.matchAll(/[✓✗] (\w+)(?: \((\d+) ms\))?/g)].map((m) => [m[1], Number(m[2] ?? NaN)]));
   return {
     baselineTsxSeconds: r(baseline.seconds),
     generate: { seconds: r(generate.seconds), exitCode: generate.exitCode, vsBaseline: r(generate.seconds / baseline.seconds), target: 10 },
-    check: { seconds: r(check.seconds), exitCode: check.exitCode, vsBaseline: r(check.seconds / baseline.seconds), target: 20, stepsMs, ...(failed ? { failed } : {}) },
+    check: {
+      seconds: r(check.seconds),
+      exitCode: check.exitCode,
+      vsBaseline: r(check.seconds / baseline.seconds),
+      target: 20,
+      stepsMs,
+      ...(failed ? { failed } : {}),
+    },
   };
 }
 

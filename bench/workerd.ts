@@ -2,20 +2,44 @@
 // loads them one at a time, in alternating rounds. Ratios are paired with bare POST of the same round.
 // Loglane's ingest here sends to a queue without a consumer: that is the request path (on
 // Cloudflare the consumer runs in other invocations); the consumer's rate is measured in drain.ts.
-import autocannon from 'autocannon';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { API_KEY, CREATE_PATH, createBody, ingestBatch, ingestOne, userToken } from './lib/fixtures';
-import { buildReadableWorker } from './lib/build';
-import { directUrl, loglaneWorker, migrateLoglane, migratePeer, peerWorker, startMiniflare } from './lib/mf';
-import { sleep, spread, type Spread } from './lib/stats';
 
-type Case = { name: string; label: string; worker: string; method: 'GET' | 'POST'; path: string; headers: Record<string, string>; body?: (n: number) => string; entries?: number };
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import autocannon from 'autocannon';
+import { buildReadableWorker } from './lib/build';
+import { API_KEY, CREATE_PATH, createBody, ingestBatch, ingestOne, userToken } from './lib/fixtures';
+import { directUrl, loglaneWorker, migrateLoglane, migratePeer, peerWorker, startMiniflare } from './lib/mf';
+import { type Spread, sleep, spread } from './lib/stats';
+
+type Case = {
+  name: string;
+  label: string;
+  worker: string;
+  method: 'GET' | 'POST';
+  path: string;
+  headers: Record<string, string>;
+  body?: (n: number) => string;
+  entries?: number;
+};
 
 export type WorkerdResult = {
   rounds: number;
   seconds: number;
   connections: number;
-  cases: Record<string, { label: string; reqPerSec: Spread; cpuUsPerRequest: Spread; vsBarePost: Spread; vsChanfana: Spread; p50ms: Spread; p99ms: Spread; non2xx: number; errors: number; entriesPerSec?: Spread }>;
+  cases: Record<
+    string,
+    {
+      label: string;
+      reqPerSec: Spread;
+      cpuUsPerRequest: Spread;
+      vsBarePost: Spread;
+      vsChanfana: Spread;
+      p50ms: Spread;
+      p99ms: Spread;
+      non2xx: number;
+      errors: number;
+      entriesPerSec?: Spread;
+    }
+  >;
 };
 
 // One counter for the whole run: every create gets a slug never used before.
@@ -46,19 +70,112 @@ async function allCases(proposed: boolean): Promise<Case[]> {
   const batches = Array.from({ length: 16 }, (_, i) => ingestBatch(i));
   return [
     { name: 'bare-get', label: 'bare GET (JSON)', worker: 'bare', method: 'GET', path: '/hello', headers: {} },
-    { name: 'bare-post', label: 'bare POST (JSON + D1 insert)', worker: 'bare', method: 'POST', path: CREATE_PATH, headers: json, body: createBody },
-    { name: 'starter', label: 'peer: @hono/zod-openapi starter create', worker: 'starter', method: 'POST', path: CREATE_PATH, headers: json, body: createBody },
-    { name: 'chanfana', label: 'peer: chanfana create', worker: 'chanfana', method: 'POST', path: CREATE_PATH, headers: json, body: createBody },
-    { name: 'loglane', label: 'Loglane createProject, full pipeline (dev: req+res validation)', worker: 'loglane-dev', method: 'POST', path: CREATE_PATH, headers: asUser, body: createBody },
-    { name: 'loglane-prod', label: 'Loglane createProject, production config', worker: 'loglane-prod', method: 'POST', path: CREATE_PATH, headers: asUser, body: createBody },
-    { name: 'ingest-1', label: 'Loglane POST /v1/logs, 1 entry (production config)', worker: 'loglane-prod', method: 'POST', path: '/v1/logs', headers: asKey, body: ingestOne, entries: 1 },
-    { name: 'ingest-1-dev', label: 'Loglane POST /v1/logs, 1 entry (dev: req+res validation)', worker: 'loglane-dev', method: 'POST', path: '/v1/logs', headers: asKey, body: ingestOne, entries: 1 },
-    { name: 'ingest-100', label: 'Loglane POST /v1/logs, 100 entries (production config)', worker: 'loglane-prod', method: 'POST', path: '/v1/logs', headers: asKey, body: (n) => batches[n % batches.length], entries: 100 },
+    {
+      name: 'bare-post',
+      label: 'bare POST (JSON + D1 insert)',
+      worker: 'bare',
+      method: 'POST',
+      path: CREATE_PATH,
+      headers: json,
+      body: createBody,
+    },
+    {
+      name: 'starter',
+      label: 'peer: @hono/zod-openapi starter create',
+      worker: 'starter',
+      method: 'POST',
+      path: CREATE_PATH,
+      headers: json,
+      body: createBody,
+    },
+    {
+      name: 'chanfana',
+      label: 'peer: chanfana create',
+      worker: 'chanfana',
+      method: 'POST',
+      path: CREATE_PATH,
+      headers: json,
+      body: createBody,
+    },
+    {
+      name: 'loglane',
+      label: 'Loglane createProject, full pipeline (dev: req+res validation)',
+      worker: 'loglane-dev',
+      method: 'POST',
+      path: CREATE_PATH,
+      headers: asUser,
+      body: createBody,
+    },
+    {
+      name: 'loglane-prod',
+      label: 'Loglane createProject, production config',
+      worker: 'loglane-prod',
+      method: 'POST',
+      path: CREATE_PATH,
+      headers: asUser,
+      body: createBody,
+    },
+    {
+      name: 'ingest-1',
+      label: 'Loglane POST /v1/logs, 1 entry (production config)',
+      worker: 'loglane-prod',
+      method: 'POST',
+      path: '/v1/logs',
+      headers: asKey,
+      body: ingestOne,
+      entries: 1,
+    },
+    {
+      name: 'ingest-1-dev',
+      label: 'Loglane POST /v1/logs, 1 entry (dev: req+res validation)',
+      worker: 'loglane-dev',
+      method: 'POST',
+      path: '/v1/logs',
+      headers: asKey,
+      body: ingestOne,
+      entries: 1,
+    },
+    {
+      name: 'ingest-100',
+      label: 'Loglane POST /v1/logs, 100 entries (production config)',
+      worker: 'loglane-prod',
+      method: 'POST',
+      path: '/v1/logs',
+      headers: asKey,
+      body: (n) => batches[n % batches.length],
+      entries: 100,
+    },
     ...(proposed
       ? ([
-          { name: 'proposed-prod', label: 'PROPOSED createProject, production config', worker: 'proposed-prod', method: 'POST', path: CREATE_PATH, headers: asUser, body: createBody },
-          { name: 'proposed-ingest-1', label: 'PROPOSED POST /v1/logs, 1 entry (production config)', worker: 'proposed-prod', method: 'POST', path: '/v1/logs', headers: asKey, body: ingestOne, entries: 1 },
-          { name: 'proposed-ingest-100', label: 'PROPOSED POST /v1/logs, 100 entries (production config)', worker: 'proposed-prod', method: 'POST', path: '/v1/logs', headers: asKey, body: (n: number) => batches[n % batches.length], entries: 100 },
+          {
+            name: 'proposed-prod',
+            label: 'PROPOSED createProject, production config',
+            worker: 'proposed-prod',
+            method: 'POST',
+            path: CREATE_PATH,
+            headers: asUser,
+            body: createBody,
+          },
+          {
+            name: 'proposed-ingest-1',
+            label: 'PROPOSED POST /v1/logs, 1 entry (production config)',
+            worker: 'proposed-prod',
+            method: 'POST',
+            path: '/v1/logs',
+            headers: asKey,
+            body: ingestOne,
+            entries: 1,
+          },
+          {
+            name: 'proposed-ingest-100',
+            label: 'PROPOSED POST /v1/logs, 100 entries (production config)',
+            worker: 'proposed-prod',
+            method: 'POST',
+            path: '/v1/logs',
+            headers: asKey,
+            body: (n: number) => batches[n % batches.length],
+            entries: 100,
+          },
         ] satisfies Case[])
       : []),
   ];
@@ -85,11 +202,16 @@ function workerdCpuSeconds(): number {
   return ticks / 100;
 }
 
-export async function runWorkerd(opts: { rounds: number; seconds: number; connections: number; log: (s: string) => void; proposed?: boolean; only?: string[] }): Promise<WorkerdResult> {
+export async function runWorkerd(opts: {
+  rounds: number;
+  seconds: number;
+  connections: number;
+  log: (s: string) => void;
+  proposed?: boolean;
+  only?: string[];
+}): Promise<WorkerdResult> {
   const proposedWorkers = opts.proposed
-    ? [
-        loglaneWorker({ name: 'proposed-prod', bundle: 'proposed', environment: 'production', queue: 'undrained' }),
-      ]
+    ? [loglaneWorker({ name: 'proposed-prod', bundle: 'proposed', environment: 'production', queue: 'undrained' })]
     : [];
   const mf = await startMiniflare([
     ...proposedWorkers,
@@ -104,7 +226,13 @@ export async function runWorkerd(opts: { rounds: number; seconds: number; connec
     for (const w of ['loglane-dev', 'loglane-prod', ...proposedWorkers.map((w) => w.name!)]) await migrateLoglane(mf, w);
     const all = await allCases(opts.proposed ?? false);
     const cases = opts.only ? all.filter((c) => opts.only!.includes(c.name)) : all;
-    const urls = Object.fromEntries(await Promise.all(['bare', 'starter', 'chanfana', 'loglane-dev', 'loglane-prod', ...proposedWorkers.map((w) => w.name!)].map(async (w) => [w, await directUrl(mf, w)] as const)));
+    const urls = Object.fromEntries(
+      await Promise.all(
+        ['bare', 'starter', 'chanfana', 'loglane-dev', 'loglane-prod', ...proposedWorkers.map((w) => w.name!)].map(
+          async (w) => [w, await directUrl(mf, w)] as const,
+        ),
+      ),
+    );
 
     // Warm-up: every case once, briefly (also checks each answers 2xx).
     for (const c of cases) {
@@ -115,7 +243,9 @@ export async function runWorkerd(opts: { rounds: number; seconds: number; connec
     const p50: Record<string, number[]> = Object.fromEntries(cases.map((c) => [c.name, []]));
     const p99: Record<string, number[]> = Object.fromEntries(cases.map((c) => [c.name, []]));
     const cpuUs: Record<string, number[]> = Object.fromEntries(cases.map((c) => [c.name, []]));
-    const bad: Record<string, { non2xx: number; errors: number }> = Object.fromEntries(cases.map((c) => [c.name, { non2xx: 0, errors: 0 }]));
+    const bad: Record<string, { non2xx: number; errors: number }> = Object.fromEntries(
+      cases.map((c) => [c.name, { non2xx: 0, errors: 0 }]),
+    );
     for (let r = 0; r < opts.rounds; r++) {
       const order = cases.map((_, i) => cases[(i + r) % cases.length]);
       for (const c of order) {
@@ -164,7 +294,9 @@ async function profileWorkerd(caseName: string, seconds: number, out: string) {
   if (!c) throw new Error(`no Loglane workerd case ${caseName}`);
   const inspectorPort = 9300 + (process.pid % 600);
   const environment = c.worker === 'loglane-prod' ? 'production' : 'development';
-  const mf = await startMiniflare([loglaneWorker({ name: c.worker, bundle: 'loglane-readable', environment, queue: 'undrained' })], { inspectorPort });
+  const mf = await startMiniflare([loglaneWorker({ name: c.worker, bundle: 'loglane-readable', environment, queue: 'undrained' })], {
+    inspectorPort,
+  });
   try {
     await migrateLoglane(mf, c.worker);
     const url = await directUrl(mf, c.worker);
@@ -205,6 +337,26 @@ if (import.meta.url === `file://${process.argv[1]}` && process.argv[2] === '--pr
   const { requests } = await profileWorkerd(process.argv[3], Number(process.argv[4] ?? 8), process.argv[5]);
   console.log(`${process.argv[3]} in workerd: ${requests} requests while profiling`);
 } else if (import.meta.url === `file://${process.argv[1]}`) {
-  const r = await runWorkerd({ rounds: Number(process.argv[2] ?? 2), seconds: Number(process.argv[3] ?? 2), connections: 16, log: console.error });
-  for (const [k, v] of Object.entries(r.cases)) console.log(k.padEnd(14), v.reqPerSec.median.toFixed(0), 'req/s', v.cpuUsPerRequest.median.toFixed(0), 'µs CPU/req', v.vsBarePost.median.toFixed(2), 'x bare-post', v.vsChanfana.median.toFixed(2), 'x chanfana', 'non2xx', v.non2xx, 'err', v.errors);
+  const r = await runWorkerd({
+    rounds: Number(process.argv[2] ?? 2),
+    seconds: Number(process.argv[3] ?? 2),
+    connections: 16,
+    log: console.error,
+  });
+  for (const [k, v] of Object.entries(r.cases))
+    console.log(
+      k.padEnd(14),
+      v.reqPerSec.median.toFixed(0),
+      'req/s',
+      v.cpuUsPerRequest.median.toFixed(0),
+      'µs CPU/req',
+      v.vsBarePost.median.toFixed(2),
+      'x bare-post',
+      v.vsChanfana.median.toFixed(2),
+      'x chanfana',
+      'non2xx',
+      v.non2xx,
+      'err',
+      v.errors,
+    );
 }

@@ -18,7 +18,12 @@ import ts from 'typescript';
 
 const CLIENT = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(CLIENT, '..');
-const ENTRIES = { index: 'client/src/index.ts', operations: 'client/src/operations.ts', validate: 'client/src/validate.ts', pino: 'client/src/pino.ts' } as const;
+const ENTRIES = {
+  index: 'client/src/index.ts',
+  operations: 'client/src/operations.ts',
+  validate: 'client/src/validate.ts',
+  pino: 'client/src/pino.ts',
+} as const;
 
 const readJson = (file: string) => JSON.parse(readFileSync(file, 'utf8'));
 
@@ -61,15 +66,18 @@ function emitDeclarations(typesDir: string): void {
     if (text === undefined) throw new Error(`declaration ${path.relative(typesDir, file)} was not emitted`);
     keep.set(file, text);
     const targets: string[] = [];
-    const rewritten = text.replace(/((?:from\s+|import\s*\(\s*)['"])(\.{1,2}\/[^'"]+)(['"])/g, (_all, before: string, specifier: string, after: string) => {
-      let js: string;
-      if (/\.[cm]?ts$/.test(specifier)) js = specifier.replace(/\.([cm]?)ts$/, '.$1js');
-      else if (/\.[cm]?js$/.test(specifier)) js = specifier;
-      else if (written.has(path.resolve(path.dirname(file), `${specifier}.d.ts`))) js = `${specifier}.js`;
-      else js = `${specifier}/index.js`;
-      targets.push(path.resolve(path.dirname(file), js).replace(/\.([cm]?)js$/, '.d.$1ts'));
-      return `${before}${js}${after}`;
-    });
+    const rewritten = text.replace(
+      /((?:from\s+|import\s*\(\s*)['"])(\.{1,2}\/[^'"]+)(['"])/g,
+      (_all, before: string, specifier: string, after: string) => {
+        let js: string;
+        if (/\.[cm]?ts$/.test(specifier)) js = specifier.replace(/\.([cm]?)ts$/, '.$1js');
+        else if (/\.[cm]?js$/.test(specifier)) js = specifier;
+        else if (written.has(path.resolve(path.dirname(file), `${specifier}.d.ts`))) js = `${specifier}.js`;
+        else js = `${specifier}/index.js`;
+        targets.push(path.resolve(path.dirname(file), js).replace(/\.([cm]?)js$/, '.d.$1ts'));
+        return `${before}${js}${after}`;
+      },
+    );
     keep.set(file, rewritten);
     targets.forEach(visit);
   };
@@ -119,7 +127,9 @@ export async function buildClient(outDir = path.join(ROOT, 'client-dist')): Prom
   writeFileSync(path.join(outDir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   // One consumer story: the package's README is client/README.md, whose example the main README shows too.
   copyFileSync(path.join(CLIENT, 'README.md'), path.join(outDir, 'README.md'));
-  const targets = Object.values<string | Record<string, string>>(manifest.exports).flatMap((target) => (typeof target === 'string' ? [target] : Object.values(target)));
+  const targets = Object.values<string | Record<string, string>>(manifest.exports).flatMap((target) =>
+    typeof target === 'string' ? [target] : Object.values(target),
+  );
   for (const target of targets) {
     if (!existsSync(path.join(outDir, target))) throw new Error(`client/package.json exports ${target}, which was not built`);
   }

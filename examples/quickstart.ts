@@ -8,9 +8,9 @@
 // key, and reads them back from D1 and from KV (entries are stored asynchronously by a queue
 // consumer, so it polls briefly until they appear).
 import {
+  type AnyLoglaneError,
   createLoglaneClient,
   isLoglaneError,
-  type AnyLoglaneError,
   type LogEntry,
   type LoglaneClient,
   type LogSource,
@@ -42,7 +42,8 @@ async function verificationToken(email: string): Promise<string> {
     const response = await fetch(`${BASE_URL}/v1/dev/outbox?to=${encodeURIComponent(email)}`);
     if (!response.ok) throw new Error(`GET /v1/dev/outbox answered ${response.status}: is the API running with ENVIRONMENT=development?`);
     const outbox = (await response.json()) as { data: { subject: string; token?: string }[] };
-    const mail = outbox.data.find((message) => message.token && /verif/i.test(message.subject)) ?? outbox.data.find((message) => message.token);
+    const mail =
+      outbox.data.find((message) => message.token && /verif/i.test(message.subject)) ?? outbox.data.find((message) => message.token);
     if (mail?.token) return mail.token;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
@@ -95,12 +96,18 @@ async function main() {
     console.warn('! expected 409 VALIDATION_ERROR for a taken slug, got', again.error ?? again.data);
   }
 
-  const project = must('create project', await loglane.createProject({ path: { workspaceId: workspace.id }, body: { name: 'Web', slug: 'web' } }));
+  const project = must(
+    'create project',
+    await loglane.createProject({ path: { workspaceId: workspace.id }, body: { name: 'Web', slug: 'web' } }),
+  );
   step(`created project ${project.slug} (${project.id}), retention ${project.retentionDays} days`);
 
   const key = must(
     'create API key',
-    await loglane.createApiKey({ path: { workspaceId: workspace.id, projectId: project.id }, body: { name: 'quickstart', scopes: ['logs:write', 'logs:read'] } }),
+    await loglane.createApiKey({
+      path: { workspaceId: workspace.id, projectId: project.id },
+      body: { name: 'quickstart', scopes: ['logs:write', 'logs:read'] },
+    }),
   );
   step(`created API key ${key.prefix}… with scopes ${key.scopes.join(', ')} (the secret is shown only once)`);
 
@@ -121,7 +128,8 @@ async function main() {
   for (const source of ['d1', 'kv'] as const) {
     const entries = await waitForEntries(service, source, accepted.ids);
     step(`read them back from ${source}:`);
-    for (const entry of entries) console.log(`    ${entry.timestamp}  ${entry.level.padEnd(5)}  ${entry.message}  ${JSON.stringify(entry.attributes)}`);
+    for (const entry of entries)
+      console.log(`    ${entry.timestamp}  ${entry.level.padEnd(5)}  ${entry.message}  ${JSON.stringify(entry.attributes)}`);
   }
 
   // Members can query too, with their own token and the projectId.

@@ -16,7 +16,7 @@
 // and parameters that differ. A part identical in both documents cannot break; with nothing
 // changed since the release, optic is not run at all.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
@@ -63,7 +63,14 @@ function dereference(doc: Json, node: Json, seen: string[] = []): Json {
 function schemeIdentity(scheme: Json): Json {
   if (!scheme) return null;
   const { type, in: location, name, flows, openIdConnectUrl } = scheme;
-  return { type, scheme: scheme.scheme?.toLowerCase(), in: location, name: location === 'header' ? name?.toLowerCase() : name, flows, openIdConnectUrl };
+  return {
+    type,
+    scheme: scheme.scheme?.toLowerCase(),
+    in: location,
+    name: location === 'header' ? name?.toLowerCase() : name,
+    flows,
+    openIdConnectUrl,
+  };
 }
 
 type Operation = { key: string; path: string; method: string; op: Json; params: Json[]; security: Json[] };
@@ -76,9 +83,16 @@ function operations(doc: Json): Map<string, Operation> {
       if (!item[method]) continue;
       const op = dereference(doc, item[method]);
       const own = op.parameters ?? [];
-      const shared = dereference(doc, item.parameters ?? []).filter((p: Json) => !own.some((o: Json) => o.in === p.in && o.name === p.name));
+      const shared = dereference(doc, item.parameters ?? []).filter(
+        (p: Json) => !own.some((o: Json) => o.in === p.in && o.name === p.name),
+      );
       const security = (op.security ?? doc.security ?? []).map((requirement: Json) =>
-        Object.fromEntries(Object.entries<Json>(requirement).map(([name, scopes]) => [name, { scheme: schemeIdentity(doc.components?.securitySchemes?.[name]), scopes }])),
+        Object.fromEntries(
+          Object.entries<Json>(requirement).map(([name, scopes]) => [
+            name,
+            { scheme: schemeIdentity(doc.components?.securitySchemes?.[name]), scopes },
+          ]),
+        ),
       );
       const key = `${method.toUpperCase()} ${route}`;
       result.set(key, { key, path: route, method, op, params: [...own, ...shared], security });
@@ -165,25 +179,32 @@ const show = (value: unknown) => (value === undefined ? 'none' : JSON.stringify(
 function tighterRequestSchema(before: Json, after: Json, where: string, out: string[]) {
   if (!before || !after || typeof before !== 'object' || typeof after !== 'object') return;
   for (const key of UPPER) {
-    if (after[key] !== undefined && (before[key] === undefined || after[key] < before[key])) out.push(`${where}: ${key} ${show(before[key])} → ${show(after[key])}`);
+    if (after[key] !== undefined && (before[key] === undefined || after[key] < before[key]))
+      out.push(`${where}: ${key} ${show(before[key])} → ${show(after[key])}`);
   }
   for (const key of LOWER) {
-    if (after[key] !== undefined && (before[key] === undefined || after[key] > before[key])) out.push(`${where}: ${key} ${show(before[key])} → ${show(after[key])}`);
+    if (after[key] !== undefined && (before[key] === undefined || after[key] > before[key]))
+      out.push(`${where}: ${key} ${show(before[key])} → ${show(after[key])}`);
   }
   for (const key of ['pattern', 'format', 'const']) {
-    if (after[key] !== undefined && !isDeepStrictEqual(after[key], before[key])) out.push(`${where}: ${key} ${show(before[key])} → ${show(after[key])}`);
+    if (after[key] !== undefined && !isDeepStrictEqual(after[key], before[key]))
+      out.push(`${where}: ${key} ${show(before[key])} → ${show(after[key])}`);
   }
   if (Array.isArray(after.enum)) {
-    const dropped = Array.isArray(before.enum) ? before.enum.filter((v: unknown) => !after.enum.some((w: unknown) => isDeepStrictEqual(v, w))) : null;
+    const dropped = Array.isArray(before.enum)
+      ? before.enum.filter((v: unknown) => !after.enum.some((w: unknown) => isDeepStrictEqual(v, w)))
+      : null;
     if (!dropped) out.push(`${where}: enum none → ${show(after.enum)}`);
     else if (dropped.length) out.push(`${where}: enum no longer accepts ${dropped.map(show).join(', ')}`);
   }
-  if (after.additionalProperties === false && before.additionalProperties !== false) out.push(`${where}: additionalProperties ${show(before.additionalProperties)} → false`);
+  if (after.additionalProperties === false && before.additionalProperties !== false)
+    out.push(`${where}: additionalProperties ${show(before.additionalProperties)} → false`);
   for (const name of Object.keys(after.properties ?? {})) {
     if (before.properties?.[name]) tighterRequestSchema(before.properties[name], after.properties[name], `${where}.${name}`, out);
   }
   for (const key of ['items', 'additionalProperties', 'propertyNames', 'contains']) {
-    if (typeof before[key] === 'object' && typeof after[key] === 'object') tighterRequestSchema(before[key], after[key], `${where}.${key}`, out);
+    if (typeof before[key] === 'object' && typeof after[key] === 'object')
+      tighterRequestSchema(before[key], after[key], `${where}.${key}`, out);
   }
   for (const key of ['allOf', 'anyOf', 'oneOf', 'prefixItems']) {
     (after[key] ?? []).forEach((schema: Json, i: number) => tighterRequestSchema(before[key]?.[i], schema, `${where}.${key}[${i}]`, out));
@@ -204,7 +225,9 @@ function tightened(before: Operation, after: Operation): string[] {
   // A client that used one of the released ways to authenticate must still be accepted.
   for (const alternative of before.security) {
     if (!after.security.some((a) => isDeepStrictEqual(a, alternative))) {
-      out.push(`${after.key}: security ${JSON.stringify(Object.fromEntries(Object.entries<Json>(alternative).map(([name, { scopes }]) => [name, scopes])))} is no longer accepted as released (scheme or scopes changed)`);
+      out.push(
+        `${after.key}: security ${JSON.stringify(Object.fromEntries(Object.entries<Json>(alternative).map(([name, { scopes }]) => [name, scopes])))} is no longer accepted as released (scheme or scopes changed)`,
+      );
     }
   }
   return out;
@@ -213,11 +236,20 @@ function tightened(before: Operation, after: Operation): string[] {
 /** Compares two bundled contracts. Pure apart from running optic on the operations that differ. */
 export function breakingReport(releasedFile: string = RELEASED, currentFile: string = CURRENT): BreakingReport {
   if (!existsSync(releasedFile)) {
-    throw new Error(`${path.relative(ROOT, releasedFile)} is missing: copy generated/openapi.json there when a version ships (README, "Releasing a contract version")`);
+    throw new Error(
+      `${path.relative(ROOT, releasedFile)} is missing: copy generated/openapi.json there when a version ships (README, "Releasing a contract version")`,
+    );
   }
   const released = readJson(releasedFile);
   const current = readJson(currentFile);
-  const report: BreakingReport = { released: released.info.version, current: current.info.version, majorBump: false, changed: [], optic: [], tightened: [] };
+  const report: BreakingReport = {
+    released: released.info.version,
+    current: current.info.version,
+    majorBump: false,
+    changed: [],
+    optic: [],
+    tightened: [],
+  };
   if (major(current.info.version) < major(released.info.version)) {
     throw new Error(`info.version went backwards: released ${released.info.version}, current ${current.info.version}`);
   }
@@ -249,7 +281,8 @@ export function checkBreaking(releasedFile: string = RELEASED, currentFile: stri
 
 /** The step's outcome for a report: a note when it passes, an error listing the breaking changes. */
 export function verdict(report: BreakingReport): string {
-  if (report.majorBump) return `major version ${report.released} → ${report.current}: breaking changes allowed (${report.changed.length} operations differ)`;
+  if (report.majorBump)
+    return `major version ${report.released} → ${report.current}: breaking changes allowed (${report.changed.length} operations differ)`;
   const problems = [...report.optic, ...report.tightened];
   if (problems.length) {
     throw new Error(

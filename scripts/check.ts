@@ -10,7 +10,7 @@
 //   drift      the Worker's routes equal the contract (pending operations listed, not failed)
 //   cycles     no import cycle in src/ (scripts/cycles.ts)
 //   breaking   no breaking change against openapi/released/openapi.json without a major bump (scripts/breaking.ts)
-//   biome      Biome's lint rules (biome.jsonc); formatting joins once the tree has been formatted (npm run format)
+//   biome      Biome (biome.jsonc): formatting, import order and lint rules (npm run format fixes the first two)
 //   knip       no unused files, exports or dependencies, no unlisted ones (knip.jsonc)
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -18,7 +18,7 @@ import path from 'node:path';
 import { checkBreaking } from './breaking.ts';
 import { checkImportCycles } from './cycles.ts';
 import { driftReport } from './drift.ts';
-import { checkWorkerTypes, ROOT, runAsync, runSteps, staleFiles, type Step } from './lib.ts';
+import { checkWorkerTypes, ROOT, runAsync, runSteps, type Step, staleFiles } from './lib.ts';
 import { owaspLint } from './owasp.ts';
 
 /** A step that passes when the tool exits 0 (its output is shown only when it fails). */
@@ -60,7 +60,7 @@ const steps: Step[] = [
   typeChecks('client'),
   typeChecks('client/test'),
   // Until the one-time `npm run format` of the whole tree, lint only: then drop both flags.
-  { name: 'biome', run: toolPasses('biome', ['ci', '--formatter-enabled=false', '--assist-enabled=false']) },
+  { name: 'biome', run: toolPasses('biome', ['ci']) },
   { name: 'knip', run: toolPasses('knip', []) },
 ];
 

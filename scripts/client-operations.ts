@@ -55,7 +55,8 @@ function checkParameters(bundle: Json, id: string, parameters: Json[]): void {
       if ((parameter.style ?? 'simple') !== 'simple' || type === 'array' || type === 'object') throw new Error(unsupported);
     } else if (parameter.in === 'query') {
       const style = parameter.style ?? 'form';
-      const supported = type === 'object' ? style === 'deepObject' && parameter.explode !== false : style === 'form' && parameter.explode !== false;
+      const supported =
+        type === 'object' ? style === 'deepObject' && parameter.explode !== false : style === 'form' && parameter.explode !== false;
       if (!supported) throw new Error(unsupported);
     } else if (parameter.in === 'header') {
       if (type !== 'string') throw new Error(unsupported);
@@ -80,7 +81,8 @@ interface Rendered {
 
 function describeOperation(bundle: Json, url: string, method: string, pathItem: Json, operation: Json): Rendered {
   const id: string = operation.operationId;
-  if (!id || !/^[a-z][A-Za-z0-9]*$/.test(id)) throw new Error(`${method.toUpperCase()} ${url}: operationId "${id}" is not a camelCase identifier`);
+  if (!id || !/^[a-z][A-Za-z0-9]*$/.test(id))
+    throw new Error(`${method.toUpperCase()} ${url}: operationId "${id}" is not a camelCase identifier`);
   checkParameters(bundle, id, [...(pathItem.parameters ?? []), ...(operation.parameters ?? [])]);
 
   const schemes = bundle.components?.securitySchemes ?? {};
@@ -93,7 +95,8 @@ function describeOperation(bundle: Json, url: string, method: string, pathItem: 
     for (const name of names) {
       const credential = CREDENTIALS[name];
       const scheme = schemes[name];
-      if (!credential || !scheme) throw new Error(`${id}: unknown security scheme ${name} (teach scripts/client-operations.ts which credential it carries)`);
+      if (!credential || !scheme)
+        throw new Error(`${id}: unknown security scheme ${name} (teach scripts/client-operations.ts which credential it carries)`);
       const isBearer = scheme.type === 'http' && String(scheme.scheme).toLowerCase() === 'bearer';
       if (isBearer !== credential.bearer) throw new Error(`${id}: security scheme ${name} is no longer defined as the client expects`);
       if (isBearer) bearerKinds.add(credential.kind);
@@ -101,7 +104,8 @@ function describeOperation(bundle: Json, url: string, method: string, pathItem: 
     }
   }
   for (const kind of auth) {
-    if (!bearerKinds.has(kind)) throw new Error(`${id}: accepts ${kind} credentials only outside Authorization: Bearer, which the client does not send`);
+    if (!bearerKinds.has(kind))
+      throw new Error(`${id}: accepts ${kind} credentials only outside Authorization: Bearer, which the client does not send`);
   }
 
   const ok: number[] = [];
@@ -109,7 +113,8 @@ function describeOperation(bundle: Json, url: string, method: string, pathItem: 
   const successMedia = new Set<string>();
   let envelope: boolean | undefined;
   for (const [statusText, responseNode] of Object.entries<Json>(operation.responses ?? {})) {
-    if (!/^[1-5]\d\d$/.test(statusText)) throw new Error(`${id}: response "${statusText}" is not a concrete status (ranges and default are not supported)`);
+    if (!/^[1-5]\d\d$/.test(statusText))
+      throw new Error(`${id}: response "${statusText}" is not a concrete status (ranges and default are not supported)`);
     const status = Number(statusText);
     const response = deref(bundle, responseNode);
     if (status < 400) {
@@ -193,7 +198,7 @@ export function renderClientOperations(bundle: Json, paths: RenderPaths = GENERA
     `import type * as T from '${paths.types}';`,
     `import type { OperationSpec } from '${paths.spec}';`,
     '',
-    '/** Each operation\'s request (`data`), success bodies by status (`responses`) and error bodies by status (`errors`). */',
+    "/** Each operation's request (`data`), success bodies by status (`responses`) and error bodies by status (`errors`). */",
     'export interface Operations {',
   ];
   for (const op of operations) {

@@ -74,7 +74,8 @@ function sampleRequest(bundle: Json, url: string, method: string, pathItem: Json
   const query: [string, Value][] = [];
   for (const node of [...(pathItem.parameters ?? []), ...(operation.parameters ?? [])]) {
     const parameter = resolveRef(bundle, node);
-    const named = parameter['x-sample-variable'] ?? (parameter.in === 'path' || parameter.required ? variableFor(parameter.name) : undefined);
+    const named =
+      parameter['x-sample-variable'] ?? (parameter.in === 'path' || parameter.required ? variableFor(parameter.name) : undefined);
     const example = parameter['x-sample-variable'] ? undefined : exampleOf(parameter);
     const value = example ?? (named ? new Variable(named) : undefined);
     if (value === undefined) continue;
@@ -86,16 +87,30 @@ function sampleRequest(bundle: Json, url: string, method: string, pathItem: Json
   const content = resolveRef(bundle, operation.requestBody)?.content ?? {};
   const media = content['application/json'] ?? Object.values<Json>(content)[0];
   const example = media && (resolveRef(bundle, Object.values<Json>(media.examples ?? {})[0])?.value ?? media.example);
-  if (media && example === undefined) throw new Error(`${operation.operationId}: a request body without an example (the code samples need one)`);
+  if (media && example === undefined)
+    throw new Error(`${operation.operationId}: a request body without an example (the code samples need one)`);
 
   const requirement = Object.keys((operation.security ?? bundle.security ?? [])[0] ?? {})[0];
   const credential = requirement === undefined ? undefined : CREDENTIAL_VARIABLES[requirement];
-  if (requirement !== undefined && !credential) throw new Error(`${operation.operationId}: no sample credential for security scheme ${requirement} (scripts/code-samples.ts)`);
+  if (requirement !== undefined && !credential)
+    throw new Error(`${operation.operationId}: no sample credential for security scheme ${requirement} (scripts/code-samples.ts)`);
 
   const redirects = Object.keys(operation.responses ?? {}).some((status) => /^3/.test(status));
-  const streams = Object.values<Json>(operation.responses ?? {}).some((response) => resolveRef(bundle, response)?.content?.[EVENT_STREAM] !== undefined);
+  const streams = Object.values<Json>(operation.responses ?? {}).some(
+    (response) => resolveRef(bundle, response)?.content?.[EVENT_STREAM] !== undefined,
+  );
   const cookie = operation['x-sample-cookie'];
-  return { method: method.toUpperCase(), path: url, pathValues, query, body: media ? bodyValue(bundle, media.schema, example) : undefined, credential, redirects, cookie, streams };
+  return {
+    method: method.toUpperCase(),
+    path: url,
+    pathValues,
+    query,
+    body: media ? bodyValue(bundle, media.schema, example) : undefined,
+    credential,
+    redirects,
+    cookie,
+    streams,
+  };
 }
 
 // --- curl ----------------------------------------------------------------------------------------
@@ -110,7 +125,9 @@ function shellDoubleQuoted(parts: (string | Variable)[]): string {
 function jsonParts(value: Value): (string | Variable)[] {
   const variables: Variable[] = [];
   const marked = JSON.stringify(value, (_key, inner) => (inner instanceof Variable ? `\u{1F}${variables.push(inner) - 1}\u{1F}` : inner));
-  return marked.split(/"\\u001f(\d+)\\u001f"/).flatMap((part, i): (string | Variable)[] => (i % 2 ? ['"', variables[Number(part)], '"'] : [part]));
+  return marked
+    .split(/"\\u001f(\d+)\\u001f"/)
+    .flatMap((part, i): (string | Variable)[] => (i % 2 ? ['"', variables[Number(part)], '"'] : [part]));
 }
 
 function curlSample(request: SampleRequest, serverUrl: string): string {
@@ -121,8 +138,12 @@ function curlSample(request: SampleRequest, serverUrl: string): string {
     url.push(value instanceof Variable ? value : encodeURIComponent(String(value)).replace(/%2F/g, '/'));
   }
   // Arrays are exploded (`level=warn&level=error`), as the client sends them.
-  const pairs = request.query.flatMap(([name, value]) => (Array.isArray(value) ? value.map((item) => [name, item] as const) : [[name, value] as const]));
-  pairs.forEach(([name, value], i) => url.push(i ? '&' : '?', `${name}=`, value instanceof Variable ? value : encodeURIComponent(String(value))));
+  const pairs = request.query.flatMap(([name, value]) =>
+    Array.isArray(value) ? value.map((item) => [name, item] as const) : [[name, value] as const],
+  );
+  pairs.forEach(([name, value], i) =>
+    url.push(i ? '&' : '?', `${name}=`, value instanceof Variable ? value : encodeURIComponent(String(value))),
+  );
 
   const flags = `${request.method === 'GET' ? '' : ` -X ${request.method}`}${request.redirects ? ' -i' : ''}${request.streams ? ` -N --max-time ${STREAM_SECONDS}` : ''}`;
   const lines = [`curl${flags} ${shellDoubleQuoted(url)}`];
@@ -141,7 +162,9 @@ function tsValue(value: Value, indent: string): string {
   if (Array.isArray(value)) return `[${value.map((item) => tsValue(item, indent)).join(', ')}]`;
   if (value !== null && typeof value === 'object') {
     const inner = `${indent}  `;
-    const entries = Object.entries(value).map(([key, item]) => `${inner}${/^[A-Za-z_$][\w$]*$/.test(key) ? key : JSON.stringify(key)}: ${tsValue(item, inner)},`);
+    const entries = Object.entries(value).map(
+      ([key, item]) => `${inner}${/^[A-Za-z_$][\w$]*$/.test(key) ? key : JSON.stringify(key)}: ${tsValue(item, inner)},`,
+    );
     return entries.length ? `{\n${entries.join('\n')}\n${indent}}` : '{}';
   }
   return typeof value === 'string' ? `'${value.replace(/[\\']/g, '\\$&')}'` : JSON.stringify(value);
@@ -187,7 +210,9 @@ export function withCodeSamples(bundle: Json): Json {
       const request = sampleRequest(bundle, url, method, pathItem, operation);
       operation['x-codeSamples'] = [
         { lang: 'Shell', label: 'curl', source: curlSample(request, serverUrl) },
-        ...(operation['x-internal'] || request.cookie ? [] : [{ lang: 'TypeScript', label: 'TypeScript', source: typescriptSample(operation.operationId, request, serverUrl) }]),
+        ...(operation['x-internal'] || request.cookie
+          ? []
+          : [{ lang: 'TypeScript', label: 'TypeScript', source: typescriptSample(operation.operationId, request, serverUrl) }]),
       ];
     }
   }

@@ -1,10 +1,11 @@
 // The drift check: the operations the Worker implements (its own OpenAPI document, produced by
 // @hono/zod-openapi from the route definitions) must equal the contract, operation by operation,
 // once both are normalised. Operations not built yet are named in scripts/pending-operations.json.
+
+import path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { zodToOpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { isDeepStrictEqual } from 'node:util';
-import path from 'node:path';
 import { ROOT, readJson, resolveRef } from './lib.ts';
 
 type Json = any;
@@ -29,7 +30,8 @@ const DOC_ONLY = new Set(['description', 'title', 'summary', 'examples', 'exampl
 // that the document generator cannot show (see openapi-ts.config.ts). Tolerated only where the app omits them.
 const ENFORCED_BY_REFINEMENT = ['maxProperties', 'minProperties', 'uniqueItems', 'propertyNames'];
 
-const typeOfValue = (value: unknown) => (value === null ? 'null' : typeof value === 'number' ? (Number.isInteger(value) ? 'integer' : 'number') : typeof value);
+const typeOfValue = (value: unknown) =>
+  value === null ? 'null' : typeof value === 'number' ? (Number.isInteger(value) ? 'integer' : 'number') : typeof value;
 
 /** Resolves $refs and canonicalises the ways two generators may spell the same schema. */
 export function normaliseSchema(schema: Json, doc: Json, seen: string[] = []): Json {
@@ -42,8 +44,10 @@ export function normaliseSchema(schema: Json, doc: Json, seen: string[] = []): J
   const out: Json = {};
   for (const [key, value] of Object.entries<Json>(schema)) {
     if (DOC_ONLY.has(key) || key.startsWith('x-')) continue;
-    if (key === 'properties') out.properties = Object.fromEntries(Object.entries<Json>(value).map(([k, v]) => [k, normaliseSchema(v, doc, seen)]));
-    else if (['items', 'additionalProperties', 'not', 'propertyNames'].includes(key) && typeof value === 'object') out[key] = normaliseSchema(value, doc, seen);
+    if (key === 'properties')
+      out.properties = Object.fromEntries(Object.entries<Json>(value).map(([k, v]) => [k, normaliseSchema(v, doc, seen)]));
+    else if (['items', 'additionalProperties', 'not', 'propertyNames'].includes(key) && typeof value === 'object')
+      out[key] = normaliseSchema(value, doc, seen);
     else if (['anyOf', 'oneOf', 'allOf'].includes(key)) out[key] = value.map((v: Json) => normaliseSchema(v, doc, seen));
     else out[key] = value;
   }
@@ -56,7 +60,8 @@ export function normaliseSchema(schema: Json, doc: Json, seen: string[] = []): J
   if (out.enum) out.enum = [...out.enum].sort();
   if (out.required) out.required = [...out.required].sort();
   // Allowing any additional property is the default.
-  if (out.additionalProperties === true || (out.additionalProperties && Object.keys(out.additionalProperties).length === 0)) delete out.additionalProperties;
+  if (out.additionalProperties === true || (out.additionalProperties && Object.keys(out.additionalProperties).length === 0))
+    delete out.additionalProperties;
   if (Array.isArray(out.type)) {
     const { type, ...rest } = out;
     return normaliseSchema({ anyOf: type.map((t: string) => (t === 'null' ? { type: 'null' } : { ...rest, type: t })) }, doc, seen);
@@ -74,8 +79,13 @@ export function normaliseSchema(schema: Json, doc: Json, seen: string[] = []): J
 
 const stableJson = (value: Json): string =>
   value && typeof value === 'object' && !Array.isArray(value)
-    ? `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${stableJson(value[k])}`).join(',')}}`
-    : Array.isArray(value) ? `[${value.map(stableJson).join(',')}]` : JSON.stringify(value);
+    ? `{${Object.keys(value)
+        .sort()
+        .map((k) => `${JSON.stringify(k)}:${stableJson(value[k])}`)
+        .join(',')}}`
+    : Array.isArray(value)
+      ? `[${value.map(stableJson).join(',')}]`
+      : JSON.stringify(value);
 
 /** Removes from the contract's schema the refinement-only keywords wherever the app's schema lacks them. */
 function tolerateRefinements(contract: Json, app: Json): Json {
@@ -84,7 +94,10 @@ function tolerateRefinements(contract: Json, app: Json): Json {
   const out: Json = {};
   for (const [key, value] of Object.entries<Json>(contract)) {
     if (ENFORCED_BY_REFINEMENT.includes(key) && !(key in app)) continue;
-    out[key] = key === 'properties' ? Object.fromEntries(Object.entries<Json>(value).map(([k, v]) => [k, tolerateRefinements(v, app.properties?.[k])])) : tolerateRefinements(value, app[key]);
+    out[key] =
+      key === 'properties'
+        ? Object.fromEntries(Object.entries<Json>(value).map(([k, v]) => [k, tolerateRefinements(v, app.properties?.[k])]))
+        : tolerateRefinements(value, app[key]);
   }
   return out;
 }
@@ -93,7 +106,11 @@ function operations(doc: Json): Map<string, Json> {
   const found = new Map<string, Json>();
   for (const [route, item] of Object.entries<Json>(doc.paths ?? {})) {
     for (const method of ['get', 'put', 'post', 'patch', 'delete', 'head', 'options']) {
-      if (item[method]) found.set(`${method.toUpperCase()} ${route}`, { ...item[method], parameters: [...(item.parameters ?? []), ...(item[method].parameters ?? [])] });
+      if (item[method])
+        found.set(`${method.toUpperCase()} ${route}`, {
+          ...item[method],
+          parameters: [...(item.parameters ?? []), ...(item[method].parameters ?? [])],
+        });
     }
   }
   return found;
@@ -103,22 +120,40 @@ function operations(doc: Json): Map<string, Json> {
 function operationFacts(op: Json, doc: Json) {
   const schema = (s: Json) => normaliseSchema(s, doc);
   const parameters = Object.fromEntries(
-    op.parameters.map((p: Json) => resolveRef(doc, p)).map((p: Json) => [`${p.in}:${p.name}`, { required: Boolean(p.required), schema: schema(p.schema) }]),
+    op.parameters
+      .map((p: Json) => resolveRef(doc, p))
+      .map((p: Json) => [`${p.in}:${p.name}`, { required: Boolean(p.required), schema: schema(p.schema) }]),
   );
   const body = op.requestBody && resolveRef(doc, op.requestBody);
-  const requestBody = body && { required: Boolean(body.required), content: Object.fromEntries(Object.entries<Json>(body.content).map(([type, media]) => [type, schema(media.schema)])) };
+  const requestBody = body && {
+    required: Boolean(body.required),
+    content: Object.fromEntries(Object.entries<Json>(body.content).map(([type, media]) => [type, schema(media.schema)])),
+  };
   const responses = Object.fromEntries(
     Object.entries<Json>(op.responses).map(([status, r]) => {
       const response = resolveRef(doc, r);
-      return [status, {
-        headers: Object.keys(response.headers ?? {}).map((h) => h.toLowerCase()).sort(),
-        content: Object.fromEntries(Object.entries<Json>(response.content ?? {}).map(([type, media]) => [type, schema(media.schema)])),
-      }];
+      return [
+        status,
+        {
+          headers: Object.keys(response.headers ?? {})
+            .map((h) => h.toLowerCase())
+            .sort(),
+          content: Object.fromEntries(Object.entries<Json>(response.content ?? {}).map(([type, media]) => [type, schema(media.schema)])),
+        },
+      ];
     }),
   );
   // Who may call it: the route's `role` (which installs the guard) against the contract's extensions.
   const access = { requiredRole: op['x-required-role'], selfAllowed: op['x-self-allowed'] };
-  return { operationId: op.operationId, tags: op.tags, security: op.security ?? doc.security ?? [], access, parameters, requestBody, responses };
+  return {
+    operationId: op.operationId,
+    tags: op.tags,
+    security: op.security ?? doc.security ?? [],
+    access,
+    parameters,
+    requestBody,
+    responses,
+  };
 }
 
 /** Lists where the two disagree, as paths into the facts. */
@@ -158,7 +193,8 @@ export function compareDocuments(contract: Json, appDoc: Json, pendingIds: strin
     problems.push(...differences(tolerateRefinements(expected, actual), actual, `${key}`));
   }
   for (const [key, op] of appOps) {
-    if (!contractOps.has(key)) problems.push(`${key} (${op.operationId ?? 'no operationId'}) is served by the Worker but not in the contract`);
+    if (!contractOps.has(key))
+      problems.push(`${key} (${op.operationId ?? 'no operationId'}) is served by the Worker but not in the contract`);
   }
   for (const id of pendingIds) {
     if (![...contractOps.values()].some((op) => op.operationId === id)) problems.push(`pending operation ${id} is not in the contract`);
@@ -169,7 +205,9 @@ export function compareDocuments(contract: Json, appDoc: Json, pendingIds: strin
     if (!contractSchema) problems.push(`components.schemas.${name} is not in the contract`);
     else {
       const actual = normaliseSchema(appSchema, appDoc);
-      problems.push(...differences(tolerateRefinements(normaliseSchema(contractSchema, contract), actual), actual, `components.schemas.${name}`));
+      problems.push(
+        ...differences(tolerateRefinements(normaliseSchema(contractSchema, contract), actual), actual, `components.schemas.${name}`),
+      );
     }
   }
   return { implemented, pending, problems };
@@ -182,7 +220,7 @@ export async function appDocument(contract: Json): Promise<Json> {
   const { createApp } = await import('../src/app.ts');
   // The app is typed as what the Worker runs; here, in Node, it is the package's router, generator included.
   const app = createApp();
-  if (!(app instanceof OpenAPIHono)) throw new Error('the drift check must run without the Worker\'s alias of @hono/zod-openapi');
+  if (!(app instanceof OpenAPIHono)) throw new Error("the drift check must run without the Worker's alias of @hono/zod-openapi");
   return app.getOpenAPI31Document({ openapi: '3.1.0', info: { title: contract.info.title, version: contract.info.version } });
 }
 

@@ -2,8 +2,8 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
-import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const BIN = (name: string) => path.join(ROOT, 'node_modules', '.bin', name);
@@ -54,7 +54,9 @@ function listFiles(dir: string, base = dir): string[] {
 export function staleFiles(expectedDir: string, actualDir: string): string[] {
   const expected = listFiles(expectedDir);
   const actual = new Set(listFiles(actualDir));
-  const stale = expected.filter((file) => !actual.has(file) || !readFileSync(path.join(expectedDir, file)).equals(readFileSync(path.join(actualDir, file))));
+  const stale = expected.filter(
+    (file) => !actual.has(file) || !readFileSync(path.join(expectedDir, file)).equals(readFileSync(path.join(actualDir, file))),
+  );
   const extra = [...actual].filter((file) => !expected.includes(file));
   return [...stale, ...extra].sort();
 }
@@ -67,7 +69,8 @@ export function staleFiles(expectedDir: string, actualDir: string): string[] {
 export async function checkWorkerTypes(projectRoot: string): Promise<void> {
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'loglane-types-'));
   try {
-    for (const file of ['wrangler.jsonc', '.dev.vars.example', 'worker-configuration.d.ts']) copyFileSync(path.join(projectRoot, file), path.join(scratch, file));
+    for (const file of ['wrangler.jsonc', '.dev.vars.example', 'worker-configuration.d.ts'])
+      copyFileSync(path.join(projectRoot, file), path.join(scratch, file));
     copyFileSync(path.join(projectRoot, '.dev.vars.example'), path.join(scratch, '.dev.vars'));
     for (const dir of ['src', 'node_modules']) symlinkSync(path.join(projectRoot, dir), path.join(scratch, dir));
     await runAsync('wrangler', ['types', '--check', '--strict-vars=false', '--env-file', '.dev.vars.example'], { cwd: scratch });

@@ -8,10 +8,21 @@ export const DEV_ENV = 'development';
 
 /** The development environment's D1 bindings: the control plane and every log shard. */
 export const localDatabases = (): string[] =>
-  unstable_readConfig({ config: path.join(ROOT, 'wrangler.jsonc'), env: DEV_ENV }).d1_databases.map((database: { binding: string }) => database.binding);
+  unstable_readConfig({ config: path.join(ROOT, 'wrangler.jsonc'), env: DEV_ENV }).d1_databases.map(
+    (database: { binding: string }) => database.binding,
+  );
 
 /** wrangler arguments applying one database's migrations to local state (`persistTo`, else .wrangler/state). */
-export const migrateArgs = (binding: string, persistTo?: string) => ['d1', 'migrations', 'apply', binding, '--local', '--env', DEV_ENV, ...(persistTo ? ['--persist-to', persistTo] : [])];
+export const migrateArgs = (binding: string, persistTo?: string) => [
+  'd1',
+  'migrations',
+  'apply',
+  binding,
+  '--local',
+  '--env',
+  DEV_ENV,
+  ...(persistTo ? ['--persist-to', persistTo] : []),
+];
 
 export type DevServerOptions = {
   /** --var overrides (PUBLIC_BASE_URL defaults to the server's own address). */
@@ -31,7 +42,13 @@ export type DevServerOptions = {
 export function devServerArgs(port: number | string, options: DevServerOptions = {}): string[] {
   const vars = { PUBLIC_BASE_URL: `http://127.0.0.1:${port}`, ...options.vars };
   return [
-    'dev', '--env', DEV_ENV, '--ip', '127.0.0.1', '--port', String(port),
+    'dev',
+    '--env',
+    DEV_ENV,
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
     ...(options.inspectorPort === undefined ? [] : ['--inspector-port', String(options.inspectorPort)]),
     ...(options.persistTo === undefined ? [] : ['--persist-to', options.persistTo]),
     ...(options.envFile === undefined ? [] : ['--env-file', options.envFile]),

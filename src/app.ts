@@ -1,8 +1,8 @@
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
+import { createRouter } from './lib/operation';
 import { limitBodySize } from './middleware/body-limit';
 import { crossOrigin } from './middleware/cors';
-import { createRouter } from './lib/operation';
 import { onError, onNotFound } from './middleware/errors';
 import { rateLimit } from './middleware/rate-limit';
 import { apiKeyRoutes } from './routes/api-keys/api-keys.index';
@@ -30,7 +30,19 @@ export function createApp() {
   app.onError(onError);
   app.notFound(onNotFound);
 
-  for (const routes of [healthRoutes, contractRoutes, authRoutes, meRoutes, devRoutes, workspaceRoutes, memberRoutes, invitationRoutes, projectRoutes, apiKeyRoutes, logRoutes]) {
+  for (const routes of [
+    healthRoutes,
+    contractRoutes,
+    authRoutes,
+    meRoutes,
+    devRoutes,
+    workspaceRoutes,
+    memberRoutes,
+    invitationRoutes,
+    projectRoutes,
+    apiKeyRoutes,
+    logRoutes,
+  ]) {
     app.route('/', routes);
   }
   return app;

@@ -3,6 +3,7 @@ import { consumeLogBatch } from './queue/consumer';
 import { deleteExpiredIdempotencyKeys } from './repositories/ingest-idempotency';
 import { archiveExpired } from './retention/archive';
 import { consumePurgeBatch, resumePurges } from './retention/purge';
+
 export { RateLimiter } from './rate-limit/rate-limiter';
 export { LogTail } from './tail/log-tail';
 

@@ -44,13 +44,18 @@ describe('envelopes and request ids', () => {
     const error = await api.get('/v1/nope', { headers: { Origin: 'http://localhost:3000' } });
     expectError(error, 404, 'NOT_FOUND', 'Resource not found');
     expect(error.headers.get('access-control-allow-origin')).toBe('http://localhost:3000');
-    expect(error.headers.get('access-control-expose-headers')).toBe('X-Request-Id,X-RateLimit-Limit,X-RateLimit-Remaining,X-RateLimit-Reset,Retry-After');
+    expect(error.headers.get('access-control-expose-headers')).toBe(
+      'X-Request-Id,X-RateLimit-Limit,X-RateLimit-Remaining,X-RateLimit-Reset,Retry-After',
+    );
     expect(error.headers.get('vary')).toBe('Origin');
     expect(error.headers.get('x-content-type-options')).toBe('nosniff');
 
     // A preflight is the browser's, not an operation of the contract: asked of the app directly.
     const preflight = (origin: string) =>
-      createApp().fetch(new Request(`${ORIGIN}/v1/projects`, { method: 'OPTIONS', headers: { Origin: origin, 'Access-Control-Request-Method': 'POST' } }), env);
+      createApp().fetch(
+        new Request(`${ORIGIN}/v1/projects`, { method: 'OPTIONS', headers: { Origin: origin, 'Access-Control-Request-Method': 'POST' } }),
+        env,
+      );
     const allowed = await preflight('http://localhost:3000');
     expect(allowed.status).toBe(204);
     expect(allowed.headers.get('access-control-allow-origin')).toBe('http://localhost:3000');
@@ -68,12 +73,18 @@ describe('request bodies', () => {
   });
 
   it('refuses a body of another media type with 400 "Content-Type must be application/json"', async () => {
-    const res = await api.post('/v1/auth/login', undefined, { rawBody: 'email=a@example.com', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
+    const res = await api.post('/v1/auth/login', undefined, {
+      rawBody: 'email=a@example.com',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    });
     expectError(res, 400, 'VALIDATION_ERROR', 'Content-Type must be application/json');
   });
 
   it('refuses an over-large body before parsing it', async () => {
-    const res = await api.post('/v1/auth/login', undefined, { rawBody: `{"email":"${'a'.repeat(70 * 1024)}"}`, headers: { 'Content-Type': 'application/json' } });
+    const res = await api.post('/v1/auth/login', undefined, {
+      rawBody: `{"email":"${'a'.repeat(70 * 1024)}"}`,
+      headers: { 'Content-Type': 'application/json' },
+    });
     expectError(res, 400, 'VALIDATION_ERROR', 'Request body too large');
   });
 });

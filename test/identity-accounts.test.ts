@@ -6,7 +6,8 @@ import { api, expectError, ORIGIN } from './support/http';
 import { expectMailLeadsTo, latestMailedToken, signUp, uniqueEmail } from './support/users';
 
 const PASSWORD = 'correct-horse-battery';
-const register = (email: string, overrides: Record<string, unknown> = {}) => api.post('/v1/auth/register', { email, password: PASSWORD, name: 'Ada Lovelace', ...overrides });
+const register = (email: string, overrides: Record<string, unknown> = {}) =>
+  api.post('/v1/auth/register', { email, password: PASSWORD, name: 'Ada Lovelace', ...overrides });
 const outbox = async (email: string) => (await api.get(`/v1/dev/outbox?to=${encodeURIComponent(email)}`)).body.data as any[];
 
 describe('register', () => {
@@ -14,7 +15,13 @@ describe('register', () => {
     const email = uniqueEmail('ada');
     const res = await register(email);
     expect(res.status).toBe(201);
-    expect(res.body.data).toEqual({ id: expect.stringMatching(/^usr_/), email, name: 'Ada Lovelace', emailVerified: false, createdAt: expect.any(String) });
+    expect(res.body.data).toEqual({
+      id: expect.stringMatching(/^usr_/),
+      email,
+      name: 'Ada Lovelace',
+      emailVerified: false,
+      createdAt: expect.any(String),
+    });
     const [mail] = await outbox(email);
     expect(mail).toMatchObject({ to: email, subject: expect.stringMatching(/verify/i), token: expect.stringMatching(/^ott_/) });
     await expectMailLeadsTo(mail, 'POST /v1/auth/verify-email', 'verifyEmail');
@@ -45,7 +52,11 @@ describe('register', () => {
 
   it('refuses unknown properties and malformed JSON', async () => {
     expectError(await register(uniqueEmail('extra'), { role: 'admin' }), 400, 'VALIDATION_ERROR', 'Invalid input');
-    expectError(await api.post('/v1/auth/register', undefined, { rawBody: '{"email":', headers: { 'Content-Type': 'application/json' } }), 400, 'VALIDATION_ERROR');
+    expectError(
+      await api.post('/v1/auth/register', undefined, { rawBody: '{"email":', headers: { 'Content-Type': 'application/json' } }),
+      400,
+      'VALIDATION_ERROR',
+    );
   });
 });
 
@@ -174,7 +185,12 @@ describe('auth methods', () => {
 
   it('refuses to remove the last method with 403 FORBIDDEN "Cannot remove last auth method"', async () => {
     const { accessToken, email, password } = await signUp();
-    expectError(await api.delete('/v1/me/auth-methods/password', { token: accessToken }), 403, 'FORBIDDEN', 'Cannot remove last auth method');
+    expectError(
+      await api.delete('/v1/me/auth-methods/password', { token: accessToken }),
+      403,
+      'FORBIDDEN',
+      'Cannot remove last auth method',
+    );
     expect((await api.post('/v1/auth/login', { email, password })).status).toBe(200);
   });
 
@@ -202,9 +218,16 @@ describe('the development outbox', () => {
 
   it('does not exist outside development: a plain 404 NOT_FOUND', async () => {
     const app = createApp();
-    const res = await app.fetch(new Request(`${ORIGIN}/v1/dev/outbox?to=ada@example.com`, { headers: { 'CF-Connecting-IP': '203.0.113.10' } }), { ...env, ENVIRONMENT: 'production' });
+    const res = await app.fetch(
+      new Request(`${ORIGIN}/v1/dev/outbox?to=ada@example.com`, { headers: { 'CF-Connecting-IP': '203.0.113.10' } }),
+      { ...env, ENVIRONMENT: 'production' },
+    );
     expect(res.status).toBe(404);
     const body = await res.json<any>();
-    expect(body).toMatchObject({ success: false, data: null, error: { code: 'NOT_FOUND', message: 'Resource not found', requestId: res.headers.get('x-request-id') } });
+    expect(body).toMatchObject({
+      success: false,
+      data: null,
+      error: { code: 'NOT_FOUND', message: 'Resource not found', requestId: res.headers.get('x-request-id') },
+    });
   });
 });

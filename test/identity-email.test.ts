@@ -69,16 +69,28 @@ describe('magic link', () => {
     // Someone registers the victim's address first; the victim later signs in by magic link.
     const email = uniqueEmail('claimed');
     await api.post('/v1/auth/register', { email, password: 'attacker-chose-this', name: 'Squatter' });
-    expectError(await api.post('/v1/auth/login', { email, password: 'attacker-chose-this' }), 403, 'FORBIDDEN', 'Email verification required');
+    expectError(
+      await api.post('/v1/auth/login', { email, password: 'attacker-chose-this' }),
+      403,
+      'FORBIDDEN',
+      'Email verification required',
+    );
     await api.post('/v1/auth/magic-link', { email });
     const session = await verifyMagicLink(await latestMailedToken(email));
     expect(session.body.data.user.emailVerified).toBe(true);
-    expectError(await api.post('/v1/auth/login', { email, password: 'attacker-chose-this' }), 401, 'AUTH_FAILED', 'Invalid email or password');
+    expectError(
+      await api.post('/v1/auth/login', { email, password: 'attacker-chose-this' }),
+      401,
+      'AUTH_FAILED',
+      'Invalid email or password',
+    );
     const methods = await api.get('/v1/me/auth-methods', { token: session.body.data.accessToken });
     expect(methods.body.data.map((m: { method: string }) => m.method)).not.toContain('password');
     // The owner sets a password of their own through the reset flow.
     await api.post('/v1/auth/forgot-password', { email });
-    expect((await api.post('/v1/auth/reset-password', { token: await latestMailedToken(email), password: 'owner-chose-this' })).status).toBe(200);
+    expect(
+      (await api.post('/v1/auth/reset-password', { token: await latestMailedToken(email), password: 'owner-chose-this' })).status,
+    ).toBe(200);
     expect((await api.post('/v1/auth/login', { email, password: 'owner-chose-this' })).status).toBe(200);
   });
 
@@ -150,7 +162,8 @@ describe('forgot and reset password', () => {
     expectError(await api.post('/v1/auth/refresh', { refreshToken }), 401, 'UNAUTHORIZED', 'Invalid token');
     expectError(await api.post('/v1/auth/refresh', { refreshToken: other.body.data.refreshToken }), 401, 'UNAUTHORIZED', 'Invalid token');
     // Access tokens of those sessions end at once, not when they expire.
-    for (const token of [accessToken, other.body.data.accessToken]) expectError(await api.get('/v1/me', { token }), 401, 'UNAUTHORIZED', 'Invalid token');
+    for (const token of [accessToken, other.body.data.accessToken])
+      expectError(await api.get('/v1/me', { token }), 401, 'UNAUTHORIZED', 'Invalid token');
     expectError(await api.post('/v1/auth/login', { email, password }), 401, 'AUTH_FAILED', 'Invalid email or password');
     expect((await api.post('/v1/auth/login', { email, password: 'a-brand-new-password' })).status).toBe(200);
   });
@@ -211,14 +224,19 @@ describe('mail outside development', () => {
   const postAs = async (bindings: Partial<Env>, path: string, body: unknown) => {
     const ctx = createExecutionContext();
     const res = await createApp().fetch(
-      new Request(`${ORIGIN}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'CF-Connecting-IP': '203.0.113.10' }, body: JSON.stringify(body) }),
+      new Request(`${ORIGIN}${path}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'CF-Connecting-IP': '203.0.113.10' },
+        body: JSON.stringify(body),
+      }),
       { ...env, ENVIRONMENT: 'production', ...bindings },
       ctx,
     );
     await waitOnExecutionContext(ctx);
     return res;
   };
-  const outboxCount = (email: string) => env.DB.prepare('SELECT COUNT(*) AS n FROM outbox WHERE recipient = ?').bind(email).first<number>('n');
+  const outboxCount = (email: string) =>
+    env.DB.prepare('SELECT COUNT(*) AS n FROM outbox WHERE recipient = ?').bind(email).first<number>('n');
 
   it('sends through the HTTP mail API, not the outbox', async () => {
     const email = uniqueEmail('production');
@@ -229,7 +247,11 @@ describe('mail outside development', () => {
   });
 
   it('answers a generic 500 when the mail API refuses the verification mail, leaking nothing of it', async () => {
-    const res = await postAs({ MAIL_API_KEY: 'revoked-key' }, '/v1/auth/register', { email: uniqueEmail('refused'), password: 'correct-horse-battery', name: 'R' });
+    const res = await postAs({ MAIL_API_KEY: 'revoked-key' }, '/v1/auth/register', {
+      email: uniqueEmail('refused'),
+      password: 'correct-horse-battery',
+      name: 'R',
+    });
     expect(res.status).toBe(500);
     const text = await res.text();
     expect(JSON.parse(text).error).toMatchObject({ code: 'INTERNAL_ERROR', message: 'Internal server error' });
@@ -270,11 +292,14 @@ describe('secrets never leave the server', () => {
 
     const user = await env.DB.prepare('SELECT password_hash FROM users WHERE email = ?').bind(email).first<{ password_hash: string }>();
     const [, , salt, hash] = user!.password_hash.split('$');
-    const tokenHashes = (await env.DB.prepare('SELECT token_hash FROM one_time_tokens WHERE email = ?').bind(email).all<{ token_hash: string }>()).results;
+    const tokenHashes = (
+      await env.DB.prepare('SELECT token_hash FROM one_time_tokens WHERE email = ?').bind(email).all<{ token_hash: string }>()
+    ).results;
     const refreshHashes = (await env.DB.prepare('SELECT token_hash FROM refresh_tokens').all<{ token_hash: string }>()).results;
     for (const text of texts) {
       expect(text).not.toMatch(/pbkdf2|password_?hash|token_?hash|salt/i);
-      for (const secret of [salt, hash, ...tokenHashes.map((r) => r.token_hash), ...refreshHashes.map((r) => r.token_hash)]) expect(text).not.toContain(secret);
+      for (const secret of [salt, hash, ...tokenHashes.map((r) => r.token_hash), ...refreshHashes.map((r) => r.token_hash)])
+        expect(text).not.toContain(secret);
     }
     // Stored hashed: the mailed token is not in the table.
     expect(tokenHashes.some((r) => r.token_hash === verifyToken)).toBe(false);

@@ -48,8 +48,18 @@ describe('access tokens', () => {
 
   it('refuses a wrong issuer or audience, and garbage: "Invalid token"', async () => {
     const { user } = await signUp();
-    expectError(await me(await sign({ ...claimsFor(user.id), iss: 'someone-else' }, env.JWT_SECRET, 'HS256')), 401, 'UNAUTHORIZED', 'Invalid token');
-    expectError(await me(await sign({ ...claimsFor(user.id), aud: 'another-api' }, env.JWT_SECRET, 'HS256')), 401, 'UNAUTHORIZED', 'Invalid token');
+    expectError(
+      await me(await sign({ ...claimsFor(user.id), iss: 'someone-else' }, env.JWT_SECRET, 'HS256')),
+      401,
+      'UNAUTHORIZED',
+      'Invalid token',
+    );
+    expectError(
+      await me(await sign({ ...claimsFor(user.id), aud: 'another-api' }, env.JWT_SECRET, 'HS256')),
+      401,
+      'UNAUTHORIZED',
+      'Invalid token',
+    );
     expectError(await me('not.a.jwt'), 401, 'UNAUTHORIZED', 'Invalid token');
   });
 
@@ -93,7 +103,12 @@ describe('refresh tokens', () => {
     const { refreshToken, user } = await signUp();
     const res = await refresh(refreshToken);
     expect(res.status).toBe(200);
-    expect(res.body.data).toMatchObject({ tokenType: 'Bearer', expiresIn: 900, refreshToken: expect.stringMatching(/^rt_/), user: { id: user.id } });
+    expect(res.body.data).toMatchObject({
+      tokenType: 'Bearer',
+      expiresIn: 900,
+      refreshToken: expect.stringMatching(/^rt_/),
+      user: { id: user.id },
+    });
     expect(res.body.data.refreshToken).not.toBe(refreshToken);
     expect((await me(res.body.data.accessToken)).status).toBe(200);
     expect((await refresh(res.body.data.refreshToken)).status).toBe(200);

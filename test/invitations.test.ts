@@ -2,18 +2,26 @@
 // nothing about which addresses have accounts. Replays the attack that direct adding allowed.
 import { env } from 'cloudflare:workers';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { api, expectError, type ApiResponse } from './support/http';
+import { type ApiResponse, api, expectError } from './support/http';
 import { createWorkspace, type Workspace } from './support/tenancy';
-import { signUp, uniqueEmail, type SignedUpUser } from './support/users';
+import { type SignedUpUser, signUp, uniqueEmail } from './support/users';
 
-const outbox = async (email: string) => (await api.get(`/v1/dev/outbox?to=${encodeURIComponent(email)}`)).body.data as { subject: string; text: string }[];
-const workspaceIdsOf = async (user: SignedUpUser) => (await api.get('/v1/workspaces', { token: user.accessToken })).body.data.map((w: Workspace) => w.id);
-const invite = (token: string, workspaceId: string, email: string, role = 'member') => api.post(`/v1/workspaces/${workspaceId}/invitations`, { email, role }, { token });
+const outbox = async (email: string) =>
+  (await api.get(`/v1/dev/outbox?to=${encodeURIComponent(email)}`)).body.data as { subject: string; text: string }[];
+const workspaceIdsOf = async (user: SignedUpUser) =>
+  (await api.get('/v1/workspaces', { token: user.accessToken })).body.data.map((w: Workspace) => w.id);
+const invite = (token: string, workspaceId: string, email: string, role = 'member') =>
+  api.post(`/v1/workspaces/${workspaceId}/invitations`, { email, role }, { token });
 const accept = (token: string, id: string) => api.post(`/v1/me/invitations/${id}/accept`, undefined, { token });
 const decline = (token: string, id: string) => api.post(`/v1/me/invitations/${id}/decline`, undefined, { token });
 const mine = async (user: SignedUpUser) => (await api.get('/v1/me/invitations', { token: user.accessToken })).body.data as { id: string }[];
 /** What a client can tell two answers apart by, leaving out what differs on every call. */
-const shape = (res: ApiResponse) => ({ status: res.status, keys: Object.keys(res.body.data).sort(), role: res.body.data.role, workspaceName: res.body.data.workspaceName });
+const shape = (res: ApiResponse) => ({
+  status: res.status,
+  keys: Object.keys(res.body.data).sort(),
+  role: res.body.data.role,
+  workspaceName: res.body.data.workspaceName,
+});
 
 afterEach(() => {
   vi.useRealTimers();
@@ -29,7 +37,11 @@ beforeAll(async () => {
 describe('inviting (replaces adding members directly)', () => {
   it('no longer adds anyone directly: POST …/members is gone', async () => {
     const victim = await signUp({ name: 'Victim Person' });
-    const res = await api.post(`/v1/workspaces/${workspace.id}/members`, { email: victim.email, role: 'admin' }, { token: admin.accessToken });
+    const res = await api.post(
+      `/v1/workspaces/${workspace.id}/members`,
+      { email: victim.email, role: 'admin' },
+      { token: admin.accessToken },
+    );
     expectError(res, 404, 'NOT_FOUND');
     expect(await workspaceIdsOf(victim)).not.toContain(workspace.id);
   });
@@ -37,12 +49,16 @@ describe('inviting (replaces adding members directly)', () => {
   it('answers the same 201 whether or not the address has an account, with no name, and mails the address', async () => {
     const victim = await signUp({ name: 'Victim Person' });
     const nobody = uniqueEmail('nobody');
-    const [known, unknown] = [await invite(admin.accessToken, workspace.id, victim.email), await invite(admin.accessToken, workspace.id, nobody)];
+    const [known, unknown] = [
+      await invite(admin.accessToken, workspace.id, victim.email),
+      await invite(admin.accessToken, workspace.id, nobody),
+    ];
     expect(shape(known)).toEqual(shape(unknown));
     expect(known.status).toBe(201);
     expect(known.text).not.toContain('Victim Person');
     expect(known.text).not.toContain(victim.user.id);
-    for (const email of [victim.email, nobody]) expect((await outbox(email))[0]).toMatchObject({ subject: 'You are invited to Acme on Loglane' });
+    for (const email of [victim.email, nobody])
+      expect((await outbox(email))[0]).toMatchObject({ subject: 'You are invited to Acme on Loglane' });
     // Invited is not joined: the victim is no member until they accept.
     expect(await workspaceIdsOf(victim)).not.toContain(workspace.id);
     expectError(await api.get(`/v1/workspaces/${workspace.id}`, { token: victim.accessToken }), 404, 'NOT_FOUND');
@@ -51,7 +67,9 @@ describe('inviting (replaces adding members directly)', () => {
   it('lets the invitee accept: member with the invited role, invitation gone', async () => {
     const invitee = await signUp();
     const invitation = (await invite(admin.accessToken, workspace.id, invitee.email.toUpperCase(), 'admin')).body.data;
-    expect(await mine(invitee)).toEqual([expect.objectContaining({ id: invitation.id, workspaceId: workspace.id, workspaceName: 'Acme', role: 'admin' })]);
+    expect(await mine(invitee)).toEqual([
+      expect.objectContaining({ id: invitation.id, workspaceId: workspace.id, workspaceName: 'Acme', role: 'admin' }),
+    ]);
     const joined = await accept(invitee.accessToken, invitation.id);
     expect(joined.status).toBe(200);
     expect(joined.body.data).toMatchObject({ id: workspace.id, role: 'admin' });
@@ -112,7 +130,9 @@ describe('inviting (replaces adding members directly)', () => {
     vi.setSystemTime(Date.parse(invitation.expiresAt) + 1000);
     // The access tokens expired meanwhile too: sign in again at the new time.
     const [inviteeToken, adminToken] = await Promise.all(
-      [invitee, admin].map(async (user) => (await api.post('/v1/auth/login', { email: user.email, password: user.password })).body.data.accessToken as string),
+      [invitee, admin].map(
+        async (user) => (await api.post('/v1/auth/login', { email: user.email, password: user.password })).body.data.accessToken as string,
+      ),
     );
     expect((await api.get('/v1/me/invitations', { token: inviteeToken })).body.data).toEqual([]);
     const listed = (await api.get(`/v1/workspaces/${workspace.id}/invitations`, { token: adminToken })).body.data;

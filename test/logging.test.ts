@@ -14,10 +14,20 @@ afterEach(() => vi.restoreAllMocks());
 describe('logging', () => {
   it('logs an unexpected failure once, as { level, event, requestId } of the 500 the client got, with the detail kept out of the response', async () => {
     const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
-    const res = await api.post('/v1/auth/register', { email: uniqueEmail('logged'), password: 'correct-horse-battery', name: 'L' }, { bindings: REFUSED_MAIL });
+    const res = await api.post(
+      '/v1/auth/register',
+      { email: uniqueEmail('logged'), password: 'correct-horse-battery', name: 'L' },
+      { bindings: REFUSED_MAIL },
+    );
     expectError(res, 500, 'INTERNAL_ERROR', 'Internal server error');
     expect(loggedLines(logged)).toEqual([
-      expect.objectContaining({ level: 'error', event: 'unhandled_error', requestId: res.headers.get('x-request-id'), path: '/v1/auth/register', error: 'Error: mail API answered 401' }),
+      expect.objectContaining({
+        level: 'error',
+        event: 'unhandled_error',
+        requestId: res.headers.get('x-request-id'),
+        path: '/v1/auth/register',
+        error: 'Error: mail API answered 401',
+      }),
     ]);
     expect(res.text).not.toContain('mail API');
   });
@@ -28,7 +38,12 @@ describe('logging', () => {
     const res = await api.post('/v1/auth/magic-link', { email }, { bindings: REFUSED_MAIL });
     expect(res.status).toBe(200);
     expect(loggedLines(logged)).toEqual([
-      expect.objectContaining({ level: 'error', event: 'background_task_failed', requestId: res.headers.get('x-request-id'), error: 'Error: mail API answered 401' }),
+      expect.objectContaining({
+        level: 'error',
+        event: 'background_task_failed',
+        requestId: res.headers.get('x-request-id'),
+        error: 'Error: mail API answered 401',
+      }),
     ]);
   });
 });

@@ -3,9 +3,9 @@
 // 1,000 an hour, several ingests), rare entries are the only matches, and each walk is repeated
 // (the second one from the isolate's cache) and again after new blocks arrive.
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ingestAndStore } from './logs.support';
 import { api } from './support/http';
 import { createTenant, type Tenant } from './support/tenancy';
-import { ingestAndStore } from './logs.support';
 
 const HOUR = 60 * 60 * 1000;
 const base = Math.floor((Date.now() - 3 * HOUR) / HOUR) * HOUR;
@@ -87,6 +87,8 @@ describe('selective filters over many blocks (d1)', () => {
     const later = Array.from({ length: 10 }, (_, k) => ({ ...entryAt(k), message: `late ${k}`, attributes: { status: 503 } }));
     await ingestAndStore(t.key.secret, { entries: later });
     expect(await walk(t, 'source=d1', 500)).toEqual([...newestFirst(all), ...later.map((e) => e.timestamp)].sort().reverse());
-    expect(await walk(t, 'attributes[status]=503&source=d1')).toEqual([...newestFirst([97, 480, 2555]), ...later.map((e) => e.timestamp)].sort().reverse());
+    expect(await walk(t, 'attributes[status]=503&source=d1')).toEqual(
+      [...newestFirst([97, 480, 2555]), ...later.map((e) => e.timestamp)].sort().reverse(),
+    );
   });
 });

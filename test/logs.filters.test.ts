@@ -2,9 +2,9 @@
 // sources. Behaviour only (exact entries, cursor walks), so any store that serves the contract
 // must pass it; every response is checked against the contract.
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ingestAndStore } from './logs.support';
 import { api, expectError } from './support/http';
 import { createTenant, type Tenant } from './support/tenancy';
-import { ingestAndStore } from './logs.support';
 
 const HOUR = 60 * 60 * 1000;
 const base = Date.now() - 2 * HOUR;

@@ -5,11 +5,18 @@
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { pageFromBlocks } from '../src/blocks/page';
-import { blocksBefore, candidateBlocks, deleteBlockStatements, deleteSomeBlocks, readBlocks, storedMessages } from '../src/repositories/log-blocks';
-import { newLogIds, type LogFilter, type LogMessage } from '../src/model/logs';
-import { createTenant } from './support/tenancy';
 import { logShard } from '../src/lib/shards';
+import { type LogFilter, type LogMessage, newLogIds } from '../src/model/logs';
+import {
+  blocksBefore,
+  candidateBlocks,
+  deleteBlockStatements,
+  deleteSomeBlocks,
+  readBlocks,
+  storedMessages,
+} from '../src/repositories/log-blocks';
 import { deliver, shardOf } from './logs.support';
+import { createTenant } from './support/tenancy';
 
 type Recorded = { sql: string; params: unknown[] };
 
@@ -33,7 +40,10 @@ function recordingDb(): { db: D1Database; recorded: Recorded[] } {
 }
 
 async function planOf({ sql, params }: Recorded): Promise<string[]> {
-  const { results } = await shard.prepare(`EXPLAIN QUERY PLAN ${sql}`).bind(...params).all<{ detail: string }>();
+  const { results } = await shard
+    .prepare(`EXPLAIN QUERY PLAN ${sql}`)
+    .bind(...params)
+    .all<{ detail: string }>();
   return results.map((row) => row.detail);
 }
 
@@ -44,8 +54,14 @@ async function expectProjectRangePlans(recorded: Recorded[]) {
   for (const statement of recorded) {
     const plan = await planOf(statement);
     const context = `${statement.sql}\n${plan.join('\n')}`;
-    expect(plan.some((step) => PROJECT_RANGE.test(step)), context).toBe(true);
-    expect(plan.filter((step) => /\bSCAN log_blocks\b|TEMP B-TREE/.test(step)), context).toEqual([]);
+    expect(
+      plan.some((step) => PROJECT_RANGE.test(step)),
+      context,
+    ).toBe(true);
+    expect(
+      plan.filter((step) => /\bSCAN log_blocks\b|TEMP B-TREE/.test(step)),
+      context,
+    ).toEqual([]);
   }
 }
 
@@ -83,7 +99,10 @@ const filters: [string, Omit<LogFilter, 'projectId'>][] = [
   ['oldest first, next page', { order: 'asc', position, limit: 101 }],
   ['since and until', { order: 'desc', since: '2000-01-01T00:00:00.000Z', until: position.timestamp, limit: 101 }],
   ['one level', { order: 'desc', levels: ['error'], limit: 101 }],
-  ['several levels, time range and cursor', { order: 'desc', levels: ['warn', 'error', 'fatal'], since: '2000-01-01T00:00:00.000Z', position, limit: 101 }],
+  [
+    'several levels, time range and cursor',
+    { order: 'desc', levels: ['warn', 'error', 'fatal'], since: '2000-01-01T00:00:00.000Z', position, limit: 101 },
+  ],
   ['text', { order: 'desc', text: 'served in 42', limit: 101 }],
   ['short text', { order: 'desc', text: '50', levels: ['error'], limit: 101 }],
   ['services and attributes', { order: 'desc', services: ['api', 'cron'], attributes: { route: '/r/3' }, limit: 101 }],
@@ -114,8 +133,14 @@ for (const statistics of [false, true]) {
       deleteBlockStatements(db, blocks); // prepared and recorded, not run
       await expectProjectRangePlans(recorded);
       expect(await deleteSomeBlocks(recordingDb().db, 'prj_nosuchproject', 10)).toBe(0);
-      const purge = await planOf({ sql: 'DELETE FROM log_blocks WHERE project_id = ?1 AND (max_ts, id) IN (SELECT max_ts, id FROM log_blocks WHERE project_id = ?1 LIMIT ?2)', params: [projectId, 10] });
-      expect(purge.filter((step) => /\bSCAN log_blocks\b/.test(step)), purge.join('\n')).toEqual([]);
+      const purge = await planOf({
+        sql: 'DELETE FROM log_blocks WHERE project_id = ?1 AND (max_ts, id) IN (SELECT max_ts, id FROM log_blocks WHERE project_id = ?1 LIMIT ?2)',
+        params: [projectId, 10],
+      });
+      expect(
+        purge.filter((step) => /\bSCAN log_blocks\b/.test(step)),
+        purge.join('\n'),
+      ).toEqual([]);
     });
   });
 }

@@ -4,12 +4,12 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from 'clou
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeBlocks } from '../src/blocks/format';
+import { type LogEntry, type LogMessage, newLogIds } from '../src/model/logs';
 import { insertBlockStatements } from '../src/repositories/log-blocks';
 import { PURGE_CHUNK, type PurgeMessage } from '../src/retention/purge';
-import { newLogIds, type LogEntry, type LogMessage } from '../src/model/logs';
+import { deliver, fetchWithEnv, ingestAndStore, purgeNow, shardOf, storedEntries, worker } from './logs.support';
 import { api } from './support/http';
 import { createApiKey, createProject, createTenant, type Tenant } from './support/tenancy';
-import { deliver, fetchWithEnv, ingestAndStore, purgeNow, shardOf, storedEntries, worker } from './logs.support';
 
 const SHARDS = ['LOGS_0', 'LOGS_1'] as const;
 const other = (shard: (typeof SHARDS)[number]) => (shard === 'LOGS_0' ? 'LOGS_1' : 'LOGS_0');
@@ -41,7 +41,15 @@ describe('placement', () => {
 
       // A block of this project planted in the other shard is never read.
       const [decoyId] = newLogIds(1, Date.now());
-      const decoy: LogEntry = { id: decoyId, projectId, level: 'info', message: 'decoy in the wrong shard', timestamp: new Date().toISOString(), receivedAt: new Date().toISOString(), attributes: {} };
+      const decoy: LogEntry = {
+        id: decoyId,
+        projectId,
+        level: 'info',
+        message: 'decoy in the wrong shard',
+        timestamp: new Date().toISOString(),
+        receivedAt: new Date().toISOString(),
+        attributes: {},
+      };
       await env[other(shard)].batch(insertBlockStatements(env[other(shard)], await encodeBlocks(projectId, [decoy], new Set())));
       const res = await api.get('/v1/logs?source=d1', { token: secret });
       expect(res.body.data.entries.map((entry: LogEntry) => entry.id)).toEqual(ids);
@@ -75,22 +83,36 @@ describe('deleting a project many chunks large', () => {
       v: 1,
       projectId: t.project.id,
       receivedAt: new Date().toISOString(),
-      entries: ids.map((id, i) => ({ id, level: 'info', message: `hour ${i}`, timestamp: new Date(now - (i + 30) * 3_600_000).toISOString(), attributes: {} })),
+      entries: ids.map((id, i) => ({
+        id,
+        level: 'info',
+        message: `hour ${i}`,
+        timestamp: new Date(now - (i + 30) * 3_600_000).toISOString(),
+        attributes: {},
+      })),
     };
     expect((await deliver([old])).retriedIds).toEqual([]);
     for (let i = 0; i < 150; i++) {
       const [id] = newLogIds(1, now + i);
-      const recent: LogMessage = { v: 1, projectId: t.project.id, receivedAt: new Date().toISOString(), entries: [{ id, level: 'info', message: `recent ${i}`, timestamp: new Date(now - i).toISOString(), attributes: {} }] };
+      const recent: LogMessage = {
+        v: 1,
+        projectId: t.project.id,
+        receivedAt: new Date().toISOString(),
+        entries: [{ id, level: 'info', message: `recent ${i}`, timestamp: new Date(now - i).toISOString(), attributes: {} }],
+      };
       expect((await deliver([recent])).retriedIds).toEqual([]);
     }
     // Archives beyond one listing.
-    await Promise.all(Array.from({ length: PURGE_CHUNK.archives + 5 }, (_, i) => env.ARCHIVE.put(`${t.project.id}/2026-01-01/part-${i}.ndjson.gz`, 'x')));
+    await Promise.all(
+      Array.from({ length: PURGE_CHUNK.archives + 5 }, (_, i) => env.ARCHIVE.put(`${t.project.id}/2026-01-01/part-${i}.ndjson.gz`, 'x')),
+    );
     await ingestAndStore(neighbour.key.secret, { level: 'info', message: 'neighbour stays' });
     await env.ARCHIVE.put(`${neighbour.project.id}/2026-01-01/part.ndjson.gz`, 'neighbour archive');
 
     const stored = await storedEntries(t.project.id);
     expect(stored).toHaveLength(hours + 150);
-    const blockCount = async () => (await env[shard].prepare('SELECT COUNT(*) AS n FROM log_blocks WHERE project_id = ?').bind(t.project.id).first<number>('n'))!;
+    const blockCount = async () =>
+      (await env[shard].prepare('SELECT COUNT(*) AS n FROM log_blocks WHERE project_id = ?').bind(t.project.id).first<number>('n'))!;
     const blocks = await blockCount();
     expect(blocks).toBeGreaterThan(3 * PURGE_CHUNK.blocks);
 
@@ -98,8 +120,12 @@ describe('deleting a project many chunks large', () => {
     expect(gone.status).toBe(200);
 
     // The first chunk fails in the shard: the message is retried, nothing of anyone else is touched.
-    const flakyShard = { prepare: () => ({ bind: () => ({ run: async () => Promise.reject(new Error('D1_ERROR: simulated outage')) }) }) } as unknown as D1Database;
-    const batch = createMessageBatch<PurgeMessage>('loglane-purge', [{ id: 'purge-fail', timestamp: new Date(), attempts: 1, body: { v: 1, projectId: t.project.id } }]);
+    const flakyShard = {
+      prepare: () => ({ bind: () => ({ run: async () => Promise.reject(new Error('D1_ERROR: simulated outage')) }) }),
+    } as unknown as D1Database;
+    const batch = createMessageBatch<PurgeMessage>('loglane-purge', [
+      { id: 'purge-fail', timestamp: new Date(), attempts: 1, body: { v: 1, projectId: t.project.id } },
+    ]);
     const ctx = createExecutionContext();
     await worker.queue!(batch as MessageBatch<unknown>, { ...env, [shard]: flakyShard }, ctx);
     expect((await getQueueResult(batch, ctx)).retryMessages.map((m: { msgId: string }) => m.msgId)).toEqual(['purge-fail']);

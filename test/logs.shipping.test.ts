@@ -1,21 +1,25 @@
 // The ingest protocol of log shippers, over HTTP: gzip, NDJSON, size limits, Idempotency-Key, and
 // the OpenTelemetry (OTLP/HTTP JSON and protobuf) export. Every response is checked against the contract.
 import { env } from 'cloudflare:workers';
-import { beforeAll, describe, expect, it } from 'vitest';
 import Long from 'long';
 import protobuf from 'protobufjs/minimal.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ERRORS } from '../generated/errors';
 import { opentelemetry } from '../generated/otlp-logs.pb.js';
 import type { LogMessage } from '../src/model/logs';
 import { capturingQueue, deliver, fetchWithEnv, storedCount } from './logs.support';
-import { api, expectError, type ApiResponse } from './support/http';
+import { type ApiResponse, api, expectError } from './support/http';
 import { createTenant, type Tenant } from './support/tenancy';
 
 const MiB = 1024 * 1024;
 const encoder = new TextEncoder();
 
 const gzip = async (text: string | Uint8Array) =>
-  new Uint8Array(await new Response(new Blob([typeof text === 'string' ? encoder.encode(text) : text]).stream().pipeThrough(new CompressionStream('gzip'))).arrayBuffer());
+  new Uint8Array(
+    await new Response(
+      new Blob([typeof text === 'string' ? encoder.encode(text) : text]).stream().pipeThrough(new CompressionStream('gzip')),
+    ).arrayBuffer(),
+  );
 
 const details = (res: ApiResponse) => res.body.error.details as { field: string; issue: string }[];
 const queuedEntries = (sent: LogMessage[]) => sent.flatMap((message) => message.entries);
@@ -68,7 +72,11 @@ describe('POST /v1/logs: gzip and NDJSON', () => {
     expect(details(notJson.res)).toEqual([{ field: 'entries.1', issue: 'Not a JSON value on one line' }]);
     expect(notJson.sent).toEqual([]);
 
-    const badField = await ingest(a.key.secret, '{"level":"info","message":"ok"}\n\n{"level":"info","message":"ok"}\n{"level":"loud","message":"x"}', NDJSON_TYPE);
+    const badField = await ingest(
+      a.key.secret,
+      '{"level":"info","message":"ok"}\n\n{"level":"info","message":"ok"}\n{"level":"loud","message":"x"}',
+      NDJSON_TYPE,
+    );
     expectError(badField.res, 400, 'VALIDATION_ERROR', ERRORS.invalidInput.message);
     expect(details(badField.res).map((d) => d.field)).toEqual(['entries.2.level']);
     expect(badField.sent).toEqual([]);
@@ -106,7 +114,12 @@ describe('POST /v1/logs: gzip and NDJSON', () => {
 });
 
 describe('POST /v1/logs: Idempotency-Key', () => {
-  const batch = JSON.stringify({ entries: [{ level: 'info', message: 'once' }, { level: 'info', message: 'only once' }] });
+  const batch = JSON.stringify({
+    entries: [
+      { level: 'info', message: 'once' },
+      { level: 'info', message: 'only once' },
+    ],
+  });
 
   it('answers a retry with the same key and body with the original ids and stores nothing again', async () => {
     const key = crypto.randomUUID();
@@ -184,7 +197,11 @@ describe('POST /v1/logs: Idempotency-Key', () => {
   });
 
   it('refuses a malformed key', async () => {
-    const res = await api.post('/v1/logs', { level: 'info', message: 'x' }, { token: a.key.secret, headers: { 'Idempotency-Key': 'has space' } });
+    const res = await api.post(
+      '/v1/logs',
+      { level: 'info', message: 'x' },
+      { token: a.key.secret, headers: { 'Idempotency-Key': 'has space' } },
+    );
     expectError(res, 400, 'VALIDATION_ERROR', ERRORS.invalidInput.message);
     expect(details(res).map((d) => d.field)).toEqual(['Idempotency-Key']);
   });
@@ -196,7 +213,11 @@ describe('POST /v1/otlp/v1/logs', () => {
 
   async function exportLogs(secret: string, body: unknown, headers: Record<string, string> = JSON_TYPE) {
     const queue = capturingQueue();
-    const res = await fetchWithEnv({ ...env, LOG_QUEUE: queue.queue }, 'POST', '/v1/otlp/v1/logs', { token: secret, rawBody: JSON.stringify(body), headers });
+    const res = await fetchWithEnv({ ...env, LOG_QUEUE: queue.queue }, 'POST', '/v1/otlp/v1/logs', {
+      token: secret,
+      rawBody: JSON.stringify(body),
+      headers,
+    });
     return { res, entries: queuedEntries(queue.sent) };
   }
 
@@ -224,7 +245,11 @@ describe('POST /v1/otlp/v1/logs', () => {
                     attr('k'.repeat(65), { stringValue: 'key too long: dropped' }),
                   ],
                 },
-                { severityNumber: 2, body: { kvlistValue: { values: [attr('event', { stringValue: 'tick' })] } }, observedTimeUnixNano: NANOS },
+                {
+                  severityNumber: 2,
+                  body: { kvlistValue: { values: [attr('event', { stringValue: 'tick' })] } },
+                  observedTimeUnixNano: NANOS,
+                },
                 { severityText: 'Warning', body: { stringValue: 'by text' }, timeUnixNano: Number(NANOS) },
                 { severityNumber: 23, body: { stringValue: 'the end' }, timeUnixNano: NANOS },
               ],
@@ -255,7 +280,9 @@ describe('POST /v1/otlp/v1/logs', () => {
 
   it('keeps attributes within the limits: at most 32 keys and 4 KiB as JSON', async () => {
     const many = Array.from({ length: 40 }, (_, i) => attr(`key${i}`, { stringValue: 'v'.repeat(200) }));
-    const { res, entries } = await exportLogs(a.key.secret, { resourceLogs: [{ scopeLogs: [{ logRecords: [{ body: { stringValue: 'many' }, attributes: many }] }] }] });
+    const { res, entries } = await exportLogs(a.key.secret, {
+      resourceLogs: [{ scopeLogs: [{ logRecords: [{ body: { stringValue: 'many' }, attributes: many }] }] }],
+    });
     expect(res.status).toBe(200);
     const kept = entries[0].attributes;
     expect(Object.keys(kept).length).toBeLessThanOrEqual(32);
@@ -298,21 +325,38 @@ describe('POST /v1/otlp/v1/logs', () => {
 
   it('takes gzip and stores the export: GET /v1/logs returns it', async () => {
     const queue = capturingQueue();
-    const body = { resourceLogs: [{ resource: { attributes: [attr('service.name', { stringValue: 'otel-svc' })] }, scopeLogs: [{ logRecords: [{ severityNumber: 13, body: { stringValue: 'exported' } }] }] }] };
-    const res = await fetchWithEnv({ ...env, LOG_QUEUE: queue.queue }, 'POST', '/v1/otlp/v1/logs', { token: b.key.secret, rawBody: await gzip(JSON.stringify(body)), headers: { ...JSON_TYPE, ...GZIP } });
+    const body = {
+      resourceLogs: [
+        {
+          resource: { attributes: [attr('service.name', { stringValue: 'otel-svc' })] },
+          scopeLogs: [{ logRecords: [{ severityNumber: 13, body: { stringValue: 'exported' } }] }],
+        },
+      ],
+    };
+    const res = await fetchWithEnv({ ...env, LOG_QUEUE: queue.queue }, 'POST', '/v1/otlp/v1/logs', {
+      token: b.key.secret,
+      rawBody: await gzip(JSON.stringify(body)),
+      headers: { ...JSON_TYPE, ...GZIP },
+    });
     expect(res.status).toBe(200);
     await deliver(queue.sent);
     const page = await api.get('/v1/logs?q=exported', { token: b.key.secret });
-    expect(page.body.data.entries.map(({ level, message, service }: { level: string; message: string; service: string }) => ({ level, message, service }))).toEqual([
-      { level: 'warn', message: 'exported', service: 'otel-svc' },
-    ]);
+    expect(
+      page.body.data.entries.map(({ level, message, service }: { level: string; message: string; service: string }) => ({
+        level,
+        message,
+        service,
+      })),
+    ).toEqual([{ level: 'warn', message: 'exported', service: 'otel-svc' }]);
   });
 });
 
 describe('POST /v1/otlp/v1/logs: protobuf', () => {
   const { ExportLogsServiceRequest: Request, ExportLogsServiceResponse } = opentelemetry.proto.collector.logs.v1;
   // protobufjs' default Buffer writer miscounts long strings on workerd's Buffer: the plain writer
-  const ExportLogsServiceRequest = { encode: (request: Parameters<typeof Request.encode>[0]) => Request.encode(request, new protobuf.Writer()) };
+  const ExportLogsServiceRequest = {
+    encode: (request: Parameters<typeof Request.encode>[0]) => Request.encode(request, new protobuf.Writer()),
+  };
   const PROTOBUF = { 'Content-Type': 'application/x-protobuf' };
   const text = (value: string) => ({ stringValue: value });
   const hexBytes = (hex: string) => Uint8Array.from(hex.match(/../g)!, (pair) => parseInt(pair, 16));
@@ -349,7 +393,11 @@ describe('POST /v1/otlp/v1/logs: protobuf', () => {
                     { key: 'tags', value: { arrayValue: { values: [text('a'), { intValue: 2 }] } } },
                   ],
                 },
-                { severityText: 'warning', body: { kvlistValue: { values: [{ key: 'event', value: text('tick') }] } }, observedTimeUnixNano: Long.fromString('1772884800000000000', true) },
+                {
+                  severityText: 'warning',
+                  body: { kvlistValue: { values: [{ key: 'event', value: text('tick') }] } },
+                  observedTimeUnixNano: Long.fromString('1772884800000000000', true),
+                },
               ],
             },
           ],
@@ -379,7 +427,13 @@ describe('POST /v1/otlp/v1/logs: protobuf', () => {
 
     await deliver(sent);
     const page = await api.get('/v1/logs?order=asc', { token: tenant.key.secret });
-    expect(page.body.data.entries.map(({ level, message, service }: { level: string; message: string; service: string }) => ({ level, message, service }))).toEqual([
+    expect(
+      page.body.data.entries.map(({ level, message, service }: { level: string; message: string; service: string }) => ({
+        level,
+        message,
+        service,
+      })),
+    ).toEqual([
       { level: 'error', message: 'payment failed (protobuf)', service: 'proto-svc' },
       { level: 'warn', message: '{"event":"tick"}', service: 'proto-svc' },
     ]);
@@ -399,21 +453,28 @@ describe('POST /v1/otlp/v1/logs: protobuf', () => {
   });
 
   it('refuses bytes that are not an ExportLogsServiceRequest with the JSON error envelope (400, never 500), queueing nothing', async () => {
-    const valid = ExportLogsServiceRequest.encode({ resourceLogs: [{ scopeLogs: [{ logRecords: [{ body: text('cut short') }] }] }] }).finish();
+    const valid = ExportLogsServiceRequest.encode({
+      resourceLogs: [{ scopeLogs: [{ logRecords: [{ body: text('cut short') }] }] }],
+    }).finish();
     const bad = [
       valid.slice(0, valid.length - 3), // truncated
       new Uint8Array([10, 200, 1, 0]), // a length beyond the end
       new Uint8Array([15, 1, 2, 3]), // wire type 7 does not exist
       encoder.encode('{"resourceLogs":[]}'), // JSON sent as protobuf
     ];
-    const attempts: [Uint8Array, Record<string, string>][] = [...bad.map((body): [Uint8Array, Record<string, string>] => [body, PROTOBUF]), [await gzip(bad[0]), { ...PROTOBUF, ...GZIP }]];
+    const attempts: [Uint8Array, Record<string, string>][] = [
+      ...bad.map((body): [Uint8Array, Record<string, string>] => [body, PROTOBUF]),
+      [await gzip(bad[0]), { ...PROTOBUF, ...GZIP }],
+    ];
     for (const [body, headers] of attempts) {
       const { res, entries } = await exportProtobuf(a.key.secret, body, headers);
       expectError(res, 400, 'VALIDATION_ERROR', ERRORS.malformedProtobuf.message);
       expect(entries).toEqual([]);
     }
     // a record that decodes but breaks the schema (severity 30) is refused as its JSON form would be
-    const outOfRange = ExportLogsServiceRequest.encode({ resourceLogs: [{ scopeLogs: [{ logRecords: [{ severityNumber: 30 as opentelemetry.proto.logs.v1.SeverityNumber }] }] }] }).finish();
+    const outOfRange = ExportLogsServiceRequest.encode({
+      resourceLogs: [{ scopeLogs: [{ logRecords: [{ severityNumber: 30 as opentelemetry.proto.logs.v1.SeverityNumber }] }] }],
+    }).finish();
     expectError((await exportProtobuf(a.key.secret, outOfRange)).res, 400, 'VALIDATION_ERROR', ERRORS.invalidInput.message);
     // POST /v1/logs does not take protobuf
     const ingestProtobuf = await ingest(a.key.secret, valid, PROTOBUF);
@@ -422,7 +483,10 @@ describe('POST /v1/otlp/v1/logs: protobuf', () => {
 
   it('holds protobuf to the JSON limits: more than 1,000 records is 400', async () => {
     const records = Array.from({ length: 1001 }, () => ({ body: text('x') }));
-    const { res, entries } = await exportProtobuf(a.key.secret, ExportLogsServiceRequest.encode({ resourceLogs: [{ scopeLogs: [{ logRecords: records }] }] }).finish());
+    const { res, entries } = await exportProtobuf(
+      a.key.secret,
+      ExportLogsServiceRequest.encode({ resourceLogs: [{ scopeLogs: [{ logRecords: records }] }] }).finish(),
+    );
     expectError(res, 400, 'VALIDATION_ERROR', ERRORS.invalidInput.message);
     expect(entries).toEqual([]);
   });

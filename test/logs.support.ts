@@ -4,12 +4,12 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from 'clou
 import { env } from 'cloudflare:workers';
 import { expect } from 'vitest';
 import { createApp } from '../src/app';
-import entry from '../src/index';
 import { decodeBlock } from '../src/blocks/format';
-import type { PurgeMessage } from '../src/retention/purge';
+import entry from '../src/index';
 import type { LogEntry, LogMessage } from '../src/model/logs';
+import type { PurgeMessage } from '../src/retention/purge';
 import { assertMatchesContract } from './support/contract';
-import { ORIGIN, type ApiResponse } from './support/http';
+import { type ApiResponse, ORIGIN } from './support/http';
 
 /** The Worker's handlers, called as the runtime would (with an execution context). */
 export const worker = entry as ExportedHandler<Env>;
@@ -93,7 +93,9 @@ export async function ingestAndStore(secret: string, body: unknown): Promise<str
 
 /** The log shard a project was placed on (also once it is deleted, until purged). */
 export async function shardOf(projectId: string): Promise<'LOGS_0' | 'LOGS_1'> {
-  const row = await env.DB.prepare('SELECT log_shard AS shard FROM projects WHERE id = ?1 UNION ALL SELECT log_shard FROM deleted_projects WHERE project_id = ?1')
+  const row = await env.DB.prepare(
+    'SELECT log_shard AS shard FROM projects WHERE id = ?1 UNION ALL SELECT log_shard FROM deleted_projects WHERE project_id = ?1',
+  )
     .bind(projectId)
     .first<{ shard: 'LOGS_0' | 'LOGS_1' }>();
   if (!row) throw new Error(`no shard recorded for ${projectId}`);
@@ -103,7 +105,10 @@ export async function shardOf(projectId: string): Promise<'LOGS_0' | 'LOGS_1'> {
 /** Every entry a shard holds for the project, decoded from its blocks (oldest block first). */
 export async function storedEntries(projectId: string, shard?: 'LOGS_0' | 'LOGS_1'): Promise<LogEntry[]> {
   const db = env[shard ?? (await shardOf(projectId))];
-  const { results } = await db.prepare('SELECT data FROM log_blocks WHERE project_id = ? ORDER BY max_ts, id').bind(projectId).all<{ data: number[] }>();
+  const { results } = await db
+    .prepare('SELECT data FROM log_blocks WHERE project_id = ? ORDER BY max_ts, id')
+    .bind(projectId)
+    .all<{ data: number[] }>();
   return (await Promise.all(results.map((row) => decodeBlock(row.data)))).flat();
 }
 
@@ -116,8 +121,14 @@ export async function purgeNow(projectIds: string[]): Promise<number> {
   let messages = 0;
   while (pending.length > 0) {
     const next: PurgeMessage[] = [];
-    const queue = { send: async (body: PurgeMessage) => void next.push(body), sendBatch: async (batch: { body: PurgeMessage }[]) => void next.push(...batch.map((m) => m.body)) };
-    const batch = createMessageBatch<PurgeMessage>('loglane-purge', pending.map((body) => ({ id: `purge-${messages++}`, timestamp: new Date(), attempts: 1, body })));
+    const queue = {
+      send: async (body: PurgeMessage) => void next.push(body),
+      sendBatch: async (batch: { body: PurgeMessage }[]) => void next.push(...batch.map((m) => m.body)),
+    };
+    const batch = createMessageBatch<PurgeMessage>(
+      'loglane-purge',
+      pending.map((body) => ({ id: `purge-${messages++}`, timestamp: new Date(), attempts: 1, body })),
+    );
     const ctx = createExecutionContext();
     await worker.queue!(batch as MessageBatch<unknown>, { ...env, PURGE_QUEUE: queue as unknown as Queue }, ctx);
     const result = await getQueueResult(batch, ctx);

@@ -5,11 +5,11 @@ import { exports } from 'cloudflare:workers';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_TAILS_PER_PROJECT } from '../src/tail/log-tail';
+import { ingestAndStore } from './logs.support';
 import { assertMatchesContract, schemaErrors } from './support/contract';
 import { api, expectError, ORIGIN } from './support/http';
 import { addMember, createApiKey, createTenant, type Tenant } from './support/tenancy';
 import { signUp } from './support/users';
-import { ingestAndStore } from './logs.support';
 
 type Tail = { status: number; body?: any; events: EventSourceMessage[]; comments: string[]; ended: boolean; close(): Promise<void> };
 const open: Tail[] = [];
@@ -20,7 +20,9 @@ afterEach(async () => {
 /** Opens a tail and parses its events as they come (a non-200 answer is read whole). */
 async function tail(query: string, token: string, headers: Record<string, string> = {}): Promise<Tail> {
   const url = `${ORIGIN}/v1/logs/tail${query}`;
-  const res = await exports.default.fetch(new Request(url, { headers: { Authorization: `Bearer ${token}`, 'CF-Connecting-IP': '203.0.113.40', ...headers } }));
+  const res = await exports.default.fetch(
+    new Request(url, { headers: { Authorization: `Bearer ${token}`, 'CF-Connecting-IP': '203.0.113.40', ...headers } }),
+  );
   if (res.status !== 200) {
     const body = await res.json();
     assertMatchesContract('GET', url, res.status, res.headers, body);
@@ -38,7 +40,13 @@ async function tail(query: string, token: string, headers: Record<string, string
   });
   const reader = res.body!.getReader();
   const decoder = new TextDecoder();
-  const opened: Tail = { status: 200, events, comments, ended: false, close: async () => void (await reader.cancel().catch(() => {}), await pumped) };
+  const opened: Tail = {
+    status: 200,
+    events,
+    comments,
+    ended: false,
+    close: async () => void (await reader.cancel().catch(() => {}), await pumped),
+  };
   const pumped = (async () => {
     for (;;) {
       const { done, value } = await reader.read().catch(() => ({ done: true, value: undefined }));
@@ -87,13 +95,23 @@ describe('GET /v1/logs/tail', () => {
     expect(ids(filtered)).toEqual([stored[0]]);
     expect(ids(text)).toEqual([stored[0]]);
     expect(filtered.events[0].event).toBe('log');
-    expect(JSON.parse(filtered.events[0].data)).toMatchObject({ id: stored[0], projectId: a.project.id, message: 'match İ✓', service: 'api' });
+    expect(JSON.parse(filtered.events[0].data)).toMatchObject({
+      id: stored[0],
+      projectId: a.project.id,
+      message: 'match İ✓',
+      service: 'api',
+    });
   });
 
   it('replays what followed Last-Event-ID from the last 24 hours, then goes on live', async () => {
     const t = await createTenant();
     const first = await ingestAndStore(t.key.secret, { entries: [{ level: 'info', message: 'seen' }] });
-    const missed = await ingestAndStore(t.key.secret, { entries: [{ level: 'info', message: 'missed 1' }, { level: 'warn', message: 'missed 2' }] });
+    const missed = await ingestAndStore(t.key.secret, {
+      entries: [
+        { level: 'info', message: 'missed 1' },
+        { level: 'warn', message: 'missed 2' },
+      ],
+    });
     const resumed = await tail('', t.key.secret, { 'Last-Event-ID': first[0] });
     await until(() => resumed.events.length === 2);
     const later = await ingestAndStore(t.key.secret, { level: 'info', message: 'live' });
@@ -172,8 +190,13 @@ describe('who may tail which project', () => {
     const bySession = await tail(`?projectId=${t.project.id}`, signedIn.accessToken);
     const unaffected = await tail('', t.key.secret);
 
-    expect((await api.delete(`/v1/workspaces/${t.workspace.id}/projects/${t.project.id}/api-keys/${key.id}`, { token: t.owner.accessToken })).status).toBe(200);
-    expect((await api.delete(`/v1/workspaces/${t.workspace.id}/members/${member.user.id}`, { token: t.owner.accessToken })).status).toBe(200);
+    expect(
+      (await api.delete(`/v1/workspaces/${t.workspace.id}/projects/${t.project.id}/api-keys/${key.id}`, { token: t.owner.accessToken }))
+        .status,
+    ).toBe(200);
+    expect((await api.delete(`/v1/workspaces/${t.workspace.id}/members/${member.user.id}`, { token: t.owner.accessToken })).status).toBe(
+      200,
+    );
     expect((await api.post('/v1/auth/logout', { refreshToken: signedIn.refreshToken }, { token: signedIn.accessToken })).status).toBe(200);
     // vitest.config.ts: a heartbeat every second.
     await until(() => byKey.ended && byMember.ended && bySession.ended, 5000);

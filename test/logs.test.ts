@@ -2,10 +2,10 @@
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeCursor, encodeCursor, newestFirst, newLogIds } from '../src/model/logs';
+import { capturingQueue, fetchWithEnv, ingestAndStore } from './logs.support';
 import { api, expectError } from './support/http';
 import { createApiKey, createTenant, type Tenant } from './support/tenancy';
 import { signUp } from './support/users';
-import { capturingQueue, fetchWithEnv, ingestAndStore } from './logs.support';
 
 const HOUR = 60 * 60 * 1000;
 const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
@@ -37,7 +37,11 @@ describe('POST /v1/logs', () => {
   });
 
   it('refuses more than 1,000 entries and an empty batch', async () => {
-    const tooMany = await api.post('/v1/logs', { entries: Array.from({ length: 1001 }, () => ({ level: 'info', message: 'x' })) }, { token: a.key.secret });
+    const tooMany = await api.post(
+      '/v1/logs',
+      { entries: Array.from({ length: 1001 }, () => ({ level: 'info', message: 'x' })) },
+      { token: a.key.secret },
+    );
     expectError(tooMany, 400, 'VALIDATION_ERROR', 'Invalid input');
     expect(fields(tooMany)).toEqual(['entries']);
     const empty = await api.post('/v1/logs', { entries: [] }, { token: a.key.secret });
@@ -60,7 +64,11 @@ describe('POST /v1/logs', () => {
     expectError(single, 400, 'VALIDATION_ERROR', 'Invalid input');
     expect(fields(single)).toEqual(['level']);
 
-    const badTime = await api.post('/v1/logs', { entries: [{ level: 'info', message: 'x', timestamp: 'yesterday' }] }, { token: a.key.secret });
+    const badTime = await api.post(
+      '/v1/logs',
+      { entries: [{ level: 'info', message: 'x', timestamp: 'yesterday' }] },
+      { token: a.key.secret },
+    );
     expect(fields(badTime)).toEqual(['entries.0.timestamp']);
   });
 
@@ -68,7 +76,16 @@ describe('POST /v1/logs', () => {
     const fits = await api.post('/v1/logs', { entries: [{ level: 'info', message: 'é'.repeat(4096) }] }, { token: a.key.secret });
     expect(fits.status).toBe(202);
     // 4,097 characters pass the schema's character count but are 8,194 bytes.
-    const bytes = await api.post('/v1/logs', { entries: [{ level: 'info', message: 'ok' }, { level: 'info', message: 'é'.repeat(4097) }] }, { token: a.key.secret });
+    const bytes = await api.post(
+      '/v1/logs',
+      {
+        entries: [
+          { level: 'info', message: 'ok' },
+          { level: 'info', message: 'é'.repeat(4097) },
+        ],
+      },
+      { token: a.key.secret },
+    );
     expectError(bytes, 400, 'VALIDATION_ERROR', 'Invalid input');
     expect(fields(bytes)).toEqual(['entries.1.message']);
     const chars = await api.post('/v1/logs', { level: 'info', message: 'x'.repeat(8193) }, { token: a.key.secret });
@@ -76,7 +93,8 @@ describe('POST /v1/logs', () => {
   });
 
   it('limits attributes: flat values, 32 keys, 4 KiB as JSON, names of 1..64 characters', async () => {
-    const post = (attributes: unknown) => api.post('/v1/logs', { entries: [{ level: 'info', message: 'x', attributes }] }, { token: a.key.secret });
+    const post = (attributes: unknown) =>
+      api.post('/v1/logs', { entries: [{ level: 'info', message: 'x', attributes }] }, { token: a.key.secret });
     expect((await post({ route: '/checkout', status: 502, retried: true })).status).toBe(202);
     expect(fields(await post({ nested: { no: 1 } }))).toEqual(['entries.0.attributes.nested']);
     expect(fields(await post(Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`k${i}`, i]))))).toEqual(['entries.0.attributes']);
@@ -95,28 +113,54 @@ describe('POST /v1/logs', () => {
   });
 
   it('reports every entry that breaks a limit', async () => {
-    const entries = [{ level: 'info', message: 'é'.repeat(4097) }, { level: 'info', message: 'ok' }, { level: 'warn', message: 'x', timestamp: ago(-48 * HOUR) }];
+    const entries = [
+      { level: 'info', message: 'é'.repeat(4097) },
+      { level: 'info', message: 'ok' },
+      { level: 'warn', message: 'x', timestamp: ago(-48 * HOUR) },
+    ];
     const res = await api.post('/v1/logs', { entries }, { token: a.key.secret });
     expect(fields(res)).toEqual(['entries.0.message', 'entries.2.timestamp']);
   });
 
   it('refuses bodies over 16 MiB before parsing, naming the limit', async () => {
-    const res = await api.post('/v1/logs', undefined, { token: a.key.secret, rawBody: `{"entries":[${'"x",'.repeat(4_300_000)}]}`, headers: { 'Content-Type': 'application/json' } });
+    const res = await api.post('/v1/logs', undefined, {
+      token: a.key.secret,
+      rawBody: `{"entries":[${'"x",'.repeat(4_300_000)}]}`,
+      headers: { 'Content-Type': 'application/json' },
+    });
     expectError(res, 400, 'VALIDATION_ERROR', 'Request body too large');
     expect(details(res)).toEqual([{ field: 'body', issue: 'Too big: at most 16777216 bytes (16 MiB)' }]);
   });
 
   it('needs an API key with logs:write', async () => {
     expectError(await api.post('/v1/logs', { level: 'info', message: 'x' }), 401, 'UNAUTHORIZED', 'Authentication required');
-    expectError(await api.post('/v1/logs', { level: 'info', message: 'x' }, { token: 'sk_not_a_key' }), 401, 'UNAUTHORIZED', 'Invalid or revoked API key');
-    expectError(await api.post('/v1/logs', { level: 'info', message: 'x' }, { token: a.owner.accessToken }), 401, 'UNAUTHORIZED', 'Invalid or revoked API key');
+    expectError(
+      await api.post('/v1/logs', { level: 'info', message: 'x' }, { token: 'sk_not_a_key' }),
+      401,
+      'UNAUTHORIZED',
+      'Invalid or revoked API key',
+    );
+    expectError(
+      await api.post('/v1/logs', { level: 'info', message: 'x' }, { token: a.owner.accessToken }),
+      401,
+      'UNAUTHORIZED',
+      'Invalid or revoked API key',
+    );
     const readOnly = await createApiKey(a.owner.accessToken, a.workspace.id, a.project.id, ['logs:read']);
-    expectError(await api.post('/v1/logs', { level: 'info', message: 'x' }, { token: readOnly.secret }), 403, 'FORBIDDEN', 'Insufficient scope');
+    expectError(
+      await api.post('/v1/logs', { level: 'info', message: 'x' }, { token: readOnly.secret }),
+      403,
+      'FORBIDDEN',
+      'Insufficient scope',
+    );
   });
 
   it('answers 500 when the queue refuses the entries, so that the client retries', async () => {
     const { queue } = capturingQueue({ failSends: 1 });
-    const res = await fetchWithEnv({ ...env, LOG_QUEUE: queue }, 'POST', '/v1/logs', { body: { level: 'info', message: 'x' }, token: a.key.secret });
+    const res = await fetchWithEnv({ ...env, LOG_QUEUE: queue }, 'POST', '/v1/logs', {
+      body: { level: 'info', message: 'x' },
+      token: a.key.secret,
+    });
     expectError(res, 500, 'INTERNAL_ERROR', 'Internal server error');
     expect(res.text).not.toMatch(/Queue send failed/);
   });
@@ -142,7 +186,12 @@ describe('GET /v1/logs', () => {
   const levels = ['debug', 'info', 'warn', 'error', 'fatal'] as const;
   beforeAll(async () => {
     r = await createTenant();
-    const entries = Array.from({ length: 10 }, (_, i) => ({ level: levels[i % 5], message: `checkout step ${i} for order ord_${i}`, timestamp: at(i), attributes: { i } }));
+    const entries = Array.from({ length: 10 }, (_, i) => ({
+      level: levels[i % 5],
+      message: `checkout step ${i} for order ord_${i}`,
+      timestamp: at(i),
+      attributes: { i },
+    }));
     stored = await ingestAndStore(r.key.secret, { entries });
     await ingestAndStore(b.key.secret, { level: 'error', message: 'project B secret', timestamp: at(5) });
   });
@@ -198,7 +247,9 @@ describe('GET /v1/logs', () => {
     let ids: string[];
     beforeAll(async () => {
       t = await createTenant();
-      const batch = (n: number, label: string) => ({ entries: Array.from({ length: n }, (_, i) => ({ level: levels[i % 5], message: `${label} ${i}` })) });
+      const batch = (n: number, label: string) => ({
+        entries: Array.from({ length: n }, (_, i) => ({ level: levels[i % 5], message: `${label} ${i}` })),
+      });
       ids = [...(await ingestAndStore(t.key.secret, batch(23, 'first'))), ...(await ingestAndStore(t.key.secret, batch(11, 'second')))];
     });
 
@@ -234,7 +285,10 @@ describe('GET /v1/logs', () => {
     for (const subset of levelSubsets) {
       const res = await get(`?source=${source}&${subset.map((level) => `level=${level}`).join('&')}`);
       const expected = stored.filter((_, i) => subset.includes(levels[i % 5])).reverse();
-      expect(res.body.data.entries.map((e: any) => e.id), subset.join(',')).toEqual(expected);
+      expect(
+        res.body.data.entries.map((e: any) => e.id),
+        subset.join(','),
+      ).toEqual(expected);
     }
   });
 
@@ -289,7 +343,7 @@ describe('GET /v1/logs', () => {
     }
   });
 
-  it("keeps tenants apart: a key only ever reads its own project", async () => {
+  it('keeps tenants apart: a key only ever reads its own project', async () => {
     const bOwn = await get('', b.key.secret);
     expect(messages(bOwn)).toEqual(['secret']);
     const other = await get(`?projectId=${r.project.id}`, b.key.secret);
@@ -348,7 +402,12 @@ describe('GET /v1/logs', () => {
     // Not a member: the same one statement finds nothing, and the answer is 404.
     projectReads.length = 0;
     const stranger = await signUp();
-    expectError(await fetchWithEnv({ ...env, DB }, 'GET', `/v1/logs?projectId=${r.project.id}`, { token: stranger.accessToken }), 404, 'NOT_FOUND', 'Resource not found');
+    expectError(
+      await fetchWithEnv({ ...env, DB }, 'GET', `/v1/logs?projectId=${r.project.id}`, { token: stranger.accessToken }),
+      404,
+      'NOT_FOUND',
+      'Resource not found',
+    );
     expect(projectReads).toHaveLength(1);
   });
 
@@ -367,7 +426,12 @@ describe('GET /v1/logs', () => {
 
   it('kv serves only the last 24 hours', async () => {
     const t = await createTenant();
-    await ingestAndStore(t.key.secret, { entries: [{ level: 'info', message: 'old', timestamp: ago(25 * HOUR) }, { level: 'info', message: 'recent', timestamp: ago(23 * HOUR) }] });
+    await ingestAndStore(t.key.secret, {
+      entries: [
+        { level: 'info', message: 'old', timestamp: ago(25 * HOUR) },
+        { level: 'info', message: 'recent', timestamp: ago(23 * HOUR) },
+      ],
+    });
     const kv = await get('?source=kv', t.key.secret);
     expect(kv.body.data.entries.map((e: any) => e.message)).toEqual(['recent']);
     const d1 = await get('', t.key.secret);
@@ -385,7 +449,11 @@ describe('end to end through the local queue', () => {
     // Local Queues deliver to the consumer asynchronously (max_batch_timeout 1 s): poll.
     for (const source of ['d1', 'kv']) {
       await expect
-        .poll(async () => (await api.get(`/v1/logs?source=${source}&level=warn`, { token: t.key.secret })).body.data.entries.map((e: any) => e.id), { timeout: 10_000, interval: 250 })
+        .poll(
+          async () =>
+            (await api.get(`/v1/logs?source=${source}&level=warn`, { token: t.key.secret })).body.data.entries.map((e: any) => e.id),
+          { timeout: 10_000, interval: 250 },
+        )
         .toContain(id);
     }
     const d1 = await api.get(`/v1/logs?q=${marker}`, { token: t.key.secret });

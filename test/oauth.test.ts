@@ -2,8 +2,8 @@
 import { env, exports } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { base64url } from '../src/lib/base64url';
-import type { FakeGrant } from './support/fake-providers';
 import { assertMatchesContract } from './support/contract';
+import type { FakeGrant } from './support/fake-providers';
 import { api, expectError, ORIGIN } from './support/http';
 import { signUp, uniqueEmail } from './support/users';
 
@@ -32,7 +32,13 @@ async function start(provider: string, token?: string): Promise<URL> {
 /** What the fake provider hands back to the callback: a code standing for `grant`, and the state. */
 function authorize(location: URL, grant: Partial<FakeGrant> = {}) {
   const code = b64url(
-    JSON.stringify({ challenge: location.searchParams.get('code_challenge'), accountId: String(Math.floor(Math.random() * 1e9)), email: uniqueEmail('oauth'), emailVerified: true, ...grant }),
+    JSON.stringify({
+      challenge: location.searchParams.get('code_challenge'),
+      accountId: String(Math.floor(Math.random() * 1e9)),
+      email: uniqueEmail('oauth'),
+      emailVerified: true,
+      ...grant,
+    }),
   );
   return { code, state: location.searchParams.get('state')! };
 }
@@ -85,7 +91,9 @@ describe('starting an OAuth sign-in', () => {
   });
 
   it('carries the rate-limit headers on the redirect', async () => {
-    const res = await exports.default.fetch(new Request(`${ORIGIN}/v1/auth/oauth/github`, { redirect: 'manual', headers: { 'CF-Connecting-IP': '203.0.113.10' } }));
+    const res = await exports.default.fetch(
+      new Request(`${ORIGIN}/v1/auth/oauth/github`, { redirect: 'manual', headers: { 'CF-Connecting-IP': '203.0.113.10' } }),
+    );
     expect(res.status).toBe(302);
     expect(res.headers.get('x-ratelimit-limit')).not.toBeNull();
   });
@@ -118,7 +126,12 @@ describe('finishing an OAuth sign-in', () => {
     expect(res.status).toBe(200);
     expect(res.body.data.user.emailVerified).toBe(true);
     expect(await methodsOf(res.body.data.accessToken)).toEqual(['github']);
-    expectError(await api.post('/v1/auth/login', { email, password: 'attacker-chose-this' }), 401, 'AUTH_FAILED', 'Invalid email or password');
+    expectError(
+      await api.post('/v1/auth/login', { email, password: 'attacker-chose-this' }),
+      401,
+      'AUTH_FAILED',
+      'Invalid email or password',
+    );
   });
 
   it('links to the signed-in user who started it, whatever the provider email', async () => {
@@ -207,7 +220,9 @@ describe('unlinking sign-in methods', () => {
     await signInWith('github', {}, accessToken);
     await signInWith('google', { email });
     expect(await methodsOf(accessToken)).toEqual(['password', 'github', 'google']);
-    const results = await Promise.all(['password', 'github', 'google'].map((m) => api.delete(`/v1/me/auth-methods/${m}`, { token: accessToken })));
+    const results = await Promise.all(
+      ['password', 'github', 'google'].map((m) => api.delete(`/v1/me/auth-methods/${m}`, { token: accessToken })),
+    );
     expect(results.map((r) => r.status).sort()).toEqual([200, 200, 403]);
     expect(await methodsOf(accessToken)).toHaveLength(1);
   });
@@ -215,10 +230,13 @@ describe('unlinking sign-in methods', () => {
 
 // Issue 15, item 4: login CSRF and silent linking, replayed.
 describe('binding a flow to the client that started it, and linking safely', () => {
-  const outbox = async (email: string) => (await api.get(`/v1/dev/outbox?to=${encodeURIComponent(email)}`)).body.data as { subject: string; text: string }[];
+  const outbox = async (email: string) =>
+    (await api.get(`/v1/dev/outbox?to=${encodeURIComponent(email)}`)).body.data as { subject: string; text: string }[];
 
   it('sets a __Host- cookie on the redirect: HttpOnly, Secure, SameSite=Lax, Path=/, as long as the state lives', async () => {
-    const res = await exports.default.fetch(new Request(`${ORIGIN}/v1/auth/oauth/github`, { redirect: 'manual', headers: { 'CF-Connecting-IP': '203.0.113.10' } }));
+    const res = await exports.default.fetch(
+      new Request(`${ORIGIN}/v1/auth/oauth/github`, { redirect: 'manual', headers: { 'CF-Connecting-IP': '203.0.113.10' } }),
+    );
     const cookie = res.headers.get('set-cookie')!;
     expect(cookie).toMatch(/^__Host-loglane_oauth=[A-Za-z0-9_]{20,};/);
     expect(cookie.split('; ').slice(1).sort()).toEqual(['HttpOnly', 'Max-Age=300', 'Path=/', 'SameSite=Lax', 'Secure']);
@@ -232,7 +250,9 @@ describe('binding a flow to the client that started it, and linking safely', () 
     const grant = authorize(location, victimGithub);
     const { state: victimState } = authorize(await start('github')); // the victim's browser has a cookie of its own flow
     for (const cookie of [undefined, cookieOfState.get(victimState)]) {
-      const res = await api.get(`/v1/auth/oauth/github/callback?${new URLSearchParams(grant)}`, { headers: cookie ? { Cookie: cookie } : {} });
+      const res = await api.get(`/v1/auth/oauth/github/callback?${new URLSearchParams(grant)}`, {
+        headers: cookie ? { Cookie: cookie } : {},
+      });
       expectError(res, 401, 'AUTH_FAILED', 'OAuth sign-in failed');
     }
     expect(await methodsOf(attacker.accessToken)).toEqual(['password']);
@@ -282,7 +302,9 @@ describe('binding a flow to the client that started it, and linking safely', () 
     vi.setSystemTime(signedUpAt + 120_000);
     expect((await signInWith('google', { email: user.email })).status).toBe(200);
     const subjects = (await outbox(user.email)).map((mail) => mail.subject);
-    expect(subjects).toEqual(expect.arrayContaining(['GitHub sign-in was linked to your Loglane account', 'Google sign-in was linked to your Loglane account']));
+    expect(subjects).toEqual(
+      expect.arrayContaining(['GitHub sign-in was linked to your Loglane account', 'Google sign-in was linked to your Loglane account']),
+    );
     const methods = (await api.get('/v1/me/auth-methods', { token: user.accessToken })).body.data;
     expect(methods).toEqual([
       { method: 'password', linkedAt: new Date(signedUpAt).toISOString() },

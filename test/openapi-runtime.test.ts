@@ -10,8 +10,8 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../src/app';
 import { assertMatchesContract } from './support/contract';
 import { ORIGIN } from './support/http';
-import { addMember, createTenant, uniqueSlug, type Tenant } from './support/tenancy';
-import { signUp, type SignedUpUser } from './support/users';
+import { addMember, createTenant, type Tenant, uniqueSlug } from './support/tenancy';
+import { type SignedUpUser, signUp } from './support/users';
 
 type App = ReturnType<typeof createApp>;
 type Sent = { method: string; path: string; token?: string; headers?: Record<string, string>; body?: string };
@@ -71,27 +71,74 @@ const CASES: [string, () => Sent][] = [
   ['an unknown path', () => ({ method: 'GET', path: '/v1/nope' })],
   ['the contract, served as an asset', () => ({ method: 'GET', path: '/openapi.json' })],
   ['a read behind the role guard', () => ({ method: 'GET', path: projects(), token: owner() })],
-  ['a JSON body that passes', () => ({ method: 'POST', path: projects(), token: owner(), ...json({ name: 'Runtime', slug: uniqueSlug('rt') }) })],
-  ['a JSON body that fails its schema', () => ({ method: 'POST', path: projects(), token: owner(), ...json({ name: '', slug: 'Not A Slug', retentionDays: 0 }) })],
-  ['a JSON body with an unknown property', () => ({ method: 'POST', path: projects(), token: owner(), ...json({ name: 'x', slug: uniqueSlug('rt'), color: 'red' }) })],
-  ['malformed JSON', () => ({ method: 'POST', path: projects(), token: owner(), headers: { 'Content-Type': 'application/json' }, body: '{"name":' })],
-  ['a required body of another media type', () => ({ method: 'POST', path: projects(), token: owner(), headers: { 'Content-Type': 'text/plain' }, body: 'name=x' })],
+  [
+    'a JSON body that passes',
+    () => ({ method: 'POST', path: projects(), token: owner(), ...json({ name: 'Runtime', slug: uniqueSlug('rt') }) }),
+  ],
+  [
+    'a JSON body that fails its schema',
+    () => ({ method: 'POST', path: projects(), token: owner(), ...json({ name: '', slug: 'Not A Slug', retentionDays: 0 }) }),
+  ],
+  [
+    'a JSON body with an unknown property',
+    () => ({ method: 'POST', path: projects(), token: owner(), ...json({ name: 'x', slug: uniqueSlug('rt'), color: 'red' }) }),
+  ],
+  [
+    'malformed JSON',
+    () => ({ method: 'POST', path: projects(), token: owner(), headers: { 'Content-Type': 'application/json' }, body: '{"name":' }),
+  ],
+  [
+    'a required body of another media type',
+    () => ({ method: 'POST', path: projects(), token: owner(), headers: { 'Content-Type': 'text/plain' }, body: 'name=x' }),
+  ],
   ['a required body missing', () => ({ method: 'POST', path: projects(), token: owner() })],
   ['bytes without a media type', () => ({ method: 'POST', path: projects(), token: owner(), body: '{}' })],
   ['a path parameter that fails its schema', () => ({ method: 'GET', path: `${projects()}/not-an-id`, token: owner() })],
-  ['a role below the route\'s', () => ({ method: 'POST', path: `/v1/workspaces/${tenant.workspace.id}/transfer-ownership`, token: member.accessToken, ...json({ userId: member.user.id }) })],
+  [
+    "a role below the route's",
+    () => ({
+      method: 'POST',
+      path: `/v1/workspaces/${tenant.workspace.id}/transfer-ownership`,
+      token: member.accessToken,
+      ...json({ userId: member.user.id }),
+    }),
+  ],
   ['a query that passes', () => ({ method: 'GET', path: '/v1/logs?level=error&limit=5', token: key() })],
   ['a query value that fails its schema', () => ({ method: 'GET', path: '/v1/logs?level=loud', token: key() })],
   ['a query parameter the contract does not declare', () => ({ method: 'GET', path: '/v1/logs?colour=red', token: key() })],
   ['a route hook of its own (unknown source first)', () => ({ method: 'GET', path: '/v1/logs?source=tape&limit=0', token: key() })],
-  ['a header that fails its schema', () => ({ method: 'POST', path: '/v1/logs', token: key(), headers: { 'Content-Type': 'application/json', 'Idempotency-Key': 'x'.repeat(300) }, body: '{"message":"m"}' })],
-  ['an ingest in JSON', () => ({ method: 'POST', path: '/v1/logs', token: key(), ...json({ level: 'info', message: 'same routes, two runtimes' }) })],
-  ['an ingest in NDJSON', () => ({ method: 'POST', path: '/v1/logs', token: key(), headers: { 'Content-Type': 'application/x-ndjson' }, body: '{"level":"info","message":"a"}\n{"level":"warn","message":"b"}\n' })],
+  [
+    'a header that fails its schema',
+    () => ({
+      method: 'POST',
+      path: '/v1/logs',
+      token: key(),
+      headers: { 'Content-Type': 'application/json', 'Idempotency-Key': 'x'.repeat(300) },
+      body: '{"message":"m"}',
+    }),
+  ],
+  [
+    'an ingest in JSON',
+    () => ({ method: 'POST', path: '/v1/logs', token: key(), ...json({ level: 'info', message: 'same routes, two runtimes' }) }),
+  ],
+  [
+    'an ingest in NDJSON',
+    () => ({
+      method: 'POST',
+      path: '/v1/logs',
+      token: key(),
+      headers: { 'Content-Type': 'application/x-ndjson' },
+      body: '{"level":"info","message":"a"}\n{"level":"warn","message":"b"}\n',
+    }),
+  ],
   ['an OTLP export', () => ({ method: 'POST', path: '/v1/otlp/v1/logs', token: key(), ...json({ resourceLogs: [] }) })],
-  ['an auth body that fails its schema', () => ({ method: 'POST', path: '/v1/auth/login', ...json({ email: 'not-an-email', password: '' }) })],
+  [
+    'an auth body that fails its schema',
+    () => ({ method: 'POST', path: '/v1/auth/login', ...json({ email: 'not-an-email', password: '' }) }),
+  ],
   ['an enum path parameter', () => ({ method: 'GET', path: '/v1/auth/oauth/myspace' })],
   ['a token that does not verify', () => ({ method: 'GET', path: '/v1/me', token: 'not-a-token' })],
-  ['a development route\'s query', () => ({ method: 'GET', path: '/v1/dev/outbox?to=not-an-email' })],
+  ["a development route's query", () => ({ method: 'GET', path: '/v1/dev/outbox?to=not-an-email' })],
 ];
 
 describe('the same routes through the runtime and through @hono/zod-openapi', () => {

@@ -3,9 +3,9 @@
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { LogMessage } from '../src/model/logs';
+import { capturingQueue, deliver, fetchWithEnv, ingestAndStore, shardOf, storedCount, storedEntries } from './logs.support';
 import { api } from './support/http';
 import { createTenant, type Tenant } from './support/tenancy';
-import { capturingQueue, deliver, fetchWithEnv, ingestAndStore, shardOf, storedCount, storedEntries } from './logs.support';
 
 /** A D1 whose batch() throws on its first `failures` calls (before touching the database). */
 function flakyDb(db: D1Database, failures: number): D1Database {
@@ -59,7 +59,13 @@ describe('no loss, no duplicates', () => {
       Array.from({ length: 50 }, (_, r) =>
         fetchWithEnv(testEnv, 'POST', '/v1/logs', {
           token: t.key.secret,
-          body: { entries: Array.from({ length: 60 }, (_, i) => ({ level: i % 2 ? 'info' : 'error', message: `request ${r} entry ${i}`, attributes: { r, i } })) },
+          body: {
+            entries: Array.from({ length: 60 }, (_, i) => ({
+              level: i % 2 ? 'info' : 'error',
+              message: `request ${r} entry ${i}`,
+              attributes: { r, i },
+            })),
+          },
         }),
       ),
     );
@@ -124,7 +130,10 @@ describe('the consumer', () => {
   it('drops entries of a project deleted while they were queued, storing the rest', async () => {
     const outcome = await deliver([message('prj_deletedmeanwhile', 'log_consumer2'), message(t.project.id, 'log_consumer3')]);
     expect(outcome.retriedIds).toEqual([]);
-    const everywhere = [...(await storedEntries('prj_deletedmeanwhile', 'LOGS_0')), ...(await storedEntries('prj_deletedmeanwhile', 'LOGS_1'))];
+    const everywhere = [
+      ...(await storedEntries('prj_deletedmeanwhile', 'LOGS_0')),
+      ...(await storedEntries('prj_deletedmeanwhile', 'LOGS_1')),
+    ];
     expect(everywhere).toEqual([]);
     expect(await storedIds(t.project.id)).toContain('log_consumer3');
   });
@@ -142,7 +151,12 @@ describe('the consumer', () => {
       accepted.push(...res.body.data.ids);
     }
     expect(sent).toHaveLength(2);
-    for (const [bodies, attempts] of [[[sent[0]], 1], [[sent[1]], 1], [sent, 2], [[sent[0]], 3]] as const) {
+    for (const [bodies, attempts] of [
+      [[sent[0]], 1],
+      [[sent[1]], 1],
+      [sent, 2],
+      [[sent[0]], 3],
+    ] as const) {
       expect((await deliver([...bodies], { attempts })).retriedIds).toEqual([]);
     }
     for (const source of ['d1', 'kv'] as const) expect((await servedIds(r.key.secret, source, 5)).sort(), source).toEqual(accepted.sort());
@@ -151,7 +165,11 @@ describe('the consumer', () => {
   it('writes one KV key per project per delivery', async () => {
     const other = await createTenant();
     const before = (await env.CACHE.list({ prefix: 'recent:' })).keys.length;
-    await deliver([message(t.project.id, 'log_consumer4'), message(t.project.id, 'log_consumer5'), message(other.project.id, 'log_consumer6')]);
+    await deliver([
+      message(t.project.id, 'log_consumer4'),
+      message(t.project.id, 'log_consumer5'),
+      message(other.project.id, 'log_consumer6'),
+    ]);
     const keys = (await env.CACHE.list({ prefix: 'recent:' })).keys;
     expect(keys.length - before).toBe(2);
     const key = keys.find((k) => k.name.startsWith(`recent:${t.project.id}:`) && k.name.endsWith(':log_consumer4'));
@@ -162,7 +180,8 @@ describe('the consumer', () => {
 
 describe('stored bytes', () => {
   const utf8 = (text: string) => new TextEncoder().encode(text).byteLength;
-  const gzipLength = async (text: string) => (await new Response(new Blob([text]).stream().pipeThrough(new CompressionStream('gzip'))).arrayBuffer()).byteLength;
+  const gzipLength = async (text: string) =>
+    (await new Response(new Blob([text]).stream().pipeThrough(new CompressionStream('gzip'))).arrayBuffer()).byteLength;
 
   it('keeps every field of every entry in both stores, in fewer bytes than gzipped NDJSON (KV: a quarter of the JSON)', async () => {
     const t = await createTenant();
@@ -172,7 +191,10 @@ describe('stored bytes', () => {
       message: `GET /api/orders/${(i * 7919) % 100_000} answered ${i % 9 ? 200 : 500} in ${(i * 37) % 900} ms for user u_${((i * 2654435761) >>> 0).toString(16)} ✓`,
       ...(services[i % 3] === undefined ? {} : { service: services[i % 3] }),
       ...(i % 2 ? { timestamp: new Date(Date.now() - i * 1000).toISOString() } : {}),
-      attributes: i % 4 ? { route: '/api/orders/:id', status: i % 9 ? 200 : 500, cached: i % 2 === 0, requestId: `r${(i * 104729).toString(36)}` } : {},
+      attributes:
+        i % 4
+          ? { route: '/api/orders/:id', status: i % 9 ? 200 : 500, cached: i % 2 === 0, requestId: `r${(i * 104729).toString(36)}` }
+          : {},
     }));
     const ids = await ingestAndStore(t.key.secret, { entries: inputs });
 
@@ -193,9 +215,15 @@ describe('stored bytes', () => {
 
     const ndjson = served.d1.map((entry) => `${JSON.stringify(entry)}\n`).join('');
     const shard = await shardOf(t.project.id);
-    const block = await env[shard].prepare('SELECT SUM(length(data)) AS bytes FROM log_blocks WHERE project_id = ?').bind(t.project.id).first<{ bytes: number }>();
+    const block = await env[shard]
+      .prepare('SELECT SUM(length(data)) AS bytes FROM log_blocks WHERE project_id = ?')
+      .bind(t.project.id)
+      .first<{ bytes: number }>();
     const { keys } = await env.CACHE.list({ prefix: `recent:${t.project.id}:` });
-    const kvBytes = (await Promise.all(keys.map(async (key) => (await env.CACHE.get(key.name, 'arrayBuffer'))!.byteLength))).reduce((a, b) => a + b, 0);
+    const kvBytes = (await Promise.all(keys.map(async (key) => (await env.CACHE.get(key.name, 'arrayBuffer'))!.byteLength))).reduce(
+      (a, b) => a + b,
+      0,
+    );
     const ndjsonGzip = await gzipLength(ndjson);
     // Columns, not NDJSON: at least 10% fewer bytes than gzipped NDJSON of the same entries.
     expect(block!.bytes).toBeLessThan(ndjsonGzip * 0.9);

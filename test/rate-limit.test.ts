@@ -9,13 +9,13 @@ import { Hono } from 'hono';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../src/app';
 import { issueAccessToken } from '../src/lib/access-token';
-import { rateLimitPolicy } from '../src/middleware/rate-limit';
 import { hmacHex, randomAlphanumerics } from '../src/lib/crypto';
+import { rateLimitPolicy } from '../src/middleware/rate-limit';
 import { WINDOW_MS } from '../src/rate-limit/window';
 import type { AppEnv } from '../src/types';
 import { assertMatchesContract } from './support/contract';
-import { api, expectError, ORIGIN, type ApiResponse } from './support/http';
-import { addMember, createApiKey, createTenant, type CreatedApiKey, type Tenant } from './support/tenancy';
+import { type ApiResponse, api, expectError, ORIGIN } from './support/http';
+import { addMember, type CreatedApiKey, createApiKey, createTenant, type Tenant } from './support/tenancy';
 import { latestMailedToken, signUp } from './support/users';
 
 // Minute-aligned and far in the future: the objects' idle alarms run on the real clock, so a
@@ -68,12 +68,15 @@ function expectRateLimited(res: ApiResponse, limit?: number, retryAfter?: number
 /** A DB binding that records (and fails) any use: proves a request did no D1 work. */
 function watchedDb() {
   const uses: string[] = [];
-  const db = new Proxy({}, {
-    get(_, property) {
-      uses.push(String(property));
-      throw new Error(`D1 used: ${String(property)}`);
+  const db = new Proxy(
+    {},
+    {
+      get(_, property) {
+        uses.push(String(property));
+        throw new Error(`D1 used: ${String(property)}`);
+      },
     },
-  });
+  );
   return { db, uses };
 }
 
@@ -189,11 +192,16 @@ describe('keys', () => {
     const first = await send('GET', '/v1/auth/rate-limit-probe', { ip, env });
     expectError(first, 404, 'NOT_FOUND');
     expect(rateHeaders(first)).toEqual({ limit: '2', remaining: '1', reset: resetOf(WINDOW_START) });
-    expect(rateHeaders(await send('GET', '/v1/auth/rate-limit-probe', { ip, env, headers: { Authorization: `Bearer ${token}` } }))).toMatchObject({ remaining: '0' });
+    expect(
+      rateHeaders(await send('GET', '/v1/auth/rate-limit-probe', { ip, env, headers: { Authorization: `Bearer ${token}` } })),
+    ).toMatchObject({ remaining: '0' });
     expectRateLimited(await send('POST', '/v1/auth/login', { ip, env, headers: { Authorization: `Bearer ${token}` } }), 2, 30);
     // The same IP still has its API budget, and another IP its own auth budget.
     expect(rateHeaders(await send('GET', '/openapi.json', { ip, env }))).toMatchObject({ limit: '100', remaining: '99' });
-    expect(rateHeaders(await send('GET', '/v1/auth/rate-limit-probe', { ip: freshIp(), env }))).toMatchObject({ limit: '2', remaining: '1' });
+    expect(rateHeaders(await send('GET', '/v1/auth/rate-limit-probe', { ip: freshIp(), env }))).toMatchObject({
+      limit: '2',
+      remaining: '1',
+    });
   });
 
   describe('policy', () => {
@@ -203,10 +211,20 @@ describe('keys', () => {
         const policy = await rateLimitPolicy(c);
         if (!policy) return c.json(null);
         const { payer } = policy;
-        const name = payer.kind === 'apiKey' ? `key:${payer.keyId}` : payer.kind === 'user' ? `user:${payer.claims.sub}` : payer.kind === 'address' ? `ip:${payer.address}` : `email:${payer.email}`;
+        const name =
+          payer.kind === 'apiKey'
+            ? `key:${payer.keyId}`
+            : payer.kind === 'user'
+              ? `user:${payer.claims.sub}`
+              : payer.kind === 'address'
+                ? `ip:${payer.address}`
+                : `email:${payer.email}`;
         return c.json({ key: `${policy.group.name}:${name}`, limit: policy.limit, failClosed: policy.group.failClosed });
       });
-      const res = await probe.fetch(new Request(`${ORIGIN}${path}`, { method, headers: { 'CF-Connecting-IP': '192.0.2.7', ...headers } }), { ...env, ...overrides });
+      const res = await probe.fetch(new Request(`${ORIGIN}${path}`, { method, headers: { 'CF-Connecting-IP': '192.0.2.7', ...headers } }), {
+        ...env,
+        ...overrides,
+      });
       return (await res.json()) as { key: string; limit: number; failClosed: boolean } | null;
     };
     const defaults = { RATE_LIMIT_AUTH_PER_MINUTE: '', RATE_LIMIT_API_PER_MINUTE: '', RATE_LIMIT_INGEST_PER_MINUTE: '' };
@@ -219,27 +237,60 @@ describe('keys', () => {
     it('keys ingest by API key under the ingest limit, and other callers of POST /v1/logs under the API limit', async () => {
       const { id, secret } = tenant.key;
       const token = await userToken('usr_ratelimit_dave');
-      expect(await policyFor('POST', '/v1/logs', { 'X-API-Key': secret }, defaults)).toEqual({ key: `ingest:key:${id}`, limit: 6000, failClosed: false });
-      expect(await policyFor('POST', '/v1/logs', { Authorization: `Bearer ${secret}` }, defaults)).toMatchObject({ key: `ingest:key:${id}` });
-      expect(await policyFor('GET', '/v1/logs', { 'X-API-Key': secret }, defaults)).toEqual({ key: `api:key:${id}`, limit: 600, failClosed: false });
-      expect(await policyFor('POST', '/v1/logs', { Authorization: `Bearer ${token}` }, defaults)).toEqual({ key: 'api:user:usr_ratelimit_dave', limit: 600, failClosed: false });
+      expect(await policyFor('POST', '/v1/logs', { 'X-API-Key': secret }, defaults)).toEqual({
+        key: `ingest:key:${id}`,
+        limit: 6000,
+        failClosed: false,
+      });
+      expect(await policyFor('POST', '/v1/logs', { Authorization: `Bearer ${secret}` }, defaults)).toMatchObject({
+        key: `ingest:key:${id}`,
+      });
+      expect(await policyFor('GET', '/v1/logs', { 'X-API-Key': secret }, defaults)).toEqual({
+        key: `api:key:${id}`,
+        limit: 600,
+        failClosed: false,
+      });
+      expect(await policyFor('POST', '/v1/logs', { Authorization: `Bearer ${token}` }, defaults)).toEqual({
+        key: 'api:user:usr_ratelimit_dave',
+        limit: 600,
+        failClosed: false,
+      });
       expect(await policyFor('POST', '/v1/logs', {}, defaults)).toEqual({ key: 'api:ip:192.0.2.7', limit: 600, failClosed: false });
     });
 
     it('keys anything the Worker cannot verify alone by the client address, IPv6 by its /64', async () => {
       const forged = `${tenant.key.secret.slice(0, -1)}${tenant.key.secret.endsWith('0') ? '1' : '0'}`;
       for (const secret of ['sk_ingest', `sk_${'x'.repeat(32)}`, forged]) {
-        expect(await policyFor('POST', '/v1/logs', { 'X-API-Key': secret }, defaults)).toEqual({ key: 'api:ip:192.0.2.7', limit: 600, failClosed: false });
+        expect(await policyFor('POST', '/v1/logs', { 'X-API-Key': secret }, defaults)).toEqual({
+          key: 'api:ip:192.0.2.7',
+          limit: 600,
+          failClosed: false,
+        });
       }
-      expect(await policyFor('GET', '/v1/workspaces', { Authorization: 'Bearer not.a.jwt', 'CF-Connecting-IP': '2001:db8:1:2:aaaa:bbbb:cccc:dddd' }, defaults)).toMatchObject({
+      expect(
+        await policyFor(
+          'GET',
+          '/v1/workspaces',
+          { Authorization: 'Bearer not.a.jwt', 'CF-Connecting-IP': '2001:db8:1:2:aaaa:bbbb:cccc:dddd' },
+          defaults,
+        ),
+      ).toMatchObject({
         key: 'api:ip:2001:db8:1:2::/64',
       });
-      expect(await policyFor('GET', '/v1/workspaces', { 'CF-Connecting-IP': '::ffff:192.0.2.9' }, defaults)).toMatchObject({ key: 'api:ip:192.0.2.9' });
-      expect(await policyFor('GET', '/v1/workspaces', { 'CF-Connecting-IP': 'not an address' }, defaults)).toMatchObject({ key: 'api:ip:unknown' });
+      expect(await policyFor('GET', '/v1/workspaces', { 'CF-Connecting-IP': '::ffff:192.0.2.9' }, defaults)).toMatchObject({
+        key: 'api:ip:192.0.2.9',
+      });
+      expect(await policyFor('GET', '/v1/workspaces', { 'CF-Connecting-IP': 'not an address' }, defaults)).toMatchObject({
+        key: 'api:ip:unknown',
+      });
     });
 
     it('keys auth by IP with the auth default, failing closed', async () => {
-      expect(await policyFor('POST', '/v1/auth/login', { 'X-API-Key': 'sk_x', 'X-Forwarded-For': '198.51.100.1' }, defaults)).toEqual({ key: 'auth:ip:192.0.2.7', limit: 10, failClosed: true });
+      expect(await policyFor('POST', '/v1/auth/login', { 'X-API-Key': 'sk_x', 'X-Forwarded-For': '198.51.100.1' }, defaults)).toEqual({
+        key: 'auth:ip:192.0.2.7',
+        limit: 10,
+        failClosed: true,
+      });
     });
   });
 });
@@ -354,7 +405,13 @@ describe('when the limiter itself fails', () => {
   it('admits ingest uncounted (fail open) but asks D1 whether the key is live: a revoked key stays refused', async () => {
     vi.useRealTimers(); // entries stamped in 2099 are no use to the queue consumer
     const log = vi.spyOn(console, 'error').mockImplementation(() => {});
-    const ingest = (secret: string) => send('POST', '/v1/logs', { ip: freshIp(), env, headers: { 'X-API-Key': secret, 'Content-Type': 'application/json' }, body: JSON.stringify({ level: 'info', message: 'hello' }) });
+    const ingest = (secret: string) =>
+      send('POST', '/v1/logs', {
+        ip: freshIp(),
+        env,
+        headers: { 'X-API-Key': secret, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ level: 'info', message: 'hello' }),
+      });
     const admitted = await ingest(tenant.key.secret);
     expect(admitted.status).toBe(202);
     expect(rateHeaders(admitted)).toMatchObject({ limit: '1000', remaining: '1000' });
@@ -376,12 +433,19 @@ describe('the RateLimiter object', () => {
   const storedWindows = (stub: ReturnType<typeof limiterFor>) =>
     runInDurableObject(stub, (_, state) => {
       const tables = state.storage.sql.exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'counters'").toArray();
-      return tables.length === 0 ? null : state.storage.sql.exec<{ start: number; count: number }>('SELECT start, count FROM counters ORDER BY start').toArray();
+      return tables.length === 0
+        ? null
+        : state.storage.sql.exec<{ start: number; count: number }>('SELECT start, count FROM counters ORDER BY start').toArray();
     });
 
   it('counts by the time it is given and drops older windows when a new one starts', async () => {
     const stub = limiterFor('test:roll');
-    expect(await stub.take(2, WINDOW_START + 1)).toEqual({ allowed: true, limit: 2, remaining: 1, reset: (WINDOW_START + WINDOW_MS) / 1000 });
+    expect(await stub.take(2, WINDOW_START + 1)).toEqual({
+      allowed: true,
+      limit: 2,
+      remaining: 1,
+      reset: (WINDOW_START + WINDOW_MS) / 1000,
+    });
     expect(await stub.take(2, WINDOW_START + 59_999)).toMatchObject({ allowed: true, remaining: 0 });
     expect(await stub.take(2, WINDOW_START + 59_999)).toMatchObject({ allowed: false, remaining: 0 });
     expect(await storedWindows(stub)).toEqual([{ start: WINDOW_START, count: 2 }]);
@@ -402,7 +466,9 @@ describe('the RateLimiter object', () => {
     // What a crashed object left behind: 20 reserved, fewer used. A new object never admits more than the limit.
     const restarted = limiterFor('test:reserve-restarted');
     await runInDurableObject(restarted, (_, state) => {
-      state.storage.sql.exec('CREATE TABLE counters (bucket TEXT NOT NULL, start INTEGER NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (bucket, start))');
+      state.storage.sql.exec(
+        'CREATE TABLE counters (bucket TEXT NOT NULL, start INTEGER NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (bucket, start))',
+      );
       state.storage.sql.exec('INSERT INTO counters VALUES (?, ?, ?)', 'requests', WINDOW_START, 20);
     });
     expect(await restarted.take(21, WINDOW_START)).toMatchObject({ allowed: true, remaining: 0 });
@@ -434,9 +500,12 @@ function countedEnv(overrides: Partial<Record<keyof Env, unknown>>) {
         if (typeof value !== 'function') return value;
         return (...args: unknown[]) => {
           const result = value.apply(object, args);
-          if (['first', 'all', 'run', 'raw', 'batch', 'send', 'sendBatch'].includes(String(property))) trips.push(describe(String(property)));
+          if (['first', 'all', 'run', 'raw', 'batch', 'send', 'sendBatch'].includes(String(property)))
+            trips.push(describe(String(property)));
           // A D1 statement keeps being recorded through bind().
-          return property === 'prepare' || property === 'bind' ? record(name, result, (method) => `D1.${method} ${String(args[0] ?? '').slice(0, 40)}`) : result;
+          return property === 'prepare' || property === 'bind'
+            ? record(name, result, (method) => `D1.${method} ${String(args[0] ?? '').slice(0, 40)}`)
+            : result;
         };
       },
     });
@@ -444,8 +513,14 @@ function countedEnv(overrides: Partial<Record<keyof Env, unknown>>) {
     idFromName: (name: string) => env.RATE_LIMITER.idFromName(name),
     get: (id: DurableObjectId) => {
       const stub = env.RATE_LIMITER.get(id);
-      const trip = <A extends unknown[], R>(method: string, call: (...args: A) => R) => (...args: A) => (trips.push(`DO.${method}`), call(...args));
-      return { take: trip('take', stub.take), admitApiKey: trip('admitApiKey', stub.admitApiKey), admitSession: trip('admitSession', stub.admitSession) };
+      const trip =
+        <A extends unknown[], R>(method: string, call: (...args: A) => R) =>
+        (...args: A) => (trips.push(`DO.${method}`), call(...args));
+      return {
+        take: trip('take', stub.take),
+        admitApiKey: trip('admitApiKey', stub.admitApiKey),
+        admitSession: trip('admitSession', stub.admitSession),
+      };
     },
   };
   return { trips, env: { ...overrides, RATE_LIMITER: limiter, DB: record('D1', env.DB), LOG_QUEUE: record('queue', env.LOG_QUEUE) } };
@@ -462,7 +537,8 @@ describe('credentials nobody verified (issue 15, item 1, replayed)', () => {
     const ip = freshIp();
     const { db, uses } = watchedDb();
     const before = new Set((await listDurableObjectIds(env.RATE_LIMITER)).map((id) => id.toString()));
-    const hex = (length: number) => Array.from(crypto.getRandomValues(new Uint8Array(length / 2)), (b) => b.toString(16).padStart(2, '0')).join('');
+    const hex = (length: number) =>
+      Array.from(crypto.getRandomValues(new Uint8Array(length / 2)), (b) => b.toString(16).padStart(2, '0')).join('');
     const randomKeys = [
       () => `sk_${randomAlphanumerics(32)}`, // the 1.x shape
       () => `sk_${randomAlphanumerics(24)}_${randomAlphanumerics(32)}_${hex(24)}`, // today's shape, a tag that is not ours
@@ -476,7 +552,12 @@ describe('credentials nobody verified (issue 15, item 1, replayed)', () => {
     let remaining = 600;
     for (const attack of attacks) {
       for (const randomKey of randomKeys) {
-        const res = await send(attack.method, attack.path, { ip, env: { ...limits(5, 600, 6000), DB: db }, headers: { 'X-API-Key': randomKey(), ...asJson }, body: attack.body });
+        const res = await send(attack.method, attack.path, {
+          ip,
+          env: { ...limits(5, 600, 6000), DB: db },
+          headers: { 'X-API-Key': randomKey(), ...asJson },
+          body: attack.body,
+        });
         expectError(res, 401, 'UNAUTHORIZED', attack.message);
         // One budget, the address's, under the API limit: 599, 598, … (never a fresh 599 or 5999).
         expect(rateHeaders(res)).toMatchObject({ limit: '600', remaining: String(--remaining) });
@@ -501,8 +582,18 @@ describe('credentials nobody verified (issue 15, item 1, replayed)', () => {
   it('an access token that does not verify pays as the address too, IPv6 by its /64', async () => {
     const env = limits(5, 2);
     const [first, neighbour] = ['2001:db8:ffff:1:1:2:3:4', '2001:db8:ffff:1:ffff::9'];
-    expectError(await send('GET', '/v1/workspaces', { ip: first, env, headers: { Authorization: 'Bearer not.a.jwt' } }), 401, 'UNAUTHORIZED', 'Invalid token');
-    expectError(await send('GET', '/v1/workspaces', { ip: neighbour, env, headers: { Authorization: 'Bearer not.a.jwt' } }), 401, 'UNAUTHORIZED', 'Invalid token');
+    expectError(
+      await send('GET', '/v1/workspaces', { ip: first, env, headers: { Authorization: 'Bearer not.a.jwt' } }),
+      401,
+      'UNAUTHORIZED',
+      'Invalid token',
+    );
+    expectError(
+      await send('GET', '/v1/workspaces', { ip: neighbour, env, headers: { Authorization: 'Bearer not.a.jwt' } }),
+      401,
+      'UNAUTHORIZED',
+      'Invalid token',
+    );
     expectRateLimited(await send('GET', '/v1/workspaces', { ip: neighbour, env }));
     expect((await send('GET', '/openapi.json', { ip: '2001:db8:ffff:2::1', env })).status).toBe(200);
   });
@@ -515,9 +606,13 @@ describe('liveness in the same round trip', () => {
   it('a revoked key is refused on the very next request, and from then on pays as the address', async () => {
     const t = await createTenant();
     const ip = freshIp();
-    const ingest = () => send('POST', '/v1/logs', { ip, env: limits(5, 9, 100), headers: { 'X-API-Key': t.key.secret, ...asJson }, body: entry });
+    const ingest = () =>
+      send('POST', '/v1/logs', { ip, env: limits(5, 9, 100), headers: { 'X-API-Key': t.key.secret, ...asJson }, body: entry });
     expect((await ingest()).status).toBe(202);
-    const revoked = await send('DELETE', `/v1/workspaces/${t.workspace.id}/projects/${t.project.id}/api-keys/${t.key.id}`, { ip: freshIp(), headers: { Authorization: `Bearer ${t.owner.accessToken}` } });
+    const revoked = await send('DELETE', `/v1/workspaces/${t.workspace.id}/projects/${t.project.id}/api-keys/${t.key.id}`, {
+      ip: freshIp(),
+      headers: { Authorization: `Bearer ${t.owner.accessToken}` },
+    });
     expect(revoked.status).toBe(200);
     const refused = await ingest();
     expectError(refused, 401, 'UNAUTHORIZED', 'Invalid or revoked API key');
@@ -528,7 +623,14 @@ describe('liveness in the same round trip', () => {
     const t = await createTenant();
     const ingest = () => send('POST', '/v1/logs', { ip: freshIp(), headers: { 'X-API-Key': t.key.secret, ...asJson }, body: entry });
     expect((await ingest()).status).toBe(202);
-    expect((await send('DELETE', `/v1/workspaces/${t.workspace.id}/projects/${t.project.id}`, { ip: freshIp(), headers: { Authorization: `Bearer ${t.owner.accessToken}` } })).status).toBe(200);
+    expect(
+      (
+        await send('DELETE', `/v1/workspaces/${t.workspace.id}/projects/${t.project.id}`, {
+          ip: freshIp(),
+          headers: { Authorization: `Bearer ${t.owner.accessToken}` },
+        })
+      ).status,
+    ).toBe(200);
     expectError(await ingest(), 401, 'UNAUTHORIZED', 'Invalid or revoked API key');
   });
 
@@ -537,17 +639,26 @@ describe('liveness in the same round trip', () => {
     const me = (token: string) => send('GET', '/v1/me', { ip: freshIp(), headers: { Authorization: `Bearer ${token}` } });
     expect((await me(user.accessToken)).status).toBe(200);
     await send('POST', '/v1/auth/forgot-password', { ip: freshIp(), headers: asJson, body: JSON.stringify({ email: user.email }) });
-    const reset = await send('POST', '/v1/auth/reset-password', { ip: freshIp(), headers: asJson, body: JSON.stringify({ token: await latestMailedToken(user.email), password: 'a new password 1' }) });
+    const reset = await send('POST', '/v1/auth/reset-password', {
+      ip: freshIp(),
+      headers: asJson,
+      body: JSON.stringify({ token: await latestMailedToken(user.email), password: 'a new password 1' }),
+    });
     expect(reset.status).toBe(200);
     expectError(await me(user.accessToken), 401, 'UNAUTHORIZED', 'Invalid token');
-    const login = await send('POST', '/v1/auth/login', { ip: freshIp(), headers: asJson, body: JSON.stringify({ email: user.email, password: 'a new password 1' }) });
+    const login = await send('POST', '/v1/auth/login', {
+      ip: freshIp(),
+      headers: asJson,
+      body: JSON.stringify({ email: user.email, password: 'a new password 1' }),
+    });
     expect((await me(login.body.data.accessToken)).status).toBe(200);
   });
 
   it('a replayed refresh token ends its session’s access tokens at once, even when the object knew the session live', async () => {
     const user = await signUp();
     const me = (token: string) => send('GET', '/v1/me', { ip: freshIp(), headers: { Authorization: `Bearer ${token}` } });
-    const refresh = (refreshToken: string) => send('POST', '/v1/auth/refresh', { ip: freshIp(), headers: asJson, body: JSON.stringify({ refreshToken }) });
+    const refresh = (refreshToken: string) =>
+      send('POST', '/v1/auth/refresh', { ip: freshIp(), headers: asJson, body: JSON.stringify({ refreshToken }) });
     const rotated = await refresh(user.refreshToken);
     expect((await me(rotated.body.data.accessToken)).status).toBe(200);
     expectError(await refresh(user.refreshToken), 401, 'UNAUTHORIZED', 'Invalid token');
@@ -558,14 +669,23 @@ describe('liveness in the same round trip', () => {
   it('admits exactly the limit of twice as many requests at once, for a key and for a user', async () => {
     const t = await createTenant();
     const ingests = await Promise.all(
-      Array.from({ length: 20 }, () => send('POST', '/v1/logs', { ip: freshIp(), env: limits(5, 100, 10), headers: { 'X-API-Key': t.key.secret, ...asJson }, body: entry })),
+      Array.from({ length: 20 }, () =>
+        send('POST', '/v1/logs', {
+          ip: freshIp(),
+          env: limits(5, 100, 10),
+          headers: { 'X-API-Key': t.key.secret, ...asJson },
+          body: entry,
+        }),
+      ),
     );
     expect(ingests.filter((res) => res.status === 202)).toHaveLength(10);
     expect(ingests.filter((res) => res.status === 429)).toHaveLength(10);
     // A user who has made no API request yet this minute (signing up counts against the address).
     const reader = await signUp();
     const reads = await Promise.all(
-      Array.from({ length: 20 }, () => send('GET', '/v1/workspaces', { ip: freshIp(), env: limits(5, 10), headers: { Authorization: `Bearer ${reader.accessToken}` } })),
+      Array.from({ length: 20 }, () =>
+        send('GET', '/v1/workspaces', { ip: freshIp(), env: limits(5, 10), headers: { Authorization: `Bearer ${reader.accessToken}` } }),
+      ),
     );
     expect(reads.filter((res) => res.status === 200)).toHaveLength(10);
     expect(reads.filter((res) => res.status === 429)).toHaveLength(10);
@@ -591,7 +711,12 @@ describe('liveness in the same round trip', () => {
     expect((await send('GET', projectsPath, { ip: freshIp(), env: scopedRead.env, headers: asOwner })).status).toBe(200);
     expect(scopedRead.trips).toEqual(['DO.admitSession', 'D1.batch']);
     const write = countedEnv({});
-    const created = await send('POST', projectsPath, { ip: freshIp(), env: write.env, headers: { ...asOwner, ...asJson }, body: JSON.stringify({ name: 'Hops', slug: 'hops' }) });
+    const created = await send('POST', projectsPath, {
+      ip: freshIp(),
+      env: write.env,
+      headers: { ...asOwner, ...asJson },
+      body: JSON.stringify({ name: 'Hops', slug: 'hops' }),
+    });
     expect(created.status).toBe(201);
     expect(write.trips).toEqual(['DO.admitSession', 'D1.batch']);
   });
@@ -603,10 +728,18 @@ describe('liveness in the same round trip', () => {
     const outsider = await signUp();
     const projectsPath = `/v1/workspaces/${t.workspace.id}/projects`;
     const create = (token: string, slug: string) =>
-      send('POST', projectsPath, { ip: freshIp(), headers: { Authorization: `Bearer ${token}`, ...asJson }, body: JSON.stringify({ name: 'Nope', slug }) });
+      send('POST', projectsPath, {
+        ip: freshIp(),
+        headers: { Authorization: `Bearer ${token}`, ...asJson },
+        body: JSON.stringify({ name: 'Nope', slug }),
+      });
     expectError(await create(member.accessToken, 'by-member'), 403, 'FORBIDDEN', 'Insufficient role');
     expectError(await create(outsider.accessToken, 'by-outsider'), 404, 'NOT_FOUND');
-    const stored = await env.DB.prepare("SELECT count(*) AS n FROM projects WHERE workspace_id = ? AND slug IN ('by-member', 'by-outsider')").bind(t.workspace.id).first<{ n: number }>();
+    const stored = await env.DB.prepare(
+      "SELECT count(*) AS n FROM projects WHERE workspace_id = ? AND slug IN ('by-member', 'by-outsider')",
+    )
+      .bind(t.workspace.id)
+      .first<{ n: number }>();
     expect(stored?.n).toBe(0);
   });
 });

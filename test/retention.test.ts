@@ -5,11 +5,11 @@ import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bloomMayHave, decodeBlock, trigramHashes } from '../src/blocks/format';
 import { fromBase64url } from '../src/lib/base64url';
+import { type LogEntry, type LogMessage, newLogIds } from '../src/model/logs';
 import type { ArchiveIndex } from '../src/retention/archive';
-import { newLogIds, type LogEntry, type LogMessage } from '../src/model/logs';
+import { deliver, purgeNow, storedEntries, worker } from './logs.support';
 import { api } from './support/http';
 import { createProject, createTenant, type Project, type Tenant } from './support/tenancy';
-import { deliver, purgeNow, storedEntries, worker } from './logs.support';
 
 const DAY = 24 * 60 * 60 * 1000;
 const NOW = Date.parse('2026-03-20T03:17:00.000Z'); // the cron's time of day
@@ -78,7 +78,12 @@ describe('retention', () => {
   beforeAll(async () => {
     t = await createTenant(); // its project keeps the default 30 days
     weekly = await createProject(t.owner.accessToken, t.workspace.id, { retentionDays: 7 });
-    old = await store(weekly.id, ['2026-03-10T05:00:00.000Z', '2026-03-10T23:59:59.999Z', '2026-03-10T00:00:00.000Z', '2026-03-11T12:00:00.000Z']);
+    old = await store(weekly.id, [
+      '2026-03-10T05:00:00.000Z',
+      '2026-03-10T23:59:59.999Z',
+      '2026-03-10T00:00:00.000Z',
+      '2026-03-11T12:00:00.000Z',
+    ]);
     // Past 7 days (the cutoff is 2026-03-13T03:17) but on the cutoff's day: kept until that day is over.
     kept = await store(weekly.id, ['2026-03-13T01:00:00.000Z', '2026-03-19T12:00:00.000Z']);
     defaultOld = await store(t.project.id, ['2026-02-10T08:00:00.000Z', '2026-03-10T08:00:00.000Z']);
@@ -149,14 +154,21 @@ describe('retention', () => {
     const leaving = await createTenant();
     const removedProject = await createProject(leaving.owner.accessToken, leaving.workspace.id);
     const staying = await createTenant();
-    for (const project of [leaving.project, removedProject, staying.project]) await store(project.id, ['2026-02-01T08:00:00.000Z', new Date().toISOString()]);
+    for (const project of [leaving.project, removedProject, staying.project])
+      await store(project.id, ['2026-02-01T08:00:00.000Z', new Date().toISOString()]);
     await runCron(env, NOW + 2 * DAY);
     for (const project of [leaving.project, removedProject, staying.project]) expect(await partKeys(project.id)).toHaveLength(1);
     // Archives of a project this database never knew (another deployment's, say) are not ours to delete.
     await env.ARCHIVE.put('prj_unknowntothisdb/2026-01-01/x.ndjson.gz', 'someone else');
-    const before = { weekly: await allKeys(weekly.id), staying: await archived(staying.project.id), stayingStored: await storedIds(staying.project.id) };
+    const before = {
+      weekly: await allKeys(weekly.id),
+      staying: await archived(staying.project.id),
+      stayingStored: await storedIds(staying.project.id),
+    };
 
-    const projectGone = await api.delete(`/v1/workspaces/${leaving.workspace.id}/projects/${removedProject.id}`, { token: leaving.owner.accessToken });
+    const projectGone = await api.delete(`/v1/workspaces/${leaving.workspace.id}/projects/${removedProject.id}`, {
+      token: leaving.owner.accessToken,
+    });
     expect(projectGone.status).toBe(200);
     // Unreachable at once; its data goes with the purge.
     expect(await partKeys(removedProject.id)).toHaveLength(1);

@@ -5,7 +5,7 @@ import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../src/app';
 import { assertMatchesContract } from './support/contract';
-import { api, expectError, ORIGIN, type ApiResponse } from './support/http';
+import { type ApiResponse, api, expectError, ORIGIN } from './support/http';
 import { addMember, createTenant, createWorkspace } from './support/tenancy';
 import { latestMailedToken, signUp, uniqueEmail } from './support/users';
 
@@ -19,7 +19,11 @@ const freshIp = () => `2001:db8:15::${(++ipCount).toString(16)}`;
 
 /** POST through createApp().fetch with extra bindings; returns once the work left past the response is done. */
 async function post(path: string, body: unknown, bindings: Partial<Record<keyof Env, unknown>>, ip = freshIp()): Promise<ApiResponse> {
-  const request = new Request(`${ORIGIN}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'CF-Connecting-IP': ip }, body: JSON.stringify(body) });
+  const request = new Request(`${ORIGIN}${path}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'CF-Connecting-IP': ip },
+    body: JSON.stringify(body),
+  });
   const ctx = createExecutionContext();
   const res = await createApp().fetch(request, { ...env, ...bindings } as Env, ctx);
   const text = await res.text();
@@ -47,8 +51,13 @@ describe('item 2: throttling per target address, not only per IP', () => {
     expect(refused.headers.get('x-ratelimit-remaining')).toBe('0');
     expect(refused.headers.get('retry-after')).toBe('40');
     // The mail flows share the address's budget: no unlimited mail to the victim's inbox either.
-    for (const path of ['/v1/auth/magic-link', '/v1/auth/forgot-password']) expectError(await post(path, { email: victim.email }, EMAIL_LIMIT), 429, 'RATE_LIMITED');
-    expect(await env.DB.prepare("SELECT COUNT(*) AS n FROM outbox WHERE recipient = ? AND subject != 'Verify your Loglane email'").bind(victim.email).first('n')).toBe(0);
+    for (const path of ['/v1/auth/magic-link', '/v1/auth/forgot-password'])
+      expectError(await post(path, { email: victim.email }, EMAIL_LIMIT), 429, 'RATE_LIMITED');
+    expect(
+      await env.DB.prepare("SELECT COUNT(*) AS n FROM outbox WHERE recipient = ? AND subject != 'Verify your Loglane email'")
+        .bind(victim.email)
+        .first('n'),
+    ).toBe(0);
     // Another address from the same IPs is not affected.
     expect((await post('/v1/auth/login', { email: (await signUp()).email, password: victim.password }, EMAIL_LIMIT)).status).toBe(200);
   });
@@ -68,7 +77,11 @@ describe('item 2: throttling per target address, not only per IP', () => {
       for (const email of [known.email, uniqueEmail('unknown')]) {
         // D1 answers only once the response is out: what ran before it is all the client can time.
         const db = gatedDb();
-        const request = new Request(`${ORIGIN}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'CF-Connecting-IP': freshIp() }, body: JSON.stringify({ email }) });
+        const request = new Request(`${ORIGIN}${path}`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', 'CF-Connecting-IP': freshIp() },
+          body: JSON.stringify({ email }),
+        });
         const ctx = createExecutionContext();
         const res = await createApp().fetch(request, { ...env, DB: db.binding } as Env, ctx);
         answers.push({ status: res.status, data: (await res.json<{ data: unknown }>()).data, answeredBy: [...db.answered] });
@@ -79,7 +92,9 @@ describe('item 2: throttling per target address, not only per IP', () => {
       expect(answers[0]).toMatchObject({ status: 200, answeredBy: [] });
     }
     // Both mails did go out, after the responses.
-    const subjects = (await api.get(`/v1/dev/outbox?to=${encodeURIComponent(known.email)}`)).body.data.map((m: { subject: string }) => m.subject);
+    const subjects = (await api.get(`/v1/dev/outbox?to=${encodeURIComponent(known.email)}`)).body.data.map(
+      (m: { subject: string }) => m.subject,
+    );
     expect(subjects).toEqual(expect.arrayContaining(['Reset your Loglane password', 'Your Loglane sign-in link']));
   });
 });
@@ -133,16 +148,26 @@ describe('item 3: pre-registration takeover through verify-email', () => {
     // them and ends every session the attacker had.
     const attacker = (await api.post('/v1/auth/login', { email: victimEmail, password: 'attacker-knows-this' })).body.data;
     await api.post('/v1/auth/forgot-password', { email: victimEmail });
-    expect((await api.post('/v1/auth/reset-password', { token: await latestMailedToken(victimEmail), password: 'victim-owns-it-now' })).status).toBe(200);
+    expect(
+      (await api.post('/v1/auth/reset-password', { token: await latestMailedToken(victimEmail), password: 'victim-owns-it-now' })).status,
+    ).toBe(200);
     expectError(await api.get('/v1/me', { token: attacker.accessToken }), 401, 'UNAUTHORIZED');
     expectError(await api.post('/v1/auth/refresh', { refreshToken: attacker.refreshToken }), 401, 'UNAUTHORIZED');
-    expectError(await api.post('/v1/auth/login', { email: victimEmail, password: 'attacker-knows-this' }), 401, 'AUTH_FAILED', 'Invalid email or password');
+    expectError(
+      await api.post('/v1/auth/login', { email: victimEmail, password: 'attacker-knows-this' }),
+      401,
+      'AUTH_FAILED',
+      'Invalid email or password',
+    );
     expect((await api.post('/v1/auth/login', { email: victimEmail, password: 'victim-owns-it-now' })).status).toBe(200);
   });
 });
 
 describe('item 6: exactly one owner at all times', () => {
-  const ownersOf = (workspaceId: string) => env.DB.prepare("SELECT COUNT(*) AS n FROM workspace_members WHERE workspace_id = ? AND role = 'owner'").bind(workspaceId).first<number>('n');
+  const ownersOf = (workspaceId: string) =>
+    env.DB.prepare("SELECT COUNT(*) AS n FROM workspace_members WHERE workspace_id = ? AND role = 'owner'")
+      .bind(workspaceId)
+      .first<number>('n');
 
   it('keeps one owner when a transfer races the removal of its target (20 races)', async () => {
     const [owner, admin] = await Promise.all([signUp(), signUp()]);
@@ -150,7 +175,10 @@ describe('item 6: exactly one owner at all times', () => {
     for (let round = 0; round < 20; round++) {
       const workspace = await createWorkspace(owner.accessToken);
       const target = await signUp();
-      await Promise.all([addMember(owner.accessToken, workspace.id, admin, 'admin'), addMember(owner.accessToken, workspace.id, target, 'admin')]);
+      await Promise.all([
+        addMember(owner.accessToken, workspace.id, admin, 'admin'),
+        addMember(owner.accessToken, workspace.id, target, 'admin'),
+      ]);
       const [transfer, removal] = await Promise.all([
         api.post(`/v1/workspaces/${workspace.id}/transfer-ownership`, { userId: target.user.id }, { token: owner.accessToken }),
         api.delete(`/v1/workspaces/${workspace.id}/members/${target.user.id}`, { token: admin.accessToken }),
@@ -158,7 +186,10 @@ describe('item 6: exactly one owner at all times', () => {
       outcomes.add(`${transfer.status}/${removal.status}`);
       expect(await ownersOf(workspace.id), `round ${round}: transfer ${transfer.status}, removal ${removal.status}`).toBe(1);
       // Whoever ended up owner can still delete the workspace.
-      const members = (await api.get(`/v1/workspaces/${workspace.id}/members`, { token: owner.accessToken })).body.data as { userId: string; role: string }[];
+      const members = (await api.get(`/v1/workspaces/${workspace.id}/members`, { token: owner.accessToken })).body.data as {
+        userId: string;
+        role: string;
+      }[];
       const newOwner = members.find((m) => m.role === 'owner')!.userId === owner.user.id ? owner : target;
       expect((await api.delete(`/v1/workspaces/${workspace.id}`, { token: newOwner.accessToken })).status).toBe(200);
     }
@@ -168,12 +199,15 @@ describe('item 6: exactly one owner at all times', () => {
 });
 
 describe('item 8: control characters in the text search', () => {
-  it.each(['%00ab', 'a%0Ab', '%1F', 'x%7F'])('refuses q=%s with 400 VALIDATION_ERROR and details on q, before any storage work', async (q) => {
-    const tenant = await createTenant();
-    const res = await api.get(`/v1/logs?q=${q}`, { token: tenant.key.secret });
-    expectError(res, 400, 'VALIDATION_ERROR', 'Invalid input');
-    expect(res.body.error.details.map((d: { field: string }) => d.field)).toEqual(['q']);
-  });
+  it.each(['%00ab', 'a%0Ab', '%1F', 'x%7F'])(
+    'refuses q=%s with 400 VALIDATION_ERROR and details on q, before any storage work',
+    async (q) => {
+      const tenant = await createTenant();
+      const res = await api.get(`/v1/logs?q=${q}`, { token: tenant.key.secret });
+      expectError(res, 400, 'VALIDATION_ERROR', 'Invalid input');
+      expect(res.body.error.details.map((d: { field: string }) => d.field)).toEqual(['q']);
+    },
+  );
 
   it('still searches ordinary text, tabs excepted', async () => {
     const tenant = await createTenant();

@@ -6,12 +6,12 @@
 import { env } from 'cloudflare:workers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERRORS } from '../generated/errors';
-import { contract, OPERATIONS, type BadCredential, type Operation } from './support/fuzz-contract';
-import { badCredentialHeaders, LEAK_PATTERNS, SECRET_WORDS } from './support/fuzz-world';
-import { api, expectError, request, type ApiResponse, type RequestOptions } from './support/http';
-import { addMember, createTenant, type Tenant } from './support/tenancy';
 import { ingestAndStore } from './logs.support';
-import { signUp, uniqueEmail, type SignedUpUser } from './support/users';
+import { type BadCredential, contract, OPERATIONS, type Operation } from './support/fuzz-contract';
+import { badCredentialHeaders, LEAK_PATTERNS, SECRET_WORDS } from './support/fuzz-world';
+import { type ApiResponse, api, expectError, type RequestOptions, request } from './support/http';
+import { addMember, createTenant, type Tenant } from './support/tenancy';
+import { type SignedUpUser, signUp, uniqueEmail } from './support/users';
 
 // ---------------------------------------------------------------------------------------------
 // Every response the suite sees is kept, for the secret and leak scans at the end.
@@ -19,7 +19,8 @@ import { signUp, uniqueEmail, type SignedUpUser } from './support/users';
 
 const seen: { what: string; res: ApiResponse }[] = [];
 const keep = (what: string, res: ApiResponse) => (seen.push({ what, res }), res);
-const send = async (method: string, path: string, options: RequestOptions = {}) => keep(`${method} ${path}`, await request(method, path, options));
+const send = async (method: string, path: string, options: RequestOptions = {}) =>
+  keep(`${method} ${path}`, await request(method, path, options));
 
 // The fixtures' own requests (sign-up, workspaces, keys) go through `api`; they are kept too.
 const original = { ...api };
@@ -45,7 +46,11 @@ async function tenant(): Promise<World> {
   const [owner, member] = await Promise.all([signUp({ name: 'Owner' }), signUp({ name: 'Member' })]);
   const base = await createTenant(owner);
   await addMember(owner.accessToken, base.workspace.id, member, 'member');
-  const invitation = await api.post(`/v1/workspaces/${base.workspace.id}/invitations`, { email: uniqueEmail('invitee'), role: 'member' }, { token: owner.accessToken });
+  const invitation = await api.post(
+    `/v1/workspaces/${base.workspace.id}/invitations`,
+    { email: uniqueEmail('invitee'), role: 'member' },
+    { token: owner.accessToken },
+  );
   return { ...base, member, invitationId: invitation.body.data.id };
 }
 
@@ -54,7 +59,13 @@ beforeAll(async () => {
 }, 60_000);
 
 type Ids = { workspaceId: string; projectId: string; keyId: string; userId: string; invitationId: string };
-const idsOf = (t: World): Ids => ({ workspaceId: t.workspace.id, projectId: t.project.id, keyId: t.key.id, userId: t.member.user.id, invitationId: t.invitationId });
+const idsOf = (t: World): Ids => ({
+  workspaceId: t.workspace.id,
+  projectId: t.project.id,
+  keyId: t.key.id,
+  userId: t.member.user.id,
+  invitationId: t.invitationId,
+});
 /** Ids of the same shape that name nothing. */
 const NOBODY: Ids = {
   workspaceId: 'ws_doesnotexist000000000',
@@ -66,7 +77,11 @@ const NOBODY: Ids = {
 
 /** The operation's path with these ids (and `github` / `password` for the other parameters). */
 const pathOf = (op: Operation, ids: Partial<Ids>) =>
-  op.template.replace(/\{(\w+)\}/g, (_, name: string) => (ids as Record<string, string>)[name] ?? (name === 'provider' ? 'github' : name === 'method' ? 'password' : `{${name}}`));
+  op.template.replace(
+    /\{(\w+)\}/g,
+    (_, name: string) =>
+      (ids as Record<string, string>)[name] ?? (name === 'provider' ? 'github' : name === 'method' ? 'password' : `{${name}}`),
+  );
 
 /** The contract's own example body for the operation (with the ids of the request where it names one). */
 const exampleBody = (op: Operation, ids: Partial<Ids>) => {
@@ -74,10 +89,14 @@ const exampleBody = (op: Operation, ids: Partial<Ids>) => {
   return example && 'userId' in example && ids.userId ? { ...example, userId: ids.userId } : example;
 };
 
-const sendAs = (op: Operation, ids: Partial<Ids>, auth: RequestOptions) => send(op.method, pathOf(op, ids), { ...auth, body: exampleBody(op, ids) });
+const sendAs = (op: Operation, ids: Partial<Ids>, auth: RequestOptions) =>
+  send(op.method, pathOf(op, ids), { ...auth, body: exampleBody(op, ids) });
 
 /** Status, code and message: what a client can tell two answers apart by (not the request id or time). */
-const answer = (res: ApiResponse) => ({ status: res.status, body: { ...res.body, meta: undefined, error: res.body?.error && { ...res.body.error, requestId: undefined } } });
+const answer = (res: ApiResponse) => ({
+  status: res.status,
+  body: { ...res.body, meta: undefined, error: res.body?.error && { ...res.body.error, requestId: undefined } },
+});
 
 // ---------------------------------------------------------------------------------------------
 // Access tokens
@@ -101,34 +120,55 @@ const USER_OPERATIONS = OPERATIONS.filter((op) => op.auth.has('user'));
 describe('access tokens', () => {
   it('are accepted by the operations the contract says (and the list is not empty)', () => {
     expect(USER_OPERATIONS.length).toBeGreaterThan(20);
-    expect(USER_OPERATIONS.map((op) => op.id)).toEqual(expect.arrayContaining(['getMe', 'logout', 'createWorkspace', 'revokeApiKey', 'queryLogs', 'startOAuth']));
+    expect(USER_OPERATIONS.map((op) => op.id)).toEqual(
+      expect.arrayContaining(['getMe', 'logout', 'createWorkspace', 'revokeApiKey', 'queryLogs', 'startOAuth']),
+    );
   });
 
-  it.each(USER_OPERATIONS.map((op) => [op.id, op] as const))('%s refuses alg:none, a wrong key or algorithm, a wrong audience or issuer, a missing sid, garbage and an expired token', async (_, op) => {
-    for (const [what, message] of BROKEN_TOKENS) {
-      const res = await sendAs(op, idsOf(A), { headers: await badCredentialHeaders(what, A.owner.user.id) });
-      try {
-        expectError(res, 401, 'UNAUTHORIZED', message);
-      } catch (error) {
-        throw new Error(`${what}: ${(error as Error).message}`);
+  it.each(USER_OPERATIONS.map((op) => [op.id, op] as const))(
+    '%s refuses alg:none, a wrong key or algorithm, a wrong audience or issuer, a missing sid, garbage and an expired token',
+    async (_, op) => {
+      for (const [what, message] of BROKEN_TOKENS) {
+        const res = await sendAs(op, idsOf(A), { headers: await badCredentialHeaders(what, A.owner.user.id) });
+        try {
+          expectError(res, 401, 'UNAUTHORIZED', message);
+        } catch (error) {
+          throw new Error(`${what}: ${(error as Error).message}`);
+        }
       }
-    }
-  });
+    },
+  );
 
-  it.each(USER_OPERATIONS.filter((op) => !op.auth.has('none')).map((op) => [op.id, op] as const))('%s needs a token at all: "Authentication required"', async (_, op) => {
-    expectError(await sendAs(op, idsOf(A), {}), 401, 'UNAUTHORIZED', ERRORS.authenticationRequired.message);
-    expectError(await sendAs(op, idsOf(A), { headers: { Authorization: 'Basic dXNlcjpwYXNz' } }), 401, 'UNAUTHORIZED', ERRORS.authenticationRequired.message);
-  });
+  it.each(USER_OPERATIONS.filter((op) => !op.auth.has('none')).map((op) => [op.id, op] as const))(
+    '%s needs a token at all: "Authentication required"',
+    async (_, op) => {
+      expectError(await sendAs(op, idsOf(A), {}), 401, 'UNAUTHORIZED', ERRORS.authenticationRequired.message);
+      expectError(
+        await sendAs(op, idsOf(A), { headers: { Authorization: 'Basic dXNlcjpwYXNz' } }),
+        401,
+        'UNAUTHORIZED',
+        ERRORS.authenticationRequired.message,
+      );
+    },
+  );
 
-  it.each(USER_OPERATIONS.filter((op) => !op.auth.has('apiKey')).map((op) => [op.id, op] as const))('%s takes no API key in place of a user token', async (_, op) => {
-    expectError(await sendAs(op, idsOf(A), { token: A.key.secret }), 401, 'UNAUTHORIZED', ERRORS.invalidToken.message);
-    expectError(await sendAs(op, idsOf(A), { headers: { 'X-API-Key': A.key.secret } }), 401, 'UNAUTHORIZED', ERRORS.invalidToken.message);
-  });
+  it.each(USER_OPERATIONS.filter((op) => !op.auth.has('apiKey')).map((op) => [op.id, op] as const))(
+    '%s takes no API key in place of a user token',
+    async (_, op) => {
+      expectError(await sendAs(op, idsOf(A), { token: A.key.secret }), 401, 'UNAUTHORIZED', ERRORS.invalidToken.message);
+      expectError(await sendAs(op, idsOf(A), { headers: { 'X-API-Key': A.key.secret } }), 401, 'UNAUTHORIZED', ERRORS.invalidToken.message);
+    },
+  );
 
   it('ingest takes no user token, valid or not, in place of a key', async () => {
     const ingest = OPERATIONS.find((op) => op.id === 'ingestLogs')!;
     expectError(await sendAs(ingest, {}, { token: A.owner.accessToken }), 401, 'UNAUTHORIZED', ERRORS.invalidApiKey.message);
-    expectError(await sendAs(ingest, {}, { headers: await badCredentialHeaders('algNone', A.owner.user.id) }), 401, 'UNAUTHORIZED', ERRORS.invalidApiKey.message);
+    expectError(
+      await sendAs(ingest, {}, { headers: await badCredentialHeaders('algNone', A.owner.user.id) }),
+      401,
+      'UNAUTHORIZED',
+      ERRORS.invalidApiKey.message,
+    );
   });
 });
 
@@ -174,24 +214,39 @@ describe('cross-tenant ids', () => {
     expect(WITH_CHILD.length).toBeGreaterThanOrEqual(10);
   });
 
-  it.each(SCOPED.map((op) => [op.id, op] as const))("%s: another tenant's ids are 404 NOT_FOUND, answered exactly as ids that do not exist", async (_, op) => {
-    const foreign = await sendAs(op, idsOf(A), { token: B.owner.accessToken });
-    expectError(foreign, 404, 'NOT_FOUND', ERRORS.notFound.message);
-    // Nothing tells an outsider that the ids exist.
-    expect(answer(await sendAs(op, NOBODY, { token: B.owner.accessToken }))).toEqual(answer(foreign));
-    // A member of the other tenant is no better placed than its owner.
-    expectError(await sendAs(op, idsOf(A), { token: B.member.accessToken }), 404, 'NOT_FOUND', ERRORS.notFound.message);
-  });
+  it.each(SCOPED.map((op) => [op.id, op] as const))(
+    "%s: another tenant's ids are 404 NOT_FOUND, answered exactly as ids that do not exist",
+    async (_, op) => {
+      const foreign = await sendAs(op, idsOf(A), { token: B.owner.accessToken });
+      expectError(foreign, 404, 'NOT_FOUND', ERRORS.notFound.message);
+      // Nothing tells an outsider that the ids exist.
+      expect(answer(await sendAs(op, NOBODY, { token: B.owner.accessToken }))).toEqual(answer(foreign));
+      // A member of the other tenant is no better placed than its owner.
+      expectError(await sendAs(op, idsOf(A), { token: B.member.accessToken }), 404, 'NOT_FOUND', ERRORS.notFound.message);
+    },
+  );
 
-  it.each(WITH_CHILD.map((op) => [op.id, op] as const))("%s: another tenant's project, key, member or invitation under one's own workspace is 404 NOT_FOUND", async (_, op) => {
-    const ids = { ...idsOf(B), workspaceId: A.workspace.id };
-    expectError(await sendAs(op, ids, { token: A.owner.accessToken }), 404, 'NOT_FOUND', ERRORS.notFound.message);
-    // Own project, other tenant's key.
-    if (op.pathParams.some((p) => p.name === 'keyId')) expectError(await sendAs(op, { ...idsOf(A), keyId: B.key.id }, { token: A.owner.accessToken }), 404, 'NOT_FOUND', ERRORS.notFound.message);
-  });
+  it.each(WITH_CHILD.map((op) => [op.id, op] as const))(
+    "%s: another tenant's project, key, member or invitation under one's own workspace is 404 NOT_FOUND",
+    async (_, op) => {
+      const ids = { ...idsOf(B), workspaceId: A.workspace.id };
+      expectError(await sendAs(op, ids, { token: A.owner.accessToken }), 404, 'NOT_FOUND', ERRORS.notFound.message);
+      // Own project, other tenant's key.
+      if (op.pathParams.some((p) => p.name === 'keyId'))
+        expectError(
+          await sendAs(op, { ...idsOf(A), keyId: B.key.id }, { token: A.owner.accessToken }),
+          404,
+          'NOT_FOUND',
+          ERRORS.notFound.message,
+        );
+    },
+  );
 
   it("an API key of project A cannot read project B's logs, whichever header carries it", async () => {
-    const [ownIds] = await Promise.all([ingestAndStore(A.key.secret, { level: 'info', message: 'project A entry' }), ingestAndStore(B.key.secret, { level: 'info', message: 'project B entry' })]);
+    const [ownIds] = await Promise.all([
+      ingestAndStore(A.key.secret, { level: 'info', message: 'project A entry' }),
+      ingestAndStore(B.key.secret, { level: 'info', message: 'project B entry' }),
+    ]);
     const path = `/v1/logs?projectId=${B.project.id}`;
     expectError(await send('GET', path, { token: A.key.secret }), 404, 'NOT_FOUND', ERRORS.notFound.message);
     expectError(await send('GET', path, { headers: { 'X-API-Key': A.key.secret } }), 404, 'NOT_FOUND', ERRORS.notFound.message);
@@ -204,7 +259,7 @@ describe('cross-tenant ids', () => {
     }
   });
 
-  it("a user cannot read the logs of a project outside their workspaces: 404, as for one that does not exist", async () => {
+  it('a user cannot read the logs of a project outside their workspaces: 404, as for one that does not exist', async () => {
     const foreign = await send('GET', `/v1/logs?projectId=${B.project.id}`, { token: A.owner.accessToken });
     expectError(foreign, 404, 'NOT_FOUND', ERRORS.notFound.message);
     expect(answer(await send('GET', `/v1/logs?projectId=${NOBODY.projectId}`, { token: A.owner.accessToken }))).toEqual(answer(foreign));
@@ -248,19 +303,44 @@ describe('fuzzer findings', () => {
   // (or a body without a Content-Type) fell through src/middleware/errors.ts to a 500.
   it('F1: a JSON operation refuses a body sent as text/plain, as a form, or without a Content-Type with 400, not 500', async () => {
     const body = JSON.stringify({ email: A.owner.email, password: 'whatever-password' });
-    for (const headers of [{ 'Content-Type': 'text/plain' }, { 'Content-Type': 'application/x-www-form-urlencoded' }, { 'Content-Type': 'application/json, text/plain' }, {}] as Record<string, string>[]) {
-      expectError(await send('POST', '/v1/auth/login', { rawBody: body, headers }), 400, 'VALIDATION_ERROR', ERRORS.unsupportedMediaType.message);
+    for (const headers of [
+      { 'Content-Type': 'text/plain' },
+      { 'Content-Type': 'application/x-www-form-urlencoded' },
+      { 'Content-Type': 'application/json, text/plain' },
+      {},
+    ] as Record<string, string>[]) {
+      expectError(
+        await send('POST', '/v1/auth/login', { rawBody: body, headers }),
+        400,
+        'VALIDATION_ERROR',
+        ERRORS.unsupportedMediaType.message,
+      );
     }
     // Credentials are still checked first.
-    expectError(await send('PATCH', '/v1/me', { rawBody: '{"name":"x"}', headers: { 'Content-Type': 'text/plain' } }), 401, 'UNAUTHORIZED', ERRORS.authenticationRequired.message);
+    expectError(
+      await send('PATCH', '/v1/me', { rawBody: '{"name":"x"}', headers: { 'Content-Type': 'text/plain' } }),
+      401,
+      'UNAUTHORIZED',
+      ERRORS.authenticationRequired.message,
+    );
   });
 
   // F2 (fixed in src/middleware/errors.ts): lone UTF-16 surrogates passed validation, were written to
   // D1 as WTF-8 and read back as three U+FFFD each; 34+ of them in a name broke every response (500).
   it('F2: lone surrogates in a name are refused with 400, and nothing is stored', async () => {
     const user = await signUp({ name: 'Before' });
-    expectError(await send('PATCH', '/v1/me', { token: user.accessToken, body: { name: `a${LONE_SURROGATES}b` } }), 400, 'VALIDATION_ERROR', ERRORS.invalidInput.message);
-    expectError(await send('PATCH', '/v1/me', { token: user.accessToken, body: { name: 'a\uDFFFb' } }), 400, 'VALIDATION_ERROR', ERRORS.invalidInput.message);
+    expectError(
+      await send('PATCH', '/v1/me', { token: user.accessToken, body: { name: `a${LONE_SURROGATES}b` } }),
+      400,
+      'VALIDATION_ERROR',
+      ERRORS.invalidInput.message,
+    );
+    expectError(
+      await send('PATCH', '/v1/me', { token: user.accessToken, body: { name: 'a\uDFFFb' } }),
+      400,
+      'VALIDATION_ERROR',
+      ERRORS.invalidInput.message,
+    );
     const me = await send('GET', '/v1/me', { token: user.accessToken });
     expect(me.status).toBe(200);
     expect(me.body.data.name).toBe('Before');
@@ -271,7 +351,12 @@ describe('fuzzer findings', () => {
   it('F4: a correctly signed token for a user that does not exist is 401 "Invalid token" everywhere', async () => {
     const headers = await badCredentialHeaders('ghostUser', 'usr_unused');
     expectError(await send('GET', '/v1/me', { headers }), 401, 'UNAUTHORIZED', ERRORS.invalidToken.message);
-    expectError(await send('POST', '/v1/workspaces', { headers, body: { name: 'Ghost', slug: 'ghost-workspace' } }), 401, 'UNAUTHORIZED', ERRORS.invalidToken.message);
+    expectError(
+      await send('POST', '/v1/workspaces', { headers, body: { name: 'Ghost', slug: 'ghost-workspace' } }),
+      401,
+      'UNAUTHORIZED',
+      ERRORS.invalidToken.message,
+    );
   });
 
   // F3 (fixed in src by cd53090): a state of 256 two-byte characters made a KV key over 512 bytes.
@@ -292,9 +377,12 @@ describe('every response this suite saw', () => {
   });
 
   it('carries no API key secret after its creation, no password hash, salt or token hash, and no server secret', async () => {
-    const created = seen.filter(({ what, res }) => /\/api-keys$/.test(what) && res.status === 201).map(({ res }) => res.body.data.secret as string);
+    const created = seen
+      .filter(({ what, res }) => /\/api-keys$/.test(what) && res.status === 201)
+      .map(({ res }) => res.body.data.secret as string);
     expect(created.length).toBeGreaterThanOrEqual(2);
-    const column = async (sql: string) => (await env.DB.prepare(sql).all<{ v: string | null }>()).results.map((r) => r.v).filter((v): v is string => !!v);
+    const column = async (sql: string) =>
+      (await env.DB.prepare(sql).all<{ v: string | null }>()).results.map((r) => r.v).filter((v): v is string => !!v);
     const passwordHashes = await column('SELECT password_hash AS v FROM users');
     const secrets = [
       ...passwordHashes,
@@ -309,16 +397,20 @@ describe('every response this suite saw', () => {
     ].filter((s) => s && s.length >= 8);
     expect(secrets.length).toBeGreaterThan(10);
     for (const { what, res } of seen) {
-      for (const secret of secrets) if (res.text.includes(secret)) throw new Error(`${what} → ${res.status} carries a stored secret (${secret.slice(0, 8)}…)`);
+      for (const secret of secrets)
+        if (res.text.includes(secret)) throw new Error(`${what} → ${res.status} carries a stored secret (${secret.slice(0, 8)}…)`);
       expect(res.text, what).not.toMatch(SECRET_WORDS);
       // A key's secret appears in exactly one response: the one that created it.
-      for (const secret of created) if (res.text.includes(secret) && !(/\/api-keys$/.test(what) && res.status === 201 && res.body.data.secret === secret)) throw new Error(`${what} → ${res.status} repeats an API key secret`);
+      for (const secret of created)
+        if (res.text.includes(secret) && !(/\/api-keys$/.test(what) && res.status === 201 && res.body.data.secret === secret))
+          throw new Error(`${what} → ${res.status} repeats an API key secret`);
     }
   });
 
   it('carries no stack trace, SQL or exception text', () => {
     for (const { what, res } of seen) {
-      for (const pattern of LEAK_PATTERNS) if (pattern.test(res.text)) throw new Error(`${what} → ${res.status} matches ${pattern}: ${res.text.slice(0, 300)}`);
+      for (const pattern of LEAK_PATTERNS)
+        if (pattern.test(res.text)) throw new Error(`${what} → ${res.status} matches ${pattern}: ${res.text.slice(0, 300)}`);
     }
   });
 });

@@ -4,9 +4,9 @@
 // them every id is 404, whatever the route.
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import contract from '../generated/openapi.internal.json';
-import { expectError, request, type ApiResponse, type RequestOptions } from './support/http';
+import { type ApiResponse, expectError, type RequestOptions, request } from './support/http';
 import { addMember, createApiKey, createProject, createWorkspace, uniqueSlug } from './support/tenancy';
-import { signUp, type SignedUpUser } from './support/users';
+import { type SignedUpUser, signUp } from './support/users';
 
 type Role = 'member' | 'admin' | 'owner';
 type Ids = { workspaceId: string; projectId: string; keyId: string; userId: string; invitationId: string };
@@ -29,7 +29,11 @@ const ws = (ids: Ids) => `/v1/workspaces/${ids.workspaceId}`;
 const prj = (ids: Ids) => `${ws(ids)}/projects/${ids.projectId}`;
 
 const OPERATIONS: Operation[] = [
-  { id: 'createWorkspace', success: 201, send: (_, a) => request('POST', '/v1/workspaces', { ...a, body: { name: 'New', slug: uniqueSlug('ws') } }) },
+  {
+    id: 'createWorkspace',
+    success: 201,
+    send: (_, a) => request('POST', '/v1/workspaces', { ...a, body: { name: 'New', slug: uniqueSlug('ws') } }),
+  },
   { id: 'listWorkspaces', readOnly: true, success: 200, send: (_, a) => request('GET', '/v1/workspaces', a) },
   { id: 'getWorkspace', readOnly: true, success: 200, send: (i, a) => request('GET', ws(i), a) },
   { id: 'updateWorkspace', success: 200, send: (i, a) => request('PATCH', ws(i), { ...a, body: { name: 'Renamed' } }) },
@@ -82,8 +86,11 @@ const ACTORS: Actor[] = ['owner', 'admin', 'member', 'outsider', 'anonymous', 'e
 type Target = 'own' | 'foreign' | 'foreignChild';
 
 /** The lowest role allowed, as the contract states it (x-required-role); undefined outside any workspace. */
-const CONTRACT_OPERATIONS = Object.values(contract.paths).flatMap((item) => Object.values(item) as { operationId: string; 'x-required-role'?: Role }[]);
-const minimumOf = (op: Operation): Role | undefined => CONTRACT_OPERATIONS.find((operation) => operation.operationId === op.id)?.['x-required-role'];
+const CONTRACT_OPERATIONS = Object.values(contract.paths).flatMap(
+  (item) => Object.values(item) as { operationId: string; 'x-required-role'?: Role }[],
+);
+const minimumOf = (op: Operation): Role | undefined =>
+  CONTRACT_OPERATIONS.find((operation) => operation.operationId === op.id)?.['x-required-role'];
 
 type Expected = { status: number; code?: string; message?: string };
 const RANK: Record<Role, number> = { member: 1, admin: 2, owner: 3 };
@@ -117,12 +124,18 @@ async function buildOwnWorld(): Promise<{ own: Ids; secret: string }> {
     addMember(token, workspace.id, users.extra, 'member'),
   ]);
   const [key, invitationId] = await Promise.all([createApiKey(token, workspace.id, project.id), invite(token, workspace.id)]);
-  return { own: { workspaceId: workspace.id, projectId: project.id, keyId: key.id, userId: users.extra.user.id, invitationId }, secret: key.secret };
+  return {
+    own: { workspaceId: workspace.id, projectId: project.id, keyId: key.id, userId: users.extra.user.id, invitationId },
+    secret: key.secret,
+  };
 }
 
 /** An open invitation of the workspace (to an address without an account), by its id. */
 async function invite(token: string, workspaceId: string): Promise<string> {
-  const res = await request('POST', `/v1/workspaces/${workspaceId}/invitations`, { token, body: { email: `invitee-${crypto.randomUUID()}@example.com`, role: 'member' } });
+  const res = await request('POST', `/v1/workspaces/${workspaceId}/invitations`, {
+    token,
+    body: { email: `invitee-${crypto.randomUUID()}@example.com`, role: 'member' },
+  });
   if (res.status !== 201) throw new Error(`inviting answered ${res.status}: ${res.text.slice(0, 300)}`);
   return res.body.data.id;
 }
@@ -138,7 +151,10 @@ async function buildForeignWorld(): Promise<Ids> {
 
 /** What the shared worlds' owners see of them: who has which role, and which keys the project has. */
 async function fixtureOf(ids: Ids, token: string) {
-  const [members, keys] = await Promise.all([request('GET', `${ws(ids)}/members`, { token }), request('GET', `${prj(ids)}/api-keys`, { token })]);
+  const [members, keys] = await Promise.all([
+    request('GET', `${ws(ids)}/members`, { token }),
+    request('GET', `${prj(ids)}/api-keys`, { token }),
+  ]);
   return {
     members: [members.status, members.body.data?.map((m: { userId: string; role: string }) => `${m.userId}:${m.role}`).sort()],
     keys: [keys.status, keys.body.data?.map((k: { id: string }) => k.id).sort()],
@@ -178,12 +194,15 @@ function authFor(actor: Actor, secret: string): RequestOptions {
 }
 
 /** Operations outside a workspace have no other tenant's ids to try; only those with a child id have a foreignChild. */
-const targetsOf = (op: Operation): Target[] => (!minimumOf(op) ? ['own'] : op.hasChild ? ['own', 'foreign', 'foreignChild'] : ['own', 'foreign']);
+const targetsOf = (op: Operation): Target[] =>
+  !minimumOf(op) ? ['own'] : op.hasChild ? ['own', 'foreign', 'foreignChild'] : ['own', 'foreign'];
 
 /** The operations that can take away what other cases rely on: a workspace, project, key, member or role. */
 const REMOVES = ['deleteWorkspace', 'updateMember', 'removeMember', 'transferOwnership', 'deleteProject', 'revokeApiKey'];
 
-const cases = OPERATIONS.flatMap((op) => ACTORS.flatMap((actor) => targetsOf(op).map((target) => ({ op, actor, target, want: expected(op, actor, target) }))));
+const cases = OPERATIONS.flatMap((op) =>
+  ACTORS.flatMap((actor) => targetsOf(op).map((target) => ({ op, actor, target, want: expected(op, actor, target) }))),
+);
 
 describe('authorization matrix', () => {
   it('covers every operation under /v1/workspaces in the contract', () => {
@@ -193,30 +212,46 @@ describe('authorization matrix', () => {
     expect(OPERATIONS.map((op) => op.id).sort()).toEqual(inContract.sort());
   });
 
-  it.each(cases.map((c) => [`${c.op.id} × ${c.actor} × ${c.target} → ${c.want.status}${c.want.message ? ` ${c.want.message}` : ''}`, c] as const))('%s', async (_, { op, actor, target, want }) => {
-    // A call expected to succeed may change things (deletes, transfers): it gets a world of its own.
-    const world = want.status < 300 && !op.readOnly ? await buildOwnWorld() : shared;
-    const ids =
-      target === 'own' ? world.own : target === 'foreign' ? foreign : { ...world.own, projectId: foreign.projectId, keyId: foreign.keyId, userId: foreign.userId, invitationId: foreign.invitationId };
-    // The Worker shares the test's clock: 16 minutes on, the 15-minute access token has expired.
-    if (actor === 'expired') vi.setSystemTime(Date.now() + 16 * 60 * 1000);
-    const res = await op.send(ids, authFor(actor, world.secret));
-    // A refused call must leave the shared worlds alone. Had it removed something from them (a
-    // foreign project deleted, say), later cases would answer 404 for the wrong reason and pass
-    // (issue 20: that hid the bug in five cases): it fails here, and later cases get new worlds.
-    if (world === shared && REMOVES.includes(op.id)) {
-      vi.useRealTimers();
-      if (JSON.stringify(await sharedFixture()) !== JSON.stringify(sharedAsBuilt)) {
-        await buildShared();
-        throw new Error(`${op.id} × ${actor} × ${target} changed the shared worlds (rebuilt for the cases after it)`);
+  it.each(
+    cases.map((c) => [`${c.op.id} × ${c.actor} × ${c.target} → ${c.want.status}${c.want.message ? ` ${c.want.message}` : ''}`, c] as const),
+  )(
+    '%s',
+    async (_, { op, actor, target, want }) => {
+      // A call expected to succeed may change things (deletes, transfers): it gets a world of its own.
+      const world = want.status < 300 && !op.readOnly ? await buildOwnWorld() : shared;
+      const ids =
+        target === 'own'
+          ? world.own
+          : target === 'foreign'
+            ? foreign
+            : {
+                ...world.own,
+                projectId: foreign.projectId,
+                keyId: foreign.keyId,
+                userId: foreign.userId,
+                invitationId: foreign.invitationId,
+              };
+      // The Worker shares the test's clock: 16 minutes on, the 15-minute access token has expired.
+      if (actor === 'expired') vi.setSystemTime(Date.now() + 16 * 60 * 1000);
+      const res = await op.send(ids, authFor(actor, world.secret));
+      // A refused call must leave the shared worlds alone. Had it removed something from them (a
+      // foreign project deleted, say), later cases would answer 404 for the wrong reason and pass
+      // (issue 20: that hid the bug in five cases): it fails here, and later cases get new worlds.
+      if (world === shared && REMOVES.includes(op.id)) {
+        vi.useRealTimers();
+        if (JSON.stringify(await sharedFixture()) !== JSON.stringify(sharedAsBuilt)) {
+          await buildShared();
+          throw new Error(`${op.id} × ${actor} × ${target} changed the shared worlds (rebuilt for the cases after it)`);
+        }
       }
-    }
-    if (want.code) expectError(res, want.status, want.code, want.message);
-    else {
-      expect(res.status, res.text).toBe(want.status);
-      expect(res.body.success).toBe(true);
-    }
-  }, 30_000); // a world of its own is six requests: generous for a busy machine
+      if (want.code) expectError(res, want.status, want.code, want.message);
+      else {
+        expect(res.status, res.text).toBe(want.status);
+        expect(res.body.success).toBe(true);
+      }
+    },
+    30_000,
+  ); // a world of its own is six requests: generous for a busy machine
 
   it('left the shared worlds as they were', async () => {
     expect(await sharedFixture()).toEqual(sharedAsBuilt);

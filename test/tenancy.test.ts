@@ -6,10 +6,10 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../src/app';
 import { sha256Hex } from '../src/lib/crypto';
 import { requireApiKey, requireUserOrApiKey } from '../src/middleware/auth';
-import { api, expectError, ORIGIN, type ApiResponse } from './support/http';
-import { addMember, createApiKey, createProject, createTenant, createWorkspace, uniqueSlug, type Tenant } from './support/tenancy';
-import { signUp, type SignedUpUser } from './support/users';
 import { ingestAndStore, purgeNow, storedCount } from './logs.support';
+import { type ApiResponse, api, expectError, ORIGIN } from './support/http';
+import { addMember, createApiKey, createProject, createTenant, createWorkspace, type Tenant, uniqueSlug } from './support/tenancy';
+import { type SignedUpUser, signUp } from './support/users';
 
 const INVALID_API_KEY = 'Invalid or revoked API key';
 const OWNER_ROLE_FIXED = "The owner's role changes only by ownership transfer";
@@ -42,9 +42,12 @@ describe('workspaces', () => {
     expect(got.body.data).toEqual(res.body.data);
   });
 
-  it.each(['ab', 'A-corp', '-acme', 'acme-', 'ac_me', 'a'.repeat(49), 'acmé', ''])('refuses the slug %j with 400 details naming slug', async (slug) => {
-    expectInvalid(await api.post('/v1/workspaces', { name: 'Acme', slug }, { token: user.accessToken }), 'slug');
-  });
+  it.each(['ab', 'A-corp', '-acme', 'acme-', 'ac_me', 'a'.repeat(49), 'acmé', ''])(
+    'refuses the slug %j with 400 details naming slug',
+    async (slug) => {
+      expectInvalid(await api.post('/v1/workspaces', { name: 'Acme', slug }, { token: user.accessToken }), 'slug');
+    },
+  );
 
   it.each(['abc', 'a-b', '0-9', 'a'.repeat(48)])('accepts the slug %j at the edges of the rule', async (slug) => {
     // Storage is per test file, so nothing else here takes these slugs.
@@ -55,7 +58,12 @@ describe('workspaces', () => {
   it('refuses a slug taken by anyone, with 409 "Slug already taken"', async () => {
     const taken = await createWorkspace(user.accessToken);
     const someoneElse = await signUp();
-    expectError(await api.post('/v1/workspaces', { name: 'Copy', slug: taken.slug }, { token: someoneElse.accessToken }), 409, 'VALIDATION_ERROR', 'Slug already taken');
+    expectError(
+      await api.post('/v1/workspaces', { name: 'Copy', slug: taken.slug }, { token: someoneElse.accessToken }),
+      409,
+      'VALIDATION_ERROR',
+      'Slug already taken',
+    );
     // Nothing half-written: the refused creator has no workspace.
     expect((await api.get('/v1/workspaces', { token: someoneElse.accessToken })).body.data).toEqual([]);
   });
@@ -121,13 +129,37 @@ describe('members', () => {
     const promoted = await api.patch(`${base}/${someone.user.id}`, { role: 'admin' }, { token: admin.accessToken });
     expect(promoted.body.data).toMatchObject({ userId: someone.user.id, role: 'admin' });
     expectInvalid(await api.patch(`${base}/${someone.user.id}`, { role: 'owner' }, { token: owner.accessToken }), 'role');
-    expectError(await api.patch(`${base}/${owner.user.id}`, { role: 'member' }, { token: admin.accessToken }), 403, 'FORBIDDEN', OWNER_ROLE_FIXED);
-    expectError(await api.patch(`${base}/${owner.user.id}`, { role: 'admin' }, { token: owner.accessToken }), 403, 'FORBIDDEN', OWNER_ROLE_FIXED);
-    expectError(await api.patch(`${base}/${(await signUp()).user.id}`, { role: 'admin' }, { token: owner.accessToken }), 404, 'NOT_FOUND', 'Resource not found');
+    expectError(
+      await api.patch(`${base}/${owner.user.id}`, { role: 'member' }, { token: admin.accessToken }),
+      403,
+      'FORBIDDEN',
+      OWNER_ROLE_FIXED,
+    );
+    expectError(
+      await api.patch(`${base}/${owner.user.id}`, { role: 'admin' }, { token: owner.accessToken }),
+      403,
+      'FORBIDDEN',
+      OWNER_ROLE_FIXED,
+    );
+    expectError(
+      await api.patch(`${base}/${(await signUp()).user.id}`, { role: 'admin' }, { token: owner.accessToken }),
+      404,
+      'NOT_FOUND',
+      'Resource not found',
+    );
     // A role change applies to the very next request.
     const demoted = await api.patch(`${base}/${someone.user.id}`, { role: 'member' }, { token: owner.accessToken });
     expect(demoted.body.data.role).toBe('member');
-    expectError(await api.post(`/v1/workspaces/${workspaceId}/invitations`, { email: 'x@example.com', role: 'member' }, { token: someone.accessToken }), 403, 'FORBIDDEN', 'Insufficient role');
+    expectError(
+      await api.post(
+        `/v1/workspaces/${workspaceId}/invitations`,
+        { email: 'x@example.com', role: 'member' },
+        { token: someone.accessToken },
+      ),
+      403,
+      'FORBIDDEN',
+      'Insufficient role',
+    );
   });
 
   it('lets members leave and admins remove others, but the owner can neither leave nor be removed', async () => {
@@ -176,7 +208,12 @@ describe('ownership transfer', () => {
   it('refuses anyone but the owner with "Only owner can transfer"', async () => {
     const { admin, member, path } = await setUp();
     expectError(await api.post(path, { userId: admin.user.id }, { token: admin.accessToken }), 403, 'FORBIDDEN', 'Only owner can transfer');
-    expectError(await api.post(path, { userId: admin.user.id }, { token: member.accessToken }), 403, 'FORBIDDEN', 'Only owner can transfer');
+    expectError(
+      await api.post(path, { userId: admin.user.id }, { token: member.accessToken }),
+      403,
+      'FORBIDDEN',
+      'Only owner can transfer',
+    );
   });
 
   it('refuses a transfer to yourself with 400 details on userId', async () => {
@@ -255,7 +292,9 @@ const bearer = (secret: string) => ({ Authorization: `Bearer ${secret}` });
 /** The principal the auth middleware sets, seen through a test-only route (the real routes do not echo it). */
 async function principalOf(guard: 'requireApiKey' | 'requireUserOrApiKey', headers: Record<string, string>) {
   const app = createApp();
-  app.get('/probe', guard === 'requireApiKey' ? requireApiKey('logs:read') : requireUserOrApiKey('logs:read'), (c) => c.json(c.get('principal')));
+  app.get('/probe', guard === 'requireApiKey' ? requireApiKey('logs:read') : requireUserOrApiKey('logs:read'), (c) =>
+    c.json(c.get('principal')),
+  );
   const ctx = createExecutionContext();
   const res = await app.fetch(new Request(`${ORIGIN}/probe`, { headers }), env, ctx);
   await waitOnExecutionContext(ctx);
@@ -302,7 +341,15 @@ describe('API keys', () => {
       readLogs(bearer(token), `?projectId=${tenant.project.id}`),
     ]);
     const listed = list.body.data.find((k: { id: string }) => k.id === key.id);
-    expect(listed).toEqual({ id: key.id, projectId: key.projectId, name: key.name, scopes: key.scopes, prefix: key.prefix, createdAt: key.createdAt, lastUsedAt: null });
+    expect(listed).toEqual({
+      id: key.id,
+      projectId: key.projectId,
+      name: key.name,
+      scopes: key.scopes,
+      prefix: key.prefix,
+      createdAt: key.createdAt,
+      lastUsedAt: null,
+    });
     for (const listedKey of list.body.data) expect(listedKey).not.toHaveProperty('secret');
     for (const res of [list, ...later, await api.get(keysPath, { token })]) expect(res.text).not.toContain(key.secret.slice(8));
   });
@@ -320,7 +367,10 @@ describe('API keys', () => {
     const principal = { kind: 'apiKey', keyId: key.id, projectId: tenant.project.id, scopes: ['logs:read'] };
     expect(await principalOf('requireApiKey', bearer(key.secret))).toEqual({ status: 200, body: principal });
     expect(await principalOf('requireUserOrApiKey', { 'X-API-Key': key.secret })).toEqual({ status: 200, body: principal });
-    expect(await principalOf('requireUserOrApiKey', bearer(token))).toMatchObject({ status: 200, body: { kind: 'user', userId: tenant.owner.user.id } });
+    expect(await principalOf('requireUserOrApiKey', bearer(token))).toMatchObject({
+      status: 200,
+      body: { kind: 'user', userId: tenant.owner.user.id },
+    });
     // A key reads its own project only: another project is as if it did not exist.
     const other = await createTenant();
     expectError(await readLogs(bearer(key.secret), `?projectId=${other.project.id}`), 404, 'NOT_FOUND');
@@ -394,7 +444,10 @@ describe('API keys', () => {
 });
 
 describe('deletion cascades', () => {
-  const countWhere = async (sql: string, ...values: string[]) => (await env.DB.prepare(`SELECT COUNT(*) AS n FROM ${sql}`).bind(...values).first<number>('n')) ?? 0;
+  const countWhere = async (sql: string, ...values: string[]) =>
+    (await env.DB.prepare(`SELECT COUNT(*) AS n FROM ${sql}`)
+      .bind(...values)
+      .first<number>('n')) ?? 0;
   const addLogEntry = (secret: string) => ingestAndStore(secret, { level: 'info', message: 'hello' });
 
   it('deleting a project removes its keys at once and its log entries with the purge, and nothing of its siblings', async () => {
@@ -433,7 +486,8 @@ describe('deletion cascades', () => {
     expectError(await api.get(`/v1/workspaces/${tenant.workspace.id}`, { token }), 404, 'NOT_FOUND');
     expect((await api.get('/v1/workspaces', { token: member.accessToken })).body.data).toEqual([]);
     expectError(await readLogs(bearer(tenant.key.secret)), 401, 'UNAUTHORIZED', INVALID_API_KEY);
-    for (const table of ['projects', 'workspace_members']) expect(await countWhere(`${table} WHERE workspace_id = ?`, tenant.workspace.id)).toBe(0);
+    for (const table of ['projects', 'workspace_members'])
+      expect(await countWhere(`${table} WHERE workspace_id = ?`, tenant.workspace.id)).toBe(0);
     await purgeNow([tenant.project.id, second.id]);
     for (const projectId of [tenant.project.id, second.id]) {
       expect(await countWhere('api_keys WHERE project_id = ?', projectId)).toBe(0);

@@ -2,9 +2,10 @@
 // - worker/*.js   the Worker bundles workerd serves (ESM, minified, workerd conditions); sizes are of these
 // - node/*.mjs    the same bundles for Node's import-time measurement (cloudflare:workers shimmed)
 // - inproc/*.mjs  unminified Node bundles of the apps for the in-process runs (readable profiles)
-import { build, type BuildOptions, type Plugin } from 'esbuild';
+
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type BuildOptions, build, type Plugin } from 'esbuild';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const OUT = path.join(ROOT, 'bench/.build');
@@ -28,7 +29,11 @@ const CONTENDERS: Entry[] = [
 ];
 
 const shimOf = (root: string, variant: Variant) =>
-  variant === 'shipped' ? path.join(root, 'src/lib/openapi-runtime.ts') : variant === 'novalidate' ? at('bench/lib/zod-openapi-novalidate.ts') : undefined;
+  variant === 'shipped'
+    ? path.join(root, 'src/lib/openapi-runtime.ts')
+    : variant === 'novalidate'
+      ? at('bench/lib/zod-openapi-novalidate.ts')
+      : undefined;
 
 /** Points `@hono/zod-openapi` at the variant's module (for the tree at `root`), except from inside that module. */
 const aliasZodOpenApi = (variant: Variant, root = ROOT): Plugin => ({
@@ -66,7 +71,9 @@ const BENCH_WORKERS = [
 
 export async function buildAll(): Promise<void> {
   await Promise.all([
-    ...BENCH_WORKERS.map((w) => build({ ...workerOptions('shipped'), entryPoints: [at(w.worker)], outfile: path.join(OUT, 'worker', `${w.name}.js`) })),
+    ...BENCH_WORKERS.map((w) =>
+      build({ ...workerOptions('shipped'), entryPoints: [at(w.worker)], outfile: path.join(OUT, 'worker', `${w.name}.js`) }),
+    ),
     ...CONTENDERS.flatMap((c) => [
       build({ ...workerOptions(c.variant), entryPoints: [at(c.worker)], outfile: path.join(OUT, 'worker', `${c.name}.js`) }),
       build({
@@ -105,7 +112,13 @@ export async function buildProposed(root: string): Promise<void> {
           alias: { 'cloudflare:workers': at('bench/lib/cf-workers-shim.ts') },
           external: ['node:*'],
         }),
-        build({ ...common(variant, root), platform: 'node', entryPoints: [from('src/app.ts')], outfile: path.join(OUT, 'inproc', `${name}.mjs`), sourcemap: 'linked' }),
+        build({
+          ...common(variant, root),
+          platform: 'node',
+          entryPoints: [from('src/app.ts')],
+          outfile: path.join(OUT, 'inproc', `${name}.mjs`),
+          sourcemap: 'linked',
+        }),
       ];
     }),
   );
@@ -113,7 +126,12 @@ export async function buildProposed(root: string): Promise<void> {
 
 /** Loglane's Worker unminified (`loglane-readable`), for workerd CPU profiles with function names. */
 export const buildReadableWorker = () =>
-  build({ ...workerOptions('shipped'), minify: false, entryPoints: [at('src/index.ts')], outfile: path.join(OUT, 'worker', 'loglane-readable.js') });
+  build({
+    ...workerOptions('shipped'),
+    minify: false,
+    entryPoints: [at('src/index.ts')],
+    outfile: path.join(OUT, 'worker', 'loglane-readable.js'),
+  });
 
 export const workerBundle = (name: string) => path.join(OUT, 'worker', `${name}.js`);
 export const nodeBundle = (name: string) => path.join(OUT, 'node', `${name}.mjs`);

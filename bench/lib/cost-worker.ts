@@ -3,13 +3,20 @@
 // counts live in this isolate and are read (and reset) through /__bench/counts, a path the real
 // Worker does not have; everything else goes to Loglane unchanged.
 import loglane from '../../src/index';
+
 export { RateLimiter } from '../../src/rate-limit/rate-limiter';
 export { LogTail } from '../../src/tail/log-tail';
 
 const QUEUE_UNIT_BYTES = 64 * 1024;
 const queueUnits = (body: unknown) => Math.max(1, Math.ceil(new TextEncoder().encode(JSON.stringify(body)).byteLength / QUEUE_UNIT_BYTES));
 const byteLength = (value: unknown) =>
-  typeof value === 'string' ? new TextEncoder().encode(value).byteLength : value instanceof ArrayBuffer ? value.byteLength : ArrayBuffer.isView(value) ? value.byteLength : 0;
+  typeof value === 'string'
+    ? new TextEncoder().encode(value).byteLength
+    : value instanceof ArrayBuffer
+      ? value.byteLength
+      : ArrayBuffer.isView(value)
+        ? value.byteLength
+        : 0;
 
 const fresh = () => ({
   workerRequests: { fetch: 0, queue: 0, scheduled: 0 },
@@ -121,7 +128,13 @@ function countedDurableObjects<Namespace extends Env['RATE_LIMITER'] | Env['LOG_
     idFromName: (name: string) => namespace.idFromName(name),
     get: (id: DurableObjectId) => {
       const stub = namespace.get(id) as unknown as Record<string, (...args: unknown[]) => unknown>;
-      return new Proxy({}, { get: (_, method: string) => (method === 'then' ? undefined : (...args: unknown[]) => (counts.durableObjectRequests++, stub[method](...args))) });
+      return new Proxy(
+        {},
+        {
+          get: (_, method: string) =>
+            method === 'then' ? undefined : (...args: unknown[]) => (counts.durableObjectRequests++, stub[method](...args)),
+        },
+      );
     },
   } as unknown as Namespace;
 }
@@ -131,7 +144,15 @@ function counted(env: Env): Env {
   for (const [name, value] of Object.entries(env)) {
     if (name === 'DB' || /^LOGS_\d+$/.test(name)) wrapped[name] = countedD1(name, value as D1Database);
   }
-  return { ...wrapped, CACHE: countedKv(env.CACHE), ARCHIVE: countedR2(env.ARCHIVE), LOG_QUEUE: countedQueue(env.LOG_QUEUE), PURGE_QUEUE: countedQueue(env.PURGE_QUEUE), RATE_LIMITER: countedDurableObjects(env.RATE_LIMITER), LOG_TAIL: countedDurableObjects(env.LOG_TAIL) } as unknown as Env;
+  return {
+    ...wrapped,
+    CACHE: countedKv(env.CACHE),
+    ARCHIVE: countedR2(env.ARCHIVE),
+    LOG_QUEUE: countedQueue(env.LOG_QUEUE),
+    PURGE_QUEUE: countedQueue(env.PURGE_QUEUE),
+    RATE_LIMITER: countedDurableObjects(env.RATE_LIMITER),
+    LOG_TAIL: countedDurableObjects(env.LOG_TAIL),
+  } as unknown as Env;
 }
 
 async function timed<T>(work: () => Promise<T>): Promise<T> {

@@ -17,7 +17,11 @@ class StubStatement {
   }
   async run() {
     const answer = this.db.execute(this.sql, this.args);
-    return { success: true, results: answer.results ?? [], meta: { changes: answer.changes ?? 0, duration: 0, last_row_id: this.db.writes, rows_read: 0, rows_written: answer.changes ?? 0 } };
+    return {
+      success: true,
+      results: answer.results ?? [],
+      meta: { changes: answer.changes ?? 0, duration: 0, last_row_id: this.db.writes, rows_read: 0, rows_written: answer.changes ?? 0 },
+    };
   }
   async all() {
     return this.run();

@@ -1,8 +1,9 @@
 // Bench-only Worker for the consumer's drain rate in workerd: it hands synthetic deliveries to
 // Loglane's own queue consumer (src/queue/consumer.ts) against real local D1 and KV, and, as the
 // baseline, inserts the same rows with a plain D1 batch (one INSERT per row, no index, no KV).
-import { consumeLogBatch } from '../../src/queue/consumer';
+
 import type { LogMessage } from '../../src/model/logs';
+import { consumeLogBatch } from '../../src/queue/consumer';
 
 // The live-tail fan-out the consumer hands stored entries to.
 export { LogTail } from '../../src/tail/log-tail';
@@ -45,7 +46,9 @@ export default {
       ).run();
       const insert = env.DB.prepare('INSERT INTO raw_entries VALUES (?, ?, ?, ?, ?, ?, ?)');
       await env.DB.batch(
-        messages.flatMap((m) => m.entries.map((e) => insert.bind(e.id, m.projectId, e.level, e.message, e.timestamp, m.receivedAt, JSON.stringify(e.attributes)))),
+        messages.flatMap((m) =>
+          m.entries.map((e) => insert.bind(e.id, m.projectId, e.level, e.message, e.timestamp, m.receivedAt, JSON.stringify(e.attributes))),
+        ),
       );
       return Response.json({ entries });
     }

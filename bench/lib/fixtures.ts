@@ -1,6 +1,7 @@
 // Fixed identities and payloads shared by every run (reproducible: same ids, same bodies).
-import { sign } from 'hono/jwt';
+
 import { createHash, createHmac } from 'node:crypto';
+import { sign } from 'hono/jwt';
 
 export const JWT_SECRET = 'bench-only-secret-0123456789abcdef0123456789abcdef';
 export const USER_ID = 'usr_bench0000000000000000001';
@@ -36,7 +37,11 @@ export const LOGLANE_VARS = {
 /** A user access token as Loglane issues them (HS256, iss/aud, 1 hour so that a whole run fits). */
 export async function userToken(secret = JWT_SECRET): Promise<string> {
   const iat = Math.floor(Date.now() / 1000);
-  return sign({ sub: USER_ID, sid: SESSION_ID, sat: iat * 1000, iss: 'loglane', aud: 'loglane-api', iat, exp: iat + 3600 }, secret, 'HS256');
+  return sign(
+    { sub: USER_ID, sid: SESSION_ID, sat: iat * 1000, iss: 'loglane', aud: 'loglane-api', iat, exp: iat + 3600 },
+    secret,
+    'HS256',
+  );
 }
 
 export const CREATE_PATH = `/v1/workspaces/${WORKSPACE_ID}/projects`;
@@ -50,7 +55,8 @@ export const logEntry = (n: number) => ({
   attributes: { route: '/api/orders/:id', status: 200, region: 'eu-west' },
 });
 export const ingestOne = (n: number) => JSON.stringify(logEntry(n));
-export const ingestBatch = (n: number, size = 100) => JSON.stringify({ entries: Array.from({ length: size }, (_, i) => logEntry(n * size + i)) });
+export const ingestBatch = (n: number, size = 100) =>
+  JSON.stringify({ entries: Array.from({ length: size }, (_, i) => logEntry(n * size + i)) });
 
 /** SQL that seeds the bench tenant into a migrated Loglane D1 (user and session, workspace, membership, project, key). */
 export function tenantSeedSql(now = new Date().toISOString()): string[] {

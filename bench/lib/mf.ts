@@ -6,9 +6,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { Log, LogLevel, Miniflare, type WorkerOptions } from 'miniflare';
 import { unstable_getMiniflareWorkerOptions, unstable_splitSqlQuery } from 'wrangler';
+import { PEER_SCHEMA } from '../peers/shared';
 import { ROOT, workerBundle } from './build';
 import { LOGLANE_VARS, tenantSeedSql } from './fixtures';
-import { PEER_SCHEMA } from '../peers/shared';
 
 const COMPAT = { compatibilityDate: '2026-04-20' };
 const direct = [{ host: '127.0.0.1', port: 0 }];
@@ -62,7 +62,10 @@ export function loglaneWorker(o: LoglaneOptions): WorkerOptions {
  * costs CPU, not this shared disk's fsync (which capped every D1 write path near 200 req/s and
  * hid the framework differences). Removed again by dispose().
  */
-export async function startMiniflare(workers: WorkerOptions[], extra: { inspectorPort?: number } = {}): Promise<Miniflare & { root: string }> {
+export async function startMiniflare(
+  workers: WorkerOptions[],
+  extra: { inspectorPort?: number } = {},
+): Promise<Miniflare & { root: string }> {
   const root = mkdtempSync(path.join(existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir(), 'loglane-bench-'));
   const mf = new Miniflare({ workers, cf: false, defaultPersistRoot: root, log: new Log(LogLevel.WARN), ...extra } as any);
   await mf.ready;

@@ -6,7 +6,8 @@ import { asD1, StubD1 } from './d1-stub';
 import { API_KEY, KEY_ID, LOGLANE_VARS, PROJECT_ID, SESSION_ID, USER_ID } from './fixtures';
 
 // workerd's non-standard crypto.subtle.timingSafeEqual (API-key tags are compared with it), from Node's.
-const bytes = (data: ArrayBuffer | ArrayBufferView) => (ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data));
+const bytes = (data: ArrayBuffer | ArrayBufferView) =>
+  ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data);
 crypto.subtle.timingSafeEqual ??= (a, b) => timingSafeEqual(bytes(a), bytes(b));
 
 /** The RateLimiter's round trips, same arithmetic, counters in a Map instead of SQLite; the bench key and session are live. */
@@ -25,7 +26,9 @@ function rateLimiterNamespace() {
     get: (id: string) => ({
       take: async (limit: number, now: number, bucket?: string) => take(id, limit, now, bucket),
       admitApiKey: async (keyId: string, secret: string, bucket: string, limit: number, now: number) =>
-        keyId === KEY_ID && secret === API_KEY ? { key: { keyId, projectId: PROJECT_ID, scopes: ['logs:write', 'logs:read'] }, decision: take(id, limit, now, bucket) } : null,
+        keyId === KEY_ID && secret === API_KEY
+          ? { key: { keyId, projectId: PROJECT_ID, scopes: ['logs:write', 'logs:read'] }, decision: take(id, limit, now, bucket) }
+          : null,
       admitSession: async (userId: string, sessionId: string, _startedAt: number, bucket: string, limit: number, now: number) =>
         userId === USER_ID && sessionId === SESSION_ID ? take(id, limit, now, bucket) : null,
     }),

@@ -29,7 +29,11 @@ export function summarise(file: string, top = 25) {
     byFn.set(key, (byFn.get(key) ?? 0) + t);
   }
   const pct = (t: number) => `${((100 * t) / total).toFixed(1)}%`;
-  const rows = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1]).slice(0, top).map(([k, t]) => `${pct(t).padStart(6)}  ${k}`);
+  const rows = (m: Map<string, number>) =>
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([k, t]) => `${pct(t).padStart(6)}  ${k}`);
   return { totalMs: total / 1000, areas: rows(byArea), functions: rows(byFn) };
 }
 
@@ -37,5 +41,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const file = process.argv.find((a) => a.endsWith('.cpuprofile'))!;
   const top = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 25);
   const s = summarise(file, top);
-  console.log(`total ${s.totalMs.toFixed(0)} ms sampled\n-- by area --\n${s.areas.join('\n')}\n-- by function --\n${s.functions.join('\n')}`);
+  console.log(
+    `total ${s.totalMs.toFixed(0)} ms sampled\n-- by area --\n${s.areas.join('\n')}\n-- by function --\n${s.functions.join('\n')}`,
+  );
 }

@@ -1,7 +1,7 @@
 // The physical-limit proxy: plain Hono, no validation. GET returns JSON; POST parses JSON and
 // inserts one D1 row.
 import { Hono } from 'hono';
-import { insertProject, projectRow, type NewProject } from './shared';
+import { insertProject, type NewProject, projectRow } from './shared';
 
 const app = new Hono<{ Bindings: { DB: D1Database } }>();
 

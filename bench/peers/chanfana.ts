@@ -2,13 +2,17 @@
 // app wrapped by fromHono (docs and schema served), a class-based OpenAPIRoute whose handle()
 // reads getValidatedData(). Same body schema and D1 insert as every contender.
 import { contentJson, fromHono, OpenAPIRoute } from 'chanfana';
-import { Hono, type Context } from 'hono';
+import { type Context, Hono } from 'hono';
 import { z } from 'zod';
 import { insertProject, projectRow } from './shared';
 
 type AppContext = Context<{ Bindings: { DB: D1Database } }>;
 
-const Id = z.string().min(4).max(64).regex(/^[a-z]+_[A-Za-z0-9]+$/);
+const Id = z
+  .string()
+  .min(4)
+  .max(64)
+  .regex(/^[a-z]+_[A-Za-z0-9]+$/);
 const ProjectInput = z.strictObject({
   name: z.string().min(1).max(100),
   slug: z.string().regex(/^[a-z0-9](?:[a-z0-9-]{1,46}[a-z0-9])$/),

@@ -8,12 +8,20 @@ type AppBindings = { Bindings: { DB: D1Database } };
 
 // stoker's helpers, inlined (the starter imports them from `stoker/openapi/helpers`).
 const jsonContent = <T extends z.ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
-const jsonContentRequired = <T extends z.ZodType>(schema: T, description: string) => ({ ...jsonContent(schema, description), required: true });
+const jsonContentRequired = <T extends z.ZodType>(schema: T, description: string) => ({
+  ...jsonContent(schema, description),
+  required: true,
+});
 const createErrorSchema = <T extends z.ZodType>(_schema: T) =>
-  z.object({
-    success: z.boolean(),
-    error: z.object({ issues: z.array(z.object({ code: z.string(), path: z.array(z.union([z.string(), z.number()])), message: z.string().optional() })), name: z.string() }),
-  }).openapi({ example: { success: false, error: { issues: [], name: 'ZodError' } } }) as unknown as T;
+  z
+    .object({
+      success: z.boolean(),
+      error: z.object({
+        issues: z.array(z.object({ code: z.string(), path: z.array(z.union([z.string(), z.number()])), message: z.string().optional() })),
+        name: z.string(),
+      }),
+    })
+    .openapi({ example: { success: false, error: { issues: [], name: 'ZodError' } } }) as unknown as T;
 
 // stoker's defaultHook: a failed validation is 422 with the zod error.
 const defaultHook = (result: { success: boolean; error?: unknown }, c: any) => {
@@ -25,7 +33,11 @@ function createRouter() {
 }
 
 // The schemas (the starter derives them with drizzle-zod; here by hand, same constraints as Loglane's contract).
-const idSchema = z.string().min(4).max(64).regex(/^[a-z]+_[A-Za-z0-9]+$/);
+const idSchema = z
+  .string()
+  .min(4)
+  .max(64)
+  .regex(/^[a-z]+_[A-Za-z0-9]+$/);
 const insertProjectSchema = z.strictObject({
   name: z.string().min(1).max(100),
   slug: z.string().regex(/^[a-z0-9](?:[a-z0-9-]{1,46}[a-z0-9])$/),

@@ -1,10 +1,11 @@
 // createLoglaneClient: the core with the retry and refresh plugins, plus one method per operation
 // of the contract, mapped from the generated operation table (a new operation in the contract
 // appears here after `npm run generate`).
+
+import { operations } from '../../generated/client-operations.ts';
 import { createLoglaneCore } from './core.ts';
 import { refreshExpiredSessions } from './refresh.ts';
 import { retryRateLimited } from './retry.ts';
-import { operations } from '../../generated/client-operations.ts';
 import type { OperationSpec } from './spec.ts';
 import { tailLogs } from './tail.ts';
 import type { LoglaneClient, LoglaneClientOptions, LoglaneCore, OperationId, TailLogsRequest } from './types.ts';

@@ -5,7 +5,16 @@ import type { ErrorCode, ErrorDetail } from '../../generated/client/types.gen.ts
 import { CODES_BY_STATUS } from '../../generated/client-operations.ts';
 import { type ContractViolation, LoglaneError, type RateLimit } from './errors.ts';
 import type { OperationSpec } from './spec.ts';
-import type { LoglaneCore, LoglaneCredential, LoglaneCoreOptions, LoglanePluginContext, LoglaneRawRequest, LoglaneRawResult, LoglaneSend, OperationId } from './types.ts';
+import type {
+  LoglaneCore,
+  LoglaneCoreOptions,
+  LoglaneCredential,
+  LoglanePluginContext,
+  LoglaneRawRequest,
+  LoglaneRawResult,
+  LoglaneSend,
+  OperationId,
+} from './types.ts';
 
 type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -46,7 +55,8 @@ export function buildUrl(baseUrl: string, template: string, path: Json = {}, que
   return pairs.length ? `${url}?${pairs.join('&')}` : url;
 }
 
-const describeCause = (cause: unknown) => (cause instanceof Error ? cause.message + (cause.cause instanceof Error ? ` (${cause.cause.message})` : '') : String(cause));
+const describeCause = (cause: unknown) =>
+  cause instanceof Error ? cause.message + (cause.cause instanceof Error ? ` (${cause.cause.message})` : '') : String(cause);
 
 /** The result of a call that got no response. */
 export function networkFailure(operation: OperationSpec, message: string, cause: unknown): LoglaneRawResult {
@@ -84,7 +94,17 @@ export function createLoglaneCore(options: LoglaneCoreOptions): LoglaneCore {
       ...info,
       data: undefined,
       meta: undefined,
-      error: new LoglaneError({ kind: 'contract', operation: op.id, message, status, violation, issues, body, rateLimit, requestId: info.requestId }),
+      error: new LoglaneError({
+        kind: 'contract',
+        operation: op.id,
+        message,
+        status,
+        violation,
+        issues,
+        body,
+        rateLimit,
+        requestId: info.requestId,
+      }),
     });
 
     const success = op.ok.includes(status);
@@ -99,21 +119,33 @@ export function createLoglaneCore(options: LoglaneCoreOptions): LoglaneCore {
       return contract('undeclared-status', `${answered}${said}, a status the contract does not declare for it`, body);
     }
     if (!parsed) return contract('unparsable-body', `${answered} with a body that is not JSON`, text);
-    const issues = (await options.validateResponses?.({ operation: op.id as OperationId, status, kind: success ? 'success' : 'error', body })) ?? [];
-    if (issues.length) return contract('schema-mismatch', `${answered} with a body that does not match the contract: ${issues.join('; ')}`, body, issues);
+    const issues =
+      (await options.validateResponses?.({ operation: op.id as OperationId, status, kind: success ? 'success' : 'error', body })) ?? [];
+    if (issues.length)
+      return contract('schema-mismatch', `${answered} with a body that does not match the contract: ${issues.join('; ')}`, body, issues);
 
     if (success) {
       if (!op.envelope) return { ...info, data: body, meta: undefined, error: undefined };
       if (isObject(body) && body.success === true && 'data' in body) return { ...info, data: body.data, meta: body.meta, error: undefined };
       return contract('unexpected-body', `${answered} without the success envelope`, body);
     }
-    if (typeof code !== 'string' || typeof message !== 'string') return contract('unexpected-body', `${answered} without the error envelope`, body);
+    if (typeof code !== 'string' || typeof message !== 'string')
+      return contract('unexpected-body', `${answered} without the error envelope`, body);
     if (!CODES_BY_STATUS[status]?.includes(code)) {
       return contract('unexpected-body', `${answered} with code ${code}, which the error catalog does not give status ${status}`, body);
     }
     const requestId = typeof envelope.requestId === 'string' ? envelope.requestId : info.requestId;
     const details = Array.isArray(envelope.details) ? (envelope.details as ErrorDetail[]) : undefined;
-    const error = new LoglaneError({ kind: 'api', operation: op.id, message, status, code: code as ErrorCode, details, requestId, rateLimit });
+    const error = new LoglaneError({
+      kind: 'api',
+      operation: op.id,
+      message,
+      status,
+      code: code as ErrorCode,
+      details,
+      requestId,
+      rateLimit,
+    });
     return { ...info, requestId, data: undefined, meta: undefined, error };
   }
 
@@ -142,7 +174,11 @@ export function createLoglaneCore(options: LoglaneCoreOptions): LoglaneCore {
       response = await fetchImpl(url, { method: op.method, headers: requestHeaders, body: payload, signal, redirect });
       text = await response.text();
     } catch (cause) {
-      return networkFailure(op, signal?.aborted ? `${op.id} was aborted` : `${op.id} got no response from ${baseUrl}: ${describeCause(cause)}`, cause);
+      return networkFailure(
+        op,
+        signal?.aborted ? `${op.id} was aborted` : `${op.id} got no response from ${baseUrl}: ${describeCause(cause)}`,
+        cause,
+      );
     }
     return classify(op, response, text);
   };

@@ -31,14 +31,11 @@
 //   await shipper.close(); // on shutdown
 //
 // and from pino, the transport `@loglane/client/pino`.
+
+// The contract's schemas (Workspace, LogEntryInput, …) and per-operation request/response types.
+export type * from '../../generated/client/types.gen.ts';
 export { createLoglaneClient } from './client.ts';
 export { createLoglaneCore } from './core.ts';
-export { createLogShipper } from './shipper.ts';
-export type { LogShipper, LogShipperOptions, LogShipperStats } from './shipper.ts';
-export { refreshExpiredSessions } from './refresh.ts';
-export { retryRateLimited } from './retry.ts';
-export { tailLogs, type TailLogsConnection } from './tail.ts';
-export { isLoglaneError, LoglaneError } from './errors.ts';
 export type {
   AnyLoglaneError,
   ContractViolation,
@@ -48,7 +45,11 @@ export type {
   LoglaneNetworkError,
   RateLimit,
 } from './errors.ts';
+export { isLoglaneError, LoglaneError } from './errors.ts';
+export { refreshExpiredSessions } from './refresh.ts';
+export { retryRateLimited } from './retry.ts';
+export type { LogShipper, LogShipperOptions, LogShipperStats } from './shipper.ts';
+export { createLogShipper } from './shipper.ts';
 export type { BodyKind, CredentialKind, OperationSpec } from './spec.ts';
+export { type TailLogsConnection, tailLogs } from './tail.ts';
 export type * from './types.ts';
-// The contract's schemas (Workspace, LogEntryInput, …) and per-operation request/response types.
-export type * from '../../generated/client/types.gen.ts';

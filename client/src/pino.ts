@@ -20,7 +20,9 @@ export default function loglaneTransport(options: LogShipperOptions) {
     async (source: AsyncIterable<Record<string, unknown>>) => {
       for await (const line of source) {
         const { level, time, msg, ...attributes } = line;
-        shipper.log(levelOf(level), typeof msg === 'string' ? msg : JSON.stringify(msg ?? ''), attributes, { timestamp: typeof time === 'number' ? time : undefined });
+        shipper.log(levelOf(level), typeof msg === 'string' ? msg : JSON.stringify(msg ?? ''), attributes, {
+          timestamp: typeof time === 'number' ? time : undefined,
+        });
       }
     },
     { close: () => shipper.close() },

@@ -26,7 +26,8 @@ export function refreshExpiredSessions(onTokens?: OnTokens): LoglanePlugin {
         const result = await context.call(refreshSession, { body: { refreshToken } });
         if (result.error) {
           // A refused refresh token is spent (revoked, reused or expired): stop presenting it.
-          if (result.error.kind === 'api' && result.error.status === 401) context.setTokens({ accessToken: context.getTokens().accessToken });
+          if (result.error.kind === 'api' && result.error.status === 401)
+            context.setTokens({ accessToken: context.getTokens().accessToken });
           return result.error;
         }
         context.setTokens(result.data);

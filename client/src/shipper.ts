@@ -49,7 +49,12 @@ export interface LogShipperStats {
 }
 
 export interface LogShipper {
-  log(level: LogLevel, message: string, attributes?: Record<string, unknown>, options?: { timestamp?: Date | string | number; service?: string }): void;
+  log(
+    level: LogLevel,
+    message: string,
+    attributes?: Record<string, unknown>,
+    options?: { timestamp?: Date | string | number; service?: string },
+  ): void;
   debug(message: string, attributes?: Record<string, unknown>): void;
   info(message: string, attributes?: Record<string, unknown>): void;
   warn(message: string, attributes?: Record<string, unknown>): void;
@@ -74,7 +79,10 @@ function attributesOf(attributes: Record<string, unknown> | undefined): LogAttri
   const out: LogAttributes = {};
   for (const [key, value] of Object.entries(attributes)) {
     if (value === undefined) continue;
-    out[key] = typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value)) ? value : (JSON.stringify(value) ?? String(value));
+    out[key] =
+      typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))
+        ? value
+        : (JSON.stringify(value) ?? String(value));
   }
   return out;
 }
@@ -217,7 +225,12 @@ export function createLogShipper(options: LogShipperOptions): LogShipper {
     (timer as { unref?: () => void }).unref?.();
   }
 
-  function log(level: LogLevel, message: string, attributes?: Record<string, unknown>, extra: { timestamp?: Date | string | number; service?: string } = {}): void {
+  function log(
+    level: LogLevel,
+    message: string,
+    attributes?: Record<string, unknown>,
+    extra: { timestamp?: Date | string | number; service?: string } = {},
+  ): void {
     try {
       const service = extra.service ?? options.service;
       const entry: LogEntryInput = { level, message: String(message), timestamp: timestampOf(extra.timestamp) };

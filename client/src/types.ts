@@ -1,10 +1,11 @@
 // The client's types, derived from the contract's generated types: requests from `<Op>Data`, success
 // bodies from `<Op>Responses`, and each operation's error union from its `<Op>Errors` status map and
 // the error catalog (generated/errors.ts: which codes each status carries).
-import type { ERRORS } from '../../generated/errors.ts';
+
 import type { LogEntry, Session, TailLogsData } from '../../generated/client/types.gen.ts';
-import type { LoglaneApiError, LoglaneError, LoglaneContractError, LoglaneNetworkError, RateLimit } from './errors.ts';
 import type { Operations } from '../../generated/client-operations.ts';
+import type { ERRORS } from '../../generated/errors.ts';
+import type { LoglaneApiError, LoglaneContractError, LoglaneError, LoglaneNetworkError, RateLimit } from './errors.ts';
 import type { CredentialKind, OperationSpec } from './spec.ts';
 
 export type { Operations };
@@ -59,9 +60,7 @@ export interface ResponseToValidate {
 }
 
 /** Returns the problems found (empty or undefined when the body matches the contract). */
-export type ResponseValidator = (
-  response: ResponseToValidate,
-) => readonly string[] | undefined | Promise<readonly string[] | undefined>;
+export type ResponseValidator = (response: ResponseToValidate) => readonly string[] | undefined | Promise<readonly string[] | undefined>;
 
 export type Tokens = Pick<Session, 'accessToken' | 'refreshToken'>;
 
@@ -193,6 +192,6 @@ export interface LoglaneCore {
 
 /** Every operation of the contract as a method (`client.login(…)`, `client.createWorkspace(…)`), plus the core and the live tail. */
 export type LoglaneClient = { readonly [K in OperationId]: LoglaneMethod<K> } & LoglaneCore & {
-  /** GET /v1/logs/tail as entries, reconnecting by itself (client/src/tail.ts). */
-  tailLogs(request?: TailLogsRequest): AsyncGenerator<LogEntry, void, undefined>;
-};
+    /** GET /v1/logs/tail as entries, reconnecting by itself (client/src/tail.ts). */
+    tailLogs(request?: TailLogsRequest): AsyncGenerator<LogEntry, void, undefined>;
+  };

@@ -13,7 +13,9 @@ import type { LoglaneClient, LoglaneClientOptions, ResponseValidator } from './t
 export * from './index.ts';
 
 interface SafeParser {
-  safeParse(value: unknown): { success: true } | { success: false; error: { issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }> } };
+  safeParse(
+    value: unknown,
+  ): { success: true } | { success: false; error: { issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }> } };
 }
 
 const registry = schemas as unknown as Record<string, SafeParser | undefined>;

@@ -9,9 +9,9 @@ import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildClient } from '../build.ts';
 import { ROOT } from '../../scripts/lib.ts';
-import { failure, health, ok, startStub, type Stub, user } from './stub.ts';
+import { buildClient } from '../build.ts';
+import { failure, health, ok, type Stub, startStub, user } from './stub.ts';
 
 let dir: string;
 let pkg: string;
@@ -62,7 +62,12 @@ function moduleGraph(entry: string, seen = new Set<string>()): Set<string> {
   return seen;
 }
 
-function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function run(
+  command: string,
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd, env: { ...process.env, ...env } });
     let stdout = '';
@@ -177,7 +182,9 @@ void code; void wrong;
       `import { createLoglaneCore } from '@loglane/client'; import { ingestLogs } from '@loglane/client/operations';
        export const send = (apiKey, body) => createLoglaneCore({ baseUrl: 'https://api', apiKey }).call(ingestLogs, { body });`,
     );
-    const all = await bundle(`import { createLoglaneClient } from '@loglane/client'; export const c = createLoglaneClient({ baseUrl: 'https://api' });`);
+    const all = await bundle(
+      `import { createLoglaneClient } from '@loglane/client'; export const c = createLoglaneClient({ baseUrl: 'https://api' });`,
+    );
     console.log(`one operation: ${one.length} bytes minified; the whole client: ${all.length} bytes`);
     expect(one).toContain('/v1/logs');
     expect(one).not.toContain('/v1/workspaces');

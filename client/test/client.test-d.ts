@@ -1,11 +1,13 @@
 // Type-level tests of @loglane/client (checked by tsc through vitest typecheck; never run).
 import { describe, expectTypeOf, it } from 'vitest';
+// The quickstart is part of the client's surface: it must keep compiling.
+import type {} from '../../examples/quickstart.ts';
 import type { ApiKey, ErrorDetail, LogPage, Meta, Session, Workspace } from '../../generated/client/types.gen.ts';
 import {
+  type CodesForStatus,
   createLoglaneClient,
   createLoglaneCore,
   isLoglaneError,
-  type CodesForStatus,
   type LoglaneApiError,
   type LoglaneContractError,
   type LoglaneCredential,
@@ -20,8 +22,6 @@ import {
 } from '../src/index.ts';
 import { createApiKey, login, queryLogs } from '../src/operations.ts';
 import { createLoglaneClient as createValidatingClient } from '../src/validate.ts';
-// The quickstart is part of the client's surface: it must keep compiling.
-import type {} from '../../examples/quickstart.ts';
 
 const client = createLoglaneClient({ baseUrl: 'http://127.0.0.1:8787' });
 
@@ -58,7 +58,11 @@ describe('requests', () => {
 
   it('takes the API key and token options, and zod validation only from the validate entry', () => {
     createLoglaneClient({ baseUrl: 'x', apiKey: 'sk_1', retry: { maxRetries: 3, maxDelayMs: 5000 } });
-    createLoglaneClient({ baseUrl: 'x', accessToken: 'a', refreshToken: 'r', onTokens: (session) => {
+    createLoglaneClient({
+      baseUrl: 'x',
+      accessToken: 'a',
+      refreshToken: 'r',
+      onTokens: (session) => {
         expectTypeOf(session).toEqualTypeOf<Session>();
       },
     });
@@ -189,7 +193,10 @@ describe('core', () => {
     const core = createLoglaneCore({ baseUrl: 'http://127.0.0.1:8787' });
     const session = await core.call(login, { body: { email: 'a@b.c', password: 'x' } });
     if (!session.error) expectTypeOf(session.data).toEqualTypeOf<Session>();
-    const keys = await core.call(createApiKey, { path: { workspaceId: 'ws_1', projectId: 'prj_1' }, body: { name: 'k', scopes: ['logs:read'] } });
+    const keys = await core.call(createApiKey, {
+      path: { workspaceId: 'ws_1', projectId: 'prj_1' },
+      body: { name: 'k', scopes: ['logs:read'] },
+    });
     if (!keys.error) expectTypeOf(keys.data.secret).toEqualTypeOf<string>();
     const logs = await core.call(queryLogs);
     if (logs.error) expectTypeOf(logs.error.code).toEqualTypeOf<LoglaneErrorCode<'queryLogs'> | undefined>();

@@ -12,7 +12,19 @@ import {
 } from '../src/index.ts';
 import { getMe, login } from '../src/operations.ts';
 import { createLoglaneClient as createValidatingClient } from '../src/validate.ts';
-import { failure, health, ok, rateHeaders, session, startStub, type Stub, type StubHandler, type StubReply, user, workspace } from './stub.ts';
+import {
+  failure,
+  health,
+  ok,
+  rateHeaders,
+  type Stub,
+  type StubHandler,
+  type StubReply,
+  session,
+  startStub,
+  user,
+  workspace,
+} from './stub.ts';
 
 let stub: Stub | undefined;
 afterEach(async () => {
@@ -27,7 +39,11 @@ async function setup(handler: StubHandler, options: Partial<LoglaneClientOptions
 
 describe('requests', () => {
   it('sends method, path, query, body and credentials as the contract declares', async () => {
-    const { stub, client } = await setup(() => ok({ source: 'd1', entries: [] }), { accessToken: 'jwt_1', apiKey: 'sk_1', headers: { 'X-Client': 'test' } });
+    const { stub, client } = await setup(() => ok({ source: 'd1', entries: [] }), {
+      accessToken: 'jwt_1',
+      apiKey: 'sk_1',
+      headers: { 'X-Client': 'test' },
+    });
     await client.queryLogs({ query: { source: 'd1', level: ['error', 'warn'], q: 'a b&c', limit: 5 } });
     await client.createApiKey({ path: { workspaceId: 'ws/1', projectId: 'prj_1' }, body: { name: 'ci', scopes: ['logs:read'] } });
     await client.getMe();
@@ -82,7 +98,9 @@ describe('requests', () => {
   });
 
   it('exposes one method per operation of the public contract', async () => {
-    const { paths } = (await import('../../generated/openapi.json')).default as { paths: Record<string, Record<string, { operationId?: string }>> };
+    const { paths } = (await import('../../generated/openapi.json')).default as {
+      paths: Record<string, Record<string, { operationId?: string }>>;
+    };
     const operations = Object.values(paths).flatMap((item) => Object.values(item).flatMap((operation) => operation.operationId ?? []));
     const client = createLoglaneClient({ baseUrl: 'http://127.0.0.1:1' });
     const methods = Object.keys(client).filter((name) => !['call', 'setTokens', 'getTokens'].includes(name));
@@ -98,7 +116,14 @@ describe('errors', () => {
     const { data, error, rateLimit } = await client.createWorkspace({ body: { name: 'Acme', slug: 'Not A Slug' } });
     expect(data).toBeUndefined();
     expect(error).toBeInstanceOf(Error);
-    expect(error).toMatchObject({ kind: 'api', operation: 'createWorkspace', status: 400, code: 'VALIDATION_ERROR', message: 'Invalid input', requestId: 'req_body' });
+    expect(error).toMatchObject({
+      kind: 'api',
+      operation: 'createWorkspace',
+      status: 400,
+      code: 'VALIDATION_ERROR',
+      message: 'Invalid input',
+      requestId: 'req_body',
+    });
     expect(error?.details).toEqual([{ field: 'slug', issue: 'Invalid string' }]);
     expect(rateLimit?.remaining).toBe(3);
     expect(error?.rateLimit?.remaining).toBe(3);
@@ -166,7 +191,8 @@ describe('errors', () => {
   });
 });
 
-const limited = (retryAfter: string) => failure(429, 'RATE_LIMITED', 'Rate limit exceeded', {}, rateHeaders(0, { 'Retry-After': retryAfter }));
+const limited = (retryAfter: string) =>
+  failure(429, 'RATE_LIMITED', 'Rate limit exceeded', {}, rateHeaders(0, { 'Retry-After': retryAfter }));
 
 /** A stub with one valid access token at a time; refresh rotates both tokens. */
 function authServer(options: { refreshDelayMs?: number; refusal?: boolean } = {}) {
@@ -231,7 +257,13 @@ describe('429 retry', () => {
       () => {
         if (++calls > 1) return ok(user);
         resetAt = Math.floor(Date.now() / 1000) + 1;
-        return failure(429, 'RATE_LIMITED', 'Rate limit exceeded', {}, { 'X-RateLimit-Limit': '1', 'X-RateLimit-Remaining': '0', 'X-RateLimit-Reset': String(resetAt) });
+        return failure(
+          429,
+          'RATE_LIMITED',
+          'Rate limit exceeded',
+          {},
+          { 'X-RateLimit-Limit': '1', 'X-RateLimit-Remaining': '0', 'X-RateLimit-Reset': String(resetAt) },
+        );
       },
       { retry: { maxRetries: 1, maxDelayMs: 5_000 } },
     );
@@ -256,7 +288,11 @@ describe('token refresh', () => {
     const { state, handler } = authServer();
     state.access = 'jwt_current';
     const sessions: string[] = [];
-    const { stub, client } = await setup(handler, { accessToken: 'jwt_old', refreshToken: 'rt_1', onTokens: (s) => void sessions.push(s.accessToken) });
+    const { stub, client } = await setup(handler, {
+      accessToken: 'jwt_old',
+      refreshToken: 'rt_1',
+      onTokens: (s) => void sessions.push(s.accessToken),
+    });
     const result = await client.getMe();
     expect(result.error).toBeUndefined();
     expect(result.data).toEqual(user);
@@ -345,14 +381,25 @@ describe('response validation', () => {
     good: { success: true, data: workspace, error: null, meta: { timestamp: '2026-03-07T12:00:00.000Z' } },
     extraKey: { success: true, data: { ...workspace, secret: 'leak' }, error: null, meta: { timestamp: '2026-03-07T12:00:00.000Z' } },
     badRole: { success: true, data: { ...workspace, role: 'king' }, error: null, meta: { timestamp: '2026-03-07T12:00:00.000Z' } },
-    badError: { success: false, data: null, error: { code: 'VALIDATION_ERROR', message: 'Slug already taken', stack: 'at x.ts:1' }, meta: { timestamp: '2026-03-07T12:00:00.000Z' } },
-    goodError: { success: false, data: null, error: { code: 'VALIDATION_ERROR', message: 'Slug already taken', requestId: 'req_1' }, meta: { timestamp: '2026-03-07T12:00:00.000Z' } },
+    badError: {
+      success: false,
+      data: null,
+      error: { code: 'VALIDATION_ERROR', message: 'Slug already taken', stack: 'at x.ts:1' },
+      meta: { timestamp: '2026-03-07T12:00:00.000Z' },
+    },
+    goodError: {
+      success: false,
+      data: null,
+      error: { code: 'VALIDATION_ERROR', message: 'Slug already taken', requestId: 'req_1' },
+      meta: { timestamp: '2026-03-07T12:00:00.000Z' },
+    },
   };
   const handler: StubHandler = (req) => {
     const kind = req.query.get('kind') ?? (req.body as { name: string }).name;
     return { status: kind.endsWith('rror') ? 409 : 201, body: bodies[kind] };
   };
-  const create = (client: ReturnType<typeof createLoglaneClient>, kind: string) => client.createWorkspace({ body: { name: kind, slug: 'acme' } });
+  const create = (client: ReturnType<typeof createLoglaneClient>, kind: string) =>
+    client.createWorkspace({ body: { name: kind, slug: 'acme' } });
 
   it('checks success and error bodies with the generated schemas: a mismatch is a contract error', async () => {
     const { stub } = await setup(handler);
@@ -425,7 +472,7 @@ describe('the core and its plugins', () => {
     expect(stub.requests).toHaveLength(1);
   });
 
-  it('refreshExpiredSessions() refreshes the core\'s session and tells onTokens', async () => {
+  it("refreshExpiredSessions() refreshes the core's session and tells onTokens", async () => {
     const { state, handler } = authServer();
     state.access = 'jwt_current';
     const sessions: string[] = [];
@@ -456,14 +503,30 @@ describe('the core and its plugins', () => {
       };
     const core = createLoglaneCore({ baseUrl: stub.url, use: [trace('outer'), retryRateLimited(), trace('inner')] });
     expect((await core.call(getMe)).data).toEqual(user);
-    expect(seen).toEqual(['outer sends getMe', 'inner sends getMe', 'inner gets 429', 'inner sends getMe', 'inner gets 200', 'outer gets 200']);
+    expect(seen).toEqual([
+      'outer sends getMe',
+      'inner sends getMe',
+      'inner gets 429',
+      'inner sends getMe',
+      'inner gets 200',
+      'outer gets 200',
+    ]);
     expect(stub.requests).toHaveLength(2);
   });
 });
 
 describe('tailLogs', () => {
-  const entry = (id: string) => ({ id, projectId: 'prj_1', level: 'info', message: id, timestamp: '2026-03-07T12:00:00.000Z', receivedAt: '2026-03-07T12:00:00.000Z', attributes: {} });
-  const events = (...ids: string[]) => `: heartbeat\n\n${ids.map((id) => `event: log\nid: ${id}\ndata: ${JSON.stringify(entry(id))}\n\n`).join('')}`;
+  const entry = (id: string) => ({
+    id,
+    projectId: 'prj_1',
+    level: 'info',
+    message: id,
+    timestamp: '2026-03-07T12:00:00.000Z',
+    receivedAt: '2026-03-07T12:00:00.000Z',
+    attributes: {},
+  });
+  const events = (...ids: string[]) =>
+    `: heartbeat\n\n${ids.map((id) => `event: log\nid: ${id}\ndata: ${JSON.stringify(entry(id))}\n\n`).join('')}`;
   const sse = (text: string): StubReply => ({ status: 200, text, headers: { 'Content-Type': 'text/event-stream' } });
 
   it('yields entries, reconnects after a dropped stream or a 429 with Last-Event-ID, and throws a final error', async () => {

@@ -45,7 +45,8 @@ async function startIngest(behave: (attempt: number) => Behaviour) {
       seenKeys.add(key);
       stored.push(...entries);
     };
-    const answer = (status: number, headers: Record<string, string> = {}) => res.writeHead(status, { 'Content-Type': 'application/json', ...headers }).end('{}');
+    const answer = (status: number, headers: Record<string, string> = {}) =>
+      res.writeHead(status, { 'Content-Type': 'application/json', ...headers }).end('{}');
     if (behaviour === 'drop-before') return req.socket.destroy();
     if (behaviour === 'drop-after-storing') {
       store();
@@ -83,7 +84,13 @@ describe('createLogShipper', () => {
     // Half of all attempts fail, in one of four ways, at random.
     const server = await ingestServer(() => (random() < 0.5 ? behaviours[Math.floor(random() * 4)] : 'accept'));
     const errors: Error[] = [];
-    const shipper = createLogShipper({ ...fast, baseUrl: server.url, maxBatchEntries: 37, maxRetries: 60, onError: (error) => errors.push(error) });
+    const shipper = createLogShipper({
+      ...fast,
+      baseUrl: server.url,
+      maxBatchEntries: 37,
+      maxRetries: 60,
+      onError: (error) => errors.push(error),
+    });
     const total = 2000;
     for (let i = 0; i < total; i += 1) shipper.log(i % 2 ? 'info' : 'warn', `entry ${i}`, { i });
     await shipper.close();
@@ -111,7 +118,11 @@ describe('createLogShipper', () => {
     const keys = server.attempts.map((attempt) => attempt.headers['idempotency-key']);
     expect(keys[0]).toBe(keys[1]);
     expect(new Set(keys).size).toBe(5);
-    expect(server.attempts.every((attempt) => attempt.headers['content-encoding'] === 'gzip' && attempt.headers.authorization === 'Bearer sk_test')).toBe(true);
+    expect(
+      server.attempts.every(
+        (attempt) => attempt.headers['content-encoding'] === 'gzip' && attempt.headers.authorization === 'Bearer sk_test',
+      ),
+    ).toBe(true);
     expect(server.stored.every((entry) => entry.service === 'checkout-api' && !Number.isNaN(Date.parse(entry.timestamp)))).toBe(true);
   });
 

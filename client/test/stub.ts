@@ -46,7 +46,14 @@ export async function startStub(handler: StubHandler): Promise<Stub> {
     } catch {
       body = text;
     }
-    const request: StubRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, text, body };
+    const request: StubRequest = {
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query: url.searchParams,
+      headers: req.headers,
+      text,
+      body,
+    };
     requests.push(request);
     try {
       const reply = await handler(request);
@@ -87,7 +94,13 @@ export const ok = (data: unknown, status = 200, headers?: Record<string, string>
 });
 
 /** An error envelope. */
-export const failure = (status: number, code: string, message: string, extra: Record<string, unknown> = {}, headers?: Record<string, string>): StubReply => ({
+export const failure = (
+  status: number,
+  code: string,
+  message: string,
+  extra: Record<string, unknown> = {},
+  headers?: Record<string, string>,
+): StubReply => ({
   status,
   headers,
   body: { success: false, data: null, error: { code, message, requestId: 'req_body', ...extra }, meta },
@@ -102,5 +115,11 @@ export const rateHeaders = (remaining: number, extra: Record<string, string> = {
 
 export const user = { id: 'usr_ada', email: 'ada@example.com', name: 'Ada', emailVerified: true, createdAt: TIME };
 export const workspace = { id: 'ws_acme', name: 'Acme', slug: 'acme', role: 'owner', createdAt: TIME, updatedAt: TIME };
-export const session = (accessToken: string, refreshToken: string) => ({ accessToken, refreshToken, tokenType: 'Bearer', expiresIn: 900, user });
+export const session = (accessToken: string, refreshToken: string) => ({
+  accessToken,
+  refreshToken,
+  tokenType: 'Bearer',
+  expiresIn: 900,
+  user,
+});
 export const health = { status: 'ok', version: '1.0.0', time: TIME };

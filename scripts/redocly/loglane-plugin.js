@@ -14,7 +14,10 @@ function OperationErrorResponses() {
           if (hasAuth(op) && !statuses.includes('401')) missing.push('401');
           if (takesInput(op, ctx.parent ?? {}) && !statuses.includes('400')) missing.push('400');
           if (missing.length) {
-            ctx.report({ message: `Operation ${op.operationId ?? ''} must declare ${missing.join(', ')}.`, location: ctx.location.child('responses') });
+            ctx.report({
+              message: `Operation ${op.operationId ?? ''} must declare ${missing.join(', ')}.`,
+              location: ctx.location.child('responses'),
+            });
           }
         },
       },
@@ -53,7 +56,10 @@ function SuccessUsesEnvelope() {
         for (const [status, response] of Object.entries(op.responses ?? {})) {
           const ref = response.content?.['application/json']?.schema?.$ref;
           if (status.startsWith('2') && response.content?.['application/json'] && !/Envelope(\.yaml)?$/.test(ref ?? '')) {
-            ctx.report({ message: `The ${status} response must use a success envelope schema.`, location: ctx.location.child(['responses', status]) });
+            ctx.report({
+              message: `The ${status} response must use a success envelope schema.`,
+              location: ctx.location.child(['responses', status]),
+            });
           }
         }
       },

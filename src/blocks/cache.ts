@@ -13,7 +13,10 @@ export class DecodedBlock {
   readonly bytes: number;
 
   constructor(readonly entries: readonly LogEntry[]) {
-    this.bytes = entries.reduce((sum, entry) => sum + 2 * (entry.message.length + entry.id.length + 64) + 96 * (1 + Object.keys(entry.attributes).length), 0);
+    this.bytes = entries.reduce(
+      (sum, entry) => sum + 2 * (entry.message.length + entry.id.length + 64) + 96 * (1 + Object.keys(entry.attributes).length),
+      0,
+    );
   }
 }
 

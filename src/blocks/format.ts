@@ -74,7 +74,7 @@ function bloomOf(hashes: Set<number>): Uint8Array {
   const filter = new Uint8Array(Math.max(8, Math.ceil((hashes.size * BITS_PER_TERM) / 8)));
   const size = filter.length * 8;
   for (const hash of hashes) {
-    for (const bit of bloomBits(hash)) filter[(bit % size) >>> 3] |= 1 << (bit % size) % 8;
+    for (const bit of bloomBits(hash)) filter[(bit % size) >>> 3] |= 1 << ((bit % size) % 8);
   }
   return filter;
 }
@@ -82,10 +82,11 @@ function bloomOf(hashes: Set<number>): Uint8Array {
 /** Whether the filter may hold the term (false: it certainly does not). */
 export function bloomMayHave(filter: Uint8Array, hash: number): boolean {
   const size = filter.length * 8;
-  return bloomBits(hash).every((bit) => (filter[(bit % size) >>> 3] & (1 << (bit % size) % 8)) !== 0);
+  return bloomBits(hash).every((bit) => (filter[(bit % size) >>> 3] & (1 << ((bit % size) % 8))) !== 0);
 }
 
-const gzip = async (text: string) => new Uint8Array(await new Response(new Blob([text]).stream().pipeThrough(new CompressionStream('gzip'))).arrayBuffer());
+const gzip = async (text: string) =>
+  new Uint8Array(await new Response(new Blob([text]).stream().pipeThrough(new CompressionStream('gzip'))).arrayBuffer());
 const gunzip = (bytes: Uint8Array) => new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'))).text();
 
 /** One line of the encoding: a project's entries column by column (`service` null where absent). */
@@ -136,7 +137,8 @@ export async function decodeBlock(data: Uint8Array | number[]): Promise<LogEntry
     .flatMap((line) => entriesOf(JSON.parse(line) as Columns));
 }
 
-const oldestFirst = (a: LogEntry, b: LogEntry) => (a.timestamp === b.timestamp ? (a.id < b.id ? -1 : 1) : a.timestamp < b.timestamp ? -1 : 1);
+const oldestFirst = (a: LogEntry, b: LogEntry) =>
+  a.timestamp === b.timestamp ? (a.id < b.id ? -1 : 1) : a.timestamp < b.timestamp ? -1 : 1;
 const encoder = new TextEncoder();
 
 /**

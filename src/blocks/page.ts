@@ -1,6 +1,6 @@
 // One page from a store of blocks (D1 log blocks, KV fast-path buckets): both find candidate
 // blocks from their metadata, in page order, and this reads as few of them as the page needs.
-import { inOrder, matches, type LogEntry, type LogFilter } from '../model/logs';
+import { inOrder, type LogEntry, type LogFilter, matches } from '../model/logs';
 
 /**
  * A candidate block. `bound` is what lets the walk stop: in a newest-first walk, no entry of this

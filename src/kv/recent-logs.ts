@@ -15,8 +15,8 @@
 // later, never twice a second); a redelivery grouped differently may store an entry in two
 // buckets, which the read removes by id.
 import { decodeBlock, encodeEntries } from '../blocks/format';
-import { pageFromBlocks, type BlockRef } from '../blocks/page';
-import { RECENT_WINDOW_MS, newestFirst, type LogEntry, type LogFilter, type LogMessage } from '../model/logs';
+import { type BlockRef, pageFromBlocks } from '../blocks/page';
+import { type LogEntry, type LogFilter, type LogMessage, newestFirst, RECENT_WINDOW_MS } from '../model/logs';
 
 type Bucketed = Omit<LogEntry, 'projectId'>;
 type BucketMeta = { min: string; max: string; levels: string[] };
@@ -39,7 +39,11 @@ export async function rememberRecent(kv: KVNamespace, messages: LogMessage[], no
       entries.sort(newestFirst);
       const newestMs = Date.parse(entries[0].timestamp);
       const smallestId = entries.reduce((min, entry) => (entry.id < min ? entry.id : min), entries[0].id);
-      const metadata: BucketMeta = { min: entries[entries.length - 1].timestamp, max: entries[0].timestamp, levels: [...new Set(entries.map((e) => e.level))] };
+      const metadata: BucketMeta = {
+        min: entries[entries.length - 1].timestamp,
+        max: entries[0].timestamp,
+        levels: [...new Set(entries.map((e) => e.level))],
+      };
       // Kept until the newest entry leaves the window (KV's minimum TTL is 60 s).
       const expirationTtl = Math.max(60, Math.ceil((newestMs + RECENT_WINDOW_MS - nowMs) / 1000));
       await kv.put(bucketKey(projectId, newestMs, smallestId), await encodeEntries(projectId, entries), { expirationTtl, metadata });
@@ -58,7 +62,11 @@ async function* newestBuckets(kv: KVNamespace, filter: LogFilter, oldest: string
       if (!metadata) continue;
       if (metadata.max < oldest) return;
       if (filter.until && metadata.min >= filter.until) continue;
-      if (filter.position && (filter.order === 'desc' ? metadata.min > filter.position.timestamp : metadata.max < filter.position.timestamp)) continue;
+      if (
+        filter.position &&
+        (filter.order === 'desc' ? metadata.min > filter.position.timestamp : metadata.max < filter.position.timestamp)
+      )
+        continue;
       if (filter.levels?.length && !metadata.levels.some((level) => filter.levels!.includes(level as LogEntry['level']))) continue;
       yield { name, min: metadata.min, max: metadata.max, bound: metadata.max };
     }
@@ -80,12 +88,16 @@ export async function recentPage(kv: KVNamespace, filter: LogFilter, nowMs: numb
   const inWindow = { ...filter, since: oldest };
   const candidates = filter.order === 'desc' ? newestBuckets(kv, inWindow, oldest) : oldestBuckets(kv, inWindow, oldest);
   // One get per bucket: KV's bulk get returns text or JSON only, and bills each key as a read all the same.
-  return pageFromBlocks(candidates, async (buckets) => {
-    const values = await Promise.all(buckets.map((bucket) => kv.get(bucket.name, 'arrayBuffer')));
-    // A bucket that expired between list and get holds nothing any more.
-    const entries = await Promise.all(values.map((value) => (value === null ? [] : decodeBlock(new Uint8Array(value)))));
-    return entries.flat();
-  }, inWindow);
+  return pageFromBlocks(
+    candidates,
+    async (buckets) => {
+      const values = await Promise.all(buckets.map((bucket) => kv.get(bucket.name, 'arrayBuffer')));
+      // A bucket that expired between list and get holds nothing any more.
+      const entries = await Promise.all(values.map((value) => (value === null ? [] : decodeBlock(new Uint8Array(value)))));
+      return entries.flat();
+    },
+    inWindow,
+  );
 }
 
 /** Deletes up to `limit` of a deleted project's buckets; true while more remain. */

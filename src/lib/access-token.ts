@@ -1,8 +1,8 @@
 import { sign, verify } from 'hono/jwt';
-import { ApiError } from './errors';
 import { setNewest } from './bounded';
 import { unixSeconds } from './clock';
 import { hmacKey } from './crypto';
+import { ApiError } from './errors';
 
 /** Access tokens live 15 minutes. */
 export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
@@ -14,10 +14,13 @@ type TokenEnv = Pick<Env, 'JWT_SECRET' | 'JWT_ISSUER' | 'JWT_AUDIENCE'>;
 /** The user, their session (refresh-token family) and when that session began (epoch ms, `sat`). */
 export type AccessClaims = { sub: string; sid: string; sat: number };
 
-
 export async function issueAccessToken(env: TokenEnv, claims: AccessClaims): Promise<string> {
   const iat = unixSeconds();
-  return sign({ ...claims, iss: env.JWT_ISSUER, aud: env.JWT_AUDIENCE, iat, exp: iat + ACCESS_TOKEN_TTL_SECONDS }, await hmacKey(env.JWT_SECRET), ALGORITHM);
+  return sign(
+    { ...claims, iss: env.JWT_ISSUER, aud: env.JWT_AUDIENCE, iat, exp: iat + ACCESS_TOKEN_TTL_SECONDS },
+    await hmacKey(env.JWT_SECRET),
+    ALGORITHM,
+  );
 }
 
 /** Verifies signature, algorithm, issuer, audience and expiry; failures are the seed's 401s. */
@@ -29,7 +32,13 @@ export async function verifyAccessToken(env: TokenEnv, token: string): Promise<A
   try {
     const payload = await verify(token, await hmacKey(env.JWT_SECRET), { alg: ALGORITHM, iss: env.JWT_ISSUER, aud: env.JWT_AUDIENCE });
     const { sub, sid, sat, iat, exp } = payload;
-    if (typeof sub !== 'string' || typeof sid !== 'string' || typeof sat !== 'number' || typeof iat !== 'number' || typeof exp !== 'number') {
+    if (
+      typeof sub !== 'string' ||
+      typeof sid !== 'string' ||
+      typeof sat !== 'number' ||
+      typeof iat !== 'number' ||
+      typeof exp !== 'number'
+    ) {
       throw ApiError.of('invalidToken');
     }
     const claims = { sub, sid, sat };

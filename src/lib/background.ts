@@ -7,7 +7,9 @@ import { log } from './log';
  * timing what it did. A failure is logged, since no client will see it.
  */
 export function afterResponse(c: Context<AppEnv>, what: string, task: Promise<unknown>) {
-  const logged = task.catch((error) => log.error('background_task_failed', { requestId: c.get('requestId'), message: `${what} failed`, error }));
+  const logged = task.catch((error) =>
+    log.error('background_task_failed', { requestId: c.get('requestId'), message: `${what} failed`, error }),
+  );
   try {
     c.executionCtx.waitUntil(logged);
   } catch {

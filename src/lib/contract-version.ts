@@ -1,1 +1,1 @@
-export { version as CONTRACT_VERSION, serverUrl as CONTRACT_SERVER_URL } from '../../generated/contract-version.json';
+export { serverUrl as CONTRACT_SERVER_URL, version as CONTRACT_VERSION } from '../../generated/contract-version.json';

@@ -4,10 +4,13 @@
 type Fields = Record<string, unknown>;
 
 // An Error stringifies to `{}` in JSON; its "Name: message" is what an operator needs.
-const serialisable = (fields: Fields) => Object.fromEntries(Object.entries(fields).map(([key, value]) => [key, value instanceof Error ? String(value) : value]));
+const serialisable = (fields: Fields) =>
+  Object.fromEntries(Object.entries(fields).map(([key, value]) => [key, value instanceof Error ? String(value) : value]));
 
-const writer = (level: 'info' | 'warn' | 'error', write: (line: string) => void) => (event: string, fields: Fields = {}) =>
-  write(JSON.stringify({ level, event, ...serialisable(fields) }));
+const writer =
+  (level: 'info' | 'warn' | 'error', write: (line: string) => void) =>
+  (event: string, fields: Fields = {}) =>
+    write(JSON.stringify({ level, event, ...serialisable(fields) }));
 
 export const log = {
   info: writer('info', (line) => console.log(line)),

@@ -22,7 +22,7 @@
 // handler types are the package's own: type imports, erased from the bundle.
 import type { OpenAPIHonoOptions, RouteConfig, RouteHandler, RouteHook } from '@hono/zod-openapi';
 import { zValidator } from '@hono/zod-validator';
-import { Hono, type Context, type Env, type MiddlewareHandler } from 'hono';
+import { type Context, type Env, Hono, type MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 
 export type { RouteConfig, RouteHandler };
@@ -62,11 +62,14 @@ async function hasRequestBody(c: Context): Promise<boolean> {
 function jsonBodyValidators(body: NonNullable<RouteRequest['body']>, hook: Hook): MiddlewareHandler[] {
   const mediaTypes = Object.keys(body.content);
   // NDJSON and protobuf bodies reach validation as JSON (src/middleware/ingest-body.ts translates them).
-  const other = mediaTypes.find((mediaType) => !isJsonMediaType(mediaType) && mediaType !== 'application/x-ndjson' && mediaType !== 'application/x-protobuf');
+  const other = mediaTypes.find(
+    (mediaType) => !isJsonMediaType(mediaType) && mediaType !== 'application/x-ndjson' && mediaType !== 'application/x-protobuf',
+  );
   if (other) throw new Error(`openapi-runtime: request bodies of ${other} are not supported`);
   const mediaTypeGate: MiddlewareHandler = async (c, next) => {
     const contentType = c.req.header('content-type');
-    if (contentType ? !jsonContentType.test(contentType) : await hasRequestBody(c)) throw new HTTPException(415, { message: 'Unsupported Media Type' });
+    if (contentType ? !jsonContentType.test(contentType) : await hasRequestBody(c))
+      throw new HTTPException(415, { message: 'Unsupported Media Type' });
     await next();
   };
   const validate = zValidator('json', body.content[mediaTypes.find(isJsonMediaType)!].schema as never, hook as never);
@@ -87,7 +90,7 @@ function foldDeepObjects(query: unknown): unknown {
   const folded = new Map<string, unknown>();
   for (const [key, value] of Object.entries(query as Record<string, unknown>)) {
     const [, name, property] = DEEP_OBJECT_KEY.exec(key) ?? [];
-    const object = name === undefined ? undefined : folded.get(name) ?? new Map<string, unknown>();
+    const object = name === undefined ? undefined : (folded.get(name) ?? new Map<string, unknown>());
     if (object instanceof Map) folded.set(name!, object.set(property, value));
     else folded.set(key, value);
   }
@@ -95,7 +98,9 @@ function foldDeepObjects(query: unknown): unknown {
 }
 
 export const createRoute = <R extends Route>(config: R) =>
-  Object.defineProperty({ ...config }, 'getRoutingPath', { value: () => routingPath(config.path), enumerable: false }) as R & { getRoutingPath(): string };
+  Object.defineProperty({ ...config }, 'getRoutingPath', { value: () => routingPath(config.path), enumerable: false }) as R & {
+    getRoutingPath(): string;
+  };
 
 export class OpenAPIHono<E extends Env = Env> extends Hono<E> {
   defaultHook?: OpenAPIHonoOptions<E>['defaultHook'];
@@ -114,7 +119,10 @@ export class OpenAPIHono<E extends Env = Env> extends Hono<E> {
     const validators: MiddlewareHandler[] = [];
     if (request.query) {
       // The validator's own option (no zod import here: that would bring zod's locales into the bundle).
-      const options = { validationFunction: (schema: { safeParseAsync(value: unknown): unknown }, value: unknown) => schema.safeParseAsync(foldDeepObjects(value)) };
+      const options = {
+        validationFunction: (schema: { safeParseAsync(value: unknown): unknown }, value: unknown) =>
+          schema.safeParseAsync(foldDeepObjects(value)),
+      };
       validators.push(zValidator('query', request.query as never, effectiveHook as never, options as never));
     }
     if (request.params) validators.push(zValidator('param', request.params as never, effectiveHook as never));

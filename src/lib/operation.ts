@@ -78,7 +78,9 @@ export function defineOperation<
         }
       : {}),
   };
-  const errorResponses = Object.fromEntries(errors.map((status) => [status, { $ref: `#/components/responses/${ERROR_RESPONSES[status]}` }]));
+  const errorResponses = Object.fromEntries(
+    errors.map((status) => [status, { $ref: `#/components/responses/${ERROR_RESPONSES[status]}` }]),
+  );
   const responses = { ...errorResponses, [success.status]: successResponse } as unknown as {
     [K in S]: { description: string; content: { [M in Media]: { schema: Schema } } };
   };
@@ -106,5 +108,5 @@ export const jsonBody = <T>(schema: T) => ({ body: { content: { 'application/jso
  * Worker runs (src/lib/openapi-runtime.ts): in Node, where nothing aliases the package, it is the
  * package's router, which does all of that and more.
  */
-export const createRouter = (): OpenAPIHono<AppEnv> => new PackageOpenAPIHono<AppEnv>({ defaultHook: validationHook }) as unknown as OpenAPIHono<AppEnv>;
-
+export const createRouter = (): OpenAPIHono<AppEnv> =>
+  new PackageOpenAPIHono<AppEnv>({ defaultHook: validationHook }) as unknown as OpenAPIHono<AppEnv>;

@@ -12,7 +12,9 @@ export function logShard(env: Env, name: string): D1Database {
 
 /** The shards that take new projects (LOG_SHARDS_OPEN), each checked to be bound. */
 function openShards(env: Env): string[] {
-  const names = env.LOG_SHARDS_OPEN.split(',').map((name) => name.trim()).filter(Boolean);
+  const names = env.LOG_SHARDS_OPEN.split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
   for (const name of names) logShard(env, name);
   if (names.length === 0) throw new Error('LOG_SHARDS_OPEN names no shard');
   return names;

@@ -1,10 +1,10 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { verifyAccessToken } from '../lib/access-token';
-import { ApiError } from '../lib/errors';
-import { apiKeyIdOf, authenticateApiKeyInD1, recordApiKeyUse, type ApiKeyScope } from '../services/api-keys';
-import { isActiveSession } from '../repositories/sessions';
-import type { AppEnv, Principal } from '../types';
 import { afterResponse } from '../lib/background';
+import { ApiError } from '../lib/errors';
+import { isActiveSession } from '../repositories/sessions';
+import { type ApiKeyScope, apiKeyIdOf, authenticateApiKeyInD1, recordApiKeyUse } from '../services/api-keys';
+import type { AppEnv, Principal } from '../types';
 
 export type Credential = { kind: 'apiKey'; secret: string } | { kind: 'jwt'; token: string };
 
@@ -32,7 +32,8 @@ function oncePerRequest<T>(c: Context<AppEnv>, name: 'accessClaims' | 'apiKeyId'
 }
 
 /** The presented access token's verified claims. */
-export const accessClaims = (c: Context<AppEnv>, token: string) => oncePerRequest(c, 'accessClaims', token, () => verifyAccessToken(c.env, token));
+export const accessClaims = (c: Context<AppEnv>, token: string) =>
+  oncePerRequest(c, 'accessClaims', token, () => verifyAccessToken(c.env, token));
 
 /** The key id of a presented API key whose tag is the Worker's; undefined for anything else. */
 export const apiKeyId = (c: Context<AppEnv>, secret: string) => oncePerRequest(c, 'apiKeyId', secret, () => apiKeyIdOf(c.env, secret));
@@ -53,7 +54,8 @@ async function principalOf(c: Context<AppEnv>, credential: Credential): Promise<
   }
   const keyId = await apiKeyId(c, credential.secret);
   if (!keyId || vouched === 'ended') throw ApiError.of('invalidApiKey');
-  const key = vouched?.kind === 'apiKey' ? vouched : { kind: 'apiKey' as const, ...(await authenticateApiKeyInD1(c.env, keyId, credential.secret)) };
+  const key =
+    vouched?.kind === 'apiKey' ? vouched : { kind: 'apiKey' as const, ...(await authenticateApiKeyInD1(c.env, keyId, credential.secret)) };
   afterResponse(c, 'recording API key use', recordApiKeyUse(c.env, key.keyId));
   return key;
 }

@@ -14,7 +14,9 @@ const inUnits = (bytes: number) => (bytes >= MiB ? `${bytes / MiB} MiB` : `${byt
 
 /** 400 VALIDATION_ERROR naming the limit that was passed. */
 export const bodyTooLarge = (limit: number, decompressed = false) =>
-  ApiError.of('bodyTooLarge', [{ field: 'body', issue: `Too big: at most ${limit} bytes (${inUnits(limit)})${decompressed ? ' once decompressed' : ''}` }]);
+  ApiError.of('bodyTooLarge', [
+    { field: 'body', issue: `Too big: at most ${limit} bytes (${inUnits(limit)})${decompressed ? ' once decompressed' : ''}` },
+  ]);
 
 const limiterFor = (maxSize: number) =>
   bodyLimit({

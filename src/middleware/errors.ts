@@ -15,7 +15,8 @@ function detailsOf(issues: readonly z.core.$ZodIssue[]): ErrorDetail[] {
       return detailsOf(closest.map((inner) => ({ ...inner, path: [...issue.path, ...inner.path] })));
     }
     // Each key a strict schema does not know (a body field or a query parameter) is named on its own.
-    if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => ({ field: [...issue.path, key].map(String).join('.'), issue: 'Unknown field' }));
+    if (issue.code === 'unrecognized_keys')
+      return issue.keys.map((key) => ({ field: [...issue.path, key].map(String).join('.'), issue: 'Unknown field' }));
     return [{ field: issue.path.map(String).join('.'), issue: issue.message }];
   });
 }
@@ -75,7 +76,13 @@ export const onError: ErrorHandler<AppEnv> = (err, c) => {
     // @hono/zod-openapi refuses a required JSON body sent as another media type
     return respondWithError(c, ApiError.of('unsupportedMediaType'));
   }
-  log.error('unhandled_error', { requestId: c.get('requestId'), method: c.req.method, path: c.req.path, error: err, stack: err instanceof Error ? err.stack : undefined });
+  log.error('unhandled_error', {
+    requestId: c.get('requestId'),
+    method: c.req.method,
+    path: c.req.path,
+    error: err,
+    stack: err instanceof Error ? err.stack : undefined,
+  });
   return respondWithError(c, ApiError.of('internalError'));
 };
 

@@ -81,7 +81,9 @@ const decodeBody =
     }
     c.req.raw = new Request(raw.url, { method: raw.method, headers });
     // Where HonoRequest keeps a body already read (as a promise, whatever its type says); json() reads it.
-    (c.req.bodyCache as { text?: Promise<string> }).text = Promise.resolve(translated ? translation.asJson(bytes) : new TextDecoder().decode(bytes));
+    (c.req.bodyCache as { text?: Promise<string> }).text = Promise.resolve(
+      translated ? translation.asJson(bytes) : new TextDecoder().decode(bytes),
+    );
     await next();
   };
 

@@ -4,7 +4,7 @@ import type { AccessClaims } from '../lib/access-token';
 import { ApiError } from '../lib/errors';
 import { log } from '../lib/log';
 import { limiterOf } from '../rate-limit/objects';
-import { windowOf, type RateLimitDecision } from '../rate-limit/window';
+import { type RateLimitDecision, windowOf } from '../rate-limit/window';
 import type { AppEnv } from '../types';
 import { accessClaims, apiKeyId, presentedCredential } from './auth';
 
@@ -33,7 +33,11 @@ const EMAIL: Group = { name: 'email', limit: 'RATE_LIMIT_EMAIL_PER_MINUTE', defa
 const INGEST_PATHS = new Set(['/v1/logs', '/v1/otlp/v1/logs']);
 
 /** Who pays for a request: a credential the Worker verified alone (its object checks the rest), else the client address. */
-type Payer = { kind: 'apiKey'; keyId: string; secret: string } | { kind: 'user'; claims: AccessClaims } | { kind: 'address'; address: string } | { kind: 'email'; email: string };
+type Payer =
+  | { kind: 'apiKey'; keyId: string; secret: string }
+  | { kind: 'user'; claims: AccessClaims }
+  | { kind: 'address'; address: string }
+  | { kind: 'email'; email: string };
 
 export type RateLimitPolicy = { group: Group; payer: Payer; limit: number };
 
@@ -127,7 +131,8 @@ export const rateLimit: MiddlewareHandler<AppEnv> = async (c, next) => {
  * nor mail to one inbox. Known and unknown addresses count alike. The response's X-RateLimit-*
  * headers then describe this, the tighter, limit.
  */
-export const limitPerEmail = (c: Context<AppEnv>, email: string) => enforce(c, groupPolicy(c, EMAIL, { kind: 'email', email: email.toLowerCase() }));
+export const limitPerEmail = (c: Context<AppEnv>, email: string) =>
+  enforce(c, groupPolicy(c, EMAIL, { kind: 'email', email: email.toLowerCase() }));
 
 /** Takes one request from the policy's counter; sets the X-RateLimit-* headers, and refuses with 429 over the limit. */
 async function enforce(c: Context<AppEnv>, policy: RateLimitPolicy) {
@@ -136,7 +141,13 @@ async function enforce(c: Context<AppEnv>, policy: RateLimitPolicy) {
   try {
     decision = await admit(c, policy, now);
   } catch (error) {
-    log.error('rate_limiter_failed', { requestId: c.get('requestId'), message: 'rate limiter failed', group: policy.group.name, failClosed: policy.group.failClosed, error });
+    log.error('rate_limiter_failed', {
+      requestId: c.get('requestId'),
+      message: 'rate limiter failed',
+      group: policy.group.name,
+      failClosed: policy.group.failClosed,
+      error,
+    });
     // 500 rather than 429: the client exceeded nothing and there is no reset to wait for; every
     // auth operation declares 500, whose X-RateLimit-* headers are optional.
     if (policy.group.failClosed) throw ApiError.of('internalError');

@@ -1,8 +1,8 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import type { z } from 'zod';
 import { zErrorEnvelope } from '../../generated/zod/zod.gen';
-import { ApiError } from '../lib/errors';
 import { failure } from '../lib/envelope';
+import { ApiError } from '../lib/errors';
 import { log } from '../lib/log';
 import type { AppEnv } from '../types';
 
@@ -11,7 +11,11 @@ import type { AppEnv } from '../types';
  * it does not declare, or a body that does not match the declared schema, is logged and turned
  * into 500 INTERNAL_ERROR, so a test that sees it fails. The contract cannot silently lie.
  */
-export function validateResponse(successStatus: number, successSchema: z.ZodType | undefined, errorStatuses: number[]): MiddlewareHandler<AppEnv> {
+export function validateResponse(
+  successStatus: number,
+  successSchema: z.ZodType | undefined,
+  errorStatuses: number[],
+): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     if (c.env.ENVIRONMENT === 'production') return next();
     const sent = recordJsonResponses(c);

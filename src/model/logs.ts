@@ -18,7 +18,9 @@ export type LogMessage = { v: 1; projectId: string; receivedAt: string; entries:
 
 export const isLogMessage = (body: unknown): body is LogMessage => {
   const message = body as Partial<LogMessage> | null;
-  return message?.v === 1 && typeof message.projectId === 'string' && typeof message.receivedAt === 'string' && Array.isArray(message.entries);
+  return (
+    message?.v === 1 && typeof message.projectId === 'string' && typeof message.receivedAt === 'string' && Array.isArray(message.entries)
+  );
 };
 
 /** The window the KV fast path serves. */
@@ -83,7 +85,9 @@ export type EntryConditions = Pick<LogFilter, 'levels' | 'services' | 'attribute
 export const matches = (entry: LogEntry, filter: EntryConditions & Partial<Pick<LogFilter, 'position' | 'order'>>) =>
   (!filter.levels?.length || filter.levels.includes(entry.level)) &&
   (!filter.services?.length || (entry.service !== undefined && filter.services.includes(entry.service))) &&
-  Object.entries(filter.attributes ?? {}).every(([key, value]) => Object.hasOwn(entry.attributes, key) && String(entry.attributes[key]) === value) &&
+  Object.entries(filter.attributes ?? {}).every(
+    ([key, value]) => Object.hasOwn(entry.attributes, key) && String(entry.attributes[key]) === value,
+  ) &&
   (!filter.since || entry.timestamp >= filter.since) &&
   (!filter.until || entry.timestamp < filter.until) &&
   (filter.text === undefined || entry.message.toLowerCase().includes(filter.text.toLowerCase())) &&

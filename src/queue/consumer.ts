@@ -6,12 +6,11 @@ import { atomically } from '../lib/db';
 import { groupBy } from '../lib/group';
 import { log } from '../lib/log';
 import { logShard } from '../lib/shards';
+import { isLogMessage, type LogEntry, type LogMessage } from '../model/logs';
 import { insertBlockStatements, storedMessages } from '../repositories/log-blocks';
 import { logShardsOf } from '../repositories/projects';
 import { publishStored } from '../tail/log-tail';
 import { retryDelay } from './retry';
-import { isLogMessage, type LogEntry, type LogMessage } from '../model/logs';
-
 
 /**
  * Each shard gets one D1 batch (one transaction) for its part of the delivery. A message is stored
@@ -38,9 +37,23 @@ export async function consumeLogBatch(batch: MessageBatch<unknown>, env: Env): P
     // Entries of a project deleted while they were queued are dropped.
     const live = messages.filter((message) => shards.has(message.body.projectId));
     const byShard = groupBy(live, (message) => shards.get(message.body.projectId)!);
-    await Promise.all([...byShard].map(([shard, shardMessages]) => storeInShard(logShard(env, shard), groupBy(shardMessages, (message) => message.body.projectId))));
-    await rememberRecent(env.CACHE, live.map((message) => message.body), Date.now());
-    await publishStored(env, live.map((message) => message.body));
+    await Promise.all(
+      [...byShard].map(([shard, shardMessages]) =>
+        storeInShard(
+          logShard(env, shard),
+          groupBy(shardMessages, (message) => message.body.projectId),
+        ),
+      ),
+    );
+    await rememberRecent(
+      env.CACHE,
+      live.map((message) => message.body),
+      Date.now(),
+    );
+    await publishStored(
+      env,
+      live.map((message) => message.body),
+    );
     for (const message of messages) message.ack();
   } catch (err) {
     log.error('log_batch_failed', { queue: batch.queue, messages: messages.length, error: err });
@@ -53,14 +66,20 @@ const firstEntryOf = (message: Message<LogMessage>) => message.body.entries[0];
 async function storeInShard(db: D1Database, projects: Map<string, Message<LogMessage>[]>): Promise<void> {
   const statements = await Promise.all(
     [...projects].map(async ([projectId, messages]) => {
-      const stored = await storedMessages(db, projectId, messages.filter((message) => message.attempts > 1 || message.body.resendable).map(firstEntryOf));
+      const stored = await storedMessages(
+        db,
+        projectId,
+        messages.filter((message) => message.attempts > 1 || message.body.resendable).map(firstEntryOf),
+      );
       const fresh = messages.filter((message) => {
         const { id } = firstEntryOf(message);
         if (stored.has(id)) return false;
         stored.add(id); // a message sent twice may arrive twice in one delivery
         return true;
       });
-      const entries: LogEntry[] = fresh.flatMap(({ body }) => body.entries.map((entry) => ({ ...entry, projectId, receivedAt: body.receivedAt })));
+      const entries: LogEntry[] = fresh.flatMap(({ body }) =>
+        body.entries.map((entry) => ({ ...entry, projectId, receivedAt: body.receivedAt })),
+      );
       if (entries.length === 0) return [];
       return insertBlockStatements(db, await encodeBlocks(projectId, entries, new Set(fresh.map((message) => firstEntryOf(message).id))));
     }),

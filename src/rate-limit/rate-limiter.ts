@@ -3,7 +3,7 @@ import { ACCESS_TOKEN_TTL_SECONDS } from '../lib/access-token';
 import { sha256Hex, timingSafeEqual } from '../lib/crypto';
 import { findApiKeyCredential } from '../repositories/api-keys';
 import { familiesRevokedSince } from '../repositories/sessions';
-import { WINDOW_MS, windowOf, type LiveApiKey, type RateLimitDecision } from './window';
+import { type LiveApiKey, type RateLimitDecision, WINDOW_MS, windowOf } from './window';
 
 // An ended session must stay refused while an access token issued before its end can still be
 // used; a window's margin covers clock differences between the Worker and the object.
@@ -79,7 +79,9 @@ export class RateLimiter extends DurableObject<Env> {
     const { start, end } = windowOf(now);
     let current = this.counts.get(bucket);
     if (current?.start !== start) {
-      const stored = this.sql.exec<{ count: number }>('SELECT count FROM counters WHERE bucket = ? AND start = ?', bucket, start).toArray()[0]?.count;
+      const stored = this.sql
+        .exec<{ count: number }>('SELECT count FROM counters WHERE bucket = ? AND start = ?', bucket, start)
+        .toArray()[0]?.count;
       // First request of a window in this bucket: earlier windows are over.
       if (stored === undefined) this.sql.exec('DELETE FROM counters WHERE bucket = ? AND start < ?', bucket, start);
       current = { start, count: stored ?? 0, reserved: stored ?? 0 };
@@ -88,7 +90,12 @@ export class RateLimiter extends DurableObject<Env> {
     const allowed = current.count < limit;
     if (allowed && ++current.count > current.reserved) {
       current.reserved = Math.min(limit, current.count - 1 + reservationOf(limit));
-      this.sql.exec('INSERT INTO counters (bucket, start, count) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET count = excluded.count', bucket, start, current.reserved);
+      this.sql.exec(
+        'INSERT INTO counters (bucket, start, count) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET count = excluded.count',
+        bucket,
+        start,
+        current.reserved,
+      );
     }
     return { allowed, limit, remaining: Math.max(0, limit - current.count), reset: end / 1000 };
   }
@@ -97,7 +104,13 @@ export class RateLimiter extends DurableObject<Env> {
    * The key `keyId` if `secret` is its secret and it is live, with the request counted in `bucket`;
    * null (and nothing counted) for a revoked or unknown key or a wrong secret.
    */
-  async admitApiKey(keyId: string, secret: string, bucket: string, limit: number, now: number): Promise<{ key: LiveApiKey; decision: RateLimitDecision } | null> {
+  async admitApiKey(
+    keyId: string,
+    secret: string,
+    bucket: string,
+    limit: number,
+    now: number,
+  ): Promise<{ key: LiveApiKey; decision: RateLimitDecision } | null> {
     const key = this.apiKey ?? (await this.loadApiKey(keyId));
     // Liveness is read after the hash's await: a revocation that answered meanwhile is seen.
     if (!(await this.matchesSecret(key, secret)) || key.revoked || key.projectId === null) return null;
@@ -122,8 +135,17 @@ export class RateLimiter extends DurableObject<Env> {
   /** The key as stored here, or (once, with every other request waiting) as D1 has it. */
   private async loadApiKey(keyId: string): Promise<StoredApiKey> {
     const stored = () => {
-      const row = this.sql.exec<{ project_id: string | null; scopes: string | null; secret_hash: string | null; revoked: number }>('SELECT * FROM api_key').toArray()[0];
-      return row && { projectId: row.project_id, scopes: JSON.parse(row.scopes ?? '[]') as string[], secretHash: row.secret_hash, revoked: row.revoked === 1 };
+      const row = this.sql
+        .exec<{ project_id: string | null; scopes: string | null; secret_hash: string | null; revoked: number }>('SELECT * FROM api_key')
+        .toArray()[0];
+      return (
+        row && {
+          projectId: row.project_id,
+          scopes: JSON.parse(row.scopes ?? '[]') as string[],
+          secretHash: row.secret_hash,
+          revoked: row.revoked === 1,
+        }
+      );
     };
     let key = stored();
     if (!key) {
@@ -151,7 +173,14 @@ export class RateLimiter extends DurableObject<Env> {
    * Counts a request of session `sessionId` (begun at `startedAt`, epoch ms) of user `userId` in
    * `bucket`; null (and nothing counted) when the session has ended.
    */
-  async admitSession(userId: string, sessionId: string, startedAt: number, bucket: string, limit: number, now: number): Promise<RateLimitDecision | null> {
+  async admitSession(
+    userId: string,
+    sessionId: string,
+    startedAt: number,
+    bucket: string,
+    limit: number,
+    now: number,
+  ): Promise<RateLimitDecision | null> {
     const sessions = this.sessions ?? (await this.loadSessions(userId, now));
     if (startedAt < sessions.endedBefore || sessions.ended.has(sessionId)) return null;
     const decision = this.count(bucket, limit, now);
@@ -182,7 +211,8 @@ export class RateLimiter extends DurableObject<Env> {
       await this.ctx.blockConcurrencyWhile(async () => {
         if (endedBefore() !== undefined) return;
         const revoked = await familiesRevokedSince(this.env.DB, userId, new Date(now - ENDED_SESSION_KEPT_MS).toISOString());
-        for (const family of revoked) this.sql.exec('INSERT OR IGNORE INTO ended_sessions (id, ended_at) VALUES (?, ?)', family.familyId, Date.parse(family.revokedAt));
+        for (const family of revoked)
+          this.sql.exec('INSERT OR IGNORE INTO ended_sessions (id, ended_at) VALUES (?, ?)', family.familyId, Date.parse(family.revokedAt));
         this.sql.exec('INSERT OR IGNORE INTO sessions_ended_before (id, at) VALUES (1, 0)');
         await this.keepUntil(now + ENDED_SESSION_KEPT_MS);
       });

@@ -5,7 +5,15 @@ import type { zApiKey, zApiKeyScope } from '../../generated/zod/zod.gen';
 export type ApiKeyScope = z.infer<typeof zApiKeyScope>;
 export type ApiKey = z.infer<typeof zApiKey>;
 
-type ApiKeyRow = { id: string; project_id: string; name: string; scopes: string; prefix: string; created_at: string; last_used_at: string | null };
+type ApiKeyRow = {
+  id: string;
+  project_id: string;
+  name: string;
+  scopes: string;
+  prefix: string;
+  created_at: string;
+  last_used_at: string | null;
+};
 
 const COLUMNS = 'id, project_id, name, scopes, prefix, created_at, last_used_at';
 
@@ -21,7 +29,9 @@ const toApiKey = (row: ApiKeyRow): ApiKey => ({
 
 export async function insertApiKey(db: D1Database, key: ApiKey, secretHash: string): Promise<void> {
   await db
-    .prepare('INSERT INTO api_keys (id, project_id, name, scopes, prefix, secret_hash, created_at, last_used_at) VALUES (?, ?, ?, ?, ?, ?, ?, NULL)')
+    .prepare(
+      'INSERT INTO api_keys (id, project_id, name, scopes, prefix, secret_hash, created_at, last_used_at) VALUES (?, ?, ?, ?, ?, ?, ?, NULL)',
+    )
     .bind(key.id, key.projectId, key.name, JSON.stringify(key.scopes), key.prefix, secretHash, key.createdAt)
     .run();
 }
@@ -44,7 +54,9 @@ export async function findApiKeyCredential(
     .prepare('SELECT project_id, scopes, secret_hash, revoked_at FROM api_keys WHERE id = ?')
     .bind(keyId)
     .first<{ project_id: string; scopes: string; secret_hash: string; revoked_at: string | null }>();
-  return row && { projectId: row.project_id, scopes: JSON.parse(row.scopes), secretHash: row.secret_hash, revoked: row.revoked_at !== null };
+  return (
+    row && { projectId: row.project_id, scopes: JSON.parse(row.scopes), secretHash: row.secret_hash, revoked: row.revoked_at !== null }
+  );
 }
 
 /** The ids of the working keys of a project, or of every project of a workspace. */
@@ -52,7 +64,9 @@ export async function activeApiKeyIdsOf(db: D1Database, owner: { projectId: stri
   const statement =
     'projectId' in owner
       ? db.prepare('SELECT id FROM api_keys WHERE project_id = ? AND revoked_at IS NULL').bind(owner.projectId)
-      : db.prepare('SELECT id FROM api_keys WHERE revoked_at IS NULL AND project_id IN (SELECT id FROM projects WHERE workspace_id = ?)').bind(owner.workspaceId);
+      : db
+          .prepare('SELECT id FROM api_keys WHERE revoked_at IS NULL AND project_id IN (SELECT id FROM projects WHERE workspace_id = ?)')
+          .bind(owner.workspaceId);
   return (await statement.all<{ id: string }>()).results.map((row) => row.id);
 }
 
@@ -62,11 +76,17 @@ export const isActiveApiKey = async (db: D1Database, keyId: string) =>
 
 /** Revokes a working key of the project; false when there is none with that id. */
 export async function revokeApiKey(db: D1Database, projectId: string, keyId: string, now: string): Promise<boolean> {
-  const result = await db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND project_id = ? AND revoked_at IS NULL').bind(now, keyId, projectId).run();
+  const result = await db
+    .prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND project_id = ? AND revoked_at IS NULL')
+    .bind(now, keyId, projectId)
+    .run();
   return result.meta.changes > 0;
 }
 
 /** Records a use, writing only when the stored time is older than `staleBefore` (at most once a minute). */
 export async function touchApiKey(db: D1Database, keyId: string, now: string, staleBefore: string): Promise<void> {
-  await db.prepare('UPDATE api_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)').bind(now, keyId, staleBefore).run();
+  await db
+    .prepare('UPDATE api_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)')
+    .bind(now, keyId, staleBefore)
+    .run();
 }

@@ -8,7 +8,15 @@ import type { AssignableRole } from './members';
 
 export type Invitation = z.infer<typeof zInvitation>;
 
-type InvitationRow = { id: string; workspace_id: string; workspace_name: string; email: string; role: AssignableRole; created_at: string; expires_at: string };
+type InvitationRow = {
+  id: string;
+  workspace_id: string;
+  workspace_name: string;
+  email: string;
+  role: AssignableRole;
+  created_at: string;
+  expires_at: string;
+};
 
 const SELECT =
   'SELECT i.id, i.workspace_id, w.name AS workspace_name, i.email, i.role, i.created_at, i.expires_at FROM invitations i JOIN workspaces w ON w.id = i.workspace_id';
@@ -29,10 +37,7 @@ const all = async (statement: D1PreparedStatement) => (await statement.all<Invit
  * Invites the address, or renews its invitation (role and expiry). Null, and nothing written, when
  * the address belongs to a member already.
  */
-export async function upsertInvitation(
-  db: D1Database,
-  invitation: Omit<Invitation, 'workspaceName'>,
-): Promise<Invitation | null> {
+export async function upsertInvitation(db: D1Database, invitation: Omit<Invitation, 'workspaceName'>): Promise<Invitation | null> {
   const id = await db
     .prepare(
       `INSERT INTO invitations (id, workspace_id, email, role, created_at, expires_at)
@@ -54,7 +59,9 @@ export const listWorkspaceInvitations = (db: D1Database, workspaceId: string, no
 export const listUserInvitations = (db: D1Database, userId: string, now: string) =>
   all(
     db
-      .prepare(`${SELECT} JOIN users u ON u.email = i.email WHERE u.id = ? AND u.email_verified = 1 AND i.expires_at > ? ORDER BY i.created_at, i.id`)
+      .prepare(
+        `${SELECT} JOIN users u ON u.email = i.email WHERE u.id = ? AND u.email_verified = 1 AND i.expires_at > ? ORDER BY i.created_at, i.id`,
+      )
       .bind(userId, now),
   );
 

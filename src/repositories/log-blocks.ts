@@ -1,10 +1,11 @@
 // SQL for log_blocks in a log shard (migrations/logs). Every statement names one project and
 // reads or writes only that project's range of the primary key (project_id, max_ts, id).
+
+import { zLogLevel } from '../../generated/zod/zod.gen';
 import { cacheBlock, cachedBlock, DecodedBlock } from '../blocks/cache';
-import { attributeHash, bloomBits, decodeBlock, levelMask, serviceHash, trigramHashes, type Block } from '../blocks/format';
+import { attributeHash, type Block, bloomBits, decodeBlock, levelMask, serviceHash, trigramHashes } from '../blocks/format';
 import type { BlockRef } from '../blocks/page';
 import type { Cursor, LogEntry, LogFilter } from '../model/logs';
-import { zLogLevel } from '../../generated/zod/zod.gen';
 
 /** A block as a query finds it: its key and time range. */
 export type StoredBlockRef = BlockRef & { id: string };
@@ -17,7 +18,17 @@ export const insertBlockStatements = (db: D1Database, blocks: Block[]) =>
         `INSERT OR IGNORE INTO log_blocks (project_id, max_ts, id, min_ts, entries, levels, messages, terms, data)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .bind(block.projectId, block.maxTs, block.id, block.minTs, block.entries, block.levels, block.messages.join(','), block.terms, block.data),
+      .bind(
+        block.projectId,
+        block.maxTs,
+        block.id,
+        block.minTs,
+        block.entries,
+        block.levels,
+        block.messages.join(','),
+        block.terms,
+        block.data,
+      ),
   );
 
 const HOUR_MS = 60 * 60 * 1000;
@@ -60,12 +71,15 @@ function blockConditions(filter: LogFilter, param: (value: unknown) => string): 
   let bytes: string | undefined;
   const mayHave = (hash: number) => {
     bytes ??= param(BYTE_VALUES);
-    return `(${bloomBits(hash).map((bit) => bitIsSet(bytes!, bit)).join(' AND ')})`;
+    return `(${bloomBits(hash)
+      .map((bit) => bitIsSet(bytes!, bit))
+      .join(' AND ')})`;
   };
   if (filter.since) where.push(`max_ts >= ${param(filter.since)}`);
   if (filter.until) where.push(`min_ts < ${param(filter.until)}`, `max_ts < ${param(nextHour(filter.until))}`);
   if (filter.position) {
-    if (filter.order === 'desc') where.push(`min_ts <= ${param(filter.position.timestamp)}`, `max_ts < ${param(nextHour(filter.position.timestamp))}`);
+    if (filter.order === 'desc')
+      where.push(`min_ts <= ${param(filter.position.timestamp)}`, `max_ts < ${param(nextHour(filter.position.timestamp))}`);
     else where.push(`max_ts >= ${param(filter.position.timestamp)}`);
   }
   const levels = [...new Set(filter.levels ?? [])];
@@ -91,7 +105,9 @@ export async function* candidateBlocks(db: D1Database, filter: LogFilter): Async
     if (after) where.push(`(max_ts, id) ${desc ? '<' : '>'} (${param(after.maxTs)}, ${param(after.id)})`);
     const direction = desc ? 'DESC' : 'ASC';
     const { results } = await db
-      .prepare(`SELECT max_ts, id, min_ts FROM log_blocks WHERE ${where.join(' AND ')} ORDER BY max_ts ${direction}, id ${direction} LIMIT ${CANDIDATES_PER_ROUND}`)
+      .prepare(
+        `SELECT max_ts, id, min_ts FROM log_blocks WHERE ${where.join(' AND ')} ORDER BY max_ts ${direction}, id ${direction} LIMIT ${CANDIDATES_PER_ROUND}`,
+      )
       .bind(...params)
       .all<{ max_ts: string; id: string; min_ts: string }>();
     for (const row of results) yield { id: row.id, min: row.min_ts, max: row.max_ts, bound: desc ? row.max_ts : hourStart(row.max_ts) };
@@ -111,7 +127,9 @@ export async function readBlocks(db: D1Database, shard: string, filter: LogFilte
   const missing = refs.filter((_, i) => !blocks[i]);
   if (missing.length > 0) {
     const results = await db.batch<{ id: string; data: number[] }>(
-      missing.map((ref) => db.prepare('SELECT id, data FROM log_blocks WHERE project_id = ? AND max_ts = ? AND id = ?').bind(projectId, ref.max, ref.id)),
+      missing.map((ref) =>
+        db.prepare('SELECT id, data FROM log_blocks WHERE project_id = ? AND max_ts = ? AND id = ?').bind(projectId, ref.max, ref.id),
+      ),
     );
     const rows = results.flatMap((result) => result.results);
     const decoded = await Promise.all(rows.map(async (row) => new DecodedBlock(await decodeBlock(row.data))));
@@ -129,7 +147,9 @@ export type ArchivableBlock = Omit<Block, 'messages'>;
 /** The project's oldest blocks whose every entry is older than `cutoff`, oldest first. */
 export async function blocksBefore(db: D1Database, projectId: string, cutoff: string, limit: number): Promise<ArchivableBlock[]> {
   const { results } = await db
-    .prepare('SELECT max_ts, id, min_ts, entries, levels, terms, data FROM log_blocks WHERE project_id = ? AND max_ts < ? ORDER BY max_ts, id LIMIT ?')
+    .prepare(
+      'SELECT max_ts, id, min_ts, entries, levels, terms, data FROM log_blocks WHERE project_id = ? AND max_ts < ? ORDER BY max_ts, id LIMIT ?',
+    )
     .bind(projectId, cutoff, limit)
     .all<{ max_ts: string; id: string; min_ts: string; entries: number; levels: number; terms: number[]; data: number[] }>();
   return results.map((row) => ({
@@ -146,12 +166,16 @@ export async function blocksBefore(db: D1Database, projectId: string, cutoff: st
 
 /** Statements deleting exactly these blocks (never a range that could hold unarchived ones). */
 export const deleteBlockStatements = (db: D1Database, blocks: ArchivableBlock[]) =>
-  blocks.map((block) => db.prepare('DELETE FROM log_blocks WHERE project_id = ? AND max_ts = ? AND id = ?').bind(block.projectId, block.maxTs, block.id));
+  blocks.map((block) =>
+    db.prepare('DELETE FROM log_blocks WHERE project_id = ? AND max_ts = ? AND id = ?').bind(block.projectId, block.maxTs, block.id),
+  );
 
 /** Deletes up to `limit` blocks of a deleted project; returns how many went. */
 export async function deleteSomeBlocks(db: D1Database, projectId: string, limit: number): Promise<number> {
   const result = await db
-    .prepare('DELETE FROM log_blocks WHERE project_id = ?1 AND (max_ts, id) IN (SELECT max_ts, id FROM log_blocks WHERE project_id = ?1 LIMIT ?2)')
+    .prepare(
+      'DELETE FROM log_blocks WHERE project_id = ?1 AND (max_ts, id) IN (SELECT max_ts, id FROM log_blocks WHERE project_id = ?1 LIMIT ?2)',
+    )
     .bind(projectId, limit)
     .run();
   return result.meta.changes;

@@ -13,11 +13,20 @@ type MemberRow = { user_id: string; email: string; name: string; role: Role; joi
 
 const MEMBER_SELECT = 'SELECT m.user_id, u.email, u.name, m.role, m.joined_at FROM workspace_members m JOIN users u ON u.id = m.user_id';
 
-const toMember = (row: MemberRow): Member => ({ userId: row.user_id, email: row.email, name: row.name, role: row.role, joinedAt: row.joined_at });
+const toMember = (row: MemberRow): Member => ({
+  userId: row.user_id,
+  email: row.email,
+  name: row.name,
+  role: row.role,
+  joinedAt: row.joined_at,
+});
 
 /** The user's role in the workspace, or null when they are not a member (or it does not exist). */
 export async function findRole(db: D1Database, workspaceId: string, userId: string): Promise<Role | null> {
-  return db.prepare('SELECT role FROM workspace_members WHERE workspace_id = ? AND user_id = ?').bind(workspaceId, userId).first<Role>('role');
+  return db
+    .prepare('SELECT role FROM workspace_members WHERE workspace_id = ? AND user_id = ?')
+    .bind(workspaceId, userId)
+    .first<Role>('role');
 }
 
 export async function findMember(db: D1Database, workspaceId: string, userId: string): Promise<Member | null> {
@@ -26,7 +35,10 @@ export async function findMember(db: D1Database, workspaceId: string, userId: st
 }
 
 export async function listMembers(db: D1Database, workspaceId: string): Promise<Member[]> {
-  const { results } = await db.prepare(`${MEMBER_SELECT} WHERE m.workspace_id = ? ORDER BY m.joined_at, m.user_id`).bind(workspaceId).all<MemberRow>();
+  const { results } = await db
+    .prepare(`${MEMBER_SELECT} WHERE m.workspace_id = ? ORDER BY m.joined_at, m.user_id`)
+    .bind(workspaceId)
+    .all<MemberRow>();
   return results.map(toMember);
 }
 
@@ -41,7 +53,10 @@ export async function updateMemberRole(db: D1Database, workspaceId: string, user
 
 /** Removes a non-owner; false when there is no such non-owner member. */
 export async function deleteMember(db: D1Database, workspaceId: string, userId: string): Promise<boolean> {
-  const result = await db.prepare("DELETE FROM workspace_members WHERE workspace_id = ? AND user_id = ? AND role != 'owner'").bind(workspaceId, userId).run();
+  const result = await db
+    .prepare("DELETE FROM workspace_members WHERE workspace_id = ? AND user_id = ? AND role != 'owner'")
+    .bind(workspaceId, userId)
+    .run();
   return result.meta.changes > 0;
 }
 
@@ -60,7 +75,9 @@ export async function transferOwnership(db: D1Database, workspaceId: string, fro
       )
       .bind(workspaceId, fromUserId, toUserId),
     db
-      .prepare("UPDATE workspace_members SET role = 'owner' WHERE workspace_id = ?1 AND user_id = ?2 AND NOT EXISTS (SELECT 1 FROM workspace_members WHERE workspace_id = ?1 AND role = 'owner')")
+      .prepare(
+        "UPDATE workspace_members SET role = 'owner' WHERE workspace_id = ?1 AND user_id = ?2 AND NOT EXISTS (SELECT 1 FROM workspace_members WHERE workspace_id = ?1 AND role = 'owner')",
+      )
       .bind(workspaceId, toUserId),
   ]);
   return demoted.meta.changes === 1 && promoted.meta.changes === 1;

@@ -8,7 +8,15 @@ import { atomically } from '../lib/db';
 export type Project = z.infer<typeof zProject>;
 export type ProjectChanges = z.infer<typeof zUpdateProjectRequest>;
 
-type ProjectRow = { id: string; workspace_id: string; name: string; slug: string; retention_days: number; created_at: string; updated_at: string };
+type ProjectRow = {
+  id: string;
+  workspace_id: string;
+  name: string;
+  slug: string;
+  retention_days: number;
+  created_at: string;
+  updated_at: string;
+};
 
 const COLUMNS = 'p.id, p.workspace_id, p.name, p.slug, p.retention_days, p.created_at, p.updated_at';
 
@@ -29,27 +37,44 @@ export async function insertProject(db: D1Database, project: Project, logShard: 
       `INSERT INTO projects (id, workspace_id, name, slug, retention_days, created_at, updated_at, log_shard) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (workspace_id, slug) DO NOTHING`,
     )
-    .bind(project.id, project.workspaceId, project.name, project.slug, project.retentionDays, project.createdAt, project.updatedAt, logShard)
+    .bind(
+      project.id,
+      project.workspaceId,
+      project.name,
+      project.slug,
+      project.retentionDays,
+      project.createdAt,
+      project.updatedAt,
+      logShard,
+    )
     .run();
   return result.meta.changes > 0;
 }
 
 export async function findProjectInWorkspace(db: D1Database, workspaceId: string, projectId: string): Promise<Project | null> {
-  const row = await db.prepare(`SELECT ${COLUMNS} FROM projects p WHERE p.id = ? AND p.workspace_id = ?`).bind(projectId, workspaceId).first<ProjectRow>();
+  const row = await db
+    .prepare(`SELECT ${COLUMNS} FROM projects p WHERE p.id = ? AND p.workspace_id = ?`)
+    .bind(projectId, workspaceId)
+    .first<ProjectRow>();
   return row && toProject(row);
 }
 
 /** The project, if the user is a member of its workspace. */
 export async function findProjectForMember(db: D1Database, userId: string, projectId: string): Promise<Project | null> {
   const row = await db
-    .prepare(`SELECT ${COLUMNS} FROM projects p JOIN workspace_members m ON m.workspace_id = p.workspace_id AND m.user_id = ? WHERE p.id = ?`)
+    .prepare(
+      `SELECT ${COLUMNS} FROM projects p JOIN workspace_members m ON m.workspace_id = p.workspace_id AND m.user_id = ? WHERE p.id = ?`,
+    )
     .bind(userId, projectId)
     .first<ProjectRow>();
   return row && toProject(row);
 }
 
 export async function listProjects(db: D1Database, workspaceId: string): Promise<Project[]> {
-  const { results } = await db.prepare(`SELECT ${COLUMNS} FROM projects p WHERE p.workspace_id = ? ORDER BY p.created_at, p.id`).bind(workspaceId).all<ProjectRow>();
+  const { results } = await db
+    .prepare(`SELECT ${COLUMNS} FROM projects p WHERE p.workspace_id = ? ORDER BY p.created_at, p.id`)
+    .bind(workspaceId)
+    .all<ProjectRow>();
   return results.map(toProject);
 }
 
@@ -78,7 +103,9 @@ export async function updateProject(
 function deleteProjectsWhere(db: D1Database, condition: 'id = ?' | 'workspace_id = ?', value: string, now: string): D1PreparedStatement[] {
   return [
     db
-      .prepare(`INSERT OR IGNORE INTO deleted_projects (project_id, workspace_id, log_shard, deleted_at) SELECT id, workspace_id, log_shard, ? FROM projects WHERE ${condition}`)
+      .prepare(
+        `INSERT OR IGNORE INTO deleted_projects (project_id, workspace_id, log_shard, deleted_at) SELECT id, workspace_id, log_shard, ? FROM projects WHERE ${condition}`,
+      )
       .bind(now, value),
     db.prepare(`DELETE FROM api_keys WHERE project_id IN (SELECT id FROM projects WHERE ${condition})`).bind(value),
     db.prepare(`DELETE FROM projects WHERE ${condition}`).bind(value),
@@ -91,7 +118,8 @@ export async function deleteProject(db: D1Database, projectId: string, now: stri
 }
 
 /** Statements deleting every project of a workspace with their keys (recorded for the purge); run them in one batch. */
-export const deleteWorkspaceProjectsStatements = (db: D1Database, workspaceId: string, now: string) => deleteProjectsWhere(db, 'workspace_id = ?', workspaceId, now);
+export const deleteWorkspaceProjectsStatements = (db: D1Database, workspaceId: string, now: string) =>
+  deleteProjectsWhere(db, 'workspace_id = ?', workspaceId, now);
 
 /** The log shard of each of these projects that exists. */
 export async function logShardsOf(db: D1Database, projectIds: string[]): Promise<Map<string, string>> {
@@ -124,7 +152,9 @@ export async function findDeletedProject(db: D1Database, projectId: string): Pro
 /** Deleted projects of a workspace (or all) whose purge has not finished, oldest deletion first. */
 export async function pendingPurges(db: D1Database, limit: number, workspaceId?: string): Promise<string[]> {
   const { results } = await db
-    .prepare('SELECT project_id FROM deleted_projects WHERE purged_at IS NULL AND (?1 IS NULL OR workspace_id = ?1) ORDER BY deleted_at LIMIT ?2')
+    .prepare(
+      'SELECT project_id FROM deleted_projects WHERE purged_at IS NULL AND (?1 IS NULL OR workspace_id = ?1) ORDER BY deleted_at LIMIT ?2',
+    )
     .bind(workspaceId ?? null, limit)
     .all<{ project_id: string }>();
   return results.map((row) => row.project_id);

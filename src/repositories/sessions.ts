@@ -5,17 +5,23 @@ import { nowIso } from '../lib/clock';
 
 /** A new sign-in; `startedAt` (epoch ms) is what access tokens carry as `sat`. */
 export const insertFamilyStatement = (db: D1Database, familyId: string, userId: string, startedAt: number) =>
-  db.prepare('INSERT INTO session_families (id, user_id, created_at) VALUES (?, ?, ?)').bind(familyId, userId, new Date(startedAt).toISOString());
+  db
+    .prepare('INSERT INTO session_families (id, user_id, created_at) VALUES (?, ?, ?)')
+    .bind(familyId, userId, new Date(startedAt).toISOString());
 
 /** When the user signed in to this still-live session (refreshes keep the time), or null if it ended. */
 export const liveSessionSignedInAt = (db: D1Database, userId: string, familyId: string) =>
-  db.prepare('SELECT created_at FROM session_families WHERE id = ? AND user_id = ? AND revoked_at IS NULL').bind(familyId, userId).first<string>('created_at');
+  db
+    .prepare('SELECT created_at FROM session_families WHERE id = ? AND user_id = ? AND revoked_at IS NULL')
+    .bind(familyId, userId)
+    .first<string>('created_at');
 
 /**
  * Whether the user's sign-in is live: not signed out, not revoked (the user, too, still exists).
  * Only for when the user's RateLimiter object did not answer (it is where liveness is asked first).
  */
-export const isActiveSession = async (db: D1Database, userId: string, familyId: string) => (await liveSessionSignedInAt(db, userId, familyId)) !== null;
+export const isActiveSession = async (db: D1Database, userId: string, familyId: string) =>
+  (await liveSessionSignedInAt(db, userId, familyId)) !== null;
 
 export type NewRefreshToken = { tokenHash: string; familyId: string; userId: string; expiresAt: string };
 
@@ -28,7 +34,10 @@ export const insertRefreshTokenStatement = (db: D1Database, token: NewRefreshTok
  * Marks a live refresh token rotated, in one statement so that of two concurrent uses exactly one
  * wins. Null when the token is unknown, expired, already rotated, or its family is revoked.
  */
-export async function rotateRefreshToken(db: D1Database, tokenHash: string): Promise<{ familyId: string; userId: string; familyCreatedAt: string } | null> {
+export async function rotateRefreshToken(
+  db: D1Database,
+  tokenHash: string,
+): Promise<{ familyId: string; userId: string; familyCreatedAt: string } | null> {
   const now = nowIso();
   const row = await db
     .prepare(
@@ -42,7 +51,10 @@ export async function rotateRefreshToken(db: D1Database, tokenHash: string): Pro
   return row && { familyId: row.family_id, userId: row.user_id, familyCreatedAt: row.family_created_at };
 }
 
-export async function findRefreshToken(db: D1Database, tokenHash: string): Promise<{ familyId: string; userId: string; rotatedAt: string | null } | null> {
+export async function findRefreshToken(
+  db: D1Database,
+  tokenHash: string,
+): Promise<{ familyId: string; userId: string; rotatedAt: string | null } | null> {
   const row = await db
     .prepare('SELECT family_id, user_id, rotated_at FROM refresh_tokens WHERE token_hash = ?')
     .bind(tokenHash)
@@ -61,7 +73,11 @@ export const revokeUserFamiliesStatement = (db: D1Database, userId: string, befo
     .bind(nowIso(), userId, new Date(before).toISOString());
 
 /** The user's sessions revoked since `since` (ISO): what a user's RateLimiter object starts from. */
-export async function familiesRevokedSince(db: D1Database, userId: string, since: string): Promise<{ familyId: string; revokedAt: string }[]> {
+export async function familiesRevokedSince(
+  db: D1Database,
+  userId: string,
+  since: string,
+): Promise<{ familyId: string; revokedAt: string }[]> {
   const { results } = await db
     .prepare('SELECT id, revoked_at FROM session_families WHERE user_id = ? AND revoked_at > ?')
     .bind(userId, since)

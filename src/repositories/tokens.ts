@@ -15,7 +15,11 @@ export const insertOneTimeTokenStatement = (db: D1Database, token: NewOneTimeTok
  * Uses a token up: one statement marks it used only if it is unused and unexpired, so of two
  * racing uses exactly one gets the row back. Null for unknown, used, expired or other-purpose tokens.
  */
-export async function consumeOneTimeToken(db: D1Database, tokenHash: string, purpose: TokenPurpose): Promise<{ email: string; userId: string | null } | null> {
+export async function consumeOneTimeToken(
+  db: D1Database,
+  tokenHash: string,
+  purpose: TokenPurpose,
+): Promise<{ email: string; userId: string | null } | null> {
   const now = nowIso();
   const row = await db
     .prepare(

@@ -14,7 +14,13 @@ export type AuthMethod = z.infer<typeof zAuthMethod>;
 type UserRow = { id: string; email: string; name: string; email_verified: number; password_hash: string | null; created_at: string };
 type AuthMethodRow = { method: AuthMethodName; linked_at: string };
 
-const toUser = (row: UserRow): User => ({ id: row.id, email: row.email, name: row.name, emailVerified: row.email_verified === 1, createdAt: row.created_at });
+const toUser = (row: UserRow): User => ({
+  id: row.id,
+  email: row.email,
+  name: row.name,
+  emailVerified: row.email_verified === 1,
+  createdAt: row.created_at,
+});
 
 const toAuthMethod = (row: AuthMethodRow): AuthMethod => ({ method: row.method, linkedAt: row.linked_at });
 
@@ -25,7 +31,8 @@ const findUser = async (statement: D1PreparedStatement) => {
   return row && toUser(row);
 };
 
-export const findUserById = (db: D1Database, id: string): Promise<User | null> => findUser(db.prepare(`SELECT ${USER_COLUMNS} FROM users WHERE id = ?`).bind(id));
+export const findUserById = (db: D1Database, id: string): Promise<User | null> =>
+  findUser(db.prepare(`SELECT ${USER_COLUMNS} FROM users WHERE id = ?`).bind(id));
 
 /** The user with this address and their password hash (null without a password), for signing in. */
 export async function findPasswordLogin(db: D1Database, email: string): Promise<{ user: User; passwordHash: string | null } | null> {
@@ -34,13 +41,16 @@ export async function findPasswordLogin(db: D1Database, email: string): Promise<
   return row && { user: toUser(row), passwordHash: row.password_hash };
 }
 
-export const findUserByEmail = async (db: D1Database, email: string): Promise<User | null> => (await findPasswordLogin(db, email))?.user ?? null;
+export const findUserByEmail = async (db: D1Database, email: string): Promise<User | null> =>
+  (await findPasswordLogin(db, email))?.user ?? null;
 
 // auth_methods shares no column name with USER_COLUMNS, so they need no table prefix.
 export const findUserByProviderAccount = (db: D1Database, method: AuthMethodName, accountId: string): Promise<User | null> =>
   findUser(
     db
-      .prepare(`SELECT ${USER_COLUMNS} FROM users JOIN auth_methods ON auth_methods.user_id = users.id WHERE auth_methods.method = ? AND auth_methods.provider_account_id = ?`)
+      .prepare(
+        `SELECT ${USER_COLUMNS} FROM users JOIN auth_methods ON auth_methods.user_id = users.id WHERE auth_methods.method = ? AND auth_methods.provider_account_id = ?`,
+      )
       .bind(method, accountId),
   );
 
@@ -67,7 +77,9 @@ export async function markEmailVerified(db: D1Database, userId: string): Promise
  */
 export const claimVerifiedEmailStatements = (db: D1Database, userId: string) => [
   db
-    .prepare("DELETE FROM auth_methods WHERE user_id = ? AND method = 'password' AND EXISTS (SELECT 1 FROM users WHERE id = ? AND email_verified = 0)")
+    .prepare(
+      "DELETE FROM auth_methods WHERE user_id = ? AND method = 'password' AND EXISTS (SELECT 1 FROM users WHERE id = ? AND email_verified = 0)",
+    )
     .bind(userId, userId),
   db.prepare('UPDATE users SET password_hash = NULL WHERE id = ? AND email_verified = 0').bind(userId),
   markEmailVerifiedStatement(db, userId),
@@ -81,14 +93,24 @@ export const updateUserName = (db: D1Database, userId: string, name: string): Pr
   findUser(db.prepare(`UPDATE users SET name = ?, updated_at = ? WHERE id = ? RETURNING ${USER_COLUMNS}`).bind(name, nowIso(), userId));
 
 export async function listAuthMethods(db: D1Database, userId: string): Promise<AuthMethod[]> {
-  const { results } = await db.prepare('SELECT method, linked_at FROM auth_methods WHERE user_id = ? ORDER BY linked_at, method').bind(userId).all<AuthMethodRow>();
+  const { results } = await db
+    .prepare('SELECT method, linked_at FROM auth_methods WHERE user_id = ? ORDER BY linked_at, method')
+    .bind(userId)
+    .all<AuthMethodRow>();
   return results.map(toAuthMethod);
 }
 
 /** Links a method; linking one the user already has is a no-op. */
-export const insertAuthMethodStatement = (db: D1Database, userId: string, method: AuthMethodName, providerAccountId: string | null = null) =>
+export const insertAuthMethodStatement = (
+  db: D1Database,
+  userId: string,
+  method: AuthMethodName,
+  providerAccountId: string | null = null,
+) =>
   db
-    .prepare('INSERT INTO auth_methods (user_id, method, provider_account_id, linked_at) VALUES (?, ?, ?, ?) ON CONFLICT (user_id, method) DO NOTHING')
+    .prepare(
+      'INSERT INTO auth_methods (user_id, method, provider_account_id, linked_at) VALUES (?, ?, ?, ?) ON CONFLICT (user_id, method) DO NOTHING',
+    )
     .bind(userId, method, providerAccountId, nowIso());
 
 /**
@@ -99,7 +121,9 @@ export const insertAuthMethodStatement = (db: D1Database, userId: string, method
 export async function deleteAuthMethodUnlessLast(db: D1Database, userId: string, method: AuthMethodName): Promise<boolean> {
   const [deleted] = await atomically(db, [
     db
-      .prepare('DELETE FROM auth_methods WHERE user_id = ?1 AND method = ?2 AND (SELECT COUNT(*) FROM auth_methods WHERE user_id = ?1) > 1 RETURNING method')
+      .prepare(
+        'DELETE FROM auth_methods WHERE user_id = ?1 AND method = ?2 AND (SELECT COUNT(*) FROM auth_methods WHERE user_id = ?1) > 1 RETURNING method',
+      )
       .bind(userId, method),
     db
       .prepare(

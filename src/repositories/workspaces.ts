@@ -31,7 +31,9 @@ export async function insertWorkspaceWithOwner(db: D1Database, workspace: Worksp
       .bind(workspace.id, workspace.name, workspace.slug, workspace.createdAt, workspace.updatedAt),
     // Inserts nothing when the workspace row was not written, so a taken slug fails cleanly.
     db
-      .prepare("INSERT INTO workspace_members (workspace_id, user_id, role, joined_at) SELECT id, ?, 'owner', created_at FROM workspaces WHERE id = ?")
+      .prepare(
+        "INSERT INTO workspace_members (workspace_id, user_id, role, joined_at) SELECT id, ?, 'owner', created_at FROM workspaces WHERE id = ?",
+      )
       .bind(ownerId, workspace.id),
   ]);
   return inserted.meta.changes > 0;
@@ -45,7 +47,9 @@ export async function findWorkspace(db: D1Database, id: string): Promise<Workspa
 /** The user's workspaces with the user's role in each, oldest first. */
 export async function listWorkspacesOfUser(db: D1Database, userId: string): Promise<WorkspaceView[]> {
   const { results } = await db
-    .prepare(`SELECT ${COLUMNS}, m.role FROM workspace_members m JOIN workspaces w ON w.id = m.workspace_id WHERE m.user_id = ? ORDER BY w.created_at, w.id`)
+    .prepare(
+      `SELECT ${COLUMNS}, m.role FROM workspace_members m JOIN workspaces w ON w.id = m.workspace_id WHERE m.user_id = ? ORDER BY w.created_at, w.id`,
+    )
     .bind(userId)
     .all<WorkspaceRow & { role: Role }>();
   return results.map((row) => ({ ...toWorkspace(row), role: row.role }));
@@ -55,7 +59,9 @@ export async function listWorkspacesOfUser(db: D1Database, userId: string): Prom
 export async function updateWorkspace(db: D1Database, id: string, changes: WorkspaceChanges, now: string): Promise<Workspace | null> {
   // OR IGNORE turns a slug collision into "no row updated" instead of an exception.
   const row = await db
-    .prepare('UPDATE OR IGNORE workspaces SET name = COALESCE(?, name), slug = COALESCE(?, slug), updated_at = ? WHERE id = ? RETURNING id, name, slug, created_at, updated_at')
+    .prepare(
+      'UPDATE OR IGNORE workspaces SET name = COALESCE(?, name), slug = COALESCE(?, slug), updated_at = ? WHERE id = ? RETURNING id, name, slug, created_at, updated_at',
+    )
     .bind(changes.name ?? null, changes.slug ?? null, now, id)
     .first<WorkspaceRow>();
   return row && toWorkspace(row);

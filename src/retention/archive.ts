@@ -13,11 +13,11 @@
 // of a crash between write and delete is an entry in two parts, never an entry in none.
 import { base64url } from '../lib/base64url';
 import { atomically } from '../lib/db';
+import { groupBy } from '../lib/group';
 import { log } from '../lib/log';
 import { logShard } from '../lib/shards';
-import { blocksBefore, deleteBlockStatements, type ArchivableBlock } from '../repositories/log-blocks';
-import { retentionPolicies, type RetentionPolicy } from '../repositories/projects';
-import { groupBy } from '../lib/group';
+import { type ArchivableBlock, blocksBefore, deleteBlockStatements } from '../repositories/log-blocks';
+import { type RetentionPolicy, retentionPolicies } from '../repositories/projects';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const PROJECTS_PER_PAGE = 200;
@@ -27,7 +27,16 @@ const BLOCKS_PER_READ = 100;
 const startOfUtcDay = (ms: number) => Math.floor(ms / DAY_MS) * DAY_MS;
 
 /** One block of an archive part, as its index describes it. */
-type ArchivedBlock = { id: string; minTs: string; maxTs: string; entries: number; levels: number; offset: number; length: number; terms: string };
+type ArchivedBlock = {
+  id: string;
+  minTs: string;
+  maxTs: string;
+  entries: number;
+  levels: number;
+  offset: number;
+  length: number;
+  terms: string;
+};
 export type ArchiveIndex = { v: 1; projectId: string; blocks: ArchivedBlock[] };
 
 /**
@@ -64,7 +73,12 @@ async function archiveProject(env: Env, policy: RetentionPolicy, nowMs: number, 
   for (;;) {
     const blocks = await blocksBefore(db, policy.projectId, cutoff, BLOCKS_PER_READ);
     for (const [day, dayBlocks] of groupBy(blocks, (block) => block.maxTs.slice(0, 10))) {
-      await putNewPart(env.ARCHIVE, `${policy.projectId}/${day}/${dayBlocks[0].id}-${dayBlocks[dayBlocks.length - 1].id}`, policy.projectId, dayBlocks);
+      await putNewPart(
+        env.ARCHIVE,
+        `${policy.projectId}/${day}/${dayBlocks[0].id}-${dayBlocks[dayBlocks.length - 1].id}`,
+        policy.projectId,
+        dayBlocks,
+      );
       await atomically(db, deleteBlockStatements(db, dayBlocks));
       totals.entries += dayBlocks.reduce((sum, block) => sum + block.entries, 0);
       totals.parts += 1;

@@ -4,17 +4,19 @@
 // message: each message removes a chunk and sends the next, so a project of any size is purged
 // within the limits of one invocation, a failed chunk is retried, and the daily cron schedules
 // again whatever is still pending. Only projects recorded as deleted are ever purged.
+
+import { forgetRecent } from '../kv/recent-logs';
 import { nowIso } from '../lib/clock';
 import { log } from '../lib/log';
 import { logShard } from '../lib/shards';
-import { forgetRecent } from '../kv/recent-logs';
 import { retryDelay } from '../queue/retry';
 import { deleteSomeBlocks } from '../repositories/log-blocks';
 import { findDeletedProject, markPurged, pendingPurges } from '../repositories/projects';
 import { deleteArchives } from './archive';
 
 export type PurgeMessage = { v: 1; projectId: string };
-const isPurgeMessage = (body: unknown): body is PurgeMessage => (body as Partial<PurgeMessage> | null)?.v === 1 && typeof (body as PurgeMessage).projectId === 'string';
+const isPurgeMessage = (body: unknown): body is PurgeMessage =>
+  (body as Partial<PurgeMessage> | null)?.v === 1 && typeof (body as PurgeMessage).projectId === 'string';
 
 /** What one message removes at most: D1 blocks, KV objects (one delete each), R2 objects (one bulk delete). */
 export const PURGE_CHUNK = { blocks: 200, kvObjects: 100, archives: 1000 } as const;
@@ -27,7 +29,13 @@ const FIRST_CHUNK_DELAY_SECONDS = 60;
 export async function schedulePurges(env: Env, projectIds: string[]): Promise<void> {
   if (projectIds.length === 0) return;
   try {
-    await env.PURGE_QUEUE.sendBatch(projectIds.map((projectId) => ({ body: { v: 1, projectId } satisfies PurgeMessage, contentType: 'json' as const, delaySeconds: FIRST_CHUNK_DELAY_SECONDS })));
+    await env.PURGE_QUEUE.sendBatch(
+      projectIds.map((projectId) => ({
+        body: { v: 1, projectId } satisfies PurgeMessage,
+        contentType: 'json' as const,
+        delaySeconds: FIRST_CHUNK_DELAY_SECONDS,
+      })),
+    );
   } catch (err) {
     log.error('purge_schedule_failed', { projects: projectIds.length, error: err });
   }

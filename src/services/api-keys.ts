@@ -7,13 +7,13 @@
 // or Durable Object work, and the key id addresses the key's object without a lookup.
 import type { z } from 'zod';
 import type { zCreateApiKeyRequest, zCreatedApiKey } from '../../generated/zod/zod.gen';
-import { log } from '../lib/log';
-import type { LiveApiKey } from '../rate-limit/window';
-import { endApiKeys } from '../rate-limit/objects';
 import { setNewest } from '../lib/bounded';
 import { isoIn, nowIso } from '../lib/clock';
 import { hmacHex, randomAlphanumerics, sha256Hex, timingSafeEqual } from '../lib/crypto';
 import { ApiError } from '../lib/errors';
+import { log } from '../lib/log';
+import { endApiKeys } from '../rate-limit/objects';
+import type { LiveApiKey } from '../rate-limit/window';
 import * as repo from '../repositories/api-keys';
 import { projectInWorkspace } from './projects';
 
@@ -87,7 +87,12 @@ export async function listApiKeys(env: Env, workspaceId: string, projectId: stri
  * Its object refuses it first: should the D1 write then fail, the key is refused but still listed,
  * and revoking again completes it.
  */
-export async function revokeApiKey(env: Env, workspaceId: string, projectId: string, keyId: string): Promise<{ id: string; deleted: true }> {
+export async function revokeApiKey(
+  env: Env,
+  workspaceId: string,
+  projectId: string,
+  keyId: string,
+): Promise<{ id: string; deleted: true }> {
   await projectInWorkspace(env, workspaceId, projectId);
   if (!(await repo.activeApiKeyIdsOf(env.DB, { projectId })).includes(keyId)) throw ApiError.of('notFound');
   await endApiKeys(env, [keyId]);

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { zUpdateMeRequest } from '../../generated/zod/zod.gen';
 import { ApiError } from '../lib/errors';
-import { deleteAuthMethodUnlessLast, findUserById, listAuthMethods, updateUserName, type AuthMethodName } from '../repositories/users';
+import { type AuthMethodName, deleteAuthMethodUnlessLast, findUserById, listAuthMethods, updateUserName } from '../repositories/users';
 
 // The signed-in user's own profile and sign-in methods (/v1/me*).
 

@@ -28,9 +28,27 @@ import { endSessionsWith, signIn } from './sessions';
  * (`/docs#/<tag>/<operationid>`, Redoc's address of an operation).
  */
 const EMAIL_TOKENS: Record<TokenPurpose, { ttlSeconds: number; subject: string; docs: string; call: string; action: string }> = {
-  verify_email: { ttlSeconds: 24 * 60 * 60, subject: 'Verify your Loglane email', docs: 'auth/verifyemail', call: 'POST /v1/auth/verify-email', action: 'verify your email address' },
-  magic_link: { ttlSeconds: 15 * 60, subject: 'Your Loglane sign-in link', docs: 'auth/verifymagiclink', call: 'POST /v1/auth/magic-link/verify', action: 'sign in (the token works once, for 15 minutes)' },
-  reset_password: { ttlSeconds: 60 * 60, subject: 'Reset your Loglane password', docs: 'auth/resetpassword', call: 'POST /v1/auth/reset-password', action: 'choose a new password (the token works once, for 1 hour)' },
+  verify_email: {
+    ttlSeconds: 24 * 60 * 60,
+    subject: 'Verify your Loglane email',
+    docs: 'auth/verifyemail',
+    call: 'POST /v1/auth/verify-email',
+    action: 'verify your email address',
+  },
+  magic_link: {
+    ttlSeconds: 15 * 60,
+    subject: 'Your Loglane sign-in link',
+    docs: 'auth/verifymagiclink',
+    call: 'POST /v1/auth/magic-link/verify',
+    action: 'sign in (the token works once, for 15 minutes)',
+  },
+  reset_password: {
+    ttlSeconds: 60 * 60,
+    subject: 'Reset your Loglane password',
+    docs: 'auth/resetpassword',
+    call: 'POST /v1/auth/reset-password',
+    action: 'choose a new password (the token works once, for 1 hour)',
+  },
 };
 
 /** The same answer whether or not the address is known, so that these endpoints reveal no accounts. */
@@ -40,7 +58,13 @@ export const MAIL_ON_ITS_WAY = { message: 'If the address can receive mail, a me
 async function prepareEmailToken(env: Env, purpose: TokenPurpose, email: string, userId: string | null) {
   const token = randomId('ott', 32);
   const { ttlSeconds, subject, docs, call, action } = EMAIL_TOKENS[purpose];
-  const statement = insertOneTimeTokenStatement(env.DB, { tokenHash: await sha256Hex(token), purpose, email, userId, expiresAt: isoIn(ttlSeconds) });
+  const statement = insertOneTimeTokenStatement(env.DB, {
+    tokenHash: await sha256Hex(token),
+    purpose,
+    email,
+    userId,
+    expiresAt: isoIn(ttlSeconds),
+  });
   const link = `${env.PUBLIC_BASE_URL}/docs#/${docs}`;
   const text = `To ${action}, send this token to ${call}:\n\n${token}\n\nHow, with curl and TypeScript samples: ${link}\n\nIf you did not ask for this, ignore this email.`;
   return { statement, send: () => mailerFor(env).send({ to: email, subject, text, token }) };
@@ -57,10 +81,20 @@ const isUniqueEmailViolation = (error: unknown) => String(error).includes('UNIQU
 /** Creates an unverified password account and mails its verification token. */
 export async function register(env: Env, input: z.infer<typeof zRegisterRequest>) {
   if (await findUserByEmail(env.DB, input.email)) throw ApiError.of('emailTaken');
-  const user = { id: randomId('usr'), email: input.email, name: input.name, emailVerified: false, passwordHash: await hashPassword(input.password) };
+  const user = {
+    id: randomId('usr'),
+    email: input.email,
+    name: input.name,
+    emailVerified: false,
+    passwordHash: await hashPassword(input.password),
+  };
   const verification = await prepareEmailToken(env, 'verify_email', input.email, user.id);
   try {
-    await atomically(env.DB, [insertUserStatement(env.DB, user), insertAuthMethodStatement(env.DB, user.id, 'password'), verification.statement]);
+    await atomically(env.DB, [
+      insertUserStatement(env.DB, user),
+      insertAuthMethodStatement(env.DB, user.id, 'password'),
+      verification.statement,
+    ]);
   } catch (error) {
     // Two registrations racing for one address: the unique index decides.
     if (isUniqueEmailViolation(error)) throw ApiError.of('emailTaken');
@@ -113,7 +147,9 @@ export async function verifyMagicLink(env: Env, token: string) {
   if (user) return signIn(env, user.id, claimVerifiedEmailStatements(env.DB, user.id));
   const id = randomId('usr');
   try {
-    return await signIn(env, id, [insertUserStatement(env.DB, { id, email: used.email, name: nameFromEmail(used.email), emailVerified: true, passwordHash: null })]);
+    return await signIn(env, id, [
+      insertUserStatement(env.DB, { id, email: used.email, name: nameFromEmail(used.email), emailVerified: true, passwordHash: null }),
+    ]);
   } catch (error) {
     // Two first links for one address used at once: the other one created the account, sign in to it.
     const created = isUniqueEmailViolation(error) ? await findUserByEmail(env.DB, used.email) : null;

@@ -15,7 +15,13 @@ const INVITATION_TTL_SECONDS = 7 * 24 * 60 * 60;
 
 /** Invites (or re-invites) an address and mails it; 409 when it belongs to a member already. */
 export async function invite(env: Env, workspaceId: string, input: z.infer<typeof zInviteRequest>): Promise<repo.Invitation> {
-  const invitation = await repo.upsertInvitation(env.DB, { id: randomId('inv'), workspaceId, ...input, createdAt: nowIso(), expiresAt: isoIn(INVITATION_TTL_SECONDS) });
+  const invitation = await repo.upsertInvitation(env.DB, {
+    id: randomId('inv'),
+    workspaceId,
+    ...input,
+    createdAt: nowIso(),
+    expiresAt: isoIn(INVITATION_TTL_SECONDS),
+  });
   if (!invitation) throw ApiError.of('memberExists');
   await mailerFor(env).send({
     to: invitation.email,

@@ -3,8 +3,8 @@
 import type { z } from 'zod';
 import type { zIngestLogsBody, zLogEntryInput } from '../../generated/zod/zod.gen';
 import { ApiError, type ErrorDetail } from '../lib/errors';
+import { canonicalTime, type LogMessage, newLogIds, type QueuedEntry } from '../model/logs';
 import { claimIdempotencyKey, markQueued } from '../repositories/ingest-idempotency';
-import { canonicalTime, newLogIds, type LogMessage, type QueuedEntry } from '../model/logs';
 
 export type IngestBody = z.infer<typeof zIngestLogsBody>;
 export type EntryInput = z.infer<typeof zLogEntryInput>;
@@ -23,7 +23,8 @@ const utf8Bytes = (text: string) => encoder.encode(text).byteLength;
  */
 export function limitViolations(entry: EntryInput, field: (name: string) => string, nowMs: number): ErrorDetail[] {
   const problems: ErrorDetail[] = [];
-  if (utf8Bytes(entry.message) > MAX_MESSAGE_BYTES) problems.push({ field: field('message'), issue: 'Too big: expected at most 8192 bytes (UTF-8)' });
+  if (utf8Bytes(entry.message) > MAX_MESSAGE_BYTES)
+    problems.push({ field: field('message'), issue: 'Too big: expected at most 8192 bytes (UTF-8)' });
   if (entry.timestamp && Date.parse(entry.timestamp) > nowMs + MAX_FUTURE_MS) {
     problems.push({ field: field('timestamp'), issue: 'Too far in the future: at most 24 hours ahead' });
   }
@@ -40,7 +41,12 @@ export type Idempotency = { key: string; bodySha256: string };
  * Accepts one entry or a batch for the project: every entry is queued under its id, or nothing is
  * answered 202. With an Idempotency-Key, a repeat of the same body gets the first answer.
  */
-export async function ingestLogs(env: Env, projectId: string, body: IngestBody, idempotency?: Idempotency): Promise<{ accepted: number; ids: string[] }> {
+export async function ingestLogs(
+  env: Env,
+  projectId: string,
+  body: IngestBody,
+  idempotency?: Idempotency,
+): Promise<{ accepted: number; ids: string[] }> {
   const batch = 'entries' in body;
   const inputs = batch ? body.entries : [body];
   // A single entry's fields are top-level; a batch's are named by index (entries.3.message).
@@ -54,7 +60,11 @@ export async function ingestLogs(env: Env, projectId: string, body: IngestBody, 
     await queueEntries(env, projectId, inputs, fresh);
     return { accepted: inputs.length, ids: fresh.ids };
   }
-  const record = await claimIdempotencyKey(env.DB, projectId, idempotency.key, { ...fresh, bodySha256: idempotency.bodySha256, queued: false });
+  const record = await claimIdempotencyKey(env.DB, projectId, idempotency.key, {
+    ...fresh,
+    bodySha256: idempotency.bodySha256,
+    queued: false,
+  });
   if (record.bodySha256 !== idempotency.bodySha256) throw ApiError.of('idempotencyKeyReused');
   // Until a send has fully succeeded (the first attempt, or a retry after one that failed, perhaps
   // halfway), queue the entries as the same messages (same ids and receive time, so the same

@@ -1,14 +1,14 @@
 // GET /v1/logs: which project the caller may read, then one page from D1 or from the KV fast path.
 import type { z } from 'zod';
 import type { zQueryLogsQuery } from '../../generated/zod/zod.gen';
-import { ApiError } from '../lib/errors';
-import { recentPage } from '../kv/recent-logs';
 import { pageFromBlocks } from '../blocks/page';
+import { recentPage } from '../kv/recent-logs';
+import { ApiError } from '../lib/errors';
 import { logShard } from '../lib/shards';
+import { canonicalTime, decodeCursor, encodeCursor, type LogEntry, type LogFilter } from '../model/logs';
 import { candidateBlocks, readBlocks } from '../repositories/log-blocks';
 import { findLogShard } from '../repositories/projects';
 import type { Principal } from '../types';
-import { canonicalTime, decodeCursor, encodeCursor, type LogEntry, type LogFilter } from '../model/logs';
 import { projectForMember } from './projects';
 
 type Query = z.infer<typeof zQueryLogsQuery>;
@@ -40,11 +40,26 @@ function filterOf(projectId: string, query: Query): Omit<LogFilter, 'limit'> {
   if (since && until && since >= until) throw ApiError.of('invalidInput', [{ field: 'until', issue: 'Must be later than since' }]);
   const position = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
   if (query.cursor !== undefined && !position) throw ApiError.of('invalidInput', [{ field: 'cursor', issue: 'Invalid cursor' }]);
-  if (query.source === 'kv' && query.q !== undefined) throw ApiError.of('invalidInput', [{ field: 'q', issue: 'Text search needs source=d1' }]);
-  return { projectId, levels: query.level, services: query.service, attributes: query.attributes, since, until, text: query.q, position, order: query.order };
+  if (query.source === 'kv' && query.q !== undefined)
+    throw ApiError.of('invalidInput', [{ field: 'q', issue: 'Text search needs source=d1' }]);
+  return {
+    projectId,
+    levels: query.level,
+    services: query.service,
+    attributes: query.attributes,
+    since,
+    until,
+    text: query.q,
+    position,
+    order: query.order,
+  };
 }
 
-export async function queryLogs(env: Env, principal: Principal, query: Query): Promise<{ page: { source: Query['source']; entries: LogEntry[] }; nextCursor?: string }> {
+export async function queryLogs(
+  env: Env,
+  principal: Principal,
+  query: Query,
+): Promise<{ page: { source: Query['source']; entries: LogEntry[] }; nextCursor?: string }> {
   const asked = askedProject(principal, query.projectId);
   // One entry more than the page tells whether there is a next page.
   const filter: LogFilter = { ...filterOf(asked.id, query), limit: query.limit + 1 };

@@ -6,11 +6,11 @@ import type { z } from 'zod';
 import type { zTailLogsQuery } from '../../generated/zod/zod.gen';
 import { recentPage } from '../kv/recent-logs';
 import { log } from '../lib/log';
+import type { EntryConditions, LogEntry } from '../model/logs';
 import { isActiveApiKey } from '../repositories/api-keys';
 import { isActiveSession } from '../repositories/sessions';
 import type { Principal } from '../types';
 import { readableProject } from './log-query';
-import type { EntryConditions, LogEntry } from '../model/logs';
 
 type Query = z.infer<typeof zTailLogsQuery>;
 
@@ -41,7 +41,12 @@ async function mayStillRead(env: Env, principal: Principal, projectId: string): 
 }
 
 /** Opens the project's tail: the SSE body, or undefined when the project has as many tails as allowed. */
-export async function openTail(env: Env, principal: Principal, query: Query, lastEventId: string | undefined): Promise<ReadableStream<Uint8Array> | undefined> {
+export async function openTail(
+  env: Env,
+  principal: Principal,
+  query: Query,
+  lastEventId: string | undefined,
+): Promise<ReadableStream<Uint8Array> | undefined> {
   const projectId = await readableProject(env, principal, query.projectId);
   const conditions: EntryConditions = { levels: query.level, services: query.service, attributes: query.attributes, text: query.q };
   const url = `https://log-tail/?${new URLSearchParams({ [TAIL_FILTER_PARAM]: JSON.stringify(conditions) })}`;
@@ -66,11 +71,14 @@ export async function openTail(env: Env, principal: Principal, query: Query, las
   // A write fails once the client has gone: that is when the tail ends.
   const write = (chunk: Uint8Array) => void writer.write(chunk).catch(close);
   const send = (entries: LogEntry[]) => entries.forEach((entry) => write(event(entry)));
-  const heartbeat = setInterval(async () => {
-    // Fails closed: if the check itself fails, the client reconnects and is authenticated afresh.
-    if (await mayStillRead(env, principal, projectId).catch(() => false)) write(HEARTBEAT);
-    else close();
-  }, Number(env.TAIL_HEARTBEAT_SECONDS || 15) * 1000);
+  const heartbeat = setInterval(
+    async () => {
+      // Fails closed: if the check itself fails, the client reconnects and is authenticated afresh.
+      if (await mayStillRead(env, principal, projectId).catch(() => false)) write(HEARTBEAT);
+      else close();
+    },
+    Number(env.TAIL_HEARTBEAT_SECONDS || 15) * 1000,
+  );
   socket.addEventListener('message', (message) => {
     const entries: LogEntry[] = JSON.parse(message.data as string);
     if (live) send(entries);

@@ -1,6 +1,6 @@
 import { insertOutboxMessage, listOutboxFor } from '../repositories/outbox';
 
-type Mail = { to: string; subject: string; text: string; /** The one-time token the mail carries, if any. */ token?: string };
+type Mail = { to: string; subject: string; text: string /** The one-time token the mail carries, if any. */; token?: string };
 
 /** The one way the API sends email. */
 export interface Mailer {
@@ -42,4 +42,6 @@ type MailEnv = Pick<Env, 'ENVIRONMENT' | 'DB' | 'MAIL_API_URL' | 'MAIL_API_KEY' 
 
 /** The outbox only where it can be read (development); real mail everywhere else. */
 export const mailerFor = (env: MailEnv): Mailer =>
-  env.ENVIRONMENT === 'development' ? new OutboxMailer(env.DB) : new HttpMailer({ url: env.MAIL_API_URL, apiKey: env.MAIL_API_KEY, from: env.MAIL_FROM });
+  env.ENVIRONMENT === 'development'
+    ? new OutboxMailer(env.DB)
+    : new HttpMailer({ url: env.MAIL_API_URL, apiKey: env.MAIL_API_KEY, from: env.MAIL_FROM });

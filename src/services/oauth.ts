@@ -6,6 +6,7 @@ import { ApiError } from '../lib/errors';
 import { log } from '../lib/log';
 import { liveSessionSignedInAt } from '../repositories/sessions';
 import {
+  type AuthMethodName,
   claimVerifiedEmailStatements,
   findUserByEmail,
   findUserById,
@@ -13,7 +14,6 @@ import {
   insertAuthMethodStatement,
   insertUserStatement,
   listAuthMethods,
-  type AuthMethodName,
 } from '../repositories/users';
 import { nameFromEmail } from './identity';
 import { mailerFor } from './mailer';
@@ -39,7 +39,9 @@ type Provider = {
 
 const providerApi = async <T>(url: string, accessToken: string): Promise<T> => {
   // GitHub's API refuses requests without a User-Agent.
-  const response = await fetch(url, { headers: { Authorization: `Bearer ${accessToken}`, Accept: 'application/json', 'User-Agent': 'loglane' } });
+  const response = await fetch(url, {
+    headers: { Authorization: `Bearer ${accessToken}`, Accept: 'application/json', 'User-Agent': 'loglane' },
+  });
   if (!response.ok) throw new Error(`provider API ${new URL(url).pathname} answered ${response.status}`);
   return response.json<T>();
 };
@@ -60,7 +62,12 @@ function providerFor(env: Env, name: string): Provider & { name: ProviderName } 
           const emails = await providerApi<{ email: string; primary: boolean; verified: boolean }[]>(env.GITHUB_EMAILS_URL, token);
           const primary = emails.find((e) => e.primary);
           if (!primary) throw new Error('GitHub account has no primary email');
-          return { accountId: String(user.id), email: primary.email, emailVerified: primary.verified === true, name: user.name ?? user.login ?? null };
+          return {
+            accountId: String(user.id),
+            email: primary.email,
+            emailVerified: primary.verified === true,
+            name: user.name ?? user.login ?? null,
+          };
         },
       };
     case 'google':
@@ -72,9 +79,17 @@ function providerFor(env: Env, name: string): Provider & { name: ProviderName } 
         clientSecret: env.GOOGLE_CLIENT_SECRET,
         scope: 'openid email profile',
         profile: async (token) => {
-          const info = await providerApi<{ sub: string; email?: string; email_verified?: boolean | string; name?: string }>(env.GOOGLE_USERINFO_URL, token);
+          const info = await providerApi<{ sub: string; email?: string; email_verified?: boolean | string; name?: string }>(
+            env.GOOGLE_USERINFO_URL,
+            token,
+          );
           if (!info.email) throw new Error('Google account has no email');
-          return { accountId: info.sub, email: info.email, emailVerified: info.email_verified === true || info.email_verified === 'true', name: info.name ?? null };
+          return {
+            accountId: info.sub,
+            email: info.email,
+            emailVerified: info.email_verified === true || info.email_verified === 'true',
+            name: info.name ?? null,
+          };
         },
       };
     default:
@@ -105,7 +120,8 @@ export const NONCE_COOKIE = { name: 'loglane_oauth', maxAge: STATE_TTL_SECONDS }
 
 const redirectUri = (env: Env, provider: ProviderName) => `${env.PUBLIC_BASE_URL}/v1/auth/oauth/${provider}/callback`;
 
-const s256 = async (verifier: string) => base64url(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier))));
+const s256 = async (verifier: string) =>
+  base64url(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier))));
 
 /**
  * The provider's authorization URL, with a fresh state and PKCE challenge, and the nonce for the
@@ -122,7 +138,13 @@ export async function authorizationUrl(env: Env, providerName: string, link?: Si
   const state = randomId(STATE_PREFIX, STATE_LENGTH);
   const nonce = randomId('nonce', 32);
   const verifier = base64url(crypto.getRandomValues(new Uint8Array(32)));
-  const pending: PendingAuthorization = { provider: provider.name, verifier, nonceHash: await sha256Hex(nonce), link, expiresAt: Date.now() + STATE_TTL_SECONDS * 1000 };
+  const pending: PendingAuthorization = {
+    provider: provider.name,
+    verifier,
+    nonceHash: await sha256Hex(nonce),
+    link,
+    expiresAt: Date.now() + STATE_TTL_SECONDS * 1000,
+  };
   await env.CACHE.put(stateKey(state), JSON.stringify(pending), { expirationTtl: STATE_TTL_SECONDS });
   const url = new URL(provider.authorizeUrl);
   url.search = new URLSearchParams({
@@ -141,7 +163,12 @@ export async function authorizationUrl(env: Env, providerName: string, link?: Si
  * Takes the pending authorization for `state` out of KV: each state works once, for 5 minutes, for
  * the provider it was issued for, and only from the client holding its nonce.
  */
-async function takePending(env: Env, state: string, provider: ProviderName, nonce: string | undefined): Promise<PendingAuthorization | null> {
+async function takePending(
+  env: Env,
+  state: string,
+  provider: ProviderName,
+  nonce: string | undefined,
+): Promise<PendingAuthorization | null> {
   if (!ISSUED_STATE.test(state)) return null;
   const pending = await env.CACHE.get<PendingAuthorization>(stateKey(state), 'json');
   if (!pending) return null;
@@ -151,7 +178,12 @@ async function takePending(env: Env, state: string, provider: ProviderName, nonc
   return fromItsClient && pending.provider === provider && pending.expiresAt > Date.now() ? pending : null;
 }
 
-async function exchangeCode(env: Env, provider: Provider & { name: ProviderName }, code: string, verifier: string): Promise<ProviderProfile> {
+async function exchangeCode(
+  env: Env,
+  provider: Provider & { name: ProviderName },
+  code: string,
+  verifier: string,
+): Promise<ProviderProfile> {
   const response = await fetch(provider.tokenUrl, {
     method: 'POST',
     headers: { Accept: 'application/json', 'Content-Type': 'application/x-www-form-urlencoded' },
@@ -166,7 +198,8 @@ async function exchangeCode(env: Env, provider: Provider & { name: ProviderName 
   });
   // GitHub reports errors with 200 and an `error` field, so the token itself is what counts.
   const body = response.ok ? await response.json<{ access_token?: string }>() : {};
-  if (typeof body.access_token !== 'string' || body.access_token === '') throw new Error(`token endpoint answered ${response.status} without a token`);
+  if (typeof body.access_token !== 'string' || body.access_token === '')
+    throw new Error(`token endpoint answered ${response.status} without a token`);
   return provider.profile(body.access_token);
 }
 
@@ -223,7 +256,7 @@ const mailLinkNotice = (env: Env, email: string, provider: ProviderName) =>
 /** Which user this provider account signs in as, the writes that link or create them, and the address to tell of a link. */
 async function resolveUser(env: Env, provider: ProviderName, profile: ProviderProfile, linkUserId?: string) {
   const owner = await findUserByProviderAccount(env.DB, provider, profile.accountId);
-  const target = linkUserId ? await findUserById(env.DB, linkUserId) : owner ?? (await findUserByEmail(env.DB, profile.email));
+  const target = linkUserId ? await findUserById(env.DB, linkUserId) : (owner ?? (await findUserByEmail(env.DB, profile.email)));
   if (linkUserId && !target) throw ApiError.of('oauthFailed');
   // A provider account belongs to one user only.
   if (owner && target && owner.id !== target.id) throw ApiError.of('oauthFailed');
@@ -235,13 +268,20 @@ async function resolveUser(env: Env, provider: ProviderName, profile: ProviderPr
     if (methods.some((m) => m.method === provider)) throw ApiError.of('oauthFailed');
     const link = insertAuthMethodStatement(env.DB, target.id, provider, profile.accountId);
     // Matched by email: the provider has just verified that address for this user.
-    return { id: target.id, statements: linkUserId ? [link] : [link, ...claimVerifiedEmailStatements(env.DB, target.id)], linkedTo: target.email };
+    return {
+      id: target.id,
+      statements: linkUserId ? [link] : [link, ...claimVerifiedEmailStatements(env.DB, target.id)],
+      linkedTo: target.email,
+    };
   }
 
   const id = randomId('usr');
   const name = profile.name?.trim().slice(0, 100) || nameFromEmail(profile.email);
   return {
     id,
-    statements: [insertUserStatement(env.DB, { id, email: profile.email, name, emailVerified: true, passwordHash: null }), insertAuthMethodStatement(env.DB, id, provider, profile.accountId)],
+    statements: [
+      insertUserStatement(env.DB, { id, email: profile.email, name, emailVerified: true, passwordHash: null }),
+      insertAuthMethodStatement(env.DB, id, provider, profile.accountId),
+    ],
   };
 }

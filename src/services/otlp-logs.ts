@@ -2,16 +2,24 @@
 // checks and queue as POST /v1/logs. Records that break an entry limit are rejected one by one
 // (OTLP's partial success) instead of failing the export.
 import type { z } from 'zod';
-import { zLogEntryInput, type zExportOtlpLogsBody, type zExportOtlpLogsResponse, type zOtlpAnyValue, type zOtlpKeyValue } from '../../generated/zod/zod.gen';
+import {
+  type zExportOtlpLogsBody,
+  type zExportOtlpLogsResponse,
+  zLogEntryInput,
+  type zOtlpAnyValue,
+  type zOtlpKeyValue,
+} from '../../generated/zod/zod.gen';
 import { ApiError } from '../lib/errors';
-import { limitViolations, queueEntries, type EntryInput } from './log-ingest';
-import { newLogIds, type LogLevel } from '../model/logs';
+import { type LogLevel, newLogIds } from '../model/logs';
+import { type EntryInput, limitViolations, queueEntries } from './log-ingest';
 
 export type OtlpExportRequest = z.infer<typeof zExportOtlpLogsBody>;
 export type OtlpExportResponse = z.infer<typeof zExportOtlpLogsResponse>;
 type AnyValue = z.infer<typeof zOtlpAnyValue>;
 type KeyValue = z.infer<typeof zOtlpKeyValue>;
-type LogRecord = NonNullable<NonNullable<NonNullable<OtlpExportRequest['resourceLogs']>[number]['scopeLogs']>[number]['logRecords']>[number];
+type LogRecord = NonNullable<
+  NonNullable<NonNullable<OtlpExportRequest['resourceLogs']>[number]['scopeLogs']>[number]['logRecords']
+>[number];
 type Scalar = string | number | boolean;
 
 const MAX_RECORDS = 1000;
@@ -20,7 +28,15 @@ const encoder = new TextEncoder();
 
 /** OTLP severity numbers come in fours: 1–4 TRACE, 5–8 DEBUG, 9–12 INFO, 13–16 WARN, 17–20 ERROR, 21–24 FATAL. */
 const LEVEL_BY_SEVERITY: LogLevel[] = ['debug', 'debug', 'info', 'warn', 'error', 'fatal'];
-const LEVEL_BY_TEXT: Record<string, LogLevel> = { trace: 'debug', debug: 'debug', info: 'info', warn: 'warn', warning: 'warn', error: 'error', fatal: 'fatal' };
+const LEVEL_BY_TEXT: Record<string, LogLevel> = {
+  trace: 'debug',
+  debug: 'debug',
+  info: 'info',
+  warn: 'warn',
+  warning: 'warn',
+  error: 'error',
+  fatal: 'fatal',
+};
 
 function levelOf(record: LogRecord): LogLevel {
   const number = record.severityNumber ?? 0;
@@ -76,7 +92,11 @@ function withinLimits(pairs: [string, Scalar][]): Record<string, Scalar> {
  */
 function serviceOf(resourceAttributes: KeyValue[] = []): string | undefined {
   const name = resourceAttributes.find((pair) => pair.key === 'service.name')?.value?.stringValue;
-  const printable = name?.replace(/[^ -~]/g, '_').trim().slice(0, 128).trimEnd();
+  const printable = name
+    ?.replace(/[^ -~]/g, '_')
+    .trim()
+    .slice(0, 128)
+    .trimEnd();
   return printable || undefined;
 }
 
@@ -122,7 +142,8 @@ export async function exportOtlpLogs(env: Env, projectId: string, request: OtlpE
     const service = serviceOf(resourceLogs.resource?.attributes);
     return (resourceLogs.scopeLogs ?? []).flatMap((scopeLogs) => (scopeLogs.logRecords ?? []).map((record) => ({ record, service })));
   });
-  if (records.length > MAX_RECORDS) throw ApiError.of('invalidInput', [{ field: 'resourceLogs', issue: `Too many: at most ${MAX_RECORDS} log records per request` }]);
+  if (records.length > MAX_RECORDS)
+    throw ApiError.of('invalidInput', [{ field: 'resourceLogs', issue: `Too many: at most ${MAX_RECORDS} log records per request` }]);
 
   const nowMs = Date.now();
   const accepted: EntryInput[] = [];

@@ -1,8 +1,9 @@
 // OTLP/HTTP's protobuf encoding of POST /v1/otlp/v1/logs, as its JSON encoding: a decoded
 // ExportLogsServiceRequest becomes the OTLP/JSON text it stands for, so that one schema, one set of
 // limits and one mapping (otlp-logs.ts) serve both encodings; the answer is encoded back.
-import { opentelemetry } from '../../generated/otlp-logs.pb.js';
+
 import protobuf from 'protobufjs/minimal.js';
+import { opentelemetry } from '../../generated/otlp-logs.pb.js';
 import { ApiError } from '../lib/errors';
 import type { OtlpExportResponse } from './otlp-logs';
 
@@ -15,7 +16,8 @@ type LogRecord = proto.logs.v1.LogRecord.$Properties;
 type Resource = proto.resource.v1.Resource.$Properties;
 type Int64 = number | { toString(): string };
 
-const hex = (bytes: Uint8Array | null | undefined) => (bytes?.length ? Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('') : undefined);
+const hex = (bytes: Uint8Array | null | undefined) =>
+  bytes?.length ? Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('') : undefined;
 /** OTLP/JSON's 64-bit integers: decimal text (protobufjs decodes them as Long). */
 const int64 = (value: Int64 | null | undefined) => (value == null ? undefined : value.toString());
 const nonZero = (value: Int64 | null | undefined) => (value == null || value.toString() === '0' ? undefined : value.toString());
@@ -32,7 +34,8 @@ function anyValue(value: AnyValue | null | undefined): Record<string, unknown> |
   return {};
 }
 
-const keyValues = (pairs: KeyValue[] | null | undefined) => (pairs ?? []).map((pair) => ({ key: pair.key ?? '', value: anyValue(pair.value) }));
+const keyValues = (pairs: KeyValue[] | null | undefined) =>
+  (pairs ?? []).map((pair) => ({ key: pair.key ?? '', value: anyValue(pair.value) }));
 
 function logRecord(record: LogRecord) {
   return {

@@ -16,7 +16,11 @@ export type Project = repo.Project;
 const DEFAULT_RETENTION_DAYS = 30;
 
 /** The project of a user's workspace, for routes addressed by project id only (GET /v1/logs with a JWT). */
-export async function projectForMember(env: Env, userId: string, projectId: string): Promise<{ id: string; workspaceId: string; retentionDays: number }> {
+export async function projectForMember(
+  env: Env,
+  userId: string,
+  projectId: string,
+): Promise<{ id: string; workspaceId: string; retentionDays: number }> {
   const project = await repo.findProjectForMember(env.DB, userId, projectId);
   if (!project) throw ApiError.of('notFound');
   return { id: project.id, workspaceId: project.workspaceId, retentionDays: project.retentionDays };
@@ -46,12 +50,7 @@ export async function createProject(env: Env, workspaceId: string, input: z.infe
 
 export const listProjects = (env: Env, workspaceId: string): Promise<Project[]> => repo.listProjects(env.DB, workspaceId);
 
-export async function updateProject(
-  env: Env,
-  workspaceId: string,
-  projectId: string,
-  changes: repo.ProjectChanges,
-): Promise<Project> {
+export async function updateProject(env: Env, workspaceId: string, projectId: string, changes: repo.ProjectChanges): Promise<Project> {
   await projectInWorkspace(env, workspaceId, projectId);
   const updated = await repo.updateProject(env.DB, workspaceId, projectId, changes, nowIso());
   if (updated) return updated;

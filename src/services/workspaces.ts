@@ -3,13 +3,13 @@
 import type { z } from 'zod';
 import type { zCreateWorkspaceRequest } from '../../generated/zod/zod.gen';
 import { nowIso } from '../lib/clock';
-import { pendingPurges } from '../repositories/projects';
-import { MAX_PURGES_SCHEDULED, schedulePurges } from '../retention/purge';
 import { randomId } from '../lib/crypto';
 import { ApiError } from '../lib/errors';
 import { endApiKeys } from '../rate-limit/objects';
 import { activeApiKeyIdsOf } from '../repositories/api-keys';
+import { pendingPurges } from '../repositories/projects';
 import * as repo from '../repositories/workspaces';
+import { MAX_PURGES_SCHEDULED, schedulePurges } from '../retention/purge';
 import type { Membership } from '../types';
 
 export type WorkspaceView = repo.WorkspaceView;

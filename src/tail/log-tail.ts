@@ -5,8 +5,8 @@
 // sends every tail the entries its filter matches.
 import { DurableObject } from 'cloudflare:workers';
 import { log } from '../lib/log';
+import { type EntryConditions, type LogEntry, type LogMessage, matches } from '../model/logs';
 import { TAIL_FILTER_PARAM } from '../services/log-tail';
-import { matches, type EntryConditions, type LogEntry, type LogMessage } from '../model/logs';
 
 /** Open tails per project; one more is refused (429 in the envelope). */
 export const MAX_TAILS_PER_PROJECT = 20;
@@ -54,7 +54,9 @@ export async function publishStored(env: Env, messages: LogMessage[]): Promise<v
     const stored = entries.map((entry) => ({ ...entry, projectId, receivedAt }));
     byProject.set(projectId, [...(byProject.get(projectId) ?? []), ...stored]);
   }
-  const outcomes = await Promise.allSettled([...byProject].map(([projectId, entries]) => env.LOG_TAIL.get(env.LOG_TAIL.idFromName(projectId)).publish(entries)));
+  const outcomes = await Promise.allSettled(
+    [...byProject].map(([projectId, entries]) => env.LOG_TAIL.get(env.LOG_TAIL.idFromName(projectId)).publish(entries)),
+  );
   for (const outcome of outcomes) {
     if (outcome.status === 'rejected') log.error('tail_publish_failed', { error: outcome.reason });
   }

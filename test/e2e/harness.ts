@@ -4,10 +4,10 @@
 // Every child process runs in its own process group (spawn `detached`) behind a tiny shell
 // watchdog: stop() signals the whole group (wrangler, workerd and the watchdog), and should this
 // test process die without running its hooks, the watchdog kills the group within a second.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -119,7 +119,8 @@ class Managed {
     this.child.stderr?.destroy();
     // E2E_LOG_DIR=<dir> keeps every process's output for a look afterwards.
     const keep = process.env.E2E_LOG_DIR;
-    if (keep) await writeFile(path.join(keep, `${this.name.replace(/[^\w.-]+/g, '-').replace(/-+$/, '')}.log`), this.log).catch(() => undefined);
+    if (keep)
+      await writeFile(path.join(keep, `${this.name.replace(/[^\w.-]+/g, '-').replace(/-+$/, '')}.log`), this.log).catch(() => undefined);
   }
 }
 
@@ -133,7 +134,12 @@ export async function freePort(): Promise<number> {
 }
 
 /** Polls `url` until it answers 200, or what `accept` accepts (or the process dies, or the deadline passes). */
-async function waitUntilServing(url: string, owner: Managed, timeoutMs: number, accept: (status: number) => boolean = (status) => status === 200): Promise<void> {
+async function waitUntilServing(
+  url: string,
+  owner: Managed,
+  timeoutMs: number,
+  accept: (status: number) => boolean = (status) => status === 200,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
   while (Date.now() < deadline) {
@@ -219,9 +225,21 @@ async function launchOnPort(
  * loopback port (`port`, else a free one), persisting to `stateDir` (migrated). Secrets come from an
  * --env-file there, so the repository's .dev.vars is never read; `vars` become --var overrides.
  */
-export async function startWorker(name: string, stateDir: string, vars: Record<string, string>, secrets: Record<string, string>, port?: number): Promise<Worker> {
+export async function startWorker(
+  name: string,
+  stateDir: string,
+  vars: Record<string, string>,
+  secrets: Record<string, string>,
+  port?: number,
+): Promise<Worker> {
   const envFile = path.join(stateDir, 'e2e.env');
-  await writeFile(envFile, Object.entries(secrets).map(([key, value]) => `${key}=${value}\n`).join(''), { mode: 0o600 });
+  await writeFile(
+    envFile,
+    Object.entries(secrets)
+      .map(([key, value]) => `${key}=${value}\n`)
+      .join(''),
+    { mode: 0o600 },
+  );
   const args = async (chosen: number) => devServerArgs(chosen, { inspectorPort: await freePort(), persistTo: stateDir, envFile, vars });
   const { process: wrangler, url } = await launchOnPort(`wrangler dev (${name})`, bin('wrangler'), args, port, '/v1/health');
   return { url, process: wrangler, stop: () => wrangler.stop() };
@@ -260,7 +278,14 @@ export async function startPrism(
     if (options.validateRequest === false) list.push('--validate-request=false');
     return list;
   };
-  const { process: prism, url } = await launchOnPort(`prism (${name})`, bin('prism'), args, options.port, '/v1/health', options.anyAnswer ? () => true : undefined);
+  const { process: prism, url } = await launchOnPort(
+    `prism (${name})`,
+    bin('prism'),
+    args,
+    options.port,
+    '/v1/health',
+    options.anyAnswer ? () => true : undefined,
+  );
   return {
     url,
     process: prism,
@@ -300,7 +325,9 @@ export async function startFakeProvider(): Promise<FakeProvider> {
       const headers = new Headers();
       for (const [key, value] of Object.entries(req.headers)) if (typeof value === 'string') headers.set(key, value);
       const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
-      const response = await fakeProviders(new Request(`${FAKE_HOST}${req.url}`, { method: req.method, headers, body: hasBody ? body : undefined }));
+      const response = await fakeProviders(
+        new Request(`${FAKE_HOST}${req.url}`, { method: req.method, headers, body: hasBody ? body : undefined }),
+      );
       res.writeHead(response.status, Object.fromEntries(response.headers)).end(Buffer.from(await response.arrayBuffer()));
     } catch (error) {
       res.writeHead(500).end(String(error));

@@ -18,16 +18,22 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { decode, sign } from 'hono/jwt';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { SeverityNumber } from '@opentelemetry/api-logs';
 import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
 import { OTLPLogExporter as OTLPProtoLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs';
-import { createLoglaneClient, createLogShipper, type LoglaneClient, type LoglaneClientOptions, type Session } from '../../client/src/index.ts';
-import { createLoglaneClient as createValidatingClient } from '../../client/src/validate.ts';
 import { EventSource } from 'eventsource';
+import { decode, sign } from 'hono/jwt';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import {
+  createLoglaneClient,
+  createLogShipper,
+  type LoglaneClient,
+  type LoglaneClientOptions,
+  type Session,
+} from '../../client/src/index.ts';
+import { createLoglaneClient as createValidatingClient } from '../../client/src/validate.ts';
 import { assertMatchesContract, operationFor, schemaErrors } from '../support/contract.ts';
 import {
   type Exchange,
@@ -38,8 +44,8 @@ import {
   oauthGrant,
   objections,
   type Prism,
-  recordingFetch,
   ROOT,
+  recordingFetch,
   startFakeProvider,
   startPrism,
   startWorker,
@@ -62,14 +68,25 @@ let throttled: Prism;
 let canary: Prism | undefined;
 let canaryStub: Server | undefined;
 
-const GENEROUS = { RATE_LIMIT_AUTH_PER_MINUTE: '100000', RATE_LIMIT_EMAIL_PER_MINUTE: '100000', RATE_LIMIT_API_PER_MINUTE: '100000', RATE_LIMIT_INGEST_PER_MINUTE: '100000' };
+const GENEROUS = {
+  RATE_LIMIT_AUTH_PER_MINUTE: '100000',
+  RATE_LIMIT_EMAIL_PER_MINUTE: '100000',
+  RATE_LIMIT_API_PER_MINUTE: '100000',
+  RATE_LIMIT_INGEST_PER_MINUTE: '100000',
+};
 const LOW_LIMIT = 3;
-const LOW = { RATE_LIMIT_AUTH_PER_MINUTE: String(LOW_LIMIT), RATE_LIMIT_API_PER_MINUTE: String(LOW_LIMIT), RATE_LIMIT_INGEST_PER_MINUTE: String(LOW_LIMIT) };
+const LOW = {
+  RATE_LIMIT_AUTH_PER_MINUTE: String(LOW_LIMIT),
+  RATE_LIMIT_API_PER_MINUTE: String(LOW_LIMIT),
+  RATE_LIMIT_INGEST_PER_MINUTE: String(LOW_LIMIT),
+};
 
 /** A stub that answers every request with a health body the contract refuses (and no X-Request-Id). */
 async function startCanaryStub(): Promise<{ server: Server; url: string }> {
   const server = createServer((_req, res) => {
-    res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ success: true, data: { status: 'degraded' }, error: null, meta: { timestamp: 'yesterday' } }));
+    res
+      .writeHead(200, { 'Content-Type': 'application/json' })
+      .end(JSON.stringify({ success: true, data: { status: 'degraded' }, error: null, meta: { timestamp: 'yesterday' } }));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
@@ -150,14 +167,16 @@ afterAll(stopAll, 60_000);
 type Tokens = Pick<Session, 'accessToken' | 'refreshToken'>;
 
 /** A plain client through the strict Prism (optionally signed in). */
-const client = (options: Partial<LoglaneClientOptions> = {}) => createLoglaneClient({ baseUrl: strict.url, fetch: recordingFetch('strict', exchanges), ...options });
+const client = (options: Partial<LoglaneClientOptions> = {}) =>
+  createLoglaneClient({ baseUrl: strict.url, fetch: recordingFetch('strict', exchanges), ...options });
 
 /** A client that also validates every response body with the generated zod schemas. */
 const validating = (options: Partial<LoglaneClientOptions> = {}) =>
   createValidatingClient({ baseUrl: strict.url, fetch: recordingFetch('strict', exchanges), validateResponses: true, ...options });
 
 /** For deliberately invalid requests: Prism forwards them and still checks the responses. */
-const lenientClient = (options: Partial<LoglaneClientOptions> = {}) => createLoglaneClient({ baseUrl: lenient.url, fetch: recordingFetch('lenient', exchanges), ...options });
+const lenientClient = (options: Partial<LoglaneClientOptions> = {}) =>
+  createLoglaneClient({ baseUrl: lenient.url, fetch: recordingFetch('lenient', exchanges), ...options });
 
 /**
  * Straight to the Worker, for what Prism cannot proxy faithfully (see the file comment); every
@@ -183,8 +202,14 @@ async function recordingRelay(): Promise<{ url: string; close(): Promise<void> }
   const server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
-    const headers = Object.fromEntries(Object.entries(req.headers).filter(([name, value]) => typeof value === 'string' && !hopByHop.has(name))) as Record<string, string>;
-    const response = await record(`${strict.url}${req.url}`, { method: req.method, headers, body: chunks.length ? Buffer.concat(chunks) : undefined });
+    const headers = Object.fromEntries(
+      Object.entries(req.headers).filter(([name, value]) => typeof value === 'string' && !hopByHop.has(name)),
+    ) as Record<string, string>;
+    const response = await record(`${strict.url}${req.url}`, {
+      method: req.method,
+      headers,
+      body: chunks.length ? Buffer.concat(chunks) : undefined,
+    });
     const body = Buffer.from(await response.arrayBuffer());
     res.writeHead(response.status, Object.fromEntries([...response.headers].filter(([name]) => !hopByHop.has(name)))).end(body);
   });
@@ -192,13 +217,23 @@ async function recordingRelay(): Promise<{ url: string; close(): Promise<void> }
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => closeServer(server) };
 }
 
-const directClient = (options: Partial<LoglaneClientOptions> = {}) => createLoglaneClient({ baseUrl: workerA.url, ...options, fetch: directFetch() });
+const directClient = (options: Partial<LoglaneClientOptions> = {}) =>
+  createLoglaneClient({ baseUrl: workerA.url, ...options, fetch: directFetch() });
 
 const as = (session: Tokens, options: Partial<LoglaneClientOptions> = {}) =>
   validating({ accessToken: session.accessToken, refreshToken: session.refreshToken, ...options });
 
 type AnyResult = { data: unknown; error: unknown; status: number | undefined };
-type Failure = { kind: string; operation: string; status?: number; code?: string; message: string; violation?: string; issues: readonly string[]; body?: unknown };
+type Failure = {
+  kind: string;
+  operation: string;
+  status?: number;
+  code?: string;
+  message: string;
+  violation?: string;
+  issues: readonly string[];
+  body?: unknown;
+};
 
 function explain(error: Failure): string {
   const issues = error.issues.length ? ` issues: ${error.issues.join('; ')}` : '';
@@ -223,15 +258,21 @@ function ok<R extends AnyResult>(result: R, status?: number): Extract<R, { error
 function fails(result: AnyResult, status: number, code?: string, message?: string): Failure {
   noticeContract(result);
   const error = result.error as Failure | undefined;
-  if (!error) throw new Error(`expected ${status} ${code ?? ''}, got a success ${result.status}: ${JSON.stringify(result.data).slice(0, 300)}`);
+  if (!error)
+    throw new Error(`expected ${status} ${code ?? ''}, got a success ${result.status}: ${JSON.stringify(result.data).slice(0, 300)}`);
   if (error.kind !== 'api') throw new Error(explain(error));
-  const actual = { status: error.status, ...(code === undefined ? {} : { code: error.code }), ...(message === undefined ? {} : { message: error.message }) };
+  const actual = {
+    status: error.status,
+    ...(code === undefined ? {} : { code: error.code }),
+    ...(message === undefined ? {} : { message: error.message }),
+  };
   expect(actual).toEqual({ status, ...(code === undefined ? {} : { code }), ...(message === undefined ? {} : { message }) });
   return error;
 }
 
 let counter = 0;
-const unique = (label: string) => `${label}-${Date.now().toString(36)}-${(counter++).toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
+const unique = (label: string) =>
+  `${label}-${Date.now().toString(36)}-${(counter++).toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
 const uniqueEmail = (label: string) => `${unique(label)}@example.com`;
 const PASSWORD = 'correct-horse-battery';
 
@@ -242,7 +283,9 @@ type OutboxMessage = { to: string; subject: string; text: string; token?: string
 async function mailedToken(email: string, subject: RegExp): Promise<string> {
   let text = '';
   for (let attempt = 0; attempt < 50; attempt++) {
-    const response = await recordingFetch('strict', exchanges)(`${strict.url}/v1/dev/outbox?to=${encodeURIComponent(email)}`, { method: 'GET' });
+    const response = await recordingFetch('strict', exchanges)(`${strict.url}/v1/dev/outbox?to=${encodeURIComponent(email)}`, {
+      method: 'GET',
+    });
     text = await response.text();
     expect(response.status, text).toBe(200);
     const mail = (JSON.parse(text).data as OutboxMessage[]).find((message) => subject.test(message.subject) && message.token);
@@ -332,8 +375,18 @@ describe('identity', () => {
   it('register, duplicate (409), invalid (400), unverified login (403), verify-email (and again: 401), then login', async () => {
     const user = ok(await client().register({ body: { email, password: PASSWORD, name: 'Ada' } }), 201);
     expect(user).toMatchObject({ email, name: 'Ada', emailVerified: false });
-    fails(await client().register({ body: { email, password: PASSWORD, name: 'Ada' } }), 409, 'VALIDATION_ERROR', 'User with this email already exists');
-    const invalid = fails(await lenientClient().register({ body: { email: 'not-an-email', password: 'short', name: '' } }), 400, 'VALIDATION_ERROR', 'Invalid input');
+    fails(
+      await client().register({ body: { email, password: PASSWORD, name: 'Ada' } }),
+      409,
+      'VALIDATION_ERROR',
+      'User with this email already exists',
+    );
+    const invalid = fails(
+      await lenientClient().register({ body: { email: 'not-an-email', password: 'short', name: '' } }),
+      400,
+      'VALIDATION_ERROR',
+      'Invalid input',
+    );
     expect(invalid).toMatchObject({ details: expect.arrayContaining([expect.objectContaining({ field: 'email' })]) });
     fails(await client().login({ body: { email, password: PASSWORD } }), 403, 'FORBIDDEN', 'Email verification required');
 
@@ -371,14 +424,24 @@ describe('identity', () => {
     ok(await client().requestMagicLink({ body: { email } }));
     const viaLink = ok(await client().verifyMagicLink({ body: { token: await mailedToken(email, /sign-in link/i) } }));
     expect(viaLink.user.email).toBe(email);
-    fails(await client().verifyMagicLink({ body: { token: 'ott_not-a-real-token-0000' } }), 401, 'AUTH_FAILED', 'Invalid or expired magic link');
+    fails(
+      await client().verifyMagicLink({ body: { token: 'ott_not-a-real-token-0000' } }),
+      401,
+      'AUTH_FAILED',
+      'Invalid or expired magic link',
+    );
   });
 
   it('me: get, update (and 400), an invalid token (401), no token at all (401, straight to the Worker)', async () => {
     const me = ok(await as(session).getMe());
     expect(me.email).toBe(email);
     expect(ok(await as(session).updateMe({ body: { name: 'Ada King' } })).name).toBe('Ada King');
-    fails(await lenientClient({ accessToken: session.accessToken }).updateMe({ body: { name: '' } }), 400, 'VALIDATION_ERROR', 'Invalid input');
+    fails(
+      await lenientClient({ accessToken: session.accessToken }).updateMe({ body: { name: '' } }),
+      400,
+      'VALIDATION_ERROR',
+      'Invalid input',
+    );
     fails(await client({ accessToken: 'not.a.jwt' }).getMe(), 401, 'UNAUTHORIZED', 'Invalid token');
     // Prism answers a request without the declared credential 401 itself, never reaching the Worker.
     fails(await directClient().getMe(), 401, 'UNAUTHORIZED', 'Authentication required');
@@ -389,7 +452,12 @@ describe('identity', () => {
     ok(await client().forgotPassword({ body: { email: uniqueEmail('nobody') } })); // same answer for unknown addresses
     const token = await mailedToken(email, /reset/i);
     ok(await client().resetPassword({ body: { token, password: 'a-brand-new-password' } }));
-    fails(await client().resetPassword({ body: { token, password: 'a-brand-new-password' } }), 401, 'AUTH_FAILED', 'Invalid or expired token');
+    fails(
+      await client().resetPassword({ body: { token, password: 'a-brand-new-password' } }),
+      401,
+      'AUTH_FAILED',
+      'Invalid or expired token',
+    );
     fails(await client().login({ body: { email, password: PASSWORD } }), 401, 'AUTH_FAILED');
     ok(await client().login({ body: { email, password: 'a-brand-new-password' } }));
   });
@@ -404,7 +472,10 @@ describe('OAuth against the fake provider', () => {
     const result = await directClient(session ? { accessToken: session.accessToken } : {}).startOAuth({ path: { provider } });
     ok(result, 302);
     // The browser keeps the flow's __Host- cookie and sends it with the provider's redirect back.
-    return { location: new URL(result.response!.headers.get('Location')!), cookie: result.response!.headers.get('Set-Cookie')!.split(';')[0] };
+    return {
+      location: new URL(result.response!.headers.get('Location')!),
+      cookie: result.response!.headers.get('Set-Cookie')!.split(';')[0],
+    };
   }
 
   /** What the provider sends back to the callback (a code standing for the grant, and the state), from the browser holding the flow's cookie. */
@@ -457,7 +528,11 @@ describe('workspaces, members, projects and API keys (validating client)', () =>
   let projectId: string;
 
   it('sets up three users', async () => {
-    [owner, colleague, outsider] = [await signUp('owner', 'Owner'), await signUp('colleague', 'Colleague'), await signUp('outsider', 'Outsider')];
+    [owner, colleague, outsider] = [
+      await signUp('owner', 'Owner'),
+      await signUp('colleague', 'Colleague'),
+      await signUp('outsider', 'Outsider'),
+    ];
   });
 
   it('workspaces: create (a taken slug: 409, a bad one: 400), list, get (another tenant: 404), update', async () => {
@@ -466,7 +541,11 @@ describe('workspaces, members, projects and API keys (validating client)', () =>
     workspaceId = workspace.id;
     expect(workspace).toMatchObject({ slug, role: 'owner' });
     fails(await as(owner.session).createWorkspace({ body: { name: 'Acme', slug } }), 409, 'VALIDATION_ERROR', 'Slug already taken');
-    fails(await lenientClient({ accessToken: owner.session.accessToken }).createWorkspace({ body: { name: 'Acme', slug: 'NOT A SLUG' } }), 400, 'VALIDATION_ERROR');
+    fails(
+      await lenientClient({ accessToken: owner.session.accessToken }).createWorkspace({ body: { name: 'Acme', slug: 'NOT A SLUG' } }),
+      400,
+      'VALIDATION_ERROR',
+    );
 
     expect(ok(await as(owner.session).listWorkspaces()).map((w) => w.id)).toContain(workspaceId);
     expect(ok(await as(owner.session).getWorkspace({ path: { workspaceId } })).name).toBe('Acme');
@@ -475,30 +554,65 @@ describe('workspaces, members, projects and API keys (validating client)', () =>
   });
 
   it('members: invite (an unknown address alike), accept (then again: 409), list, role checks (403), promote, transfer ownership, remove', async () => {
-    const invited = ok(await as(owner.session).createInvitation({ path: { workspaceId }, body: { email: colleague.email, role: 'member' } }), 201);
+    const invited = ok(
+      await as(owner.session).createInvitation({ path: { workspaceId }, body: { email: colleague.email, role: 'member' } }),
+      201,
+    );
     expect(invited).toMatchObject({ email: colleague.email, role: 'member', workspaceName: 'Acme Inc' });
-    const ghost = ok(await as(owner.session).createInvitation({ path: { workspaceId }, body: { email: uniqueEmail('ghost'), role: 'member' } }), 201);
+    const ghost = ok(
+      await as(owner.session).createInvitation({ path: { workspaceId }, body: { email: uniqueEmail('ghost'), role: 'member' } }),
+      201,
+    );
     expect(ok(await as(owner.session).listInvitations({ path: { workspaceId } })).map((i) => i.id)).toEqual([invited.id, ghost.id]);
     ok(await as(owner.session).revokeInvitation({ path: { workspaceId, invitationId: ghost.id } }));
-    const declined = ok(await as(owner.session).createInvitation({ path: { workspaceId }, body: { email: outsider.email, role: 'admin' } }), 201);
-    expect(ok(await as(outsider.session).declineInvitation({ path: { invitationId: declined.id } }))).toEqual({ id: declined.id, deleted: true });
+    const declined = ok(
+      await as(owner.session).createInvitation({ path: { workspaceId }, body: { email: outsider.email, role: 'admin' } }),
+      201,
+    );
+    expect(ok(await as(outsider.session).declineInvitation({ path: { invitationId: declined.id } }))).toEqual({
+      id: declined.id,
+      deleted: true,
+    });
     fails(await as(outsider.session).getWorkspace({ path: { workspaceId } }), 404, 'NOT_FOUND');
     expect(ok(await as(colleague.session).listMyInvitations()).map((i) => i.id)).toEqual([invited.id]);
     expect(ok(await as(colleague.session).acceptInvitation({ path: { invitationId: invited.id } })).role).toBe('member');
-    fails(await as(owner.session).createInvitation({ path: { workspaceId }, body: { email: colleague.email, role: 'member' } }), 409, 'VALIDATION_ERROR', 'User is already a member');
-    expect(ok(await as(colleague.session).listMembers({ path: { workspaceId } })).map((m) => m.role).sort()).toEqual(['member', 'owner']);
+    fails(
+      await as(owner.session).createInvitation({ path: { workspaceId }, body: { email: colleague.email, role: 'member' } }),
+      409,
+      'VALIDATION_ERROR',
+      'User is already a member',
+    );
+    expect(
+      ok(await as(colleague.session).listMembers({ path: { workspaceId } }))
+        .map((m) => m.role)
+        .sort(),
+    ).toEqual(['member', 'owner']);
 
-    fails(await as(colleague.session).updateWorkspace({ path: { workspaceId }, body: { name: 'Mine' } }), 403, 'FORBIDDEN', 'Insufficient role');
-    fails(await as(colleague.session).createProject({ path: { workspaceId }, body: { name: 'P', slug: unique('p') } }), 403, 'FORBIDDEN', 'Insufficient role');
+    fails(
+      await as(colleague.session).updateWorkspace({ path: { workspaceId }, body: { name: 'Mine' } }),
+      403,
+      'FORBIDDEN',
+      'Insufficient role',
+    );
+    fails(
+      await as(colleague.session).createProject({ path: { workspaceId }, body: { name: 'P', slug: unique('p') } }),
+      403,
+      'FORBIDDEN',
+      'Insufficient role',
+    );
 
-    expect(ok(await as(owner.session).updateMember({ path: { workspaceId, userId: colleague.session.user.id }, body: { role: 'admin' } })).role).toBe('admin');
+    expect(
+      ok(await as(owner.session).updateMember({ path: { workspaceId, userId: colleague.session.user.id }, body: { role: 'admin' } })).role,
+    ).toBe('admin');
     fails(
       await as(colleague.session).transferOwnership({ path: { workspaceId }, body: { userId: colleague.session.user.id } }),
       403,
       'FORBIDDEN',
       'Only owner can transfer',
     );
-    expect(ok(await as(owner.session).transferOwnership({ path: { workspaceId }, body: { userId: colleague.session.user.id } })).role).not.toBe('owner');
+    expect(
+      ok(await as(owner.session).transferOwnership({ path: { workspaceId }, body: { userId: colleague.session.user.id } })).role,
+    ).not.toBe('owner');
     expect(ok(await as(colleague.session).getWorkspace({ path: { workspaceId } })).role).toBe('owner');
 
     // The outsider joins and is removed again; the owner cannot be removed.
@@ -510,15 +624,28 @@ describe('workspaces, members, projects and API keys (validating client)', () =>
 
   it('projects: create (a taken slug: 409), list, get (another tenant: 404), update, delete', async () => {
     const slug = unique('prj');
-    const project = ok(await as(owner.session).createProject({ path: { workspaceId }, body: { name: 'Checkout', slug, retentionDays: 30 } }), 201);
+    const project = ok(
+      await as(owner.session).createProject({ path: { workspaceId }, body: { name: 'Checkout', slug, retentionDays: 30 } }),
+      201,
+    );
     projectId = project.id;
-    fails(await as(owner.session).createProject({ path: { workspaceId }, body: { name: 'Checkout', slug } }), 409, 'VALIDATION_ERROR', 'Slug already taken');
+    fails(
+      await as(owner.session).createProject({ path: { workspaceId }, body: { name: 'Checkout', slug } }),
+      409,
+      'VALIDATION_ERROR',
+      'Slug already taken',
+    );
     expect(ok(await as(owner.session).listProjects({ path: { workspaceId } })).map((p) => p.id)).toEqual([projectId]);
     expect(ok(await as(owner.session).getProject({ path: { workspaceId, projectId } })).slug).toBe(slug);
     fails(await as(outsider.session).getProject({ path: { workspaceId, projectId } }), 404, 'NOT_FOUND');
-    expect(ok(await as(owner.session).updateProject({ path: { workspaceId, projectId }, body: { retentionDays: 90 } })).retentionDays).toBe(90);
+    expect(ok(await as(owner.session).updateProject({ path: { workspaceId, projectId }, body: { retentionDays: 90 } })).retentionDays).toBe(
+      90,
+    );
 
-    const doomed = ok(await as(owner.session).createProject({ path: { workspaceId }, body: { name: 'Doomed', slug: unique('doomed') } }), 201);
+    const doomed = ok(
+      await as(owner.session).createProject({ path: { workspaceId }, body: { name: 'Doomed', slug: unique('doomed') } }),
+      201,
+    );
     ok(await as(owner.session).deleteProject({ path: { workspaceId, projectId: doomed.id } }));
     fails(await as(owner.session).getProject({ path: { workspaceId, projectId: doomed.id } }), 404, 'NOT_FOUND');
   });
@@ -563,12 +690,24 @@ describe('workspaces, members, projects and API keys (validating client)', () =>
         }),
         202,
       );
-      const single = ok(await service.ingestLogs({ body: { level: 'warn', message: 'e2e: stock low', timestamp: new Date().toISOString() } }), 202);
+      const single = ok(
+        await service.ingestLogs({ body: { level: 'warn', message: 'e2e: stock low', timestamp: new Date().toISOString() } }),
+        202,
+      );
       ids = [...batch.ids, ...single.ids];
       expect(batch.accepted + single.accepted).toBe(3);
 
-      fails(await validating({ apiKey: readOnly }).ingestLogs({ body: { level: 'info', message: 'nope' } }), 403, 'FORBIDDEN', 'Insufficient scope');
-      fails(await lenientClient({ apiKey: writeOnly }).ingestLogs({ body: { level: 'loud' as 'info', message: '' } }), 400, 'VALIDATION_ERROR');
+      fails(
+        await validating({ apiKey: readOnly }).ingestLogs({ body: { level: 'info', message: 'nope' } }),
+        403,
+        'FORBIDDEN',
+        'Insufficient scope',
+      );
+      fails(
+        await lenientClient({ apiKey: writeOnly }).ingestLogs({ body: { level: 'loud' as 'info', message: '' } }),
+        400,
+        'VALIDATION_ERROR',
+      );
     });
 
     it('query: from D1 and KV with a key, as a member, filtered; the wrong scope (403), other tenants (404), bad queries (400)', async () => {
@@ -587,10 +726,18 @@ describe('workspaces, members, projects and API keys (validating client)', () =>
       fails(await validating({ apiKey: writeOnly }).queryLogs({ query: { source: 'd1' } }), 403, 'FORBIDDEN', 'Insufficient scope');
       fails(await as(outsider.session).queryLogs({ query: { projectId } }), 404, 'NOT_FOUND');
       fails(await reader.queryLogs({ query: { source: 'kv', q: 'e2e' } }), 400, 'VALIDATION_ERROR');
-      fails(await lenientClient({ apiKey: readOnly }).queryLogs({ query: { source: 'r2' as 'd1' } }), 400, 'INVALID_SOURCE', 'Invalid source: must be "d1" or "kv"');
+      fails(
+        await lenientClient({ apiKey: readOnly }).queryLogs({ query: { source: 'r2' as 'd1' } }),
+        400,
+        'INVALID_SOURCE',
+        'Invalid source: must be "d1" or "kv"',
+      );
 
       // The other declared credential: the key in X-API-Key.
-      const response = await recordingFetch('strict', exchanges)(`${strict.url}/v1/logs?limit=1`, { method: 'GET', headers: { 'X-API-Key': readOnly } });
+      const response = await recordingFetch('strict', exchanges)(`${strict.url}/v1/logs?limit=1`, {
+        method: 'GET',
+        headers: { 'X-API-Key': readOnly },
+      });
       expect(response.status).toBe(200);
       await response.arrayBuffer();
     });
@@ -603,7 +750,8 @@ describe('workspaces, members, projects and API keys (validating client)', () =>
       const follow = (headers: Record<string, string> = {}) => {
         const received: { id: string; at: number }[] = [];
         const source = new EventSource(tailUrl, {
-          fetch: (input, init) => record(String(input), { ...init, headers: { ...init?.headers, Authorization: `Bearer ${readOnly}`, ...headers } }),
+          fetch: (input, init) =>
+            record(String(input), { ...init, headers: { ...init?.headers, Authorization: `Bearer ${readOnly}`, ...headers } }),
         });
         onTestFinished(() => source.close());
         source.addEventListener('log', (event) => {
@@ -624,7 +772,10 @@ describe('workspaces, members, projects and API keys (validating client)', () =>
       await live.opened;
       const tailed: string[] = [];
       for (let i = 0; i < 3; i++) {
-        const [ignored, id] = await ingest([{ level: 'info', message: `e2e tail ${i}: not an error` }, { level: 'error', message: `e2e tail ${i}` }]);
+        const [ignored, id] = await ingest([
+          { level: 'info', message: `e2e tail ${i}: not an error` },
+          { level: 'error', message: `e2e tail ${i}` },
+        ]);
         const acceptedAt = Date.now();
         const got = await waitFor(`tailed entry ${i}`, async () => live.received.find((event) => event.id === id), 5000);
         expect(got.at - acceptedAt).toBeLessThan(2000);
@@ -634,7 +785,10 @@ describe('workspaces, members, projects and API keys (validating client)', () =>
       live.source.close();
 
       // Away for a while: what was stored meanwhile comes first on reconnection.
-      const missed = await ingest([{ level: 'error', message: 'e2e tail: while away 1' }, { level: 'error', message: 'e2e tail: while away 2' }]);
+      const missed = await ingest([
+        { level: 'error', message: 'e2e tail: while away 1' },
+        { level: 'error', message: 'e2e tail: while away 2' },
+      ]);
       const resumed = follow({ 'Last-Event-ID': tailed[2] });
       await resumed.opened;
       await waitFor('the missed entries', async () => (resumed.received.length >= 2 ? true : undefined), 10_000);
@@ -645,7 +799,11 @@ describe('workspaces, members, projects and API keys (validating client)', () =>
       const controller = new AbortController();
       const seen: string[] = [];
       const tailClient = createLoglaneClient({ baseUrl: workerA.url, apiKey: readOnly, fetch: record });
-      for await (const entry of tailClient.tailLogs({ query: { level: ['error'], service: ['e2e-tail'] }, lastEventId: tailed[0], signal: controller.signal })) {
+      for await (const entry of tailClient.tailLogs({
+        query: { level: ['error'], service: ['e2e-tail'] },
+        lastEventId: tailed[0],
+        signal: controller.signal,
+      })) {
         seen.push(entry.id);
         if (seen.length === 4) controller.abort();
       }
@@ -701,10 +859,19 @@ describe('workspaces, members, projects and API keys (validating client)', () =>
       it(`OpenTelemetry: what the official SDK exports over OTLP/HTTP ${encoding} is what GET /v1/logs returns`, async () => {
         const marker = `e2e-otel-${encoding.toLowerCase()}`;
         const exporter = new Exporter({ url: `${await target()}/v1/otlp/v1/logs`, headers: { Authorization: `Bearer ${writeOnly}` } });
-        const provider = new LoggerProvider({ resource: resourceFromAttributes({ 'service.name': 'e2e-otel-svc' }), processors: [new BatchLogRecordProcessor({ exporter })] });
+        const provider = new LoggerProvider({
+          resource: resourceFromAttributes({ 'service.name': 'e2e-otel-svc' }),
+          processors: [new BatchLogRecordProcessor({ exporter })],
+        });
         const logger = provider.getLogger('e2e');
         const time = Date.now() - 1000;
-        logger.emit({ severityNumber: SeverityNumber.ERROR, severityText: 'ERROR', body: `${marker}: charge failed`, attributes: { 'http.status_code': 502, retried: true }, timestamp: time });
+        logger.emit({
+          severityNumber: SeverityNumber.ERROR,
+          severityText: 'ERROR',
+          body: `${marker}: charge failed`,
+          attributes: { 'http.status_code': 502, retried: true },
+          timestamp: time,
+        });
         logger.emit({ severityNumber: SeverityNumber.DEBUG, body: `${marker}: cache miss`, attributes: { key: 'user:1' } });
         await provider.shutdown(); // flushes
 
@@ -720,13 +887,23 @@ describe('workspaces, members, projects and API keys (validating client)', () =>
           timestamp: new Date(time).toISOString(),
           attributes: { 'http.status_code': 502, retried: true },
         });
-        expect(byMessage[`${marker}: cache miss`]).toMatchObject({ level: 'debug', service: 'e2e-otel-svc', attributes: { key: 'user:1' } });
+        expect(byMessage[`${marker}: cache miss`]).toMatchObject({
+          level: 'debug',
+          service: 'e2e-otel-svc',
+          attributes: { key: 'user:1' },
+        });
       });
     }
 
     it('createLogShipper: gzipped, idempotent batches straight to the Worker; every entry stored once', async () => {
       // Straight to the Worker: Prism's proxy validates bodies as JSON and cannot read gzip.
-      const shipper = createLogShipper({ baseUrl: workerA.url, apiKey: writeOnly, service: 'e2e-shipper', maxBatchEntries: 40, fetch: directFetch() });
+      const shipper = createLogShipper({
+        baseUrl: workerA.url,
+        apiKey: writeOnly,
+        service: 'e2e-shipper',
+        maxBatchEntries: 40,
+        fetch: directFetch(),
+      });
       for (let i = 0; i < 100; i += 1) shipper.info(`e2e-shipped ${i}`, { i });
       await shipper.close();
       expect(shipper.stats()).toMatchObject({ sent: 100, failed: 0, dropped: 0, batches: 3 });
@@ -737,7 +914,9 @@ describe('workspaces, members, projects and API keys (validating client)', () =>
         return page.entries.length >= 100 ? page.entries : undefined;
       });
       expect(entries.map((entry) => entry.message).sort()).toEqual(Array.from({ length: 100 }, (_, i) => `e2e-shipped ${i}`).sort());
-      expect(entries.every((entry) => entry.service === 'e2e-shipper' && entry.attributes.i === Number(entry.message.split(' ')[1]))).toBe(true);
+      expect(entries.every((entry) => entry.service === 'e2e-shipper' && entry.attributes.i === Number(entry.message.split(' ')[1]))).toBe(
+        true,
+      );
     });
 
     // A second angle on revocation (test/tenancy.test.ts has the first): the key is in use through
@@ -747,7 +926,12 @@ describe('workspaces, members, projects and API keys (validating client)', () =>
       ok(await service.ingestLogs({ body: { level: 'info', message: 'before revoke' } }), 202);
       ok(await service.queryLogs({ query: { limit: 1 } }));
       ok(await as(owner.session).revokeApiKey({ path: { workspaceId, projectId, keyId: readWriteId } }));
-      fails(await service.ingestLogs({ body: { level: 'info', message: 'after revoke' } }), 401, 'UNAUTHORIZED', 'Invalid or revoked API key');
+      fails(
+        await service.ingestLogs({ body: { level: 'info', message: 'after revoke' } }),
+        401,
+        'UNAUTHORIZED',
+        'Invalid or revoked API key',
+      );
       fails(await service.queryLogs({ query: { limit: 1 } }), 401, 'UNAUTHORIZED', 'Invalid or revoked API key');
       fails(await as(owner.session).revokeApiKey({ path: { workspaceId, projectId, keyId: readWriteId } }), 404, 'NOT_FOUND');
     });
@@ -804,7 +988,9 @@ describe('rate limits (worker B: 3 requests a minute per group)', () => {
     createLoglaneClient({ baseUrl: throttled.url, fetch: recordingFetch('throttled', exchanges), ...options });
 
   function expectLimited(limited: AnyResult) {
-    const error = fails(limited, 429, 'RATE_LIMITED', 'Rate limit exceeded') as Failure & { rateLimit?: { limit: number; remaining: number; retryAfter?: number } };
+    const error = fails(limited, 429, 'RATE_LIMITED', 'Rate limit exceeded') as Failure & {
+      rateLimit?: { limit: number; remaining: number; retryAfter?: number };
+    };
     expect(error.rateLimit).toMatchObject({ limit: LOW_LIMIT, remaining: 0 });
     expect(error.rateLimit?.retryAfter).toBeGreaterThanOrEqual(0);
     expect(error.rateLimit?.retryAfter).toBeLessThanOrEqual(60);
@@ -812,7 +998,10 @@ describe('rate limits (worker B: 3 requests a minute per group)', () => {
 
   it('auth (per IP): login attempts are refused with 429 after the limit', async () => {
     const anonymous = throttledClient();
-    const { before, limited } = await until429(() => anonymous.login({ body: { email: uniqueEmail('guess'), password: 'guess-guess' } }), LOW_LIMIT);
+    const { before, limited } = await until429(
+      () => anonymous.login({ body: { email: uniqueEmail('guess'), password: 'guess-guess' } }),
+      LOW_LIMIT,
+    );
     for (const result of before) fails(result, 401, 'AUTH_FAILED', 'Invalid email or password');
     expectLimited(limited);
   });
@@ -834,8 +1023,12 @@ describe('rate limits (worker B: 3 requests a minute per group)', () => {
 
 describe('the verdict', () => {
   it('every operation was exercised: the 45 public ones and the development outbox', () => {
-    const internal = JSON.parse(readFileSync(`${ROOT}/generated/openapi.internal.json`, 'utf8')) as { paths: Record<string, Record<string, { operationId?: string }>> };
-    const all = Object.values(internal.paths).flatMap((item) => Object.values(item).flatMap((op) => (op?.operationId ? [op.operationId] : [])));
+    const internal = JSON.parse(readFileSync(`${ROOT}/generated/openapi.internal.json`, 'utf8')) as {
+      paths: Record<string, Record<string, { operationId?: string }>>;
+    };
+    const all = Object.values(internal.paths).flatMap((item) =>
+      Object.values(item).flatMap((op) => (op?.operationId ? [op.operationId] : [])),
+    );
     const seen = new Set(exchanges.map((e) => operationFor(e.method, new URL(e.path, 'http://x').pathname)?.operation.operationId));
     expect(all).toHaveLength(46);
     expect(all.filter((id) => !seen.has(id))).toEqual([]);
@@ -844,7 +1037,11 @@ describe('the verdict', () => {
   it('no response carried a Prism violation, Prism never answered for the Worker, and its logs are clean', () => {
     expect(exchanges.length).toBeGreaterThan(100);
     expect(objections(exchanges)).toEqual([]);
-    expect({ strict: strict.complaints(), lenient: lenient.complaints(), throttled: throttled.complaints() }).toEqual({ strict: [], lenient: [], throttled: [] });
+    expect({ strict: strict.complaints(), lenient: lenient.complaints(), throttled: throttled.complaints() }).toEqual({
+      strict: [],
+      lenient: [],
+      throttled: [],
+    });
   });
 
   it('the client never reported a contract error', () => {

@@ -19,7 +19,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLoglaneClient, type LoglaneClient } from '../../client/src/index.ts';
 import { STREAM_SECONDS } from '../../scripts/code-samples.ts';
 import { assertMatchesContract, schemaErrors } from '../support/contract.ts';
-import { type FakeProvider, freePort, JWT_SECRET, migratedStateDirs, oauthGrant, ROOT, startFakeProvider, startWorker, type Worker } from './harness.ts';
+import {
+  type FakeProvider,
+  freePort,
+  JWT_SECRET,
+  migratedStateDirs,
+  oauthGrant,
+  ROOT,
+  startFakeProvider,
+  startWorker,
+  type Worker,
+} from './harness.ts';
 
 type Json = any;
 const exec = promisify(execFile);
@@ -51,7 +61,9 @@ for (const [, pathItem] of Object.entries<Json>(contract.paths)) {
     operations.set(operation.operationId, {
       id: operation.operationId,
       method: method.toUpperCase(),
-      successStatuses: Object.keys(operation.responses).map(Number).filter((status) => status < 400),
+      successStatuses: Object.keys(operation.responses)
+        .map(Number)
+        .filter((status) => status < 400),
       streams: Object.values<Json>(operation.responses).some((response) => response.content?.['text/event-stream'] !== undefined),
       samples: Object.fromEntries((operation['x-codeSamples'] ?? []).map((sample: Json) => [sample.label, sample.source])),
       requestExample: (Object.values(media?.examples ?? {})[0] as Json)?.value,
@@ -93,7 +105,13 @@ async function finishGithubLink(world: World): Promise<void> {
   const url = `${world.worker.url}/v1/auth/oauth/github/callback?code=${encodeURIComponent(code)}&state=${encodeURIComponent(state)}`;
   const res = await fetch(url, { headers: { Cookie: `__Host-loglane_oauth=${cookie}` }, redirect: 'manual' });
   const text = await res.text();
-  assertMatchesContract('GET', url, res.status, res.headers, res.headers.get('content-type')?.startsWith('application/json') ? JSON.parse(text) : text);
+  assertMatchesContract(
+    'GET',
+    url,
+    res.status,
+    res.headers,
+    res.headers.get('content-type')?.startsWith('application/json') ? JSON.parse(text) : text,
+  );
   expect(res.status, text.slice(0, 300)).toBeLessThan(400);
 }
 
@@ -130,7 +148,9 @@ const asReader = async (world: World) => void (world.vars.LOGLANE_TOKEN = world.
 const invited = (email: string) => async (world: World) => {
   await anotherSignedInUser(email)(world);
   const path = { workspaceId: world.vars.WORKSPACE_ID };
-  world.vars.INVITATION_ID = must(await world.client(world.vars.LOGLANE_TOKEN).createInvitation({ path, body: { email, role: 'member' } })).id;
+  world.vars.INVITATION_ID = must(
+    await world.client(world.vars.LOGLANE_TOKEN).createInvitation({ path, body: { email, role: 'member' } }),
+  ).id;
 };
 
 /** In order; `*` is where operations the plan does not name yet run (a new operation works from here or gets a step). */
@@ -201,7 +221,9 @@ const PLAN: (Step | '*')[] = [
     op: 'queryLogs',
     before: async (world) => {
       const path = { workspaceId: world.vars.WORKSPACE_ID, projectId: world.vars.PROJECT_ID };
-      const reader = must(await world.client(world.vars.LOGLANE_TOKEN).createApiKey({ path, body: { name: 'reader', scopes: ['logs:read'] } }));
+      const reader = must(
+        await world.client(world.vars.LOGLANE_TOKEN).createApiKey({ path, body: { name: 'reader', scopes: ['logs:read'] } }),
+      );
       world.vars.LOGLANE_API_KEY = reader.secret;
     },
   },
@@ -240,7 +262,8 @@ const PLAN: (Step | '*')[] = [
     op: 'resetPassword',
     before: mailedTokenFor(READER.email),
     // A reset ends every session: sign in again with the new password, for logout.
-    after: async (world) => keepSession(world, must(await world.client().login({ body: { email: READER.email, password: example('resetPassword').password } }))),
+    after: async (world) =>
+      keepSession(world, must(await world.client().login({ body: { email: READER.email, password: example('resetPassword').password } }))),
   },
   { op: 'logout' },
 ];
@@ -257,15 +280,21 @@ async function runSample(world: World, op: Operation, source: string, language: 
   const code = source.replaceAll(SERVER_URL, world.worker.url);
   const file = path.join(scratch, `${world.language}-${op.id}`);
   // An event stream is followed for a few seconds instead of a minute: it then ends as the sample says it would.
-  const followed = code.replaceAll(`--max-time ${STREAM_SECONDS}`, `--max-time ${FOLLOW_SECONDS}`).replaceAll(`AbortSignal.timeout(${STREAM_SECONDS * 1000})`, `AbortSignal.timeout(${FOLLOW_SECONDS * 1000})`);
+  const followed = code
+    .replaceAll(`--max-time ${STREAM_SECONDS}`, `--max-time ${FOLLOW_SECONDS}`)
+    .replaceAll(`AbortSignal.timeout(${STREAM_SECONDS * 1000})`, `AbortSignal.timeout(${FOLLOW_SECONDS * 1000})`);
   if (language === 'curl') {
     // The sample as written, with curl told where to put the headers and body and to print the status.
     const script = `${followed} --silent --show-error --dump-header '${file}.headers' --output '${file}.body' --write-out '%{http_code} %{url_effective}'`;
     // curl's exit 28 is its --max-time running out: how a followed stream ends.
-    const run = await exec('sh', ['-c', script], { env, timeout: 30_000 }).catch((error) => (op.streams && error.code === 28 ? error : Promise.reject(error)));
+    const run = await exec('sh', ['-c', script], { env, timeout: 30_000 }).catch((error) =>
+      op.streams && error.code === 28 ? error : Promise.reject(error),
+    );
     const [status, url] = run.stdout.trim().split(' ');
     const headerLines = (await readFile(`${file}.headers`, 'utf8')).split(/\r?\n/).filter((line) => line.includes(':'));
-    const headers = new Headers(headerLines.map((line) => [line.slice(0, line.indexOf(':')).trim(), line.slice(line.indexOf(':') + 1).trim()] as [string, string]));
+    const headers = new Headers(
+      headerLines.map((line) => [line.slice(0, line.indexOf(':')).trim(), line.slice(line.indexOf(':') + 1).trim()] as [string, string]),
+    );
     let text = await readFile(`${file}.body`, 'utf8').catch(() => '');
     // `curl -i` (redirect samples) writes the headers into the output too.
     if (/^HTTP\//.test(text)) text = text.slice(text.search(/\r?\n\r?\n/)).trimStart();
@@ -277,11 +306,19 @@ async function runSample(world: World, op: Operation, source: string, language: 
   // TypeScript: this repository's client with response validation, `data` printed as JSON; a
   // stream's events are printed one per line, each a LogEntry of the contract.
   if (op.streams) {
-    await writeFile(`${file}.mts`, followed.replace("from '@loglane/client'", `from '${path.join(ROOT, 'client', 'src', 'validate.ts')}'`).replace('console.log(event);', 'console.log(JSON.stringify(event));'));
+    await writeFile(
+      `${file}.mts`,
+      followed
+        .replace("from '@loglane/client'", `from '${path.join(ROOT, 'client', 'src', 'validate.ts')}'`)
+        .replace('console.log(event);', 'console.log(JSON.stringify(event));'),
+    );
     const result = await exec(bin('tsx'), [`${file}.mts`], { env, cwd: ROOT, timeout: 60_000 }).catch((error) => {
       throw new Error(`${op.id} (TypeScript) failed:\n${error.stderr || error.message}`);
     });
-    const events = result.stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line));
+    const events = result.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line));
     for (const event of events) expect(schemaErrors({ $ref: '#/components/schemas/LogEntry' }, event)).toEqual([]);
     return events;
   }
@@ -290,9 +327,11 @@ async function runSample(world: World, op: Operation, source: string, language: 
     .replace("from '@loglane/client'", `from '${path.join(ROOT, 'client', 'src', 'validate.ts')}'`)
     .replace(/console\.log\(data\);$/, 'console.log(JSON.stringify(data ?? null));');
   await writeFile(`${file}.mts`, program);
-  const result = await exec(bin('tsx'), [`${file}.mts`], { env, cwd: ROOT, timeout: 60_000, maxBuffer: 64 * 1024 * 1024 }).catch((error) => {
-    throw new Error(`${op.id} (TypeScript) failed:\n${error.stderr || error.message}`);
-  });
+  const result = await exec(bin('tsx'), [`${file}.mts`], { env, cwd: ROOT, timeout: 60_000, maxBuffer: 64 * 1024 * 1024 }).catch(
+    (error) => {
+      throw new Error(`${op.id} (TypeScript) failed:\n${error.stderr || error.message}`);
+    },
+  );
   const printed = result.stdout.trim().split('\n').at(-1)!;
   const data = JSON.parse(printed);
   return data;
@@ -358,7 +397,10 @@ describe.each(LANGUAGES)('the %s samples of the reference', (language) => {
   it('every operation has one, and each runs against the Worker in the plan', async () => {
     const withSample = [...operations.values()].filter((op) => op.samples[language] !== undefined);
     const publicOperations = [...operations.values()].filter((op) => op.samples.curl !== undefined);
-    expect(publicOperations.map((op) => op.id), 'operations without a curl sample').toEqual([...operations.keys()]);
+    expect(
+      publicOperations.map((op) => op.id),
+      'operations without a curl sample',
+    ).toEqual([...operations.keys()]);
     const world = worldFor(language);
     const ran: string[] = [];
     for (const step of PLAN) {

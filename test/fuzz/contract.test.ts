@@ -13,10 +13,10 @@
 import { env } from 'cloudflare:workers';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { contract, OPERATIONS, requestsFor, type Operation } from '../support/fuzz-contract';
+import { storedEntries } from '../logs.support';
+import { contract, OPERATIONS, type Operation, requestsFor } from '../support/fuzz-contract';
 import { checkResponse, FuzzWorld, KNOWN_FINDINGS } from '../support/fuzz-world';
 import { uniqueSlug } from '../support/tenancy';
-import { storedEntries } from '../logs.support';
 
 const vars = ((import.meta as unknown as { env?: Record<string, string | undefined> }).env ?? {}) as Record<string, string | undefined>;
 const setting = (name: string) => vars[`VITE_${name}`] || vars[name] || undefined;
@@ -43,13 +43,21 @@ let sent = 0;
 const started = Date.now();
 
 beforeAll(async () => {
-  console.log(`contract fuzzing: seed ${seed}, ${otherRuns} requests for each of ${OPERATIONS.length - trivialCount} operations, ${trivialRuns} for each of ${trivialCount} without parameters or body (FUZZ_RUNS=${totalRuns})`);
+  console.log(
+    `contract fuzzing: seed ${seed}, ${otherRuns} requests for each of ${OPERATIONS.length - trivialCount} operations, ${trivialRuns} for each of ${trivialCount} without parameters or body (FUZZ_RUNS=${totalRuns})`,
+  );
   await world.setup();
 }, 120_000);
 
 afterAll(() => {
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  const lines = [...world.stats.entries()].map(([op, byStatus]) => `  ${op.padEnd(20)} ${[...byStatus.entries()].sort().map(([s, n]) => `${s}×${n}`).join(' ')}`);
+  const lines = [...world.stats.entries()].map(
+    ([op, byStatus]) =>
+      `  ${op.padEnd(20)} ${[...byStatus.entries()]
+        .sort()
+        .map(([s, n]) => `${s}×${n}`)
+        .join(' ')}`,
+  );
   const findings = [...world.findings].map(([id, n]) => `  ${id} × ${n}: ${KNOWN_FINDINGS.find((f) => f.id === id)?.title}`);
   if (setting('FUZZ_VERBOSE')) {
     const refusals = [...world.validRefusals].sort((a, b) => b[1] - a[1]).map(([reason, n]) => `  ${n}× ${reason}`);
@@ -64,7 +72,11 @@ afterAll(() => {
 
 describe('contract fuzzing', () => {
   it('covers every operation of the contract', () => {
-    const inContract = Object.values<Record<string, { operationId?: string }>>(contract.paths).flatMap((item) => Object.values(item).map((o) => o.operationId).filter(Boolean));
+    const inContract = Object.values<Record<string, { operationId?: string }>>(contract.paths).flatMap((item) =>
+      Object.values(item)
+        .map((o) => o.operationId)
+        .filter(Boolean),
+    );
     expect(OPERATIONS.map((op) => op.id).sort()).toEqual(inContract.sort());
   });
 
@@ -79,18 +91,38 @@ describe('contract fuzzing', () => {
     });
     expect(created.response.status).toBe(201);
     expect(created.writes).toEqual(expect.arrayContaining([expect.stringMatching(/^D1 INSERT INTO workspaces /)]));
-    const ingested = await world.send(op('ingestLogs'), { op: 'ingestLogs', pathParams: {}, query: [], credential: { kind: 'key', key: 'A', via: 'header' }, body: { kind: 'json', value: { level: 'info', message: 'self-test' }, contract: 'valid' } });
+    const ingested = await world.send(op('ingestLogs'), {
+      op: 'ingestLogs',
+      pathParams: {},
+      query: [],
+      credential: { kind: 'key', key: 'A', via: 'header' },
+      body: { kind: 'json', value: { level: 'info', message: 'self-test' }, contract: 'valid' },
+    });
     expect(ingested.response.status).toBe(202);
     expect(ingested.writes).toEqual(expect.arrayContaining([expect.stringMatching(/^Queue sendBatch /)]));
-    const started = await world.send(op('startOAuth'), { op: 'startOAuth', pathParams: { provider: 'github' }, query: [], credential: { kind: 'none' }, body: { kind: 'none' } });
+    const started = await world.send(op('startOAuth'), {
+      op: 'startOAuth',
+      pathParams: { provider: 'github' },
+      query: [],
+      credential: { kind: 'none' },
+      body: { kind: 'none' },
+    });
     expect(started.response.status).toBe(302);
     expect(started.writes).toEqual(expect.arrayContaining([expect.stringMatching(/^KV put oauth:state:/)]));
     // A refused request, and the counts it is judged by.
-    const refused = await world.send(op('createWorkspace'), { op: 'createWorkspace', pathParams: {}, query: [], credential: { kind: 'jwt', user: 'A.owner' }, body: { kind: 'json', value: { name: 'x' }, contract: 'mutated' } });
+    const refused = await world.send(op('createWorkspace'), {
+      op: 'createWorkspace',
+      pathParams: {},
+      query: [],
+      credential: { kind: 'jwt', user: 'A.owner' },
+      body: { kind: 'json', value: { name: 'x' }, contract: 'mutated' },
+    });
     expect(refused.response.status).toBe(400);
     expect(refused.writes).toEqual([]);
     expect(refused.rowsAfter).toEqual(refused.rowsBefore);
-    expect(Object.keys(refused.rowsBefore)).toEqual(expect.arrayContaining(['users', 'workspaces', 'workspace_members', 'projects', 'api_keys', 'outbox', 'refresh_tokens']));
+    expect(Object.keys(refused.rowsBefore)).toEqual(
+      expect.arrayContaining(['users', 'workspaces', 'workspace_members', 'projects', 'api_keys', 'outbox', 'refresh_tokens']),
+    );
     await world.ensureIntact();
   });
 
@@ -123,8 +155,11 @@ describe('contract fuzzing', () => {
     };
     // Projects still there (a deleted one's entries are purged in the background).
     const liveProjects = new Set((await env.DB.prepare('SELECT id FROM projects').all<{ id: string }>()).results.map((r) => r.id));
-    const projects = [...new Set([...[...world.accepted].map(([, project]) => project), ...world.otlpAccepted.keys()])].filter((project) => liveProjects.has(project));
-    const stored = async () => new Set((await Promise.all(projects.map(async (project) => (await storedEntries(project)).map((e) => e.id)))).flat());
+    const projects = [...new Set([...[...world.accepted].map(([, project]) => project), ...world.otlpAccepted.keys()])].filter((project) =>
+      liveProjects.has(project),
+    );
+    const stored = async () =>
+      new Set((await Promise.all(projects.map(async (project) => (await storedEntries(project)).map((e) => e.id)))).flat());
     const deadline = Date.now() + 30_000;
     let missing: string[] = [];
     do {

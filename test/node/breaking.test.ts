@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { breakingReport, checkBreaking, CURRENT, RELEASED, verdict } from '../../scripts/breaking.ts';
+import { breakingReport, CURRENT, checkBreaking, RELEASED, verdict } from '../../scripts/breaking.ts';
 import { readJson, toJson } from '../../scripts/lib.ts';
 
 type Json = any;
@@ -61,11 +61,36 @@ describe('breaking changes', () => {
       'optic',
       /GET \/v1\/workspaces\/\{workspaceId\}: \[prevent removing response property\] cannot remove response property 'slug'/,
     ],
-    ['making an optional request property required', (d) => schemas(d).CreateProjectRequest.required.push('retentionDays'), 'optic', /POST \/v1\/workspaces\/\{workspaceId\}\/projects: \[prevent changing request property to required\]/],
-    ['tightening a request maxLength', (d) => (schemas(d).Name.maxLength = 50), 'tightened', /POST \/v1\/auth\/register: request body \(application\/json\)\.name: maxLength 100 → 50/],
-    ['tightening a request pattern', (d) => (schemas(d).Slug.pattern = '^[a-z]{3,48}$'), 'tightened', /POST \/v1\/workspaces: request body \(application\/json\)\.slug: pattern/],
-    ['lowering a request maxItems', (d) => (schemas(d).LogBatchInput.properties.entries.maxItems = 10), 'tightened', /POST \/v1\/logs: request body \(application\/json\)\.oneOf\[1\]\.entries: maxItems 1000 → 10/],
-    ['renaming the API-key header', (d) => (d.components.securitySchemes.ApiKeyHeader.name = 'X-Key'), 'tightened', /POST \/v1\/logs: security \{"ApiKeyHeader":\["logs:write"\]\} is no longer accepted/],
+    [
+      'making an optional request property required',
+      (d) => schemas(d).CreateProjectRequest.required.push('retentionDays'),
+      'optic',
+      /POST \/v1\/workspaces\/\{workspaceId\}\/projects: \[prevent changing request property to required\]/,
+    ],
+    [
+      'tightening a request maxLength',
+      (d) => (schemas(d).Name.maxLength = 50),
+      'tightened',
+      /POST \/v1\/auth\/register: request body \(application\/json\)\.name: maxLength 100 → 50/,
+    ],
+    [
+      'tightening a request pattern',
+      (d) => (schemas(d).Slug.pattern = '^[a-z]{3,48}$'),
+      'tightened',
+      /POST \/v1\/workspaces: request body \(application\/json\)\.slug: pattern/,
+    ],
+    [
+      'lowering a request maxItems',
+      (d) => (schemas(d).LogBatchInput.properties.entries.maxItems = 10),
+      'tightened',
+      /POST \/v1\/logs: request body \(application\/json\)\.oneOf\[1\]\.entries: maxItems 1000 → 10/,
+    ],
+    [
+      'renaming the API-key header',
+      (d) => (d.components.securitySchemes.ApiKeyHeader.name = 'X-Key'),
+      'tightened',
+      /POST \/v1\/logs: security \{"ApiKeyHeader":\["logs:write"\]\} is no longer accepted/,
+    ],
   ];
 
   it.each(cases)('fails on %s', (name, mutate, detector, expected) => {
@@ -75,11 +100,14 @@ describe('breaking changes', () => {
   });
 
   it('optic alone misses tightened request constraints (hence our own check)', () => {
-    const report = breakingReport(releasedFile, mutated('optic-misses', (d) => {
-      schemas(d).Name.maxLength = 50;
-      schemas(d).Password.minLength = 12;
-      schemas(d).RetentionDays.maximum = 365;
-    }));
+    const report = breakingReport(
+      releasedFile,
+      mutated('optic-misses', (d) => {
+        schemas(d).Name.maxLength = 50;
+        schemas(d).Password.minLength = 12;
+        schemas(d).RetentionDays.maximum = 365;
+      }),
+    );
     expect(report.optic).toEqual([]);
     expect(report.tightened.join('\n')).toMatch(/maxLength 100 → 50[\s\S]*minLength 8 → 12|minLength 8 → 12[\s\S]*maxLength 100 → 50/);
     expect(report.tightened.join('\n')).toMatch(/retentionDays: maximum 3650 → 365/);
@@ -90,7 +118,11 @@ describe('breaking changes', () => {
   });
 
   it('refuses a version that goes backwards', () => {
-    const file = mutated('backwards', () => {}, () => '0.9.0');
+    const file = mutated(
+      'backwards',
+      () => {},
+      () => '0.9.0',
+    );
     expect(outcome(file)).toMatch(/info\.version went backwards/);
   });
 });
@@ -103,7 +135,9 @@ describe('additive changes', () => {
 
   it('pass: a new operation', () => {
     const file = mutated('add-operation', (d) => {
-      d.paths['/v1/workspaces/{workspaceId}/stats'] = { get: { ...structuredClone(released.paths['/v1/workspaces/{workspaceId}'].get), operationId: 'getWorkspaceStats' } };
+      d.paths['/v1/workspaces/{workspaceId}/stats'] = {
+        get: { ...structuredClone(released.paths['/v1/workspaces/{workspaceId}'].get), operationId: 'getWorkspaceStats' },
+      };
     });
     expect(outcome(file)).toBe('passed: 1 operations changed since 1.0.0, none breaking'.replace('1.0.0', released.info.version));
   });
@@ -114,5 +148,7 @@ describe('additive changes', () => {
 });
 
 it('says how to fix a missing released contract', () => {
-  expect(() => checkBreaking(path.join(workDir, 'nowhere', 'openapi.json'), CURRENT)).toThrow(/is missing: copy generated\/openapi.json there/);
+  expect(() => checkBreaking(path.join(workDir, 'nowhere', 'openapi.json'), CURRENT)).toThrow(
+    /is missing: copy generated\/openapi.json there/,
+  );
 });

@@ -2,10 +2,10 @@
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkImportCycles } from '../../scripts/cycles.ts';
 import { appDocument, compareDocuments, normaliseSchema } from '../../scripts/drift.ts';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { checkWorkerTypes, ROOT, readJson, run, runAsync, runSteps, staleFiles } from '../../scripts/lib.ts';
 
 const contract = readJson(path.join(ROOT, 'generated', 'openapi.internal.json'));
@@ -78,14 +78,54 @@ describe('lint', () => {
   });
 
   it.each([
-    ['an operation without a 500 response', 'paths/v1_health.yaml', (t: string) => t.replace(/\n {4}"500":\n.*\n/, '\n'), 'loglane/operation-error-responses'],
-    ['an authenticated operation without 401', 'paths/v1_me.yaml', (t: string) => t.replace(/\n {4}"401":\n.*\n/, '\n'), 'loglane/operation-error-responses'],
-    ['an operation without examples', 'paths/v1_workspaces.yaml', (t: string) => t.replace(/examples:\n {12}default:/, 'x-no-examples:\n            default:'), 'loglane/operation-examples'],
-    ['an error response that is not the envelope', 'components/responses/NotFound.yaml', (t: string) => t.replace('ErrorEnvelope.yaml', 'User.yaml'), 'rule/error-responses-use-envelope'],
-    ['a success response without the envelope', 'paths/v1_me.yaml', (t: string) => t.replace('UserEnvelope.yaml', 'User.yaml'), 'loglane/success-uses-envelope'],
-    ['an operation without operationId', 'paths/v1_health.yaml', (t: string) => t.replace(/\n +operationId: getHealth/, ''), 'operation-operationId'],
-    ['an operation without a tag', 'paths/v1_health.yaml', (t: string) => t.replace(/\n +tags:\n +- Health/, ''), 'rule/operation-has-one-tag'],
-    ['an example that contradicts its schema', 'paths/v1_health.yaml', (t: string) => t.replace('status: ok', 'status: fine'), 'no-invalid-media-type-examples'],
+    [
+      'an operation without a 500 response',
+      'paths/v1_health.yaml',
+      (t: string) => t.replace(/\n {4}"500":\n.*\n/, '\n'),
+      'loglane/operation-error-responses',
+    ],
+    [
+      'an authenticated operation without 401',
+      'paths/v1_me.yaml',
+      (t: string) => t.replace(/\n {4}"401":\n.*\n/, '\n'),
+      'loglane/operation-error-responses',
+    ],
+    [
+      'an operation without examples',
+      'paths/v1_workspaces.yaml',
+      (t: string) => t.replace(/examples:\n {12}default:/, 'x-no-examples:\n            default:'),
+      'loglane/operation-examples',
+    ],
+    [
+      'an error response that is not the envelope',
+      'components/responses/NotFound.yaml',
+      (t: string) => t.replace('ErrorEnvelope.yaml', 'User.yaml'),
+      'rule/error-responses-use-envelope',
+    ],
+    [
+      'a success response without the envelope',
+      'paths/v1_me.yaml',
+      (t: string) => t.replace('UserEnvelope.yaml', 'User.yaml'),
+      'loglane/success-uses-envelope',
+    ],
+    [
+      'an operation without operationId',
+      'paths/v1_health.yaml',
+      (t: string) => t.replace(/\n +operationId: getHealth/, ''),
+      'operation-operationId',
+    ],
+    [
+      'an operation without a tag',
+      'paths/v1_health.yaml',
+      (t: string) => t.replace(/\n +tags:\n +- Health/, ''),
+      'rule/operation-has-one-tag',
+    ],
+    [
+      'an example that contradicts its schema',
+      'paths/v1_health.yaml',
+      (t: string) => t.replace('status: ok', 'status: fine'),
+      'no-invalid-media-type-examples',
+    ],
   ])('fails on %s', (_name, file, mutate, rule) => {
     expect(lintMutated(file, mutate)).toContain(rule);
   });
@@ -98,7 +138,10 @@ describe('generated output is up to date', () => {
     cpSync(path.join(ROOT, 'generated'), fresh, { recursive: true });
     cpSync(path.join(ROOT, 'generated'), committed, { recursive: true });
     expect(staleFiles(fresh, committed)).toEqual([]);
-    writeFileSync(path.join(committed, 'errors.ts'), readFileSync(path.join(committed, 'errors.ts'), 'utf8').replace('Invalid token', 'Bad token'));
+    writeFileSync(
+      path.join(committed, 'errors.ts'),
+      readFileSync(path.join(committed, 'errors.ts'), 'utf8').replace('Invalid token', 'Bad token'),
+    );
     rmSync(path.join(committed, 'contract-version.json'));
     writeFileSync(path.join(committed, 'hand-edited.ts'), 'export {};\n');
     expect(staleFiles(fresh, committed)).toEqual(['contract-version.json', 'errors.ts', 'hand-edited.ts']);
@@ -158,13 +201,17 @@ describe('drift between the Worker and the contract', () => {
     // A route that lost its guard.
     const unguardedApp = clone(appDoc);
     delete transfer(unguardedApp)['x-required-role'];
-    expect(compareDocuments(contract, unguardedApp, pending).problems.join('\n')).toContain('transfer-ownership.access.requiredRole: contract "owner" ≠ app undefined');
+    expect(compareDocuments(contract, unguardedApp, pending).problems.join('\n')).toContain(
+      'transfer-ownership.access.requiredRole: contract "owner" ≠ app undefined',
+    );
   });
 
   it('catches an operation that is neither implemented nor pending, and reports a pending one', () => {
     const withoutHealth = clone(appDoc);
     delete withoutHealth.paths['/v1/health'];
-    expect(compareDocuments(contract, withoutHealth, pending).problems.join('\n')).toMatch(/\(getHealth\) is in the contract but the Worker does not implement it/);
+    expect(compareDocuments(contract, withoutHealth, pending).problems.join('\n')).toMatch(
+      /\(getHealth\) is in the contract but the Worker does not implement it/,
+    );
     const report = compareDocuments(contract, withoutHealth, [...pending, 'getHealth']);
     expect(report.problems).toEqual([]);
     expect(report.pending).toEqual(['getHealth']);
@@ -180,7 +227,9 @@ describe('drift between the Worker and the contract', () => {
 
   it('treats const and single-value enums, and type arrays and anyOf, as the same', () => {
     expect(normaliseSchema({ const: true }, {})).toEqual(normaliseSchema({ type: 'boolean', enum: [true] }, {}));
-    expect(normaliseSchema({ type: ['string', 'null'], maxLength: 3 }, {})).toEqual(normaliseSchema({ anyOf: [{ type: 'null' }, { type: 'string', maxLength: 3 }] }, {}));
+    expect(normaliseSchema({ type: ['string', 'null'], maxLength: 3 }, {})).toEqual(
+      normaliseSchema({ anyOf: [{ type: 'null' }, { type: 'string', maxLength: 3 }] }, {}),
+    );
   });
 });
 
@@ -193,9 +242,14 @@ describe('import cycles', () => {
     const dir = path.join(workDir, 'cycles');
     mkdirSync(path.join(dir, 'routes'), { recursive: true });
     writeFileSync(path.join(dir, 'routes', 'index.ts'), "import { handler } from './handlers';\nexport const route = { handler };\n");
-    writeFileSync(path.join(dir, 'routes', 'handlers.ts'), "import type { route } from './index';\nexport const handler = (r: typeof route) => r;\n");
+    writeFileSync(
+      path.join(dir, 'routes', 'handlers.ts'),
+      "import type { route } from './index';\nexport const handler = (r: typeof route) => r;\n",
+    );
     writeFileSync(path.join(dir, 'leaf.ts'), 'export const leaf = 1;\n');
     // The one cycle, from whichever of its files the walk met first, and nothing else.
-    await expect(checkImportCycles(dir)).rejects.toThrow(/^import cycles in src\/:\n  routes\/(index|handlers)\.ts → routes\/(handlers|index)\.ts → routes\/\1\.ts$/);
+    await expect(checkImportCycles(dir)).rejects.toThrow(
+      /^import cycles in src\/:\n {2}routes\/(index|handlers)\.ts → routes\/(handlers|index)\.ts → routes\/\1\.ts$/,
+    );
   });
 });

@@ -5,13 +5,13 @@
 // their value, that there is a favicon and no badge, and that the page makes no request beyond
 // loopback. Screenshots go to test/artifacts/. Without /usr/bin/chromium (`apt-get install chromium`) the test is skipped,
 // with a message saying so; a downloaded browser is never used.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, ROOT, readJson, run } from '../../scripts/lib.ts';
 import { devServerArgs, localDatabases, migrateArgs } from '../../scripts/local-dev.ts';
@@ -26,7 +26,9 @@ const errorCodes: string[] = contract.components.schemas.ErrorCode.enum;
 
 const available = existsSync(CHROMIUM);
 if (!available) {
-  console.warn(`\n[docs-browser] SKIPPED: ${CHROMIUM} is missing, so /docs is not checked in a browser.\n  Install it with: apt-get update && apt-get install -y chromium\n`);
+  console.warn(
+    `\n[docs-browser] SKIPPED: ${CHROMIUM} is missing, so /docs is not checked in a browser.\n  Install it with: apt-get update && apt-get install -y chromium\n`,
+  );
 }
 
 /** A TCP port nobody listens on right now. */
@@ -78,7 +80,12 @@ describe.skipIf(!available)('the reference at /docs in headless Chromium', () =>
       BIN('wrangler'),
       [
         // As `npm start` runs it, independent of a developer's .dev.vars: the example file plus a throwaway secret.
-        ...devServerArgs(port, { inspectorPort, persistTo: stateDir, envFile: path.join(ROOT, '.dev.vars.example'), vars: { JWT_SECRET: randomBytes(24).toString('base64url') } }),
+        ...devServerArgs(port, {
+          inspectorPort,
+          persistTo: stateDir,
+          envFile: path.join(ROOT, '.dev.vars.example'),
+          vars: { JWT_SECRET: randomBytes(24).toString('base64url') },
+        }),
         '--show-interactive-dev-session=false',
       ],
       { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
@@ -101,7 +108,16 @@ describe.skipIf(!available)('the reference at /docs in headless Chromium', () =>
 
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   });
 
@@ -122,13 +138,20 @@ describe.skipIf(!available)('the reference at /docs in headless Chromium', () =>
     const requests: string[] = [];
     page.on('request', (request) => requests.push(request.url()));
     // Recorded above, then refused: the test itself never reaches beyond loopback.
-    await page.route((url) => !staysLocal(url.href), (route) => route.abort('blockedbyclient'));
+    await page.route(
+      (url) => !staysLocal(url.href),
+      (route) => route.abort('blockedbyclient'),
+    );
     const pageErrors: string[] = [];
     page.on('pageerror', (error) => pageErrors.push(error.message));
     const menuItem = (label: string) =>
-      page.locator('[data-component-name="Menu/MenuItem"]').filter({ has: page.getByText(label, { exact: true }) }).last();
+      page
+        .locator('[data-component-name="Menu/MenuItem"]')
+        .filter({ has: page.getByText(label, { exact: true }) })
+        .last();
     // Redoc's headings carry a deep-link anchor, so they are matched on their exact text.
-    const heading = (text: string) => page.locator('h1, h2', { hasText: new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }).first();
+    const heading = (text: string) =>
+      page.locator('h1, h2', { hasText: new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }).first();
     const shows = async (text: string) => {
       try {
         await heading(text).waitFor({ timeout: 5_000 });
@@ -199,7 +222,9 @@ describe.skipIf(!available)('the reference at /docs in headless Chromium', () =>
     expect(missingCodes, 'error codes missing from the "Error codes" table').toEqual([]);
     expect(rows).toHaveLength(errorCodes.length + 1);
     // Each code on one line: a wrapped "UNAUTH ORIZED" is taller than the one-line codes.
-    const codeCells = await codeTable.locator('td > code').evaluateAll((cells) => cells.map((cell) => ({ code: cell.textContent, height: cell.getBoundingClientRect().height })));
+    const codeCells = await codeTable
+      .locator('td > code')
+      .evaluateAll((cells) => cells.map((cell) => ({ code: cell.textContent, height: cell.getBoundingClientRect().height })));
     const oneLine = Math.min(...codeCells.map((cell) => cell.height));
     const wrapped = codeCells.filter((cell) => cell.height > oneLine * 1.5).map((cell) => cell.code);
     expect(wrapped, 'error codes wrapped over two lines').toEqual([]);
@@ -207,7 +232,11 @@ describe.skipIf(!available)('the reference at /docs in headless Chromium', () =>
 
     // A mail's link leads to the reference of the call that takes its token.
     const email = `docs-${randomBytes(6).toString('hex')}@example.com`;
-    const registered = await fetch(`${origin}/v1/auth/register`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ email, password: 'correct-horse-battery', name: 'Docs' }) });
+    const registered = await fetch(`${origin}/v1/auth/register`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ email, password: 'correct-horse-battery', name: 'Docs' }),
+    });
     expect(registered.status).toBe(201);
     const mail = ((await (await fetch(`${origin}/v1/dev/outbox?to=${encodeURIComponent(email)}`)).json()) as Json).data[0];
     const link = /https?:\/\/\S+/.exec(mail.text)![0];
@@ -217,7 +246,10 @@ describe.skipIf(!available)('the reference at /docs in headless Chromium', () =>
 
     expect(pageErrors, 'errors thrown by the page').toEqual([]);
     expect(requests[0]).toBe(`${origin}/docs`);
-    expect(requests.filter((url) => !staysLocal(url)), 'requests beyond loopback (the reference must be self-contained)').toEqual([]);
+    expect(
+      requests.filter((url) => !staysLocal(url)),
+      'requests beyond loopback (the reference must be self-contained)',
+    ).toEqual([]);
     await page.close();
   });
 });

@@ -45,18 +45,78 @@ describe('owasp', () => {
 
   describe('fails on a mutated bundle', () => {
     const mutations: Array<[string, (doc: Json) => void, string, string]> = [
-      ['an unbounded string in a request body', (d) => delete d.components.schemas.Name.maxLength, 'loglane-request-string-limit', 'components.schemas.Name'],
-      ['an unbounded string in a query parameter', (d) => delete d.paths['/v1/logs'].get.parameters[5].schema.maxLength, 'loglane-request-string-limit', 'paths./v1/logs.get.parameters[5].schema'],
-      ['a request array without maxItems', (d) => delete d.components.schemas.LogBatchInput.properties.entries.maxItems, 'loglane-request-array-limit', 'components.schemas.LogBatchInput.properties.entries'],
-      ['a request integer without maximum', (d) => delete d.components.schemas.RetentionDays.maximum, 'loglane-request-integer-limit', 'components.schemas.RetentionDays'],
-      ['an operation without 429', (d) => delete d.paths['/v1/me'].get.responses['429'], 'owasp:api4:2023-rate-limit-responses-429', 'paths./v1/me.get.responses'],
-      ['a 429 without Retry-After', (d) => delete d.components.responses.TooManyRequests.headers['Retry-After'], 'owasp:api4:2023-rate-limit-retry-after', 'components.responses.TooManyRequests.headers'],
-      ['a success response without rate-limit headers', (d) => delete d.paths['/v1/workspaces'].post.responses['201'].headers['X-RateLimit-Limit'], 'owasp:api4:2023-rate-limit', 'paths./v1/workspaces.post.responses[201].headers'],
-      ['a read operation left without security', (d) => (d.paths['/v1/workspaces'].get.security = []), 'owasp:api2:2023-read-restricted', 'paths./v1/workspaces.get.security'],
-      ['a write operation left without security', (d) => (d.paths['/v1/auth/logout'].post.security = []), 'owasp:api2:2023-write-restricted', 'paths./v1/auth/logout.post.security'],
-      ['an API key in the query string', (d) => (d.components.securitySchemes.ApiKeyHeader.in = 'query'), 'owasp:api2:2023-no-api-keys-in-url', 'components.securitySchemes.ApiKeyHeader.in'],
-      ['a plain-http server that is not loopback', (d) => d.servers.push({ url: 'http://api.loglane.example', description: 'production', 'x-internal': false }), 'loglane-server-https-except-loopback', 'servers[1].url'],
-      ['a script tag in a description', (d) => (d.paths['/v1/me'].get.description += ' <script>alert(1)</script>'), 'no-script-tags-in-markdown', 'paths./v1/me.get.description'],
+      [
+        'an unbounded string in a request body',
+        (d) => delete d.components.schemas.Name.maxLength,
+        'loglane-request-string-limit',
+        'components.schemas.Name',
+      ],
+      [
+        'an unbounded string in a query parameter',
+        (d) => delete d.paths['/v1/logs'].get.parameters[5].schema.maxLength,
+        'loglane-request-string-limit',
+        'paths./v1/logs.get.parameters[5].schema',
+      ],
+      [
+        'a request array without maxItems',
+        (d) => delete d.components.schemas.LogBatchInput.properties.entries.maxItems,
+        'loglane-request-array-limit',
+        'components.schemas.LogBatchInput.properties.entries',
+      ],
+      [
+        'a request integer without maximum',
+        (d) => delete d.components.schemas.RetentionDays.maximum,
+        'loglane-request-integer-limit',
+        'components.schemas.RetentionDays',
+      ],
+      [
+        'an operation without 429',
+        (d) => delete d.paths['/v1/me'].get.responses['429'],
+        'owasp:api4:2023-rate-limit-responses-429',
+        'paths./v1/me.get.responses',
+      ],
+      [
+        'a 429 without Retry-After',
+        (d) => delete d.components.responses.TooManyRequests.headers['Retry-After'],
+        'owasp:api4:2023-rate-limit-retry-after',
+        'components.responses.TooManyRequests.headers',
+      ],
+      [
+        'a success response without rate-limit headers',
+        (d) => delete d.paths['/v1/workspaces'].post.responses['201'].headers['X-RateLimit-Limit'],
+        'owasp:api4:2023-rate-limit',
+        'paths./v1/workspaces.post.responses[201].headers',
+      ],
+      [
+        'a read operation left without security',
+        (d) => (d.paths['/v1/workspaces'].get.security = []),
+        'owasp:api2:2023-read-restricted',
+        'paths./v1/workspaces.get.security',
+      ],
+      [
+        'a write operation left without security',
+        (d) => (d.paths['/v1/auth/logout'].post.security = []),
+        'owasp:api2:2023-write-restricted',
+        'paths./v1/auth/logout.post.security',
+      ],
+      [
+        'an API key in the query string',
+        (d) => (d.components.securitySchemes.ApiKeyHeader.in = 'query'),
+        'owasp:api2:2023-no-api-keys-in-url',
+        'components.securitySchemes.ApiKeyHeader.in',
+      ],
+      [
+        'a plain-http server that is not loopback',
+        (d) => d.servers.push({ url: 'http://api.loglane.example', description: 'production', 'x-internal': false }),
+        'loglane-server-https-except-loopback',
+        'servers[1].url',
+      ],
+      [
+        'a script tag in a description',
+        (d) => (d.paths['/v1/me'].get.description += ' <script>alert(1)</script>'),
+        'no-script-tags-in-markdown',
+        'paths./v1/me.get.description',
+      ],
     ];
     let output: string;
     beforeAll(async () => {
@@ -71,7 +131,9 @@ describe('owasp', () => {
     });
 
     it('and reports nothing else', () => {
-      const unexpected = findingsOf(output).filter((line) => !mutations.some(([, , rule, at]) => line.includes(` ${rule} `) && line.trimEnd().endsWith(at)));
+      const unexpected = findingsOf(output).filter(
+        (line) => !mutations.some(([, , rule, at]) => line.includes(` ${rule} `) && line.trimEnd().endsWith(at)),
+      );
       expect(unexpected).toEqual([]);
     });
   });

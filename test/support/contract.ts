@@ -11,7 +11,10 @@ const doc = spec as Json;
 export function deref(node: Json): Json {
   let at = node;
   for (let hops = 0; at?.$ref && hops < 32; hops++) {
-    at = (at.$ref as string).replace(/^#\//, '').split('/').reduce((parent: Json, key: string) => parent?.[key.replaceAll('~1', '/').replaceAll('~0', '~')], doc);
+    at = (at.$ref as string)
+      .replace(/^#\//, '')
+      .split('/')
+      .reduce((parent: Json, key: string) => parent?.[key.replaceAll('~1', '/').replaceAll('~0', '~')], doc);
   }
   return at;
 }
@@ -79,6 +82,8 @@ export function assertMatchesContract(method: string, url: string, status: numbe
     }
   }
   if (problems.length > 0) {
-    throw new Error(`Contract violation for ${method} ${pathname} → ${status}:\n  ${problems.join('\n  ')}\n  body: ${JSON.stringify(body)?.slice(0, 500)}`);
+    throw new Error(
+      `Contract violation for ${method} ${pathname} → ${status}:\n  ${problems.join('\n  ')}\n  body: ${JSON.stringify(body)?.slice(0, 500)}`,
+    );
   }
 }

@@ -12,7 +12,10 @@ export type ErrorCodesSeed = { path: string; text: string } | { missing: string[
 
 function mainCloneRoot(root: string): string | undefined {
   try {
-    const commonDir = execFileSync('git', ['rev-parse', '--path-format=absolute', '--git-common-dir'], { cwd: root, encoding: 'utf8' }).trim();
+    const commonDir = execFileSync('git', ['rev-parse', '--path-format=absolute', '--git-common-dir'], {
+      cwd: root,
+      encoding: 'utf8',
+    }).trim();
     return path.dirname(commonDir);
   } catch {
     return undefined; // not a git checkout
@@ -21,7 +24,9 @@ function mainCloneRoot(root: string): string | undefined {
 
 /** The seed's text, or every place it was looked for (the test then fails saying so). */
 export function readErrorCodesSeed(root: string): ErrorCodesSeed {
-  const candidates = [...new Set([root, mainCloneRoot(root)].filter((dir): dir is string => !!dir).map((dir) => path.resolve(dir, '..', SEED)))];
+  const candidates = [
+    ...new Set([root, mainCloneRoot(root)].filter((dir): dir is string => !!dir).map((dir) => path.resolve(dir, '..', SEED))),
+  ];
   const found = candidates.find((candidate) => existsSync(candidate));
   return found ? { path: found, text: readFileSync(found, 'utf8') } : { missing: candidates };
 }

@@ -39,7 +39,8 @@ export type FakeGrant = {
 // Node's own base64url, not the Worker's (src/lib/base64url.ts): the fake checks the Worker's PKCE challenge independently.
 const b64url = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64url');
 const decode = <T>(text: string): T => JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as T;
-const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
+const json = (body: unknown, status = 200) =>
+  new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
 
 async function token(provider: string, request: Request): Promise<Response> {
   const form = new URLSearchParams(await request.text());
@@ -54,7 +55,13 @@ async function token(provider: string, request: Request): Promise<Response> {
   }
   const verifier = form.get('code_verifier') ?? '';
   const challenge = b64url(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier))));
-  if (grant.failExchange || form.get('client_secret') !== expected || challenge !== grant.challenge || form.get('grant_type') !== 'authorization_code') return refuse();
+  if (
+    grant.failExchange ||
+    form.get('client_secret') !== expected ||
+    challenge !== grant.challenge ||
+    form.get('grant_type') !== 'authorization_code'
+  )
+    return refuse();
   return json({ access_token: `fake_${form.get('code')}`, token_type: 'bearer' });
 }
 
@@ -65,7 +72,8 @@ const grantOf = (request: Request) => decode<FakeGrant>((request.headers.get('Au
 async function sendMail(request: Request): Promise<Response> {
   if (request.headers.get('Authorization') !== `Bearer ${FAKE_PROVIDER_BINDINGS.MAIL_API_KEY}`) return json({ error: 'unauthorized' }, 401);
   const mail = (await request.json()) as Record<string, unknown>;
-  const wellFormed = mail.from === FAKE_PROVIDER_BINDINGS.MAIL_FROM && ['to', 'subject', 'text'].every((field) => typeof mail[field] === 'string');
+  const wellFormed =
+    mail.from === FAKE_PROVIDER_BINDINGS.MAIL_FROM && ['to', 'subject', 'text'].every((field) => typeof mail[field] === 'string');
   return wellFormed ? json({ id: 'mail_1' }, 202) : json({ error: 'invalid message' }, 422);
 }
 
@@ -93,9 +101,11 @@ export async function fakeProviders(request: Request): Promise<Response> {
     if (provider === 'mail' && endpoint === 'send' && request.method === 'POST') return await sendMail(request);
     if (endpoint === 'token' && request.method === 'POST') return await token(provider, request);
     const grant = grantOf(request);
-    if (provider === 'github' && endpoint === 'user') return json({ id: Number(grant.accountId) || grant.accountId, login: 'octo', name: grant.name ?? null });
+    if (provider === 'github' && endpoint === 'user')
+      return json({ id: Number(grant.accountId) || grant.accountId, login: 'octo', name: grant.name ?? null });
     if (provider === 'github' && endpoint === 'emails') return json([{ email: grant.email, primary: true, verified: grant.emailVerified }]);
-    if (provider === 'google' && endpoint === 'userinfo') return json({ sub: grant.accountId, email: grant.email, email_verified: grant.emailVerified, name: grant.name });
+    if (provider === 'google' && endpoint === 'userinfo')
+      return json({ sub: grant.accountId, email: grant.email, email_verified: grant.emailVerified, name: grant.name });
   } catch {
     return json({ error: 'invalid_token' }, 401);
   }

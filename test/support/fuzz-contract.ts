@@ -65,7 +65,11 @@ export const OPERATIONS: Operation[] = Object.entries<Json>(contract.paths).flat
         pathParams: params.filter((p) => p.in === 'path'),
         queryParams: params.filter((p) => p.in === 'query'),
         body: media
-          ? { required: media.required === true, schema: media.content['application/json'].schema, example: media.content['application/json'].examples?.default?.value }
+          ? {
+              required: media.required === true,
+              schema: media.content['application/json'].schema,
+              example: media.content['application/json'].examples?.default?.value,
+            }
           : undefined,
         auth: authOf(operation.security),
         statuses: Object.keys(operation.responses),
@@ -89,7 +93,13 @@ export const PLACEHOLDER = /\{\{([a-zA-Z0-9:._-]+)\}\}/g;
 
 const idPlaceholder = (tenant: TenantName, kind: IdKind) => placeholder(`id:${tenant}.${kind}`);
 /** The id kind a path or body parameter names. */
-const ID_KIND_OF: Record<string, IdKind> = { workspaceId: 'workspace', projectId: 'project', keyId: 'key', userId: 'member', invitationId: 'invitation' };
+const ID_KIND_OF: Record<string, IdKind> = {
+  workspaceId: 'workspace',
+  projectId: 'project',
+  keyId: 'key',
+  userId: 'member',
+  invitationId: 'invitation',
+};
 
 /** Ids of the world: mostly the right kind (own tenant first), sometimes the wrong kind. */
 function worldIds(name: string | undefined): fc.Arbitrary<string> {
@@ -101,7 +111,10 @@ function worldIds(name: string | undefined): fc.Arbitrary<string> {
         ...(kind === 'member' ? [{ weight: 2, arbitrary: fc.constantFrom(idPlaceholder('A', 'owner'), idPlaceholder('B', 'owner')) }] : []),
       ]
     : [];
-  return fc.oneof(...right, { weight: 1, arbitrary: fc.constantFrom(...TENANTS).chain((t) => fc.constantFrom(...ID_KINDS.map((k) => idPlaceholder(t, k)))) });
+  return fc.oneof(...right, {
+    weight: 1,
+    arbitrary: fc.constantFrom(...TENANTS).chain((t) => fc.constantFrom(...ID_KINDS.map((k) => idPlaceholder(t, k)))),
+  });
 }
 
 const emailPlaceholders = fc.constantFrom(...PERSONAS.map((p) => placeholder(`email:${p}`)));
@@ -168,22 +181,60 @@ const fitCodePoints = (text: string, min: number, max: number) => {
 };
 
 /** A string exactly `length` code points long, built from a repeated unit. */
-const repeatedTo = (unit: string, length: number) => fitCodePoints(unit.repeat(Math.ceil(length / Math.max(1, codePoints(unit)))), length, length);
+const repeatedTo = (unit: string, length: number) =>
+  fitCodePoints(unit.repeat(Math.ceil(length / Math.max(1, codePoints(unit)))), length, length);
 
 const plainEmail = fc
   .tuple(fc.stringMatching(/^[a-z0-9]{1,12}$/), fc.stringMatching(/^[a-z]{2,10}$/), fc.constantFrom('test', 'example.com', 'co.uk'))
   .map(([local, domain, tld]) => `${local}@${domain}.${tld}`);
 
-const INVALID_EMAILS = ['plainaddress', '@no-local.test', 'user@', 'user@@example.com', 'a b@example.com', 'user@exa mple.com', '', ' ', 'user@example.com\u0000', '\u202Euser@example.com', 'üser@exämple.com', 'user@example..com', '<script>@x.io', 'user@[127.0.0.1'];
+const INVALID_EMAILS = [
+  'plainaddress',
+  '@no-local.test',
+  'user@',
+  'user@@example.com',
+  'a b@example.com',
+  'user@exa mple.com',
+  '',
+  ' ',
+  'user@example.com\u0000',
+  '\u202Euser@example.com',
+  'üser@exämple.com',
+  'user@example..com',
+  '<script>@x.io',
+  'user@[127.0.0.1',
+];
 
 const isoDate = fc.date({ min: new Date('1970-01-02T00:00:00Z'), max: new Date('2099-12-31T00:00:00Z'), noInvalidDate: true });
 const validDateTime = fc.oneof(
-  { weight: 6, arbitrary: fc.integer({ min: -90 * 24 * 60, max: 2 * 24 * 60 }).map((minutes) => new Date(Date.now() + minutes * 60_000).toISOString()) },
+  {
+    weight: 6,
+    arbitrary: fc.integer({ min: -90 * 24 * 60, max: 2 * 24 * 60 }).map((minutes) => new Date(Date.now() + minutes * 60_000).toISOString()),
+  },
   { weight: 2, arbitrary: isoDate.map((d) => d.toISOString()) },
-  { weight: 1, arbitrary: isoDate.map((d) => d.toISOString().replace('.000Z', '+05:30').replace(/\.\d{3}Z$/, '-08:00')) },
+  {
+    weight: 1,
+    arbitrary: isoDate.map((d) =>
+      d
+        .toISOString()
+        .replace('.000Z', '+05:30')
+        .replace(/\.\d{3}Z$/, '-08:00'),
+    ),
+  },
   { weight: 1, arbitrary: isoDate.map((d) => d.toISOString().replace(/\.\d{3}Z$/, 'Z')) },
 );
-const INVALID_DATE_TIMES = ['2024-13-01T00:00:00Z', '2024-02-30T10:00:00Z', '2024-01-01', '2024-01-01T25:00:00Z', 'yesterday', '1700000000', '', '2024-01-01T00:00:00', '+275760-09-13T00:00:00.000Z', '0000-00-00T00:00:00Z'];
+const INVALID_DATE_TIMES = [
+  '2024-13-01T00:00:00Z',
+  '2024-02-30T10:00:00Z',
+  '2024-01-01',
+  '2024-01-01T25:00:00Z',
+  'yesterday',
+  '1700000000',
+  '',
+  '2024-01-01T00:00:00',
+  '+275760-09-13T00:00:00.000Z',
+  '0000-00-00T00:00:00Z',
+];
 
 /** Cheap regex-directed mutation: insert characters a pattern like ours never allows. */
 const patternBreakers = fc.constantFrom('A', ' ', '_', '.', 'é', '\u0000', '/', '-', '🦄', '%', '\u200B');
@@ -241,12 +292,18 @@ function once<T>(schemaNode: Json, build: () => fc.Arbitrary<T>, deeper: () => f
 }
 
 /** Values that satisfy `schema` (placeholders stand for world values of the right shape). */
-const validValue = (schemaNode: Json, where: Where = {}): fc.Arbitrary<unknown> => once(schemaNode, () => validValueOf(schemaNode, where), () => fc.constant({}));
+const validValue = (schemaNode: Json, where: Where = {}): fc.Arbitrary<unknown> =>
+  once(
+    schemaNode,
+    () => validValueOf(schemaNode, where),
+    () => fc.constant({}),
+  );
 
 function validValueOf(schemaNode: Json, where: Where): fc.Arbitrary<unknown> {
   const ref = refName(schemaNode) ?? where.ref;
   const schema = deref(schemaNode);
-  if (schema === undefined || schema === true || (typeof schema === 'object' && Object.keys(schema).length === 0)) return fc.jsonValue({ maxDepth: 2 });
+  if (schema === undefined || schema === true || (typeof schema === 'object' && Object.keys(schema).length === 0))
+    return fc.jsonValue({ maxDepth: 2 });
   if ('const' in schema) return fc.constant(schema.const);
   if (schema.enum) return fc.constantFrom(...schema.enum);
   const branches = schema.oneOf ?? schema.anyOf;
@@ -291,7 +348,9 @@ function validString(schema: Json, ref: string | undefined, name: string | undef
   const min = schema.minLength ?? 0;
   const max = schema.maxLength ?? 256;
   if (ref === 'Id' || name === 'userId') {
-    const random = fc.stringMatching(new RegExp(schema.pattern ?? '^[a-z]+_[A-Za-z0-9]+$')).filter((s) => codePoints(s) >= min && codePoints(s) <= max);
+    const random = fc
+      .stringMatching(new RegExp(schema.pattern ?? '^[a-z]+_[A-Za-z0-9]+$'))
+      .filter((s) => codePoints(s) >= min && codePoints(s) <= max);
     return fc.oneof({ weight: 5, arbitrary: worldIds(name) }, { weight: 1, arbitrary: random });
   }
   if (schema.format === 'email') {
@@ -304,16 +363,44 @@ function validString(schema: Json, ref: string | undefined, name: string | undef
   }
   if (schema.format === 'date-time') return validDateTime;
   if (ref === 'OneTimeToken' || name === 'token') {
-    return fc.oneof({ weight: 2, arbitrary: fc.constantFrom(placeholder('token:magic'), placeholder('token:reset'), placeholder('token:verify')) }, { weight: 2, arbitrary: fc.stringMatching(/^ott_[A-Za-z0-9]{32}$/) }, { weight: 1, arbitrary: boundedText(min, max) });
+    return fc.oneof(
+      { weight: 2, arbitrary: fc.constantFrom(placeholder('token:magic'), placeholder('token:reset'), placeholder('token:verify')) },
+      { weight: 2, arbitrary: fc.stringMatching(/^ott_[A-Za-z0-9]{32}$/) },
+      { weight: 1, arbitrary: boundedText(min, max) },
+    );
   }
-  if (name === 'refreshToken') return fc.oneof({ weight: 2, arbitrary: fc.constant(placeholder('refresh')) }, { weight: 2, arbitrary: fc.stringMatching(/^rt_[A-Za-z0-9]{32}$/) }, { weight: 1, arbitrary: boundedText(min, max) });
-  if (name === 'provider') return fc.oneof({ weight: 4, arbitrary: fc.constantFrom('github', 'google') }, { weight: 1, arbitrary: fc.constantFrom('GitHub', 'gitlab', 'github ', 'google\u200B', '__proto__', 'constructor') }, { weight: 1, arbitrary: boundedText(min, max) });
+  if (name === 'refreshToken')
+    return fc.oneof(
+      { weight: 2, arbitrary: fc.constant(placeholder('refresh')) },
+      { weight: 2, arbitrary: fc.stringMatching(/^rt_[A-Za-z0-9]{32}$/) },
+      { weight: 1, arbitrary: boundedText(min, max) },
+    );
+  if (name === 'provider')
+    return fc.oneof(
+      { weight: 4, arbitrary: fc.constantFrom('github', 'google') },
+      { weight: 1, arbitrary: fc.constantFrom('GitHub', 'gitlab', 'github ', 'google\u200B', '__proto__', 'constructor') },
+      { weight: 1, arbitrary: boundedText(min, max) },
+    );
   if (name === 'state') return fc.oneof(fc.constantFrom(placeholder('state:github'), placeholder('state:google')), boundedText(min, max));
-  if (name === 'cursor') return fc.oneof(fc.constant(placeholder('cursor')), fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/), boundedText(Math.max(1, min), max));
+  if (name === 'cursor')
+    return fc.oneof(fc.constant(placeholder('cursor')), fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/), boundedText(Math.max(1, min), max));
   if (ref === 'Slug' || schema.pattern) {
     const regex = new RegExp(schema.pattern);
     const fresh = fc.stringMatching(regex).filter((s) => codePoints(s) >= min && codePoints(s) <= max);
-    return ref === 'Slug' ? fc.oneof({ weight: 4, arbitrary: fresh }, { weight: 1, arbitrary: fc.constantFrom(placeholder('slug:A.workspace'), placeholder('slug:B.workspace'), placeholder('slug:A.project'), placeholder('slug:B.project')) }) : fresh;
+    return ref === 'Slug'
+      ? fc.oneof(
+          { weight: 4, arbitrary: fresh },
+          {
+            weight: 1,
+            arbitrary: fc.constantFrom(
+              placeholder('slug:A.workspace'),
+              placeholder('slug:B.workspace'),
+              placeholder('slug:A.project'),
+              placeholder('slug:B.project'),
+            ),
+          },
+        )
+      : fresh;
   }
   if (name === 'password' || ref === 'Password') return fc.oneof(fc.constant(placeholder('password:A.owner')), boundedText(min, max));
   return boundedText(min, max);
@@ -338,15 +425,25 @@ function validObject(schema: Json): fc.Arbitrary<Record<string, unknown>> {
   if (names.length === 0 && schema.additionalProperties && typeof schema.additionalProperties === 'object') {
     // A dictionary (log attributes): property names and count as the schema says.
     const names = deref(schema.propertyNames ?? {});
-    const key = fc.oneof(
-      { weight: 4, arbitrary: fc.stringMatching(/^[a-zA-Z][a-zA-Z0-9_.]{0,15}$/) },
-      { weight: 1, arbitrary: mixedString(6) },
-      { weight: 1, arbitrary: fc.constantFrom('__proto__', 'constructor', 'toString', 'a'.repeat(names.maxLength ?? 64)) },
-    ).map((k) => fitCodePoints(k, names.minLength ?? 0, names.maxLength ?? 64));
+    const key = fc
+      .oneof(
+        { weight: 4, arbitrary: fc.stringMatching(/^[a-zA-Z][a-zA-Z0-9_.]{0,15}$/) },
+        { weight: 1, arbitrary: mixedString(6) },
+        { weight: 1, arbitrary: fc.constantFrom('__proto__', 'constructor', 'toString', 'a'.repeat(names.maxLength ?? 64)) },
+      )
+      .map((k) => fitCodePoints(k, names.minLength ?? 0, names.maxLength ?? 64));
     const maxKeys = schema.maxProperties ?? 8;
     return fc.oneof(
-      { weight: 6, arbitrary: fc.dictionary(key, validValue(schema.additionalProperties), { maxKeys: Math.min(maxKeys, 5), noNullPrototype: true }) },
-      { weight: 1, arbitrary: fc.uniqueArray(key, { minLength: maxKeys, maxLength: maxKeys }).map((keys) => Object.fromEntries(keys.map((k, i) => [k, i]))) },
+      {
+        weight: 6,
+        arbitrary: fc.dictionary(key, validValue(schema.additionalProperties), { maxKeys: Math.min(maxKeys, 5), noNullPrototype: true }),
+      },
+      {
+        weight: 1,
+        arbitrary: fc
+          .uniqueArray(key, { minLength: maxKeys, maxLength: maxKeys })
+          .map((keys) => Object.fromEntries(keys.map((k, i) => [k, i]))),
+      },
     );
   }
   const record = fc.record(Object.fromEntries(names.map((name) => [name, validValue(properties[name], { name })])), {
@@ -358,7 +455,11 @@ function validObject(schema: Json): fc.Arbitrary<Record<string, unknown>> {
 
 /** Values that break `schema`, one way at a time (and sometimes several). */
 const invalidValue = (schemaNode: Json, where: Where = {}): fc.Arbitrary<unknown> =>
-  once(schemaNode, () => invalidValueOf(schemaNode, where), () => wrongType(deref(schemaNode)));
+  once(
+    schemaNode,
+    () => invalidValueOf(schemaNode, where),
+    () => wrongType(deref(schemaNode)),
+  );
 
 function invalidValueOf(schemaNode: Json, where: Where): fc.Arbitrary<unknown> {
   const ref = refName(schemaNode) ?? where.ref;
@@ -366,11 +467,27 @@ function invalidValueOf(schemaNode: Json, where: Where): fc.Arbitrary<unknown> {
   const mutations: fc.WeightedArbitrary<unknown>[] = [{ weight: 2, arbitrary: wrongType(schema) }];
   if (schema?.enum) {
     const values = schema.enum.map(String);
-    mutations.push({ weight: 4, arbitrary: fc.oneof(fc.constantFrom(...values.map((v: string) => v.toUpperCase()), ...values.map((v: string) => `${v}\u200B`), ...values.map((v: string) => ` ${v}`), 'owner', 'root', '*', ''), mixedString(8)).filter((v) => !schema.enum.includes(v)) });
+    mutations.push({
+      weight: 4,
+      arbitrary: fc
+        .oneof(
+          fc.constantFrom(
+            ...values.map((v: string) => v.toUpperCase()),
+            ...values.map((v: string) => `${v}\u200B`),
+            ...values.map((v: string) => ` ${v}`),
+            'owner',
+            'root',
+            '*',
+            '',
+          ),
+          mixedString(8),
+        )
+        .filter((v) => !schema.enum.includes(v)),
+    });
   }
   const branches = schema?.oneOf ?? schema?.anyOf;
   if (branches) mutations.push({ weight: 6, arbitrary: fc.oneof(...branches.map((b: Json) => invalidValue(b, { name: where.name }))) });
-  const type = Array.isArray(schema?.type) ? schema.type[0] : schema?.type ?? (schema?.properties ? 'object' : undefined);
+  const type = Array.isArray(schema?.type) ? schema.type[0] : (schema?.type ?? (schema?.properties ? 'object' : undefined));
   if (type === 'string' && !schema.enum) mutations.push({ weight: 6, arbitrary: invalidString(schema, ref, where.name) });
   if (type === 'integer' || type === 'number') {
     const bounds: number[] = [];
@@ -397,7 +514,9 @@ function wrongType(schema: Json): fc.Arbitrary<unknown> {
     ['array', fc.constantFrom([], [1], ['a'], [null], [{}])],
     ['object', fc.constantFrom({}, { a: 1 }, { '': '' }, { __proto__: null })],
   ];
-  const usable = candidates.filter(([type]) => !allowed.has(type) && !(type === 'integer' && allowed.has('number')) && !(type === 'number' && allowed.has('number')));
+  const usable = candidates.filter(
+    ([type]) => !allowed.has(type) && !(type === 'integer' && allowed.has('number')) && !(type === 'number' && allowed.has('number')),
+  );
   return fc.oneof(...usable.map(([, arbitrary]) => arbitrary));
 }
 
@@ -405,12 +524,14 @@ function invalidString(schema: Json, ref: string | undefined, name: string | und
   const min = schema.minLength;
   const max = schema.maxLength;
   const options: fc.WeightedArbitrary<string>[] = [];
-  if (min !== undefined && min > 0) options.push({ weight: 3, arbitrary: fc.constantFrom('a', '🦄', '\u0000').map((u) => repeatedTo(u, min - 1)) });
+  if (min !== undefined && min > 0)
+    options.push({ weight: 3, arbitrary: fc.constantFrom('a', '🦄', '\u0000').map((u) => repeatedTo(u, min - 1)) });
   if (max !== undefined) {
     options.push({ weight: 3, arbitrary: fc.constantFrom('a', 'é', '🦄', '\u200B').map((u) => repeatedTo(u, max + 1)) });
     options.push({ weight: 1, arbitrary: fc.constant('x'.repeat(max * 4 + 7)) });
   }
-  if (schema.format === 'email') options.push({ weight: 5, arbitrary: fc.oneof(fc.constantFrom(...INVALID_EMAILS), fc.constant(`${'a'.repeat(250)}@b.io`)) });
+  if (schema.format === 'email')
+    options.push({ weight: 5, arbitrary: fc.oneof(fc.constantFrom(...INVALID_EMAILS), fc.constant(`${'a'.repeat(250)}@b.io`)) });
   if (schema.format === 'date-time') options.push({ weight: 5, arbitrary: fc.constantFrom(...INVALID_DATE_TIMES) });
   if (schema.pattern) {
     const regex = new RegExp(schema.pattern);
@@ -425,7 +546,10 @@ function invalidString(schema: Json, ref: string | undefined, name: string | und
         })
         .filter((s) => !regex.test(s)),
     });
-    options.push({ weight: 1, arbitrary: fc.constantFrom('', '-', 'a', 'ABC', 'ws_', '_abc', 'ws__x', 'ws_a/b', '..', 'ws_%00') .filter((s) => !regex.test(s)) });
+    options.push({
+      weight: 1,
+      arbitrary: fc.constantFrom('', '-', 'a', 'ABC', 'ws_', '_abc', 'ws__x', 'ws_a/b', '..', 'ws_%00').filter((s) => !regex.test(s)),
+    });
   }
   if (options.length === 0) options.push({ weight: 1, arbitrary: fc.constant('') }); // unconstrained: nothing to break but the type
   return fc.oneof(...options);
@@ -435,14 +559,36 @@ function invalidArray(schema: Json, name: string | undefined): fc.Arbitrary<unkn
   const outermost = arrayDepth === 0;
   const item = insideArray(() => validValue(schema.items, { name }));
   const bad = insideArray(() => invalidValue(schema.items, { name }));
-  const options: fc.WeightedArbitrary<unknown[]>[] = [{ weight: 3, arbitrary: fc.tuple(fc.array(item, { maxLength: 2 }), bad).map(([ok, wrong]) => [...ok, wrong]) }];
-  if (schema.maxItems !== undefined && outermost) options.push({ weight: 2, arbitrary: fc.array(item, { minLength: schema.maxItems + 1, maxLength: schema.maxItems + 1 }) });
-  if ((schema.minItems ?? 0) > 0) options.push({ weight: 2, arbitrary: fc.array(item, { minLength: schema.minItems - 1, maxLength: schema.minItems - 1 }) });
+  const options: fc.WeightedArbitrary<unknown[]>[] = [
+    { weight: 3, arbitrary: fc.tuple(fc.array(item, { maxLength: 2 }), bad).map(([ok, wrong]) => [...ok, wrong]) },
+  ];
+  if (schema.maxItems !== undefined && outermost)
+    options.push({ weight: 2, arbitrary: fc.array(item, { minLength: schema.maxItems + 1, maxLength: schema.maxItems + 1 }) });
+  if ((schema.minItems ?? 0) > 0)
+    options.push({ weight: 2, arbitrary: fc.array(item, { minLength: schema.minItems - 1, maxLength: schema.minItems - 1 }) });
   if (schema.uniqueItems) options.push({ weight: 2, arbitrary: item.map((v) => [v, v]) });
   return fc.oneof(...options);
 }
 
-const EXTRA_KEYS = ['extra', 'isAdmin', 'role', 'ownerId', 'id', 'projectId', '__proto__', 'constructor', '', ' ', 'name ', 'Name', '\u202Ename', 'ü', '🦄', 'a.b', '$where'];
+const EXTRA_KEYS = [
+  'extra',
+  'isAdmin',
+  'role',
+  'ownerId',
+  'id',
+  'projectId',
+  '__proto__',
+  'constructor',
+  '',
+  ' ',
+  'name ',
+  'Name',
+  '\u202Ename',
+  'ü',
+  '🦄',
+  'a.b',
+  '$where',
+];
 
 function invalidObject(schema: Json): fc.Arbitrary<unknown> {
   const properties: Record<string, Json> = schema.properties ?? {};
@@ -457,17 +603,23 @@ function invalidObject(schema: Json): fc.Arbitrary<unknown> {
   if (schema.additionalProperties === false) {
     options.push({
       weight: 3,
-      arbitrary: fc.tuple(valid, fc.constantFrom(...EXTRA_KEYS.filter((k) => !names.includes(k))), fc.jsonValue({ maxDepth: 1 })).map(([value, key, extra]) => {
-        const copy: Record<string, unknown> = { ...(value as object) };
-        Object.defineProperty(copy, key, { value: extra, enumerable: true, configurable: true, writable: true });
-        return copy;
-      }),
+      arbitrary: fc
+        .tuple(valid, fc.constantFrom(...EXTRA_KEYS.filter((k) => !names.includes(k))), fc.jsonValue({ maxDepth: 1 }))
+        .map(([value, key, extra]) => {
+          const copy: Record<string, unknown> = { ...(value as object) };
+          Object.defineProperty(copy, key, { value: extra, enumerable: true, configurable: true, writable: true });
+          return copy;
+        }),
     });
   }
   if (names.length) {
     options.push({
       weight: 5,
-      arbitrary: fc.constantFrom(...names).chain((name) => fc.tuple(valid, invalidValue(properties[name], { name })).map(([value, bad]) => ({ ...(value as object), [name]: bad }))),
+      arbitrary: fc
+        .constantFrom(...names)
+        .chain((name) =>
+          fc.tuple(valid, invalidValue(properties[name], { name })).map(([value, bad]) => ({ ...(value as object), [name]: bad })),
+        ),
     });
   }
   if ((schema.minProperties ?? 0) > 0) options.push({ weight: 2, arbitrary: fc.constant({}) });
@@ -475,8 +627,14 @@ function invalidObject(schema: Json): fc.Arbitrary<unknown> {
     const max = schema.maxProperties ?? 32;
     const propertyNames = deref(schema.propertyNames ?? {});
     options.push({ weight: 2, arbitrary: fc.constant(Object.fromEntries(Array.from({ length: max + 1 }, (_, i) => [`k${i}`, i]))) });
-    options.push({ weight: 2, arbitrary: fc.constantFrom('', 'k'.repeat((propertyNames.maxLength ?? 64) + 1)).map((key) => ({ [key]: 'v' })) });
-    options.push({ weight: 2, arbitrary: fc.tuple(fc.constantFrom('a', 'nested'), invalidValue(schema.additionalProperties)).map(([key, bad]) => ({ [key]: bad })) });
+    options.push({
+      weight: 2,
+      arbitrary: fc.constantFrom('', 'k'.repeat((propertyNames.maxLength ?? 64) + 1)).map((key) => ({ [key]: 'v' })),
+    });
+    options.push({
+      weight: 2,
+      arbitrary: fc.tuple(fc.constantFrom('a', 'nested'), invalidValue(schema.additionalProperties)).map(([key, bad]) => ({ [key]: bad })),
+    });
   }
   return fc.oneof(...options);
 }
@@ -541,8 +699,47 @@ export type FuzzRequest = {
 const BODY_LIMIT_BYTES: Record<string, number> = { ingestLogs: 16 * 1024 * 1024, exportOtlpLogs: 16 * 1024 * 1024 };
 export const bodyLimitOf = (op: Operation) => BODY_LIMIT_BYTES[op.id] ?? 64 * 1024;
 
-const MALFORMED_JSON = ['', '{', '}', '[', '{"a":', '{"a":1,}', "{'a':1}", 'null', 'true', '0', '"text"', '[]', '[{}]', '{"a":1}{"b":2}', '{"a":1} trailing', '\u0000', '\uFEFF{}', '{"a":"\\uD800"}', '{"a":NaN}', '{"a":1e400}', '{"__proto__":{"admin":true}}', '{"a":"\u0000"}', `${'['.repeat(5000)}${']'.repeat(5000)}`, `{"a":${'{"a":'.repeat(2000)}1${'}'.repeat(2000)}}`];
-const OTHER_CONTENT_TYPES = [null, '', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=xyz', 'application/xml', 'application/json; charset=utf-8', 'application/json;charset=UTF-16', 'APPLICATION/JSON', 'application/merge-patch+json', 'application/jsonx', 'application/json, text/plain', '*/*'];
+const MALFORMED_JSON = [
+  '',
+  '{',
+  '}',
+  '[',
+  '{"a":',
+  '{"a":1,}',
+  "{'a':1}",
+  'null',
+  'true',
+  '0',
+  '"text"',
+  '[]',
+  '[{}]',
+  '{"a":1}{"b":2}',
+  '{"a":1} trailing',
+  '\u0000',
+  '\uFEFF{}',
+  '{"a":"\\uD800"}',
+  '{"a":NaN}',
+  '{"a":1e400}',
+  '{"__proto__":{"admin":true}}',
+  '{"a":"\u0000"}',
+  `${'['.repeat(5000)}${']'.repeat(5000)}`,
+  `{"a":${'{"a":'.repeat(2000)}1${'}'.repeat(2000)}}`,
+];
+const OTHER_CONTENT_TYPES = [
+  null,
+  '',
+  'text/plain',
+  'application/x-www-form-urlencoded',
+  'multipart/form-data; boundary=xyz',
+  'application/xml',
+  'application/json; charset=utf-8',
+  'application/json;charset=UTF-16',
+  'APPLICATION/JSON',
+  'application/merge-patch+json',
+  'application/jsonx',
+  'application/json, text/plain',
+  '*/*',
+];
 
 /** Each part of a request, three ways: valid, mutated, or anything at all. */
 type Parts<T> = { valid: fc.Arbitrary<T>; mutated: fc.Arbitrary<T>; any: fc.Arbitrary<T> };
@@ -551,7 +748,8 @@ function bodyParts(op: Operation): Parts<Body> {
   const none = fc.constant<Body>({ kind: 'none' });
   if (!op.body) {
     // A body the operation does not take (never on GET, which fetch refuses).
-    const stray = op.method === 'GET' ? none : fc.jsonValue({ maxDepth: 2 }).map<Body>((value) => ({ kind: 'json', value, contract: 'mutated' }));
+    const stray =
+      op.method === 'GET' ? none : fc.jsonValue({ maxDepth: 2 }).map<Body>((value) => ({ kind: 'json', value, contract: 'mutated' }));
     return { valid: none, mutated: stray, any: fc.oneof({ weight: 8, arbitrary: none }, { weight: 1, arbitrary: stray }) };
   }
   const schema = op.body.schema;
@@ -560,7 +758,12 @@ function bodyParts(op: Operation): Parts<Body> {
   const mutated = fc.oneof(
     { weight: 10, arbitrary: invalidValue(schema).map<Body>((value) => ({ kind: 'json', value, contract: 'mutated' })) },
     { weight: 2, arbitrary: fc.oneof(fc.constantFrom(...MALFORMED_JSON), mixedString(12)).map<Body>((text) => ({ kind: 'text', text })) },
-    { weight: 1, arbitrary: fc.tuple(fc.constantFrom(-64, 1, 4096, limit), fc.constantFrom<'json' | 'junk'>('json', 'junk')).map<Body>(([delta, shape]) => ({ kind: 'huge', bytes: limit + delta, shape })) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(fc.constantFrom(-64, 1, 4096, limit), fc.constantFrom<'json' | 'junk'>('json', 'junk'))
+        .map<Body>(([delta, shape]) => ({ kind: 'huge', bytes: limit + delta, shape })),
+    },
     { weight: 1, arbitrary: none },
   );
   return { valid, mutated, any: fc.oneof({ weight: 1, arbitrary: valid }, { weight: 1, arbitrary: mutated }) };
@@ -568,9 +771,15 @@ function bodyParts(op: Operation): Parts<Body> {
 
 function credentialParts(op: Operation): Parts<Credential> {
   const users = (weights: [number, number, number]) =>
-    fc.oneof(...(['A.owner', 'A.member', 'B.owner'] as const).map((user, i) => ({ weight: weights[i], arbitrary: fc.constant<Credential>({ kind: 'jwt', user }) })));
+    fc.oneof(
+      ...(['A.owner', 'A.member', 'B.owner'] as const).map((user, i) => ({
+        weight: weights[i],
+        arbitrary: fc.constant<Credential>({ kind: 'jwt', user }),
+      })),
+    );
   const via = fc.constantFrom<'bearer' | 'header'>('bearer', 'header');
-  const keys = (names: ('A' | 'B' | 'A.read' | 'A.write' | 'A.revoked')[]) => fc.tuple(fc.constantFrom(...names), via).map<Credential>(([key, v]) => ({ kind: 'key', key, via: v }));
+  const keys = (names: ('A' | 'B' | 'A.read' | 'A.write' | 'A.revoked')[]) =>
+    fc.tuple(fc.constantFrom(...names), via).map<Credential>(([key, v]) => ({ kind: 'key', key, via: v }));
   const bad = fc.constantFrom(...BAD_CREDENTIALS).map<Credential>((what) => ({ kind: 'bad', what }));
   const none = fc.constant<Credential>({ kind: 'none' });
   const valid = fc.oneof(
@@ -589,12 +798,26 @@ function credentialParts(op: Operation): Parts<Credential> {
   return { valid, mutated, any: fc.oneof(valid, mutated, users([1, 1, 1]), keys(['A', 'B', 'A.read', 'A.write', 'A.revoked'])) };
 }
 
-const RAW_PATH_SEGMENTS = ['%2F', '..', '.', '%2e%2e', '%00', '%ZZ', '%', '%ED%A0%80', 'ws_abc%20', '%E2%80%AE', 'ws_abc;x=1', 'ws_abc%3Fq'];
+const RAW_PATH_SEGMENTS = [
+  '%2F',
+  '..',
+  '.',
+  '%2e%2e',
+  '%00',
+  '%ZZ',
+  '%',
+  '%ED%A0%80',
+  'ws_abc%20',
+  '%E2%80%AE',
+  'ws_abc;x=1',
+  'ws_abc%3Fq',
+];
 
 type PathValue = { value: string; raw: boolean };
 
 function pathParamParts(param: Param): Parts<PathValue> {
-  const cooked = (arb: fc.Arbitrary<unknown>) => arb.map<PathValue>((v) => ({ value: typeof v === 'string' ? v : JSON.stringify(v), raw: false }));
+  const cooked = (arb: fc.Arbitrary<unknown>) =>
+    arb.map<PathValue>((v) => ({ value: typeof v === 'string' ? v : JSON.stringify(v), raw: false }));
   const valid = cooked(validValue(param.schema, { name: param.name }));
   const mutated = fc.oneof(
     { weight: 6, arbitrary: cooked(invalidValue(param.schema, { name: param.name })) },
@@ -609,25 +832,35 @@ function queryParamParts(param: Param): Parts<QueryPart[]> {
   const schema = deref(param.schema);
   const text = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
   const values = (arb: fc.Arbitrary<unknown>) =>
-    arb.map((v): QueryPart[] => (schema.type === 'array' && Array.isArray(v) ? v.map((item) => ({ name: param.name, value: text(item) })) : [{ name: param.name, value: text(v) }]));
+    arb.map((v): QueryPart[] =>
+      schema.type === 'array' && Array.isArray(v)
+        ? v.map((item) => ({ name: param.name, value: text(item) }))
+        : [{ name: param.name, value: text(v) }],
+    );
   const absent = fc.constant<QueryPart[]>([]);
-  const valid = param.required ? values(validValue(param.schema, { name: param.name })) : fc.oneof(absent, values(validValue(param.schema, { name: param.name })));
+  const valid = param.required
+    ? values(validValue(param.schema, { name: param.name }))
+    : fc.oneof(absent, values(validValue(param.schema, { name: param.name })));
   const mutated = fc.oneof(
     { weight: 6, arbitrary: values(invalidValue(param.schema, { name: param.name })) },
     { weight: param.required ? 2 : 0, arbitrary: absent },
     {
       weight: 1,
-      arbitrary: fc.tuple(validValue(param.schema, { name: param.name }), invalidValue(param.schema, { name: param.name })).map(([a, b]) => [
-        { name: param.name, value: text(a) },
-        { name: param.name, value: text(b) },
-      ]),
+      arbitrary: fc
+        .tuple(validValue(param.schema, { name: param.name }), invalidValue(param.schema, { name: param.name }))
+        .map(([a, b]) => [
+          { name: param.name, value: text(a) },
+          { name: param.name, value: text(b) },
+        ]),
     },
     { weight: 1, arbitrary: fc.constantFrom(...RAW_QUERY_VALUES).map((value) => [{ name: param.name, value, raw: true }]) },
   );
   return { valid, mutated, any: fc.oneof({ weight: 3, arbitrary: valid }, { weight: 1, arbitrary: mutated }) };
 }
 
-const extraQuery = fc.tuple(fc.constantFrom('extra', 'PROJECTID', 'source[]', '__proto__', 'limit ', ''), mixedString(6)).map<QueryPart[]>(([name, value]) => [{ name, value }]);
+const extraQuery = fc
+  .tuple(fc.constantFrom('extra', 'PROJECTID', 'source[]', '__proto__', 'limit ', ''), mixedString(6))
+  .map<QueryPart[]>(([name, value]) => [{ name, value }]);
 const contentTypes = fc.constantFrom<string | null | undefined>(...OTHER_CONTENT_TYPES);
 
 type Drawn = {
@@ -653,11 +886,23 @@ export function requestsFor(op: Operation): fc.Arbitrary<FuzzRequest> {
 
   const pick = (mode: 'valid' | 'any', mutate?: string): fc.Arbitrary<Drawn> =>
     fc.record({
-      pathParams: fc.tuple(...paths.map(({ name, parts }) => (mutate === `path:${name}` ? parts.mutated : parts[mode]).map((v) => [name, v] as const))),
-      query: fc.tuple(...queries.map((parts, i) => (mutate === `query:${i}` ? parts.mutated : parts[mode])), mutate === 'query:extra' || mode === 'any' ? fc.oneof({ weight: mode === 'any' ? 6 : 0, arbitrary: fc.constant<QueryPart[]>([]) }, { weight: 1, arbitrary: extraQuery }) : fc.constant<QueryPart[]>([])),
+      pathParams: fc.tuple(
+        ...paths.map(({ name, parts }) => (mutate === `path:${name}` ? parts.mutated : parts[mode]).map((v) => [name, v] as const)),
+      ),
+      query: fc.tuple(
+        ...queries.map((parts, i) => (mutate === `query:${i}` ? parts.mutated : parts[mode])),
+        mutate === 'query:extra' || mode === 'any'
+          ? fc.oneof({ weight: mode === 'any' ? 6 : 0, arbitrary: fc.constant<QueryPart[]>([]) }, { weight: 1, arbitrary: extraQuery })
+          : fc.constant<QueryPart[]>([]),
+      ),
       credential: mutate === 'credential' ? credential.mutated : credential[mode],
       body: mutate === 'body' ? body.mutated : body[mode],
-      contentType: mutate === 'contentType' ? contentTypes : mode === 'any' ? fc.oneof({ weight: 6, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: contentTypes }) : fc.constant(undefined),
+      contentType:
+        mutate === 'contentType'
+          ? contentTypes
+          : mode === 'any'
+            ? fc.oneof({ weight: 6, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: contentTypes })
+            : fc.constant(undefined),
       stream: mode === 'any' ? stream : fc.constant(false),
     });
 
@@ -675,7 +920,13 @@ export function requestsFor(op: Operation): fc.Arbitrary<FuzzRequest> {
       { weight: 2, arbitrary: pick('any') },
     )
     .map(({ pathParams, query, credential, body, contentType, stream }) => {
-      const request: FuzzRequest = { op: op.id, pathParams: Object.fromEntries(pathParams.map(([name, v]) => [name, v.value])), query: query.flat(), credential, body };
+      const request: FuzzRequest = {
+        op: op.id,
+        pathParams: Object.fromEntries(pathParams.map(([name, v]) => [name, v.value])),
+        query: query.flat(),
+        credential,
+        body,
+      };
       const raw = pathParams.filter(([, v]) => v.raw).map(([name]) => name);
       if (raw.length) request.rawPathParams = raw;
       if (contentType !== undefined && body.kind !== 'none') request.contentType = contentType;

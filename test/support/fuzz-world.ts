@@ -9,15 +9,24 @@
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { decode, sign } from 'hono/jwt';
-import { ERRORS, ERROR_STATUS } from '../../generated/errors';
+import { ERROR_STATUS, ERRORS } from '../../generated/errors';
 import worker from '../../src/index';
 import { base64url } from '../../src/lib/base64url';
 import { encodeCursor, type LogEntry } from '../../src/model/logs';
 import { assertMatchesContract, deref, operationFor, schemaErrors } from './contract';
-import { bodyLimitOf, PLACEHOLDER, type BadCredential, type Credential, type FuzzRequest, type Operation, type Persona, type TenantName } from './fuzz-contract';
-import { ORIGIN, type ApiResponse } from './http';
-import { uniqueSlug, type CreatedApiKey } from './tenancy';
-import { signUp, uniqueEmail, type SignedUpUser } from './users';
+import {
+  type BadCredential,
+  bodyLimitOf,
+  type Credential,
+  type FuzzRequest,
+  type Operation,
+  type Persona,
+  PLACEHOLDER,
+  type TenantName,
+} from './fuzz-contract';
+import { type ApiResponse, ORIGIN } from './http';
+import { type CreatedApiKey, uniqueSlug } from './tenancy';
+import { type SignedUpUser, signUp, uniqueEmail } from './users';
 
 // ---------------------------------------------------------------------------------------------
 // Recording bindings: what a request wrote
@@ -136,7 +145,12 @@ function recordingR2(bucket: R2Bucket, rec: Recorder): R2Bucket {
 // The world
 // ---------------------------------------------------------------------------------------------
 
-type TenantState = { workspace: string; project: string; keys: Record<'all' | 'read' | 'write' | 'revoked', CreatedApiKey>; invitation: string };
+type TenantState = {
+  workspace: string;
+  project: string;
+  keys: Record<'all' | 'read' | 'write' | 'revoked', CreatedApiKey>;
+  invitation: string;
+};
 type Person = SignedUpUser & { tokenAt: number };
 
 const sessionIsLive = async (accessToken: string) => {
@@ -203,7 +217,9 @@ function encodeComponent(text: string): string {
       .map((ch) => {
         const code = ch.codePointAt(0)!;
         if (code < 0xd800 || code > 0xdfff) return encodeURIComponent(ch);
-        return [0xe0 | (code >> 12), 0x80 | ((code >> 6) & 0x3f), 0x80 | (code & 0x3f)].map((b) => `%${b.toString(16).toUpperCase()}`).join('');
+        return [0xe0 | (code >> 12), 0x80 | ((code >> 6) & 0x3f), 0x80 | (code & 0x3f)]
+          .map((b) => `%${b.toString(16).toUpperCase()}`)
+          .join('');
       })
       .join('');
   }
@@ -271,15 +287,22 @@ export class FuzzWorld {
    */
   private async buildTenant(tenant: TenantName): Promise<TenantState> {
     const token = await this.accessToken(`${tenant}.owner`);
-    const workspace = await this.expect(201, 'POST', '/v1/workspaces', { token, body: { name: `Fuzz ${tenant}`, slug: uniqueSlug('fuzz') } });
+    const workspace = await this.expect(201, 'POST', '/v1/workspaces', {
+      token,
+      body: { name: `Fuzz ${tenant}`, slug: uniqueSlug('fuzz') },
+    });
     const ws = `/v1/workspaces/${workspace.id}`;
     const project = await this.expect(201, 'POST', `${ws}/projects`, { token, body: { name: `Fuzz ${tenant}`, slug: uniqueSlug('fuzz') } });
     const member = this.people[`${tenant}.member`];
     const joining = await this.expect(201, 'POST', `${ws}/invitations`, { token, body: { email: member.email, role: 'member' } });
     await this.expect(200, 'POST', `/v1/me/invitations/${joining.id}/accept`, { token: await this.accessToken(`${tenant}.member`) });
     const other = tenant === 'A' ? 'B' : 'A';
-    const invitation = await this.expect(201, 'POST', `${ws}/invitations`, { token, body: { email: this.people[`${other}.owner`].email, role: 'member' } });
-    const key = (name: string, scopes: string[]) => this.expect<CreatedApiKey>(201, 'POST', `${ws}/projects/${project.id}/api-keys`, { token, body: { name, scopes } });
+    const invitation = await this.expect(201, 'POST', `${ws}/invitations`, {
+      token,
+      body: { email: this.people[`${other}.owner`].email, role: 'member' },
+    });
+    const key = (name: string, scopes: string[]) =>
+      this.expect<CreatedApiKey>(201, 'POST', `${ws}/projects/${project.id}/api-keys`, { token, body: { name, scopes } });
     const all = await key('fuzz all', ['logs:write', 'logs:read']);
     const read = await key('fuzz read', ['logs:read']);
     const write = await key('fuzz write', ['logs:write']);
@@ -298,7 +321,11 @@ export class FuzzWorld {
     const headers = new Headers({ 'CF-Connecting-IP': '203.0.113.78' });
     if (options.token) headers.set('Authorization', `Bearer ${options.token}`);
     if (options.body !== undefined) headers.set('Content-Type', 'application/json');
-    const request = new Request(`${ORIGIN}${path}`, { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) });
+    const request = new Request(`${ORIGIN}${path}`, {
+      method,
+      headers,
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    });
     const ctx = createExecutionContext();
     const res = await worker.fetch!(request as Request<unknown, IncomingRequestCfProperties>, env, ctx);
     const text = await responseText(res);
@@ -354,7 +381,14 @@ export class FuzzWorld {
           new Date().toISOString(),
         )
         .first<{ owner: string | null; member: string | null; outsiders: number; project: number; keys: number; invitation: number }>();
-      if (row?.owner !== 'owner' || row.member !== 'member' || row.outsiders !== 0 || row.project !== 1 || row.keys !== 3 || row.invitation !== 1) {
+      if (
+        row?.owner !== 'owner' ||
+        row.member !== 'member' ||
+        row.outsiders !== 0 ||
+        row.project !== 1 ||
+        row.keys !== 3 ||
+        row.invitation !== 1
+      ) {
         this.rebuilds++;
         const t = performance.now();
         this.tenants[tenant] = await this.buildTenant(tenant);
@@ -431,7 +465,9 @@ export class FuzzWorld {
       }
       case 'refresh': {
         await this.expect(200, 'POST', '/v1/auth/magic-link', { body: { email: this.people.spare.email } });
-        const session = await this.expect(200, 'POST', '/v1/auth/magic-link/verify', { body: { token: await this.mailedToken(this.people.spare.email) } });
+        const session = await this.expect(200, 'POST', '/v1/auth/magic-link/verify', {
+          body: { token: await this.mailedToken(this.people.spare.email) },
+        });
         return session.refreshToken;
       }
       case 'state': {
@@ -460,7 +496,8 @@ export class FuzzWorld {
     }
     if (value && typeof value === 'object') {
       const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(value)) Object.defineProperty(out, k, { value: await this.fillValue(v, cache), enumerable: true, configurable: true, writable: true });
+      for (const [k, v] of Object.entries(value))
+        Object.defineProperty(out, k, { value: await this.fillValue(v, cache), enumerable: true, configurable: true, writable: true });
       return out;
     }
     return value;
@@ -481,7 +518,8 @@ export class FuzzWorld {
       path = path.replace(`{${param.name}}`, raw.has(param.name) ? value : encodeComponent(value));
     }
     const query: string[] = [];
-    for (const part of request.query) query.push(`${encodeComponent(part.name)}=${part.raw ? part.value : encodeComponent(await this.fill(part.value, cache))}`);
+    for (const part of request.query)
+      query.push(`${encodeComponent(part.name)}=${part.raw ? part.value : encodeComponent(await this.fill(part.value, cache))}`);
     const url = `${ORIGIN}${path}${query.length ? `?${query.join('&')}` : ''}`;
 
     const headers: Record<string, string> = { 'CF-Connecting-IP': FUZZ_IP, ...(await this.credentialHeaders(request.credential)) };
@@ -531,7 +569,13 @@ export class FuzzWorld {
     }
 
     const rec: Recorder = { writes: [] };
-    const observed = { ...env, DB: recordingD1(env.DB, rec), CACHE: recordingKv(env.CACHE, rec), LOG_QUEUE: recordingQueue(env.LOG_QUEUE, rec), ARCHIVE: recordingR2(env.ARCHIVE, rec) } as Env;
+    const observed = {
+      ...env,
+      DB: recordingD1(env.DB, rec),
+      CACHE: recordingKv(env.CACHE, rec),
+      LOG_QUEUE: recordingQueue(env.LOG_QUEUE, rec),
+      ARCHIVE: recordingR2(env.ARCHIVE, rec),
+    } as Env;
     let t = performance.now();
     const rowsBefore = await this.rowCounts();
     this.timing.rows += performance.now() - t;
@@ -547,7 +591,9 @@ export class FuzzWorld {
       try {
         parsed = JSON.parse(text);
       } catch {
-        throw new Error(`${op.method} ${req.url} → ${res.status}: a JSON content type with a body that does not parse: ${text.slice(0, 200)}`);
+        throw new Error(
+          `${op.method} ${req.url} → ${res.status}: a JSON content type with a body that does not parse: ${text.slice(0, 200)}`,
+        );
       }
     }
     const sent: Sent = {
@@ -597,12 +643,20 @@ export class FuzzWorld {
 
   /** Whether the user belongs to the workspace, straight from D1. */
   async isMember(userId: string, workspaceId: string): Promise<boolean> {
-    return (await env.DB.prepare('SELECT 1 AS yes FROM workspace_members WHERE workspace_id = ? AND user_id = ?').bind(workspaceId, userId).first()) !== null;
+    return (
+      (await env.DB.prepare('SELECT 1 AS yes FROM workspace_members WHERE workspace_id = ? AND user_id = ?')
+        .bind(workspaceId, userId)
+        .first()) !== null
+    );
   }
 
   async canRead(userId: string, projectId: string): Promise<boolean> {
     return (
-      (await env.DB.prepare('SELECT 1 AS yes FROM projects p JOIN workspace_members m ON m.workspace_id = p.workspace_id WHERE p.id = ? AND m.user_id = ?').bind(projectId, userId).first()) !== null
+      (await env.DB.prepare(
+        'SELECT 1 AS yes FROM projects p JOIN workspace_members m ON m.workspace_id = p.workspace_id WHERE p.id = ? AND m.user_id = ?',
+      )
+        .bind(projectId, userId)
+        .first()) !== null
     );
   }
 
@@ -626,7 +680,17 @@ export class FuzzWorld {
 
 const CATALOG = Object.values(ERRORS);
 /** Stack frames, SQL and exception text: none of it may reach a client. */
-export const LEAK_PATTERNS = [/\bat\s+\S+\s+\(|\bat\s+\/|\.ts:\d+:\d+|\.js:\d+:\d+/, /SQLITE/i, /\bD1_/, /\bSELECT\b[\s\S]*\bFROM\b/i, /\bINSERT\s+INTO\b/i, /\b(?:Type|Reference|Syntax|Range)?Error:/, /no such (?:table|column)/i, /constraint failed/i, /workerd|miniflare/i];
+export const LEAK_PATTERNS = [
+  /\bat\s+\S+\s+\(|\bat\s+\/|\.ts:\d+:\d+|\.js:\d+:\d+/,
+  /SQLITE/i,
+  /\bD1_/,
+  /\bSELECT\b[\s\S]*\bFROM\b/i,
+  /\bINSERT\s+INTO\b/i,
+  /\b(?:Type|Reference|Syntax|Range)?Error:/,
+  /no such (?:table|column)/i,
+  /constraint failed/i,
+  /workerd|miniflare/i,
+];
 
 /** Names of stored secrets, which no API response has any reason to mention. */
 export const SECRET_WORDS = /pbkdf2|password_?hash|secret_?hash|token_?hash|\bsalt\b/i;
@@ -643,7 +707,13 @@ function expectedAuthError(op: Operation, credential: Credential): { status: num
       case 'both':
         return 'key:logs:write logs:read'; // X-API-Key wins over Authorization
       case 'key':
-        return credential.key === 'A.revoked' ? 'keyInvalid' : credential.key === 'A.read' ? 'key:logs:read' : credential.key === 'A.write' ? 'key:logs:write' : 'key:logs:write logs:read';
+        return credential.key === 'A.revoked'
+          ? 'keyInvalid'
+          : credential.key === 'A.read'
+            ? 'key:logs:read'
+            : credential.key === 'A.write'
+              ? 'key:logs:write'
+              : 'key:logs:write logs:read';
       case 'bad':
         if (credential.what === 'expired') return 'jwtExpired';
         if (credential.what === 'ghostUser') return 'jwt';
@@ -718,7 +788,8 @@ function contractVerdict(op: Operation, sent: Sent): { verdict: 'valid' | 'inval
       if (param.required) why.push(`query ${param.name}: required`);
       continue;
     }
-    const coerce = (type: string | undefined, v: string) => ((type === 'integer' || type === 'number') && /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/.test(v) ? Number(v) : v);
+    const coerce = (type: string | undefined, v: string) =>
+      (type === 'integer' || type === 'number') && /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/.test(v) ? Number(v) : v;
     let value: unknown;
     if (schema.type === 'array') value = values.map((v) => coerce(deref(schema.items).type, v));
     else if (values.length > 1) {
@@ -738,7 +809,8 @@ function contractVerdict(op: Operation, sent: Sent): { verdict: 'valid' | 'inval
       const [media, ...params] = (contentType ?? '').split(';').map((s) => s.trim());
       if (contentType === undefined || media === '') why.push('body: no media type');
       else if (media !== 'application/json') {
-        if (media.toLowerCase() === 'application/json' || /\+json$/i.test(media) || media.includes(',') || media.includes('*')) ambiguous = true;
+        if (media.toLowerCase() === 'application/json' || /\+json$/i.test(media) || media.includes(',') || media.includes('*'))
+          ambiguous = true;
         else why.push(`body: media type ${media} not declared`);
       } else if (params.some((p) => /^charset=/i.test(p) && !/^charset="?utf-8"?$/i.test(p))) ambiguous = true;
       if (request.body.kind === 'huge') {
@@ -773,8 +845,11 @@ function inline(schema: any, depth = 0, onPath: string[] = []): any {
   if (depth > 64) throw new Error('schema too deep to inline');
   if (Array.isArray(schema)) return schema.map((s) => inline(s, depth + 1, onPath));
   if (!schema || typeof schema !== 'object') return schema;
-  if (schema.$ref) return onPath.filter((ref) => ref === schema.$ref).length >= 2 ? {} : inline(deref(schema), depth + 1, [...onPath, schema.$ref]);
-  return Object.fromEntries(Object.entries(schema).map(([k, v]) => [k, k === 'examples' || k === 'example' ? v : inline(v, depth + 1, onPath)]));
+  if (schema.$ref)
+    return onPath.filter((ref) => ref === schema.$ref).length >= 2 ? {} : inline(deref(schema), depth + 1, [...onPath, schema.$ref]);
+  return Object.fromEntries(
+    Object.entries(schema).map(([k, v]) => [k, k === 'examples' || k === 'example' ? v : inline(v, depth + 1, onPath)]),
+  );
 }
 
 /** JSON Schema errors of a value (through the independent validator), or undefined when the validator itself cannot judge it. */
@@ -832,15 +907,20 @@ export async function checkResponse(world: FuzzWorld, op: Operation, sent: Sent)
   const routed = operationFor(sent.method, new URL(sent.url).pathname)?.operation.operationId === op.id;
 
   // 3. Secrets never leave: the JWT and provider secrets, API key secrets after creation, hashes.
-  const serverSecrets = [env.JWT_SECRET, env.GITHUB_CLIENT_SECRET, env.GOOGLE_CLIENT_SECRET, env.MAIL_API_KEY].filter((v): v is string => typeof v === 'string' && v.length > 0);
-  for (const secret of [...serverSecrets, ...world.secrets]) if (response.text.includes(secret)) fail(`the response carries a secret (${secret.slice(0, 6)}…)`);
-  if (op.id !== 'getDocs' && op.id !== 'getOpenApiDocument' && SECRET_WORDS.test(response.text)) fail(`the response matches ${SECRET_WORDS}`);
+  const serverSecrets = [env.JWT_SECRET, env.GITHUB_CLIENT_SECRET, env.GOOGLE_CLIENT_SECRET, env.MAIL_API_KEY].filter(
+    (v): v is string => typeof v === 'string' && v.length > 0,
+  );
+  for (const secret of [...serverSecrets, ...world.secrets])
+    if (response.text.includes(secret)) fail(`the response carries a secret (${secret.slice(0, 6)}…)`);
+  if (op.id !== 'getDocs' && op.id !== 'getOpenApiDocument' && SECRET_WORDS.test(response.text))
+    fail(`the response matches ${SECRET_WORDS}`);
 
   // 4. Errors: the seed's codes, the catalog's messages, the request id, and nothing internal.
   if (response.status >= 400) {
     const { code, message, details, requestId } = body?.error ?? {};
     if (!(code in ERROR_STATUS)) fail(`error code ${code} is not in the ErrorCode enum`);
-    if (!CATALOG.some((entry) => entry.code === code && entry.status === response.status && entry.message === message)) fail(`(${response.status}, ${code}, "${message}") is not in the error catalog`);
+    if (!CATALOG.some((entry) => entry.code === code && entry.status === response.status && entry.message === message))
+      fail(`(${response.status}, ${code}, "${message}") is not in the error catalog`);
     if (requestId !== response.headers.get('x-request-id')) fail('error.requestId differs from X-Request-Id');
     if (details !== undefined && !(code === 'VALIDATION_ERROR' && response.status === 400)) fail('details outside a 400 VALIDATION_ERROR');
     for (const pattern of LEAK_PATTERNS) if (pattern.test(response.text)) fail(`error body matches ${pattern}`);
@@ -849,7 +929,8 @@ export async function checkResponse(world: FuzzWorld, op: Operation, sent: Sent)
     const writes = sent.writes.filter((w) => !ALLOWED_ON_REFUSAL.some((allowed) => allowed.test(w)));
     if (writes.length) fail(`refused, yet wrote:\n    ${writes.join('\n    ')}`);
     const changed = Object.keys(sent.rowsBefore).filter((table) => sent.rowsBefore[table] !== sent.rowsAfter?.[table]);
-    if (changed.length) fail(`refused, yet row counts changed: ${changed.map((t) => `${t} ${sent.rowsBefore[t]} → ${sent.rowsAfter?.[t]}`).join(', ')}`);
+    if (changed.length)
+      fail(`refused, yet row counts changed: ${changed.map((t) => `${t} ${sent.rowsBefore[t]} → ${sent.rowsAfter?.[t]}`).join(', ')}`);
   }
 
   if (!routed) return;
@@ -865,7 +946,9 @@ export async function checkResponse(world: FuzzWorld, op: Operation, sent: Sent)
   const authError = expectedAuthError(op, sent.request.credential);
   if (authError) {
     if (response.status !== authError.status || body?.error?.code !== authError.code || body?.error?.message !== authError.message) {
-      fail(`expected ${authError.status} ${authError.code} "${authError.message}" for credential ${JSON.stringify(sent.request.credential)}`);
+      fail(
+        `expected ${authError.status} ${authError.code} "${authError.message}" for credential ${JSON.stringify(sent.request.credential)}`,
+      );
     }
     return;
   }
@@ -873,7 +956,8 @@ export async function checkResponse(world: FuzzWorld, op: Operation, sent: Sent)
   // 8. Tenancy: a signed-in user outside the workspace in the path gets 404 NOT_FOUND, whatever the route and the rest of the request.
   const principal = world.principalOf(sent.request.credential);
   if (sent.outsiderOf !== undefined) {
-    if (response.status !== 404 || body?.error?.code !== 'NOT_FOUND') fail(`an outsider of workspace ${sent.outsiderOf} got ${response.status}, not 404 NOT_FOUND`);
+    if (response.status !== 404 || body?.error?.code !== 'NOT_FOUND')
+      fail(`an outsider of workspace ${sent.outsiderOf} got ${response.status}, not 404 NOT_FOUND`);
     return;
   }
   // …and logs are only ever read from a project the caller may read.
@@ -881,8 +965,10 @@ export async function checkResponse(world: FuzzWorld, op: Operation, sent: Sent)
     const asked = new URL(sent.url).searchParams.get('projectId');
     const projects = new Set((body.data.entries as LogEntry[]).map((e) => e.projectId));
     const readable = principal.keyProject ?? asked;
-    if (principal.keyProject && asked !== null && asked !== principal.keyProject) fail(`a key of ${principal.keyProject} read project ${asked}`);
-    if (principal.userId && (asked === null || !(await world.canRead(principal.userId, asked)))) fail(`user ${principal.userId} read project ${asked}`);
+    if (principal.keyProject && asked !== null && asked !== principal.keyProject)
+      fail(`a key of ${principal.keyProject} read project ${asked}`);
+    if (principal.userId && (asked === null || !(await world.canRead(principal.userId, asked))))
+      fail(`user ${principal.userId} read project ${asked}`);
     for (const project of projects) if (project !== readable) fail(`entries of project ${project} in a page for ${readable}`);
   }
 

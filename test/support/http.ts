@@ -31,10 +31,12 @@ export async function request<T = any>(method: string, path: string, options: Re
   const url = `${ORIGIN}${path}`;
   const ctx = createExecutionContext();
   const res = await worker.fetch(
-    new Request(url, { method, headers, redirect: 'manual', body: options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body)) }) as Request<
-      unknown,
-      IncomingRequestCfProperties
-    >,
+    new Request(url, {
+      method,
+      headers,
+      redirect: 'manual',
+      body: options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
+    }) as Request<unknown, IncomingRequestCfProperties>,
     { ...env, ...options.bindings },
     ctx,
   );
@@ -58,7 +60,8 @@ export function expectError(res: ApiResponse, status: number, code: string, mess
   const problems: string[] = [];
   if (res.status !== status) problems.push(`status ${res.status}, expected ${status}`);
   if (res.body?.error?.code !== code) problems.push(`code ${res.body?.error?.code}, expected ${code}`);
-  if (message !== undefined && res.body?.error?.message !== message) problems.push(`message "${res.body?.error?.message}", expected "${message}"`);
+  if (message !== undefined && res.body?.error?.message !== message)
+    problems.push(`message "${res.body?.error?.message}", expected "${message}"`);
   if (res.body?.error?.requestId !== res.headers.get('x-request-id')) problems.push('error.requestId differs from X-Request-Id');
   if (problems.length) throw new Error(`${problems.join('; ')}\n  body: ${res.text.slice(0, 400)}`);
 }

@@ -4,15 +4,15 @@ import type { z } from 'zod';
 import type {
   zApiKeyScope,
   zAssignableRole,
+  zCreatedApiKey,
   zCreateProjectRequest,
   zCreateWorkspaceRequest,
-  zCreatedApiKey,
   zInvitation,
   zProject,
   zWorkspace,
 } from '../../generated/zod/zod.gen';
-import { api, type ApiResponse } from './http';
-import { signUp, type SignedUpUser } from './users';
+import { type ApiResponse, api } from './http';
+import { type SignedUpUser, signUp } from './users';
 
 export type Role = z.infer<typeof zAssignableRole>;
 export type Scope = z.infer<typeof zApiKeyScope>;
@@ -22,7 +22,8 @@ export type CreatedApiKey = z.infer<typeof zCreatedApiKey>;
 
 let counter = 0;
 /** A slug no other test uses: lower-case, digits and hyphens, 3 to 48 characters. */
-export const uniqueSlug = (prefix = 't') => `${prefix}-${Date.now().toString(36)}-${(counter++).toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
+export const uniqueSlug = (prefix = 't') =>
+  `${prefix}-${Date.now().toString(36)}-${(counter++).toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
 
 function created<T>(res: ApiResponse, what: string): T {
   if (res.status !== 201) throw new Error(`creating ${what} answered ${res.status}: ${res.text.slice(0, 300)}`);
@@ -35,14 +36,24 @@ export async function createWorkspace(token: string, body: Partial<z.infer<typeo
 
 /** Makes a signed-up user a member the only way there is: an admin's (or the owner's) `token` invites, the user accepts. */
 export async function addMember(token: string, workspaceId: string, user: SignedUpUser, role: Role = 'member') {
-  const invitation = created<z.infer<typeof zInvitation>>(await api.post(`/v1/workspaces/${workspaceId}/invitations`, { email: user.email, role }, { token }), 'an invitation');
+  const invitation = created<z.infer<typeof zInvitation>>(
+    await api.post(`/v1/workspaces/${workspaceId}/invitations`, { email: user.email, role }, { token }),
+    'an invitation',
+  );
   const accepted = await api.post(`/v1/me/invitations/${invitation.id}/accept`, undefined, { token: user.accessToken });
   if (accepted.status !== 200) throw new Error(`accepting an invitation answered ${accepted.status}: ${accepted.text.slice(0, 300)}`);
   return accepted.body.data as Workspace;
 }
 
-export async function createProject(token: string, workspaceId: string, body: Partial<z.infer<typeof zCreateProjectRequest>> = {}): Promise<Project> {
-  return created(await api.post(`/v1/workspaces/${workspaceId}/projects`, { name: 'Project', slug: uniqueSlug('prj'), ...body }, { token }), 'a project');
+export async function createProject(
+  token: string,
+  workspaceId: string,
+  body: Partial<z.infer<typeof zCreateProjectRequest>> = {},
+): Promise<Project> {
+  return created(
+    await api.post(`/v1/workspaces/${workspaceId}/projects`, { name: 'Project', slug: uniqueSlug('prj'), ...body }, { token }),
+    'a project',
+  );
 }
 
 /** A project API key; `secret` is the `sk_…` to authenticate with. */

@@ -16,8 +16,12 @@ export function routersOffer() {
   // @ts-expect-error nor a registry
   void app.openAPIRegistry;
   // What the runtime implements, typed as the package types it: the handler's answer must be the route's.
-  createRouter().openapi(getHealthRoute, (c) => c.json({ success: true as const, data: { status: 'ok' as const, version: '2', time: '' }, error: null, meta: { timestamp: '' } }, 200));
-  // @ts-expect-error a status the route does not declare
-  createRouter().openapi(getHealthRoute, (c) => c.json({ success: true as const, data: { status: 'ok' as const, version: '2', time: '' }, error: null, meta: { timestamp: '' } }, 201));
+  createRouter().openapi(getHealthRoute, (c) =>
+    c.json({ success: true as const, data: { status: 'ok' as const, version: '2', time: '' }, error: null, meta: { timestamp: '' } }, 200),
+  );
+  createRouter().openapi(getHealthRoute, (c) =>
+    // @ts-expect-error a status the route does not declare
+    c.json({ success: true as const, data: { status: 'ok' as const, version: '2', time: '' }, error: null, meta: { timestamp: '' } }, 201),
+  );
   return app.fetch;
 }

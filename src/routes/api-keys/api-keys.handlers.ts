@@ -1,12 +1,15 @@
-import type { RouteHandler } from '../../lib/openapi-runtime';
 import { success } from '../../lib/envelope';
+import type { RouteHandler } from '../../lib/openapi-runtime';
 import { currentMembership } from '../../middleware/authorization';
 import * as apiKeys from '../../services/api-keys';
 import type { AppEnv } from '../../types';
 import type { createApiKeyRoute, listApiKeysRoute, revokeApiKeyRoute } from './api-keys.routes';
 
 export const createApiKey: RouteHandler<typeof createApiKeyRoute, AppEnv> = async (c) =>
-  c.json(success(await apiKeys.createApiKey(c.env, currentMembership(c).workspaceId, c.req.valid('param').projectId, c.req.valid('json'))), 201);
+  c.json(
+    success(await apiKeys.createApiKey(c.env, currentMembership(c).workspaceId, c.req.valid('param').projectId, c.req.valid('json'))),
+    201,
+  );
 
 export const listApiKeys: RouteHandler<typeof listApiKeysRoute, AppEnv> = async (c) =>
   c.json(success(await apiKeys.listApiKeys(c.env, currentMembership(c).workspaceId, c.req.valid('param').projectId)), 200);

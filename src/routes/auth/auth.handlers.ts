@@ -1,8 +1,8 @@
-import type { RouteHandler } from '../../lib/openapi-runtime';
 import type { Context } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import { afterResponse } from '../../lib/background';
 import { success } from '../../lib/envelope';
+import type { RouteHandler } from '../../lib/openapi-runtime';
 import { limitPerEmail } from '../../middleware/rate-limit';
 import * as identity from '../../services/identity';
 import * as oauth from '../../services/oauth';
@@ -53,12 +53,14 @@ async function mailLater(c: Context<AppEnv>, email: string, what: string, mail: 
   return c.json(success(identity.MAIL_ON_ITS_WAY), 200);
 }
 
-export const requestMagicLink: RouteHandler<typeof requestMagicLinkRoute, AppEnv> = (c) => mailLater(c, c.req.valid('json').email, 'magic-link mail', identity.mailMagicLink);
+export const requestMagicLink: RouteHandler<typeof requestMagicLinkRoute, AppEnv> = (c) =>
+  mailLater(c, c.req.valid('json').email, 'magic-link mail', identity.mailMagicLink);
 
 export const verifyMagicLink: RouteHandler<typeof verifyMagicLinkRoute, AppEnv> = async (c) =>
   c.json(success(await identity.verifyMagicLink(c.env, c.req.valid('json').token)), 200);
 
-export const forgotPassword: RouteHandler<typeof forgotPasswordRoute, AppEnv> = (c) => mailLater(c, c.req.valid('json').email, 'password-reset mail', identity.mailPasswordReset);
+export const forgotPassword: RouteHandler<typeof forgotPasswordRoute, AppEnv> = (c) =>
+  mailLater(c, c.req.valid('json').email, 'password-reset mail', identity.mailPasswordReset);
 
 export const resetPassword: RouteHandler<typeof resetPasswordRoute, AppEnv> = async (c) =>
   c.json(success(await identity.resetPassword(c.env, c.req.valid('json'))), 200);

@@ -1,6 +1,18 @@
 import { createRouter } from '../../lib/operation';
 import * as handlers from './auth.handlers';
-import { forgotPasswordRoute, loginRoute, logoutRoute, oauthCallbackRoute, refreshSessionRoute, registerRoute, requestMagicLinkRoute, resetPasswordRoute, startOAuthRoute, verifyEmailRoute, verifyMagicLinkRoute } from './auth.routes';
+import {
+  forgotPasswordRoute,
+  loginRoute,
+  logoutRoute,
+  oauthCallbackRoute,
+  refreshSessionRoute,
+  registerRoute,
+  requestMagicLinkRoute,
+  resetPasswordRoute,
+  startOAuthRoute,
+  verifyEmailRoute,
+  verifyMagicLinkRoute,
+} from './auth.routes';
 
 export const authRoutes = createRouter()
   .openapi(registerRoute, handlers.register)

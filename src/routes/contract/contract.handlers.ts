@@ -10,7 +10,10 @@ import type { AppEnv } from '../../types';
 export const serveAsset = (assetPath: string) => async (c: Context<AppEnv>) => {
   const asset = await c.env.ASSETS.fetch(new URL(assetPath, c.req.url));
   if (!asset.ok) throw new Error(`static asset ${assetPath} answered ${asset.status}`);
-  const headers = { 'Content-Type': asset.headers.get('Content-Type') ?? 'application/octet-stream', 'Cache-Control': 'public, max-age=300' };
+  const headers = {
+    'Content-Type': asset.headers.get('Content-Type') ?? 'application/octet-stream',
+    'Cache-Control': 'public, max-age=300',
+  };
   // Its type is the contract's by construction (both come from generated/).
   return c.body((await asset.text()).replaceAll(CONTRACT_SERVER_URL, c.env.PUBLIC_BASE_URL), 200, headers) as never;
 };

@@ -1,5 +1,5 @@
-import type { RouteHandler } from '../../lib/openapi-runtime';
 import { success } from '../../lib/envelope';
+import type { RouteHandler } from '../../lib/openapi-runtime';
 import { readOutbox } from '../../services/mailer';
 import type { AppEnv } from '../../types';
 import type { listOutboxRoute } from './dev.routes';

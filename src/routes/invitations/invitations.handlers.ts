@@ -1,5 +1,5 @@
-import type { RouteHandler } from '../../lib/openapi-runtime';
 import { success } from '../../lib/envelope';
+import type { RouteHandler } from '../../lib/openapi-runtime';
 import { currentUserId } from '../../middleware/auth';
 import { currentMembership } from '../../middleware/authorization';
 import * as invitations from '../../services/invitations';

@@ -1,6 +1,13 @@
 import { createRouter } from '../../lib/operation';
 import * as handlers from './invitations.handlers';
-import { acceptInvitationRoute, createInvitationRoute, declineInvitationRoute, listInvitationsRoute, listMyInvitationsRoute, revokeInvitationRoute } from './invitations.routes';
+import {
+  acceptInvitationRoute,
+  createInvitationRoute,
+  declineInvitationRoute,
+  listInvitationsRoute,
+  listMyInvitationsRoute,
+  revokeInvitationRoute,
+} from './invitations.routes';
 
 export const invitationRoutes = createRouter()
   .openapi(createInvitationRoute, handlers.createInvitation)

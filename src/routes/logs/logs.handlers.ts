@@ -1,10 +1,10 @@
-import type { RouteHandler } from '../../lib/openapi-runtime';
-import { zId } from '../../../generated/zod/zod.gen';
-import { ApiError } from '../../lib/errors';
 import type { Context } from 'hono';
+import { zId } from '../../../generated/zod/zod.gen';
 import { success } from '../../lib/envelope';
+import { ApiError } from '../../lib/errors';
+import type { RouteHandler } from '../../lib/openapi-runtime';
 import { currentPrincipal } from '../../middleware/auth';
-import { ingestLogs as ingest, type IngestBody } from '../../services/log-ingest';
+import { type IngestBody, ingestLogs as ingest } from '../../services/log-ingest';
 import { queryLogs as query } from '../../services/log-query';
 import { openTail } from '../../services/log-tail';
 import { exportOtlpLogs as exportOtlp, type OtlpExportRequest } from '../../services/otlp-logs';
@@ -47,7 +47,8 @@ export const tailLogs: RouteHandler<typeof tailLogsRoute, AppEnv> = async (c) =>
   // Checked here: the header validator sees names lowercased, while the contract spells it Last-Event-ID.
   const header = c.req.header('Last-Event-ID');
   const lastEventId = header === undefined ? undefined : zId.safeParse(header);
-  if (lastEventId?.success === false) throw ApiError.of('invalidInput', [{ field: 'Last-Event-ID', issue: 'Not an event id of this stream' }]);
+  if (lastEventId?.success === false)
+    throw ApiError.of('invalidInput', [{ field: 'Last-Event-ID', issue: 'Not an event id of this stream' }]);
   const stream = await openTail(c.env, currentPrincipal(c), c.req.valid('query'), lastEventId?.data);
   if (!stream) {
     c.header('Retry-After', String(TAIL_RETRY_AFTER_SECONDS));

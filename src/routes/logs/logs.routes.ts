@@ -2,11 +2,11 @@ import type { z } from 'zod';
 import {
   zExportOtlpLogsBody,
   zExportOtlpLogsResponse,
-  zOtlpProtobuf,
   zIngestLogsBody,
   zIngestLogsHeaders,
   zIngestLogsResponse,
   zNdjsonEntries,
+  zOtlpProtobuf,
   zQueryLogsQuery,
   zQueryLogsResponse,
   zTailLogsHeaders,
@@ -32,7 +32,10 @@ export const ingestLogsRoute = defineOperation({
   request: {
     headers: zIngestLogsHeaders,
     // NDJSON is validated as the JSON batch decodeIngestBody turns it into
-    body: { content: { 'application/x-ndjson': { schema: zNdjsonEntries }, 'application/json': { schema: zIngestLogsBody } }, required: true },
+    body: {
+      content: { 'application/x-ndjson': { schema: zNdjsonEntries }, 'application/json': { schema: zIngestLogsBody } },
+      required: true,
+    },
   },
   success: { status: 202, schema: zIngestLogsResponse },
   errors: [400, 401, 403, 409, 429, 500],
@@ -47,7 +50,10 @@ export const exportOtlpLogsRoute = defineOperation({
   middleware: [requireApiKey('logs:write'), decodeOtlpBody],
   request: {
     // protobuf is validated as the OTLP/JSON decodeOtlpBody turns it into
-    body: { content: { 'application/json': { schema: zExportOtlpLogsBody }, 'application/x-protobuf': { schema: zOtlpProtobuf } }, required: true },
+    body: {
+      content: { 'application/json': { schema: zExportOtlpLogsBody }, 'application/x-protobuf': { schema: zOtlpProtobuf } },
+      required: true,
+    },
   },
   success: { status: 200, schema: zExportOtlpLogsResponse, alternatives: { 'application/x-protobuf': zOtlpProtobuf } },
   errors: [400, 401, 403, 429, 500],

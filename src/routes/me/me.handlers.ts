@@ -1,11 +1,12 @@
-import type { RouteHandler } from '../../lib/openapi-runtime';
 import { success } from '../../lib/envelope';
+import type { RouteHandler } from '../../lib/openapi-runtime';
 import { currentUserId } from '../../middleware/auth';
 import * as profile from '../../services/identity-profile';
 import type { AppEnv } from '../../types';
 import type { getMeRoute, listAuthMethodsRoute, unlinkAuthMethodRoute, updateMeRoute } from './me.routes';
 
-export const getMe: RouteHandler<typeof getMeRoute, AppEnv> = async (c) => c.json(success(await profile.getProfile(c.env, currentUserId(c))), 200);
+export const getMe: RouteHandler<typeof getMeRoute, AppEnv> = async (c) =>
+  c.json(success(await profile.getProfile(c.env, currentUserId(c))), 200);
 
 export const updateMe: RouteHandler<typeof updateMeRoute, AppEnv> = async (c) =>
   c.json(success(await profile.updateProfile(c.env, currentUserId(c), c.req.valid('json'))), 200);

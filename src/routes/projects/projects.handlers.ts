@@ -1,5 +1,5 @@
-import type { RouteHandler } from '../../lib/openapi-runtime';
 import { success } from '../../lib/envelope';
+import type { RouteHandler } from '../../lib/openapi-runtime';
 import { currentMembership } from '../../middleware/authorization';
 import * as projects from '../../services/projects';
 import type { AppEnv } from '../../types';
@@ -17,7 +17,10 @@ export const getProject: RouteHandler<typeof getProjectRoute, AppEnv> = async (c
   c.json(success(await projects.projectInWorkspace(c.env, currentMembership(c).workspaceId, c.req.valid('param').projectId)), 200);
 
 export const updateProject: RouteHandler<typeof updateProjectRoute, AppEnv> = async (c) =>
-  c.json(success(await projects.updateProject(c.env, currentMembership(c).workspaceId, c.req.valid('param').projectId, c.req.valid('json'))), 200);
+  c.json(
+    success(await projects.updateProject(c.env, currentMembership(c).workspaceId, c.req.valid('param').projectId, c.req.valid('json'))),
+    200,
+  );
 
 export const deleteProject: RouteHandler<typeof deleteProjectRoute, AppEnv> = async (c) =>
   c.json(success(await projects.deleteProject(c.env, currentMembership(c).workspaceId, c.req.valid('param').projectId)), 200);

@@ -1,10 +1,16 @@
-import type { RouteHandler } from '../../lib/openapi-runtime';
 import { success } from '../../lib/envelope';
+import type { RouteHandler } from '../../lib/openapi-runtime';
 import { currentUserId } from '../../middleware/auth';
 import { currentMembership } from '../../middleware/authorization';
 import * as workspaces from '../../services/workspaces';
 import type { AppEnv } from '../../types';
-import type { createWorkspaceRoute, deleteWorkspaceRoute, getWorkspaceRoute, listWorkspacesRoute, updateWorkspaceRoute } from './workspaces.routes';
+import type {
+  createWorkspaceRoute,
+  deleteWorkspaceRoute,
+  getWorkspaceRoute,
+  listWorkspacesRoute,
+  updateWorkspaceRoute,
+} from './workspaces.routes';
 
 export const createWorkspace: RouteHandler<typeof createWorkspaceRoute, AppEnv> = async (c) =>
   c.json(success(await workspaces.createWorkspace(c.env, currentUserId(c), c.req.valid('json'))), 201);

@@ -1,6 +1,12 @@
 import { createRouter } from '../../lib/operation';
 import * as handlers from './workspaces.handlers';
-import { createWorkspaceRoute, deleteWorkspaceRoute, getWorkspaceRoute, listWorkspacesRoute, updateWorkspaceRoute } from './workspaces.routes';
+import {
+  createWorkspaceRoute,
+  deleteWorkspaceRoute,
+  getWorkspaceRoute,
+  listWorkspacesRoute,
+  updateWorkspaceRoute,
+} from './workspaces.routes';
 
 export const workspaceRoutes = createRouter()
   .openapi(createWorkspaceRoute, handlers.createWorkspace)
