@@ -45,15 +45,9 @@ export async function consumeLogBatch(batch: MessageBatch<unknown>, env: Env): P
         ),
       ),
     );
-    await rememberRecent(
-      env.CACHE,
-      live.map((message) => message.body),
-      Date.now(),
-    );
-    await publishStored(
-      env,
-      live.map((message) => message.body),
-    );
+    const stored = live.map((message) => message.body);
+    await rememberRecent(env.CACHE, stored, Date.now());
+    await publishStored(env, stored);
     for (const message of messages) message.ack();
   } catch (err) {
     log.error('log_batch_failed', { queue: batch.queue, messages: messages.length, error: err });

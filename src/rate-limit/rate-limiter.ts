@@ -61,7 +61,12 @@ export class RateLimiter extends DurableObject<Env> {
    * request time rather than the object reading its own clock, so windows follow the time the API
    * reports (and that tests inject). Refused requests are not counted: Remaining stays at 0.
    */
-  async take(limit: number, now: number, bucket = 'requests'): Promise<RateLimitDecision> {
+  take(limit: number, now: number, bucket = 'requests'): Promise<RateLimitDecision> {
+    return this.admit(bucket, limit, now);
+  }
+
+  /** Counts the request (count) and keeps the object's state until a window after the request's. */
+  private async admit(bucket: string, limit: number, now: number): Promise<RateLimitDecision> {
     const decision = this.count(bucket, limit, now);
     await this.keepUntil(windowOf(now).end + WINDOW_MS);
     return decision;
@@ -114,9 +119,7 @@ export class RateLimiter extends DurableObject<Env> {
     const key = this.apiKey ?? (await this.loadApiKey(keyId));
     // Liveness is read after the hash's await: a revocation that answered meanwhile is seen.
     if (!(await this.matchesSecret(key, secret)) || key.revoked || key.projectId === null) return null;
-    const decision = this.count(bucket, limit, now);
-    await this.keepUntil(windowOf(now).end + WINDOW_MS);
-    return { key: { keyId, projectId: key.projectId, scopes: key.scopes }, decision };
+    return { key: { keyId, projectId: key.projectId, scopes: key.scopes }, decision: await this.admit(bucket, limit, now) };
   }
 
   private async matchesSecret(key: StoredApiKey, secret: string) {
@@ -183,9 +186,7 @@ export class RateLimiter extends DurableObject<Env> {
   ): Promise<RateLimitDecision | null> {
     const sessions = this.sessions ?? (await this.loadSessions(userId, now));
     if (startedAt < sessions.endedBefore || sessions.ended.has(sessionId)) return null;
-    const decision = this.count(bucket, limit, now);
-    await this.keepUntil(windowOf(now).end + WINDOW_MS);
-    return decision;
+    return this.admit(bucket, limit, now);
   }
 
   /** Ends one session (sign-out, a replayed refresh token); the Worker then revokes it in D1. */
