@@ -235,6 +235,8 @@ describe('mail outside development', () => {
     await waitOnExecutionContext(ctx);
     return res;
   };
+  // A request id or timestamp may contain "401" by chance; only the rest can leak the mail API's answer.
+  const withoutRandomFields = (text: string) => text.replace(/"(requestId|timestamp)":"[^"]*"/g, '');
   const outboxCount = (email: string) =>
     env.DB.prepare('SELECT COUNT(*) AS n FROM outbox WHERE recipient = ?').bind(email).first<number>('n');
 
@@ -255,7 +257,7 @@ describe('mail outside development', () => {
     expect(res.status).toBe(500);
     const text = await res.text();
     expect(JSON.parse(text).error).toMatchObject({ code: 'INTERNAL_ERROR', message: 'Internal server error' });
-    expect(text).not.toMatch(/mail API|401|unauthorized/i);
+    expect(withoutRandomFields(text)).not.toMatch(/mail API|401|unauthorized/i);
   });
 
   it('answers magic-link and forgot-password before mailing, so a refused mail is only logged', async () => {
@@ -267,7 +269,7 @@ describe('mail outside development', () => {
     ]) {
       const res = await postAs({ MAIL_API_KEY: 'revoked-key' }, path, { email });
       expect(res.status).toBe(200);
-      expect(await res.text()).not.toMatch(/mail API|401|unauthorized/i);
+      expect(withoutRandomFields(await res.text())).not.toMatch(/mail API|401|unauthorized/i);
       expect(logged.mock.calls.map(([line]) => JSON.parse(String(line)).message)).toContain(what);
     }
   });
