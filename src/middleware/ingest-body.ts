@@ -10,6 +10,7 @@ import type { AppEnv } from '../types';
 import { bodyTooLarge, INGEST_BODY_LIMIT } from './body-limit';
 
 const JSON_TYPE = /^application\/([a-z-.]+\+)?json(;.*)?$/i;
+const decoder = new TextDecoder();
 
 /** The body's bytes, decompressed as they stream; refused the moment they pass the limit. */
 async function readBytes(body: ReadableStream<Uint8Array>, encoding: string): Promise<Uint8Array> {
@@ -31,12 +32,12 @@ async function readBytes(body: ReadableStream<Uint8Array>, encoding: string): Pr
     // DecompressionStream rejects truncated or corrupt input; the plain stream only fails on size (above)
     throw ApiError.of('malformedGzip');
   }
-  return new Uint8Array(await new Blob(chunks).arrayBuffer());
+  return chunks.length === 1 ? chunks[0] : new Uint8Array(await new Blob(chunks).arrayBuffer());
 }
 
 /** NDJSON as the JSON batch it means; each line must be one JSON value (blank lines are skipped). */
 function ndjsonAsBatch(bytes: Uint8Array): string {
-  const text = new TextDecoder().decode(bytes);
+  const text = decoder.decode(bytes);
   const lines = text.split(/\r?\n/).filter((line) => line.trim() !== '');
   lines.forEach((line, index) => {
     try {
@@ -72,18 +73,20 @@ const decodeBody =
 
     const bytes = await readBytes(raw.body, encoding);
     if (c.req.header('idempotency-key') !== undefined) c.set('bodyDigest', await sha256Hex(bytes));
-    const headers = new Headers(raw.headers);
-    headers.delete('content-encoding');
-    headers.delete('content-length');
-    if (translated) {
-      headers.set('content-type', 'application/json');
-      c.set('translatedBody', true);
+    if (translated || encoding === 'gzip') {
+      // Validation sees the plain JSON it is given, not the type and encoding that came in (a plain
+      // JSON body, the common case, keeps its request as it is).
+      const headers = new Headers(raw.headers);
+      headers.delete('content-encoding');
+      headers.delete('content-length');
+      if (translated) {
+        headers.set('content-type', 'application/json');
+        c.set('translatedBody', true);
+      }
+      c.req.raw = new Request(raw.url, { method: raw.method, headers });
     }
-    c.req.raw = new Request(raw.url, { method: raw.method, headers });
     // Where HonoRequest keeps a body already read (as a promise, whatever its type says); json() reads it.
-    (c.req.bodyCache as { text?: Promise<string> }).text = Promise.resolve(
-      translated ? translation.asJson(bytes) : new TextDecoder().decode(bytes),
-    );
+    (c.req.bodyCache as { text?: Promise<string> }).text = Promise.resolve(translated ? translation.asJson(bytes) : decoder.decode(bytes));
     await next();
   };
 
