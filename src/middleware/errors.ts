@@ -30,13 +30,13 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
  * Fields (keys included) whose text is not well-formed Unicode, appended to `found`. Runs on every
  * validated input, so a clean one allocates nothing: the path is one stack, joined only for a find.
  */
-function collectMalformedText(value: unknown, path: string[], found: ErrorDetail[]): ErrorDetail[] {
+function collectMalformedText(value: unknown, path: (string | number)[], found: ErrorDetail[]): ErrorDetail[] {
   const at = () => found.push({ field: path.join('.'), issue: 'Invalid text: unpaired UTF-16 surrogate' });
   if (typeof value === 'string') {
     if (LONE_SURROGATE.test(value)) at();
   } else if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
-      path.push(String(i));
+      path.push(i);
       collectMalformedText(value[i], path, found);
       path.pop();
     }
