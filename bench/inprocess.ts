@@ -156,6 +156,12 @@ async function proposedCases(
       expect: 202,
       send: post(app, '/v1/logs', asKey, ingestOne, dev),
     },
+    {
+      name: 'proposed-ingest-100',
+      label: 'PROPOSED POST /v1/logs, 100 entries (dev)',
+      expect: 202,
+      send: post(app, '/v1/logs', asKey, (n: number) => BATCH_BODIES[n % BATCH_BODIES.length], dev),
+    },
   ];
 }
 const BATCH_BODIES = Array.from({ length: 16 }, (_, i) => ingestBatch(i));

@@ -12,10 +12,13 @@ import { bodyTooLarge, INGEST_BODY_LIMIT } from './body-limit';
 const JSON_TYPE = /^application\/([a-z-.]+\+)?json(;.*)?$/i;
 const decoder = new TextDecoder();
 
-/** The body's bytes, decompressed as they stream; refused the moment they pass the limit. */
-async function readBytes(body: ReadableStream<Uint8Array>, encoding: string): Promise<Uint8Array> {
-  const stream = encoding === 'gzip' ? body.pipeThrough(new DecompressionStream('gzip')) : body;
-  const reader = stream.getReader();
+/**
+ * The body's bytes: as sent (limitBodySize has already held them to the limit), or decompressed as
+ * they stream, refused the moment they pass the limit.
+ */
+async function readBytes(request: Request, encoding: 'gzip' | 'identity'): Promise<Uint8Array> {
+  if (encoding === 'identity') return new Uint8Array(await request.arrayBuffer());
+  const reader = request.body!.pipeThrough(new DecompressionStream('gzip')).getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
   try {
@@ -23,13 +26,13 @@ async function readBytes(body: ReadableStream<Uint8Array>, encoding: string): Pr
       const { done, value } = await reader.read();
       if (done) break;
       size += value.byteLength;
-      if (size > INGEST_BODY_LIMIT) throw bodyTooLarge(INGEST_BODY_LIMIT, encoding === 'gzip');
+      if (size > INGEST_BODY_LIMIT) throw bodyTooLarge(INGEST_BODY_LIMIT, true);
       chunks.push(value);
     }
   } catch (error) {
     reader.cancel().catch(() => {});
     if (error instanceof ApiError) throw error;
-    // DecompressionStream rejects truncated or corrupt input; the plain stream only fails on size (above)
+    // DecompressionStream rejects truncated or corrupt input
     throw ApiError.of('malformedGzip');
   }
   return chunks.length === 1 ? chunks[0] : new Uint8Array(await new Blob(chunks).arrayBuffer());
@@ -71,7 +74,7 @@ const decodeBody =
     const encoding = (c.req.header('content-encoding') ?? 'identity').trim().toLowerCase();
     if (encoding !== 'gzip' && encoding !== 'identity') throw ApiError.of('unsupportedContentEncoding');
 
-    const bytes = await readBytes(raw.body, encoding);
+    const bytes = await readBytes(raw, encoding);
     if (c.req.header('idempotency-key') !== undefined) c.set('bodyDigest', await sha256Hex(bytes));
     if (translated || encoding === 'gzip') {
       // Validation sees the plain JSON it is given, not the type and encoding that came in (a plain
