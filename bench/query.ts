@@ -4,7 +4,9 @@
 // across the last 23 hours, all on log shard LOGS_0, with 8 services, a rare status 503, three
 // regions and a rare "timeout" message. The shard is seeded with the consumer's own block encoding
 // (src/blocks/format.ts) straight into the migrated database; KV holds the queried project's entries
-// in the consumer's bucket layout (src/kv/recent-logs.ts), 1,000 per bucket.
+// in the consumer's bucket layout (src/kv/recent-logs.ts), 1,000 per bucket. A request looks at no
+// more than SCAN_BUDGET stored entries, so a sparse filter's page holds fewer than 100: each
+// filter also reports how many its page held.
 import { encodeBlocks } from '../src/blocks/format';
 import { rememberRecent } from '../src/kv/recent-logs';
 import type { LogEntry, LogMessage } from '../src/model/logs';
@@ -40,7 +42,9 @@ const FILTERS: Record<string, string> = {
 const TEXT = /(^|&)q=/;
 
 type Pct = { p50: number; p95: number };
-type ByFilter = Record<string, Pct>;
+/** A filter's latency, and how many entries its page held (fewer than 100 when the scan budget ends a sparse walk). */
+type Measured = Pct & { entries: number };
+type ByFilter = Record<string, Measured>;
 export type QueryPoint = {
   stored: number;
   seedSeconds: number;
@@ -161,12 +165,13 @@ export async function runQuery(opts: {
     const measure = async (path: string, base = url) => {
       for (let i = 0; i < 5; i++) await get(path, base);
       const xs: number[] = [];
+      let entries = 0;
       for (let i = 0; i < opts.samples; i++) {
         const t = performance.now();
-        await get(path, base);
+        entries = (await get(path, base)).data?.entries?.length ?? 0;
         xs.push(performance.now() - t);
       }
-      return { p50: Number(quantile(xs, 0.5).toFixed(2)), p95: Number(quantile(xs, 0.95).toFixed(2)) };
+      return { p50: Number(quantile(xs, 0.5).toFixed(2)), p95: Number(quantile(xs, 0.95).toFixed(2)), entries };
     };
     const fifthPageCursor = async () => {
       let cursor = '';
@@ -178,7 +183,7 @@ export async function runQuery(opts: {
       for (const [name, query] of Object.entries(FILTERS)) {
         if (source === 'kv' && TEXT.test(query)) continue;
         byFilter[name] = await measure(`/v1/logs?limit=100&source=${source}&${query.replace('CURSOR', cursor)}`, base);
-        opts.log(`    ${source} ${name}: ${byFilter[name].p50} / ${byFilter[name].p95} ms`);
+        opts.log(`    ${source} ${name}: ${byFilter[name].p50} / ${byFilter[name].p95} ms, ${byFilter[name].entries} entries`);
       }
       return byFilter;
     };

@@ -118,7 +118,7 @@ for (const statistics of [false, true]) {
       it(`a page: ${name}`, async () => {
         const { db, recorded } = recordingDb();
         const full = { projectId, ...filter };
-        const page = await pageFromBlocks(candidateBlocks(db, full), (refs) => readBlocks(db, shardName, full, refs), full);
+        const { entries: page } = await pageFromBlocks(candidateBlocks(db, full), (refs) => readBlocks(db, shardName, full, refs), full);
         expect(page.length).toBeGreaterThan(0);
         expect(page.every((entry) => entry.projectId === projectId)).toBe(true);
         await expectProjectRangePlans(recorded);

@@ -2668,7 +2668,7 @@ export type QueryLogsData = {
          */
         order?: 'desc' | 'asc';
         /**
-         * Page size.
+         * The most entries a page holds (a page may hold fewer and still have a next one; see above).
          */
         limit?: number;
         /**

@@ -15,7 +15,7 @@
 // later, never twice a second); a redelivery grouped differently may store an entry in two
 // buckets, which the read removes by id.
 import { decodeBlock, encodeEntries } from '../blocks/format';
-import { type BlockRef, pageFromBlocks } from '../blocks/page';
+import { type BlockPage, type BlockRef, pageFromBlocks } from '../blocks/page';
 import { type LogEntry, type LogFilter, type LogMessage, newestFirst, RECENT_WINDOW_MS } from '../model/logs';
 
 type Bucketed = Omit<LogEntry, 'projectId'>;
@@ -81,8 +81,8 @@ async function* oldestBuckets(kv: KVNamespace, filter: LogFilter, oldest: string
   yield* buckets.sort((a, b) => (a.min < b.min ? -1 : a.min > b.min ? 1 : 0));
 }
 
-/** A page from the fast path: up to `filter.limit` entries of the window, in page order. */
-export async function recentPage(kv: KVNamespace, filter: LogFilter, nowMs: number): Promise<LogEntry[]> {
+/** A page from the fast path: up to `filter.limit` entries of the window, in page order (pageFromBlocks). */
+export async function recentPage(kv: KVNamespace, filter: LogFilter, nowMs: number, scanBudget?: number): Promise<BlockPage> {
   const windowStart = new Date(nowMs - RECENT_WINDOW_MS).toISOString();
   const oldest = filter.since && filter.since > windowStart ? filter.since : windowStart;
   const inWindow = { ...filter, since: oldest };
@@ -97,6 +97,7 @@ export async function recentPage(kv: KVNamespace, filter: LogFilter, nowMs: numb
       return entries.flat();
     },
     inWindow,
+    scanBudget,
   );
 }
 

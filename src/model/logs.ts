@@ -55,7 +55,7 @@ export type Order = 'asc' | 'desc';
 /** The page order's comparator: newest first (desc) or oldest first (asc). */
 export const inOrder = (order: Order) => (order === 'desc' ? newestFirst : (a: Cursor, b: Cursor) => newestFirst(b, a));
 
-/** A position in the page order: the next page starts strictly after this entry. */
+/** A position in the page order: the next page starts strictly after this entry (an empty id: before every entry of that millisecond). */
 export type Cursor = { timestamp: string; id: string };
 
 /** What a page asks either store for (times canonical). */
@@ -110,6 +110,7 @@ export function decodeCursor(cursor: string): Cursor | undefined {
     return undefined;
   }
   const [timestamp, id, ...rest] = text.split('|');
-  if (rest.length > 0 || !CANONICAL_TIME.test(timestamp) || Number.isNaN(Date.parse(timestamp)) || !LOG_ID.test(id ?? '')) return undefined;
+  if (rest.length > 0 || !CANONICAL_TIME.test(timestamp) || Number.isNaN(Date.parse(timestamp)) || (id !== '' && !LOG_ID.test(id ?? '')))
+    return undefined;
   return { timestamp, id };
 }

@@ -1,7 +1,7 @@
 // GET /v1/logs: which project the caller may read, then one page from D1 or from the KV fast path.
 import type { z } from 'zod';
 import type { zQueryLogsQuery } from '../../generated/zod/zod.gen';
-import { pageFromBlocks } from '../blocks/page';
+import { type BlockPage, pageFromBlocks } from '../blocks/page';
 import { recentPage } from '../kv/recent-logs';
 import { ApiError } from '../lib/errors';
 import { logShard } from '../lib/shards';
@@ -12,6 +12,10 @@ import type { Principal } from '../types';
 import { projectForMember } from './projects';
 
 type Query = z.infer<typeof zQueryLogsQuery>;
+
+// The most stored entries one request looks at: any filter answers in bounded time, and a sparse
+// one pages on with a short page and a cursor (as CloudWatch's FilterLogEvents does).
+export const SCAN_BUDGET = 10_000;
 
 type AskedProject = { id: string; memberUserId?: string };
 /**
@@ -64,24 +68,25 @@ export async function queryLogs(
   // One entry more than the page tells whether there is a next page.
   const filter: LogFilter = { ...filterOf(asked.id, query), limit: query.limit + 1 };
   const found = query.source === 'kv' ? await kvPage(env, asked, filter) : await shardPage(env, asked, filter);
-  const entries = found.slice(0, query.limit);
-  const nextCursor = found.length > query.limit ? encodeCursor(entries[entries.length - 1]) : undefined;
+  const entries = found.entries.slice(0, query.limit);
+  const next = found.entries.length > query.limit ? entries[entries.length - 1] : found.resumeAt;
+  const nextCursor = next && encodeCursor(next);
   return { page: { source: query.source, entries }, nextCursor };
 }
 
 /** A page from the KV fast path, once a user's membership is checked (an API key's project needs no read). */
-async function kvPage(env: Env, asked: AskedProject, filter: LogFilter): Promise<LogEntry[]> {
+async function kvPage(env: Env, asked: AskedProject, filter: LogFilter): Promise<BlockPage> {
   if (asked.memberUserId !== undefined) await projectForMember(env, asked.memberUserId, asked.id);
-  return recentPage(env.CACHE, filter, Date.now());
+  return recentPage(env.CACHE, filter, Date.now(), SCAN_BUDGET);
 }
 
 /**
  * A page from the project's log shard: candidate blocks from their metadata and term filters, then
  * their entries. One read of `projects` says both where the entries live and whether a user may read them.
  */
-async function shardPage(env: Env, asked: AskedProject, filter: LogFilter): Promise<LogEntry[]> {
+async function shardPage(env: Env, asked: AskedProject, filter: LogFilter): Promise<BlockPage> {
   const shard = await findLogShard(env.DB, asked.id, asked.memberUserId);
   if (!shard) throw ApiError.of('notFound');
   const db = logShard(env, shard);
-  return pageFromBlocks(candidateBlocks(db, filter), (refs) => readBlocks(db, shard, filter, refs), filter);
+  return pageFromBlocks(candidateBlocks(db, filter), (refs) => readBlocks(db, shard, filter, refs), filter, SCAN_BUDGET);
 }

@@ -24,7 +24,7 @@ const HEARTBEAT = encoder.encode(': heartbeat\n\n');
 /** The matching entries of the KV window received after `lastEventId`, in id (receive) order. */
 async function missedSince(env: Env, projectId: string, conditions: EntryConditions, lastEventId: string): Promise<LogEntry[]> {
   const window = await recentPage(env.CACHE, { projectId, ...conditions, order: 'asc', limit: Number.MAX_SAFE_INTEGER }, Date.now());
-  return window.filter((entry) => entry.id > lastEventId).sort((a, b) => (a.id < b.id ? -1 : 1));
+  return window.entries.filter((entry) => entry.id > lastEventId).sort((a, b) => (a.id < b.id ? -1 : 1));
 }
 
 /**
