@@ -196,6 +196,28 @@ describe('POST /v1/logs: Idempotency-Key', () => {
     expect(await storedCount(tenant.project.id)).toBe(60);
   });
 
+  it('stores a half-sent batch once when two consumer runs get its copies at the same time, each among other messages', async () => {
+    const tenant = await createTenant();
+    const entries = Array.from({ length: 60 }, (_, i) => ({ level: 'info', message: `raced ${i} ${'x'.repeat(8000)}` }));
+    const body = JSON.stringify({ entries });
+    const key = crypto.randomUUID();
+    const halfSent = capturingQueue({ failCall: 1 });
+    expectError((await ingest(tenant.key.secret, body, { ...JSON_TYPE, 'Idempotency-Key': key }, halfSent)).res, 500, 'INTERNAL_ERROR');
+    const resent = capturingQueue();
+    expect((await ingest(tenant.key.secret, body, { ...JSON_TYPE, 'Idempotency-Key': key }, resent)).res.status).toBe(202);
+    // Each run also stores other entries of the project, so its blocks mix messages.
+    const others = await Promise.all(
+      [0, 1].map(
+        async (run) =>
+          (await ingest(tenant.key.secret, JSON.stringify({ entries: [{ level: 'info', message: `other ${run}` }] }), JSON_TYPE)).sent,
+      ),
+    );
+    // Neither run sees what the other stores before it has looked: both find the copies new.
+    const runs = await Promise.all([deliver([...others[0], ...halfSent.sent]), deliver([...others[1], ...resent.sent])]);
+    expect(runs.flatMap((run) => run.retried)).toEqual([]);
+    expect(await storedCount(tenant.project.id)).toBe(62);
+  });
+
   it('refuses a malformed key', async () => {
     const res = await api.post(
       '/v1/logs',

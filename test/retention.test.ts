@@ -7,7 +7,7 @@ import { bloomMayHave, decodeBlock, trigramHashes } from '../src/blocks/format';
 import { fromBase64url } from '../src/lib/base64url';
 import { type LogEntry, type LogMessage, newLogIds } from '../src/model/logs';
 import type { ArchiveIndex } from '../src/retention/archive';
-import { deliver, purgeNow, storedEntries, worker } from './logs.support';
+import { deliver, purgeNow, shardOf, storedEntries, worker } from './logs.support';
 import { api } from './support/http';
 import { createProject, createTenant, type Project, type Tenant } from './support/tenancy';
 
@@ -140,6 +140,40 @@ describe('retention', () => {
     expect(await readPart(second)).toEqual([late]);
     expect(await readPart(day13)).toEqual([kept[0]]);
     expect(await storedIds(weekly.id)).toEqual([kept[1].id]);
+  });
+
+  it('archives a block whose term filter is large (some 180,000 distinct trigrams of noise in the messages)', async () => {
+    const noisy = await createTenant();
+    // Printable ASCII that lowercasing leaves alone, but the quote and backslash (JSON escapes them):
+    // every message spells out consecutive three-character combinations, so nearly every trigram of
+    // the block's 256 KiB is a new one and its Bloom filter grows past 130 KB.
+    const ALPHABET = Array.from({ length: 94 }, (_, i) => String.fromCharCode(33 + i)).filter((ch) => !/["\\A-Z]/.test(ch));
+    const triple = (k: number) =>
+      [k / ALPHABET.length ** 2, k / ALPHABET.length, k].map((digit) => ALPHABET[Math.floor(digit) % ALPHABET.length]).join('');
+    const ids = newLogIds(100, Date.now());
+    const message: LogMessage = {
+      v: 1,
+      projectId: noisy.project.id,
+      receivedAt: new Date().toISOString(),
+      entries: ids.map((id, i) => ({
+        id,
+        level: 'info',
+        message: Array.from({ length: 800 }, (_, k) => triple(i * 800 + k)).join(''),
+        timestamp: `2026-02-01T10:00:${String(i % 60).padStart(2, '0')}.000Z`,
+        attributes: {},
+      })),
+    };
+    expect((await deliver([message])).retriedIds).toEqual([]);
+    // The case this replays: one filter larger than String.fromCharCode takes as arguments at once.
+    const filterBytes = await env[await shardOf(noisy.project.id)]
+      .prepare('SELECT max(length(terms)) AS n FROM log_blocks WHERE project_id = ?')
+      .bind(noisy.project.id)
+      .first<number>('n');
+    expect(filterBytes).toBeGreaterThan(130_000);
+    await runCron();
+    expect(await storedIds(noisy.project.id)).toEqual([]);
+    const parts = Object.values(await archived(noisy.project.id)).flat();
+    expect(parts.map((entry) => entry.id).sort()).toEqual([...ids].sort());
   });
 
   it('does nothing when nothing has expired', async () => {

@@ -6,6 +6,8 @@
 // what was stored meanwhile (within its 24-hour window) before going on live. A network failure,
 // a 5xx or a 429 is waited out (Retry-After for a 429) and the stream reopened; any other error
 // ends the iteration by throwing a LoglaneError of kind `api`. Stop it with `signal` or `break`.
+// An entry can arrive twice (a replay repeats entries stored out of id order; a batch resent under
+// an Idempotency-Key can be published twice): the iterator yields each id once.
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import type { ErrorBody, LogEntry } from '../../generated/client/types.gen.ts';
 import { buildUrl, retryAfterSeconds } from './core.ts';
@@ -59,12 +61,16 @@ async function apiError(response: Response): Promise<LoglaneError> {
   });
 }
 
+/** How many of the latest yielded ids are remembered to skip repeats. */
+const REMEMBERED_IDS = 10_000;
+
 export async function* tailLogs(connection: TailLogsConnection, request: TailLogsRequest = {}): AsyncGenerator<LogEntry, void, undefined> {
   const { signal, reconnectDelayMs = 1000 } = request;
   const fetchImpl = connection.fetch ?? ((input: string, init: RequestInit) => fetch(input, init));
   const url = buildUrl(connection.baseUrl.replace(/\/+$/, ''), '/v1/logs/tail', {}, request.query);
   const credential = connection.apiKey ?? connection.accessToken;
   let lastEventId = request.lastEventId;
+  const yielded = new Set<string>();
   while (!signal?.aborted) {
     let wait = reconnectDelayMs;
     const headers: Record<string, string> = { Accept: 'text/event-stream' };
@@ -80,6 +86,9 @@ export async function* tailLogs(connection: TailLogsConnection, request: TailLog
       try {
         for await (const entry of entriesOf(response.body)) {
           lastEventId = entry.id;
+          if (yielded.has(entry.id)) continue;
+          yielded.add(entry.id);
+          if (yielded.size > REMEMBERED_IDS) yielded.delete(yielded.values().next().value!);
           yield entry;
         }
       } catch {

@@ -555,13 +555,30 @@ describe('tailLogs', () => {
   });
 
   it('stops when its signal aborts', async () => {
-    const { client } = await setup(() => sse(events('log_1')));
+    let stream = 0;
+    const { client } = await setup(() => sse(events(`log_${++stream}`)));
     const controller = new AbortController();
     const seen: string[] = [];
     for await (const got of client.tailLogs({ signal: controller.signal, reconnectDelayMs: 10 })) {
       seen.push(got.id);
       if (seen.length === 3) controller.abort();
     }
-    expect(seen).toEqual(['log_1', 'log_1', 'log_1']);
+    expect(seen).toEqual(['log_1', 'log_2', 'log_3']);
+  });
+
+  it('yields an entry that comes twice once, in one stream or after reconnecting', async () => {
+    const replies: StubReply[] = [
+      sse(events('log_1', 'log_2', 'log_1')),
+      sse(events('log_2', 'log_3')),
+      failure(401, 'UNAUTHORIZED', 'Invalid or revoked API key'),
+    ];
+    const { client } = await setup(() => replies.shift()!, { apiKey: 'sk_1' });
+    const seen: string[] = [];
+    await expect(
+      (async () => {
+        for await (const got of client.tailLogs({ reconnectDelayMs: 10 })) seen.push(got.id);
+      })(),
+    ).rejects.toSatisfy((error) => isLoglaneError(error, 'UNAUTHORIZED'));
+    expect(seen).toEqual(['log_1', 'log_2', 'log_3']);
   });
 });

@@ -1,7 +1,8 @@
-// Decoded blocks kept per isolate. A stored block never changes (a redelivery stores nothing new,
-// retention and deletion remove whole blocks, and a query reads only blocks its candidate query
-// just found), so a block read again, for the next page or a dashboard's refresh, costs neither its
-// D1 read nor its gunzip and parse.
+// Decoded blocks kept per isolate: D1 log blocks and KV fast-path buckets, each named by its store
+// and key (`LOGS_0/<block id>`, `kv/<key>`). Neither ever changes (a redelivery stores nothing new,
+// retention and deletion remove whole blocks, a bucket's key is unique to its entries, and a query
+// reads only blocks or buckets it just found), so one read again, for the next page or a
+// dashboard's refresh, costs neither its read nor its gunzip and parse.
 //
 // Memory is bounded in total and per project, least recently used first out: one tenant's long
 // scans can take at most half of the cache, so they never flush another tenant's blocks alone.
@@ -24,24 +25,21 @@ const TOTAL_BYTES = 32 * 1024 * 1024;
 const PROJECT_BYTES = TOTAL_BYTES / 2;
 
 type ProjectBlocks = { blocks: Map<string, DecodedBlock>; bytes: number };
-/** Projects (shard and project id), least recently used first; each with its blocks in the same order. */
+/** Projects, least recently used first; each with its blocks in the same order. */
 const projects = new Map<string, ProjectBlocks>();
 let heldBytes = 0;
 /** The read (a page's filter object) that last used each block. */
 const lastReader = new WeakMap<DecodedBlock, object>();
 
-const projectKey = (shard: string, projectId: string) => `${shard}/${projectId}`;
-
 /** The cached block, now the most recently used (by `reader`). */
-export function cachedBlock(shard: string, projectId: string, blockId: string, reader: object): DecodedBlock | undefined {
-  const key = projectKey(shard, projectId);
-  const project = projects.get(key);
-  const block = project?.blocks.get(blockId);
+export function cachedBlock(projectId: string, blockKey: string, reader: object): DecodedBlock | undefined {
+  const project = projects.get(projectId);
+  const block = project?.blocks.get(blockKey);
   if (!project || !block) return undefined;
-  projects.delete(key);
-  projects.set(key, project);
-  project.blocks.delete(blockId);
-  project.blocks.set(blockId, block);
+  projects.delete(projectId);
+  projects.set(projectId, project);
+  project.blocks.delete(blockKey);
+  project.blocks.set(blockKey, block);
   lastReader.set(block, reader);
   return block;
 }
@@ -51,18 +49,17 @@ export function cachedBlock(shard: string, projectId: string, blockId: string, r
  * used: a scan longer than the share keeps the blocks it cached first instead of pushing out each
  * in turn, so repeating it reads only the rest from D1.
  */
-export function cacheBlock(shard: string, projectId: string, blockId: string, block: DecodedBlock, reader: object): void {
-  const key = projectKey(shard, projectId);
-  const project = projects.get(key) ?? { blocks: new Map(), bytes: 0 };
+export function cacheBlock(projectId: string, blockKey: string, block: DecodedBlock, reader: object): void {
+  const project = projects.get(projectId) ?? { blocks: new Map(), bytes: 0 };
   const fits = () => project.bytes + block.bytes <= PROJECT_BYTES;
   for (const [oldId, old] of project.blocks) {
     if (fits()) break;
     if (lastReader.get(old) !== reader) drop(project, oldId, old);
   }
-  if (project.blocks.has(blockId) || !fits()) return;
-  projects.delete(key);
-  projects.set(key, project);
-  project.blocks.set(blockId, block);
+  if (project.blocks.has(blockKey) || !fits()) return;
+  projects.delete(projectId);
+  projects.set(projectId, project);
+  project.blocks.set(blockKey, block);
   project.bytes += block.bytes;
   heldBytes += block.bytes;
   lastReader.set(block, reader);
@@ -74,8 +71,8 @@ export function cacheBlock(shard: string, projectId: string, blockId: string, bl
   }
 }
 
-function drop(project: ProjectBlocks, blockId: string, block: DecodedBlock): void {
-  project.blocks.delete(blockId);
+function drop(project: ProjectBlocks, blockKey: string, block: DecodedBlock): void {
+  project.blocks.delete(blockKey);
   project.bytes -= block.bytes;
   heldBytes -= block.bytes;
 }

@@ -116,13 +116,15 @@ export function encodeEntries(projectId: string, entries: readonly Omit<LogEntry
   return gzip(`${JSON.stringify(columns)}\n`);
 }
 
+// One object shape for every entry, built without spreading: blocks decode thousands at a time.
+// An absent service is `undefined`, which JSON leaves out as if the key were not there.
 const entriesOf = (c: Columns): LogEntry[] =>
   c.id.map((id, i) => ({
     id,
     projectId: c.projectId,
     level: c.level[i],
     message: c.message[i],
-    ...(c.service[i] === null ? {} : { service: c.service[i]! }),
+    service: c.service[i] ?? undefined,
     timestamp: c.timestamp[i],
     receivedAt: c.receivedAt[i],
     attributes: c.attributes[i],

@@ -1,6 +1,6 @@
 // One page from a store of blocks (D1 log blocks, KV fast-path buckets): both find candidate
 // blocks from their metadata, in page order, and this reads as few of them as the page needs.
-import { type Cursor, inOrder, type LogEntry, type LogFilter, matches } from '../model/logs';
+import { type Cursor, inOrder, type LogEntry, type LogFilter, matcher } from '../model/logs';
 
 /**
  * A candidate block. `bound` is what lets the walk stop: in a newest-first walk, no entry of this
@@ -43,6 +43,7 @@ export async function pageFromBlocks<Ref extends BlockRef>(
   scanBudget = Number.POSITIVE_INFINITY,
 ): Promise<BlockPage> {
   const compare = inOrder(filter.order);
+  const matches = matcher(filter);
   const desc = filter.order === 'desc';
   const seen = new Set<string>();
   let page: LogEntry[] = [];
@@ -63,7 +64,7 @@ export async function pageFromBlocks<Ref extends BlockRef>(
     blocksRead += pending.length;
     for (const entry of entries) {
       // The KV fast path may hold an entry in two buckets (a redelivery grouped differently).
-      if (!seen.has(entry.id) && matches(entry, filter)) {
+      if (!seen.has(entry.id) && matches(entry)) {
         seen.add(entry.id);
         page.push(entry);
       }

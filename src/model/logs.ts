@@ -81,17 +81,26 @@ export type LogFilter = {
 /** What a filter asks of each entry, whatever its position (a live tail's filter). */
 export type EntryConditions = Pick<LogFilter, 'levels' | 'services' | 'attributes' | 'since' | 'until' | 'text'>;
 
-/** Whether an entry passes every condition of a filter (both stores and the live tail filter decoded entries with this). */
-export const matches = (entry: LogEntry, filter: EntryConditions & Partial<Pick<LogFilter, 'position' | 'order'>>) =>
-  (!filter.levels?.length || filter.levels.includes(entry.level)) &&
-  (!filter.services?.length || (entry.service !== undefined && filter.services.includes(entry.service))) &&
-  Object.entries(filter.attributes ?? {}).every(
-    ([key, value]) => Object.hasOwn(entry.attributes, key) && String(entry.attributes[key]) === value,
-  ) &&
-  (!filter.since || entry.timestamp >= filter.since) &&
-  (!filter.until || entry.timestamp < filter.until) &&
-  (filter.text === undefined || entry.message.toLowerCase().includes(filter.text.toLowerCase())) &&
-  (!filter.position || inOrder(filter.order ?? 'desc')(entry, filter.position) > 0);
+/**
+ * Whether an entry passes every condition of a filter (both stores and the live tail filter decoded
+ * entries with this). What the filter needs is worked out once, then tested against each entry.
+ */
+export function matcher(filter: EntryConditions & Partial<Pick<LogFilter, 'position' | 'order'>>): (entry: LogEntry) => boolean {
+  const levels = filter.levels?.length ? new Set(filter.levels) : undefined;
+  const services = filter.services?.length ? new Set(filter.services) : undefined;
+  const attributes = Object.entries(filter.attributes ?? {});
+  const text = filter.text?.toLowerCase();
+  const { since, until, position } = filter;
+  const compare = inOrder(filter.order ?? 'desc');
+  return (entry) =>
+    (!levels || levels.has(entry.level)) &&
+    (!services || (entry.service !== undefined && services.has(entry.service))) &&
+    attributes.every(([key, value]) => Object.hasOwn(entry.attributes, key) && String(entry.attributes[key]) === value) &&
+    (!since || entry.timestamp >= since) &&
+    (!until || entry.timestamp < until) &&
+    (text === undefined || entry.message.toLowerCase().includes(text)) &&
+    (!position || compare(entry, position) > 0);
+}
 
 const CANONICAL_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const LOG_ID = /^log_[A-Za-z0-9]{1,60}$/;

@@ -17,7 +17,8 @@ import { retryDelay } from './retry';
  * exactly once: on its first delivery nobody can have stored it, unless it is `resendable` (an
  * Idempotency-Key retry may have sent it again); a redelivery (attempts > 1) or a resendable message
  * is first looked up by its first entry, and skipped if a block already holds it or an earlier
- * message of this delivery has that first entry. Only when every
+ * message of this delivery has that first entry; and a resendable message goes into blocks of its
+ * own, so that two runs storing its copies at once write identical rows. Only when every
  * shard has stored its part are the messages acknowledged; otherwise all are retried.
  */
 export async function consumeLogBatch(batch: MessageBatch<unknown>, env: Env): Promise<void> {
@@ -71,12 +72,23 @@ async function storeInShard(db: D1Database, projects: Map<string, Message<LogMes
         stored.add(id); // a message sent twice may arrive twice in one delivery
         return true;
       });
-      const entries: LogEntry[] = fresh.flatMap(({ body }) =>
-        body.entries.map((entry) => ({ ...entry, projectId, receivedAt: body.receivedAt })),
-      );
-      if (entries.length === 0) return [];
-      return insertBlockStatements(db, await encodeBlocks(projectId, entries, new Set(fresh.map((message) => firstEntryOf(message).id))));
+      // Two consumer runs may each find a resendable message's copy new before either stores it.
+      // Alone in its blocks, every copy makes the very same blocks, which INSERT OR IGNORE keeps once.
+      const groups = [
+        fresh.filter((message) => !message.body.resendable),
+        ...fresh.filter((message) => message.body.resendable).map((m) => [m]),
+      ];
+      const blocks = await Promise.all(groups.filter((group) => group.length > 0).map((group) => blocksOf(projectId, group)));
+      return insertBlockStatements(db, blocks.flat());
     }),
   );
   if (statements.flat().length > 0) await atomically(db, statements.flat());
+}
+
+/** One project's messages as blocks (entries grouped by hour, oldest first: the same messages make the same blocks). */
+function blocksOf(projectId: string, messages: Message<LogMessage>[]) {
+  const entries: LogEntry[] = messages.flatMap(({ body }) =>
+    body.entries.map((entry) => ({ ...entry, projectId, receivedAt: body.receivedAt })),
+  );
+  return encodeBlocks(projectId, entries, new Set(messages.map((message) => firstEntryOf(message).id)));
 }

@@ -123,7 +123,7 @@ export async function* candidateBlocks(db: D1Database, filter: LogFilter): Async
  */
 export async function readBlocks(db: D1Database, shard: string, filter: LogFilter, refs: StoredBlockRef[]): Promise<LogEntry[]> {
   const { projectId } = filter;
-  const blocks = refs.map((ref) => cachedBlock(shard, projectId, ref.id, filter));
+  const blocks = refs.map((ref) => cachedBlock(projectId, `${shard}/${ref.id}`, filter));
   const missing = refs.filter((_, i) => !blocks[i]);
   if (missing.length > 0) {
     const results = await db.batch<{ id: string; data: number[] }>(
@@ -133,7 +133,7 @@ export async function readBlocks(db: D1Database, shard: string, filter: LogFilte
     );
     const rows = results.flatMap((result) => result.results);
     const decoded = await Promise.all(rows.map(async (row) => new DecodedBlock(await decodeBlock(row.data))));
-    rows.forEach((row, i) => cacheBlock(shard, projectId, row.id, decoded[i], filter));
+    rows.forEach((row, i) => cacheBlock(projectId, `${shard}/${row.id}`, decoded[i], filter));
     blocks.push(...decoded);
   }
   return blocks.flatMap((block) => block?.entries ?? []);

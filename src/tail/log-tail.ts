@@ -5,7 +5,7 @@
 // sends every tail the entries its filter matches.
 import { DurableObject } from 'cloudflare:workers';
 import { log } from '../lib/log';
-import { type EntryConditions, type LogEntry, type LogMessage, matches } from '../model/logs';
+import { type EntryConditions, type LogEntry, type LogMessage, matcher } from '../model/logs';
 import { TAIL_FILTER_PARAM } from '../services/log-tail';
 
 /** Open tails per project; one more is refused (429 in the envelope). */
@@ -27,7 +27,7 @@ export class LogTail extends DurableObject<Env> {
   /** Sends each open tail the entries its filter matches, as one JSON array per delivery. */
   async publish(entries: LogEntry[]): Promise<void> {
     for (const socket of this.ctx.getWebSockets()) {
-      const matching = entries.filter((entry) => matches(entry, socket.deserializeAttachment() as EntryConditions));
+      const matching = entries.filter(matcher(socket.deserializeAttachment() as EntryConditions));
       if (matching.length === 0) continue;
       try {
         socket.send(JSON.stringify(matching));
