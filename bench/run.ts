@@ -132,7 +132,7 @@ async function main() {
     runQuery({ sizes: quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000], samples: quick ? 60 : 150, budgetSeconds: 240, log }),
   );
   await guard('cost', () =>
-    runCost({ entries: Number(value('cost-entries') ?? (quick ? 100_000 : 1_000_000)), samples: quick ? 20 : 40, log }),
+    runCost({ entries: Number(value('cost-entries') ?? (quick ? 100_000 : 1_000_000)), samples: quick ? 20 : 100, log }),
   );
   await guard('tooling', () => runTooling());
   await guard('load', () => runLoad({ seconds: quick ? 10 : 30, connections: 8, log }));

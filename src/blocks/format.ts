@@ -130,14 +130,19 @@ const entriesOf = (c: Columns): LogEntry[] =>
     attributes: c.attributes[i],
   }));
 
-/** The entries of encodeEntries' bytes (D1 returns BLOBs as arrays of bytes). */
-export async function decodeBlock(data: Uint8Array | number[]): Promise<LogEntry[]> {
-  const text = await gunzip(data instanceof Uint8Array ? data : Uint8Array.from(data));
-  return text
+/** The text of encodeEntries' bytes: lines of JSON columns (D1 returns BLOBs as arrays of bytes). */
+export const blockText = (data: Uint8Array | number[]): Promise<string> =>
+  gunzip(data instanceof Uint8Array ? data : Uint8Array.from(data));
+
+/** The entries of a block's text. */
+export const entriesOfText = (text: string): LogEntry[] =>
+  text
     .split('\n')
     .filter(Boolean)
     .flatMap((line) => entriesOf(JSON.parse(line) as Columns));
-}
+
+/** The entries of encodeEntries' bytes. */
+export const decodeBlock = async (data: Uint8Array | number[]): Promise<LogEntry[]> => entriesOfText(await blockText(data));
 
 const oldestFirst = (a: LogEntry, b: LogEntry) =>
   a.timestamp === b.timestamp ? (a.id < b.id ? -1 : 1) : a.timestamp < b.timestamp ? -1 : 1;

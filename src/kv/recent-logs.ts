@@ -14,8 +14,8 @@
 // id makes the name unique to its content, so a redelivered batch rewrites the same key (seconds
 // later, never twice a second); a redelivery grouped differently may store an entry in two
 // buckets, which the read removes by id.
-import { cacheBlock, cachedBlock, DecodedBlock } from '../blocks/cache';
-import { decodeBlock, encodeEntries } from '../blocks/format';
+import { CachedBlock, cacheBlock, cachedBlock } from '../blocks/cache';
+import { blockText, encodeEntries, entriesOfText } from '../blocks/format';
 import { type BlockPage, type BlockRef, pageFromBlocks } from '../blocks/page';
 import { type LogEntry, type LogFilter, type LogMessage, newestFirst, RECENT_WINDOW_MS } from '../model/logs';
 
@@ -90,16 +90,16 @@ export async function recentPage(kv: KVNamespace, filter: LogFilter, nowMs: numb
   const candidates = filter.order === 'desc' ? newestBuckets(kv, inWindow, oldest) : oldestBuckets(kv, inWindow, oldest);
   // One get per bucket not in the isolate's cache: KV's bulk get returns text or JSON only, and bills
   // each key as a read all the same.
-  const readBucket = async (name: string): Promise<readonly LogEntry[]> => {
+  const readBucket = async (name: string): Promise<LogEntry[]> => {
     const cacheKey = `kv/${name}`;
     const cached = cachedBlock(filter.projectId, cacheKey, inWindow);
-    if (cached) return cached.entries;
+    if (cached) return entriesOfText(cached.text);
     const value = await kv.get(name, 'arrayBuffer');
     // A bucket that expired between list and get holds nothing any more.
     if (value === null) return [];
-    const block = new DecodedBlock(await decodeBlock(new Uint8Array(value)));
+    const block = new CachedBlock(await blockText(new Uint8Array(value)));
     cacheBlock(filter.projectId, cacheKey, block, inWindow);
-    return block.entries;
+    return entriesOfText(block.text);
   };
   return pageFromBlocks(
     candidates,

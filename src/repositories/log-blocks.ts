@@ -2,8 +2,8 @@
 // reads or writes only that project's range of the primary key (project_id, max_ts, id).
 
 import { zLogLevel } from '../../generated/zod/zod.gen';
-import { cacheBlock, cachedBlock, DecodedBlock } from '../blocks/cache';
-import { attributeHash, type Block, bloomBits, decodeBlock, levelMask, serviceHash, trigramHashes } from '../blocks/format';
+import { CachedBlock, cacheBlock, cachedBlock } from '../blocks/cache';
+import { attributeHash, type Block, blockText, bloomBits, entriesOfText, levelMask, serviceHash, trigramHashes } from '../blocks/format';
 import type { BlockRef } from '../blocks/page';
 import type { Cursor, LogEntry, LogFilter } from '../model/logs';
 
@@ -118,8 +118,8 @@ export async function* candidateBlocks(db: D1Database, filter: LogFilter): Async
 
 /**
  * The entries of these blocks of the project (the page walk applies the filter), from the
- * isolate's cache of decoded blocks or else in one round trip. A block that retention removed since
- * the candidates were found is simply not there.
+ * isolate's cache of gunzipped blocks or else in one round trip. A block that retention removed
+ * since the candidates were found is simply not there.
  */
 export async function readBlocks(db: D1Database, shard: string, filter: LogFilter, refs: StoredBlockRef[]): Promise<LogEntry[]> {
   const { projectId } = filter;
@@ -132,11 +132,11 @@ export async function readBlocks(db: D1Database, shard: string, filter: LogFilte
       ),
     );
     const rows = results.flatMap((result) => result.results);
-    const decoded = await Promise.all(rows.map(async (row) => new DecodedBlock(await decodeBlock(row.data))));
-    rows.forEach((row, i) => cacheBlock(projectId, `${shard}/${row.id}`, decoded[i], filter));
-    blocks.push(...decoded);
+    const read = await Promise.all(rows.map(async (row) => new CachedBlock(await blockText(row.data))));
+    rows.forEach((row, i) => cacheBlock(projectId, `${shard}/${row.id}`, read[i], filter));
+    blocks.push(...read);
   }
-  return blocks.flatMap((block) => block?.entries ?? []);
+  return blocks.flatMap((block) => (block ? entriesOfText(block.text) : []));
 }
 
 // Retention.
