@@ -11,9 +11,10 @@
 //
 // Memory is bounded in total and per project, least recently used first out: one tenant's long
 // scans can take at most half of the cache, so they never flush another tenant's blocks alone.
+import { blockText } from './format';
 
 /** One block's text (blockText), as stored. */
-export class CachedBlock {
+class CachedBlock {
   /** What the text holds in memory at most (two bytes a character). */
   readonly bytes: number;
 
@@ -32,8 +33,8 @@ let heldBytes = 0;
 /** The read (a page's filter object) that last used each block. */
 const lastReader = new WeakMap<CachedBlock, object>();
 
-/** The cached block, now the most recently used (by `reader`). */
-export function cachedBlock(projectId: string, blockKey: string, reader: object): CachedBlock | undefined {
+/** The cached block's text, the block now the most recently used (by `reader`). */
+export function cachedText(projectId: string, blockKey: string, reader: object): string | undefined {
   const project = projects.get(projectId);
   const block = project?.blocks.get(blockKey);
   if (!project || !block) return undefined;
@@ -42,7 +43,14 @@ export function cachedBlock(projectId: string, blockKey: string, reader: object)
   project.blocks.delete(blockKey);
   project.blocks.set(blockKey, block);
   lastReader.set(block, reader);
-  return block;
+  return block.text;
+}
+
+/** The text of a block just read from its store (`data`, gzipped), kept for the next read. */
+export async function keepBlock(projectId: string, blockKey: string, data: Uint8Array | number[], reader: object): Promise<string> {
+  const block = new CachedBlock(await blockText(data));
+  cacheBlock(projectId, blockKey, block, reader);
+  return block.text;
 }
 
 /**
@@ -50,7 +58,7 @@ export function cachedBlock(projectId: string, blockKey: string, reader: object)
  * used: a scan longer than the share keeps the blocks it cached first instead of pushing out each
  * in turn, so repeating it reads only the rest from D1.
  */
-export function cacheBlock(projectId: string, blockKey: string, block: CachedBlock, reader: object): void {
+function cacheBlock(projectId: string, blockKey: string, block: CachedBlock, reader: object): void {
   const project = projects.get(projectId) ?? { blocks: new Map(), bytes: 0 };
   const fits = () => project.bytes + block.bytes <= PROJECT_BYTES;
   for (const [oldId, old] of project.blocks) {

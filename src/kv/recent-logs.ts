@@ -14,8 +14,8 @@
 // id makes the name unique to its content, so a redelivered batch rewrites the same key (seconds
 // later, never twice a second); a redelivery grouped differently may store an entry in two
 // buckets, which the read removes by id.
-import { CachedBlock, cacheBlock, cachedBlock } from '../blocks/cache';
-import { blockText, encodeEntries, entriesOfText } from '../blocks/format';
+import { cachedText, keepBlock } from '../blocks/cache';
+import { encodeEntries, entriesOfText } from '../blocks/format';
 import { type BlockPage, type BlockRef, pageFromBlocks } from '../blocks/page';
 import { type LogEntry, type LogFilter, type LogMessage, newestFirst, RECENT_WINDOW_MS } from '../model/logs';
 
@@ -92,14 +92,12 @@ export async function recentPage(kv: KVNamespace, filter: LogFilter, nowMs: numb
   // each key as a read all the same.
   const readBucket = async (name: string): Promise<LogEntry[]> => {
     const cacheKey = `kv/${name}`;
-    const cached = cachedBlock(filter.projectId, cacheKey, inWindow);
-    if (cached) return entriesOfText(cached.text);
+    const cached = cachedText(filter.projectId, cacheKey, inWindow);
+    if (cached !== undefined) return entriesOfText(cached);
     const value = await kv.get(name, 'arrayBuffer');
     // A bucket that expired between list and get holds nothing any more.
     if (value === null) return [];
-    const block = new CachedBlock(await blockText(new Uint8Array(value)));
-    cacheBlock(filter.projectId, cacheKey, block, inWindow);
-    return entriesOfText(block.text);
+    return entriesOfText(await keepBlock(filter.projectId, cacheKey, new Uint8Array(value), inWindow));
   };
   return pageFromBlocks(
     candidates,

@@ -2,8 +2,8 @@
 // reads or writes only that project's range of the primary key (project_id, max_ts, id).
 
 import { zLogLevel } from '../../generated/zod/zod.gen';
-import { CachedBlock, cacheBlock, cachedBlock } from '../blocks/cache';
-import { attributeHash, type Block, blockText, bloomBits, entriesOfText, levelMask, serviceHash, trigramHashes } from '../blocks/format';
+import { cachedText, keepBlock } from '../blocks/cache';
+import { attributeHash, type Block, bloomBits, entriesOfText, levelMask, serviceHash, trigramHashes } from '../blocks/format';
 import type { BlockRef } from '../blocks/page';
 import type { Cursor, LogEntry, LogFilter } from '../model/logs';
 
@@ -123,8 +123,8 @@ export async function* candidateBlocks(db: D1Database, filter: LogFilter): Async
  */
 export async function readBlocks(db: D1Database, shard: string, filter: LogFilter, refs: StoredBlockRef[]): Promise<LogEntry[]> {
   const { projectId } = filter;
-  const blocks = refs.map((ref) => cachedBlock(projectId, `${shard}/${ref.id}`, filter));
-  const missing = refs.filter((_, i) => !blocks[i]);
+  const texts = refs.map((ref) => cachedText(projectId, `${shard}/${ref.id}`, filter));
+  const missing = refs.filter((_, i) => texts[i] === undefined);
   if (missing.length > 0) {
     const results = await db.batch<{ id: string; data: number[] }>(
       missing.map((ref) =>
@@ -132,11 +132,9 @@ export async function readBlocks(db: D1Database, shard: string, filter: LogFilte
       ),
     );
     const rows = results.flatMap((result) => result.results);
-    const read = await Promise.all(rows.map(async (row) => new CachedBlock(await blockText(row.data))));
-    rows.forEach((row, i) => cacheBlock(projectId, `${shard}/${row.id}`, read[i], filter));
-    blocks.push(...read);
+    texts.push(...(await Promise.all(rows.map((row) => keepBlock(projectId, `${shard}/${row.id}`, row.data, filter)))));
   }
-  return blocks.flatMap((block) => (block ? entriesOfText(block.text) : []));
+  return texts.flatMap((text) => (text === undefined ? [] : entriesOfText(text)));
 }
 
 // Retention.
