@@ -3,8 +3,7 @@
 // 1,000 an hour, several ingests), rare entries are the only matches, and each walk is repeated
 // (the second one from the isolate's cache) and again after new blocks arrive.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ingestAndStore } from './logs.support';
-import { api } from './support/http';
+import { ingestAndStore, logPages } from './logs.support';
 import { createTenant, type Tenant } from './support/tenancy';
 
 const HOUR = 60 * 60 * 1000;
@@ -45,16 +44,9 @@ beforeAll(async () => {
 
 /** Every page of a filter, followed with the cursor: the entry numbers (message or position). */
 async function walk(tenant: Tenant, filter: string, limit = 3): Promise<string[]> {
-  const seen: string[] = [];
-  let cursor: string | undefined;
-  do {
-    const res = await api.get(`/v1/logs?${filter}&limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`, { token: tenant.key.secret });
-    expect(res.status, JSON.stringify(res.body)).toBe(200);
-    seen.push(...res.body.data.entries.map((entry: any) => entry.timestamp));
-    expect(res.body.data.entries.every((entry: any) => entry.projectId === tenant.project.id)).toBe(true);
-    cursor = res.body.meta.nextCursor;
-  } while (cursor);
-  return seen;
+  const entries = (await logPages(tenant.key.secret, `${filter}&limit=${limit}`)).flatMap((page) => page.body.data.entries);
+  expect(entries.every((entry: any) => entry.projectId === tenant.project.id)).toBe(true);
+  return entries.map((entry: any) => entry.timestamp);
 }
 const newestFirst = (indexes: number[]) => indexes.map(at).sort().reverse();
 

@@ -2,7 +2,7 @@
 // sources. Behaviour only (exact entries, cursor walks), so any store that serves the contract
 // must pass it; every response is checked against the contract.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ingestAndStore } from './logs.support';
+import { ingestAndStore, logPages } from './logs.support';
 import { api, expectError } from './support/http';
 import { createTenant, type Tenant } from './support/tenancy';
 
@@ -75,16 +75,8 @@ for (const source of ['d1', 'kv']) {
 
     for (const order of ['desc', 'asc']) {
       it(`walks a filtered result exactly once with the cursor, ${order === 'asc' ? 'oldest' : 'newest'} first`, async () => {
-        const walk = async (filter: string) => {
-          const seen: number[] = [];
-          let cursor: string | undefined;
-          do {
-            const res = await query(`${filter}&order=${order}&limit=2${cursor ? `&cursor=${cursor}` : ''}`);
-            seen.push(...indexes(res));
-            cursor = res.body.meta.nextCursor;
-          } while (cursor);
-          return seen;
-        };
+        const walk = async (filter: string) =>
+          (await logPages(t.key.secret, `source=${source}&${filter}&order=${order}&limit=2`)).flatMap(indexes);
         const inOrder = (list: number[]) => (order === 'asc' ? [...list].reverse() : list);
         expect(await walk('level=info&level=warn&level=error')).toEqual(inOrder(picked(() => true)));
         expect(await walk('service=web')).toEqual(inOrder(picked((e) => e.service === 'web')));

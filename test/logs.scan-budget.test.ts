@@ -4,8 +4,7 @@
 // and sent interleaved (every block spans the whole hour, so blocks overlap in time).
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SCAN_BUDGET } from '../src/services/log-query';
-import { ingestAndStore } from './logs.support';
-import { api } from './support/http';
+import { ingestAndStore, logPages } from './logs.support';
 import { createTenant, type Tenant } from './support/tenancy';
 
 const HOUR = 60 * 60 * 1000;
@@ -72,20 +71,12 @@ beforeAll(async () => {
   for (const tenant of [inOrder, interleaved]) await ingestAndStore(tenant.key.secret, { entries: LATE });
 }, 300_000);
 
-type Page = { entries: string[]; nextCursor?: string };
-/** Every page of a query, following nextCursor (failing, not hanging, if paging never ends). */
-async function pages(tenant: Tenant, query: string): Promise<Page[]> {
-  const all: Page[] = [];
-  let cursor: string | undefined;
-  do {
-    const res = await api.get(`/v1/logs?${query}${cursor ? `&cursor=${cursor}` : ''}`, { token: tenant.key.secret });
-    expect(res.status, JSON.stringify(res.body)).toBe(200);
-    cursor = res.body.meta.nextCursor;
-    all.push({ entries: res.body.data.entries.map((entry: { timestamp: string }) => entry.timestamp), nextCursor: cursor });
-    expect(all.length).toBeLessThan(100);
-  } while (cursor);
-  return all;
-}
+/** Every page of a query: its entries' timestamps and its cursor. */
+const pages = async (tenant: Tenant, query: string) =>
+  (await logPages(tenant.key.secret, query)).map((res) => ({
+    entries: res.body.data.entries.map((entry: { timestamp: string }) => entry.timestamp) as string[],
+    nextCursor: res.body.meta.nextCursor as string | undefined,
+  }));
 
 const newestFirst = (indexes: number[]) => indexes.map(at).sort().reverse();
 

@@ -9,7 +9,7 @@ import entry from '../src/index';
 import type { LogEntry, LogMessage } from '../src/model/logs';
 import type { PurgeMessage } from '../src/retention/purge';
 import { assertMatchesContract } from './support/contract';
-import { type ApiResponse, ORIGIN } from './support/http';
+import { type ApiResponse, api, ORIGIN } from './support/http';
 
 /** The Worker's handlers, called as the runtime would (with an execution context). */
 export const worker = entry as ExportedHandler<Env>;
@@ -136,4 +136,21 @@ export async function purgeNow(projectIds: string[]): Promise<number> {
     pending = next;
   }
   return messages;
+}
+
+/**
+ * Every page of a `GET /v1/logs?<query>`, following meta.nextCursor until it is absent. Each page
+ * must be a 200, and a walk past 100 pages fails instead of hanging.
+ */
+export async function logPages(secret: string, query: string): Promise<ApiResponse[]> {
+  const pages: ApiResponse[] = [];
+  let cursor: string | undefined;
+  do {
+    const res = await api.get(`/v1/logs?${query}${cursor ? `&cursor=${cursor}` : ''}`, { token: secret });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    pages.push(res);
+    expect(pages.length).toBeLessThan(100);
+    cursor = res.body.meta.nextCursor;
+  } while (cursor);
+  return pages;
 }

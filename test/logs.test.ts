@@ -2,7 +2,7 @@
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeCursor, encodeCursor, newestFirst, newLogIds } from '../src/model/logs';
-import { capturingQueue, fetchWithEnv, ingestAndStore } from './logs.support';
+import { capturingQueue, fetchWithEnv, ingestAndStore, logPages } from './logs.support';
 import { api, expectError } from './support/http';
 import { createApiKey, createTenant, type Tenant } from './support/tenancy';
 import { signUp } from './support/users';
@@ -225,18 +225,9 @@ describe('GET /v1/logs', () => {
     });
 
     it(`walks every entry exactly once with the cursor (${source})`, async () => {
-      const seen: string[] = [];
-      let cursor: string | undefined;
-      let pages = 0;
-      do {
-        const res = await get(`?source=${source}&limit=3${cursor ? `&cursor=${cursor}` : ''}`);
-        expect(res.status).toBe(200);
-        seen.push(...res.body.data.entries.map((e: any) => e.id));
-        cursor = res.body.meta.nextCursor;
-        pages++;
-      } while (cursor);
-      expect(pages).toBe(4);
-      expect(seen).toEqual([...stored].reverse());
+      const pages = await logPages(r.key.secret, `source=${source}&limit=3`);
+      expect(pages).toHaveLength(4);
+      expect(pages.flatMap((page) => page.body.data.entries.map((e: any) => e.id))).toEqual([...stored].reverse());
     });
   }
 
@@ -256,17 +247,11 @@ describe('GET /v1/logs', () => {
     // Guards a keyset condition on the timestamp alone (`timestamp < ?` instead of
     // `(timestamp, id) < (?, ?)`), which skips the rest of a timestamp after the first page.
     it.each(['d1', 'kv'])('walks them with small pages: every entry exactly once, newest first by (timestamp, id) (%s)', async (source) => {
-      const seen: { id: string; timestamp: string }[] = [];
-      let cursor: string | undefined;
-      let pages = 0;
-      do {
-        const res = await get(`?source=${source}&limit=5${cursor ? `&cursor=${cursor}` : ''}`, t.key.secret);
-        expect(res.status).toBe(200);
-        seen.push(...res.body.data.entries.map(({ id, timestamp }: any) => ({ id, timestamp })));
-        cursor = res.body.meta.nextCursor;
-        pages++;
-      } while (cursor && pages < 20);
-      expect(pages).toBe(7);
+      const pages = await logPages(t.key.secret, `source=${source}&limit=5`);
+      expect(pages).toHaveLength(7);
+      const seen: { id: string; timestamp: string }[] = pages.flatMap((page) =>
+        page.body.data.entries.map(({ id, timestamp }: any) => ({ id, timestamp })),
+      );
       expect(seen.map((e) => e.id).sort()).toEqual([...ids].sort());
       expect([...seen].sort(newestFirst)).toEqual(seen);
       // The premise: each batch shares one timestamp.

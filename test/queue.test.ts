@@ -3,7 +3,7 @@
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { LogMessage } from '../src/model/logs';
-import { capturingQueue, deliver, fetchWithEnv, ingestAndStore, shardOf, storedCount, storedEntries } from './logs.support';
+import { capturingQueue, deliver, fetchWithEnv, ingestAndStore, logPages, shardOf, storedCount, storedEntries } from './logs.support';
 import { api } from './support/http';
 import { createTenant, type Tenant } from './support/tenancy';
 
@@ -34,15 +34,8 @@ const storedIds = async (projectId: string) => (await storedEntries(projectId)).
 
 /** Every entry a source serves for the key's project, walking the pages. */
 async function servedIds(secret: string, source: 'd1' | 'kv', limit = 1000): Promise<string[]> {
-  const ids: string[] = [];
-  let cursor: string | undefined;
-  do {
-    const res = await api.get(`/v1/logs?source=${source}&limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`, { token: secret });
-    expect(res.status).toBe(200);
-    ids.push(...res.body.data.entries.map((e: { id: string }) => e.id));
-    cursor = res.body.meta.nextCursor;
-  } while (cursor);
-  return ids;
+  const pages = await logPages(secret, `source=${source}&limit=${limit}`);
+  return pages.flatMap((page) => page.body.data.entries.map((e: { id: string }) => e.id));
 }
 
 describe('no loss, no duplicates', () => {
