@@ -125,7 +125,7 @@ async function main() {
     );
     return JSON.parse(readFileSync(out, 'utf8'));
   });
-  await guard('workerd', () => runWorkerd({ rounds: quick ? 2 : 3, seconds: quick ? 2 : 3, connections: 16, log }));
+  await guard('workerd', () => runWorkerd({ rounds: quick ? 2 : 5, seconds: quick ? 2 : 3, connections: 16, log }));
   await guard('shipper', () => runShipper({ rounds: quick ? 3 : 5, entries: quick ? 10_000 : 20_000, log }));
   await guard('drain', () => runDrain({ deliveries: quick ? 4 : 8, log }));
   await guard('query', () =>

@@ -18,26 +18,32 @@ const encoder = new TextEncoder();
 
 /**
  * A LOG_QUEUE stand-in that records what is sent and enforces the Queues limits: sendBatch at
- * most 100 messages and 256 KB, each message at most 128 KB (as JSON).
+ * most 100 messages and 256 KB, each message at most 128 KB (as JSON). `sendBatches` has a count of
+ * messages per call (send is a call of one).
  */
 export function capturingQueue(options: { failSends?: number; failCall?: number } = {}) {
   const sent: LogMessage[] = [];
   const sendBatches: number[] = [];
   let failures = options.failSends ?? 0;
   let calls = 0;
+  const take = (batch: LogMessage[]) => {
+    if (failures-- > 0 || calls++ === options.failCall) throw new Error('Queue send failed');
+    const sizes = batch.map((body) => encoder.encode(JSON.stringify(body)).byteLength);
+    expect(batch.length).toBeLessThanOrEqual(100);
+    for (const size of sizes) expect(size).toBeLessThanOrEqual(128 * 1000);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(256 * 1000);
+    sendBatches.push(batch.length);
+    sent.push(...batch);
+  };
   const queue = {
-    async send() {
-      throw new Error('ingest is expected to use sendBatch');
+    async send(body: LogMessage, options?: QueueSendOptions) {
+      expect(options?.contentType).toBe('json');
+      take([body]);
     },
     async sendBatch(messages: Iterable<MessageSendRequest<LogMessage>>) {
       const batch = [...messages];
-      if (failures-- > 0 || calls++ === options.failCall) throw new Error('Queue send failed');
-      const sizes = batch.map((m) => encoder.encode(JSON.stringify(m.body)).byteLength);
-      expect(batch.length).toBeLessThanOrEqual(100);
-      for (const size of sizes) expect(size).toBeLessThanOrEqual(128 * 1000);
-      expect(sizes.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(256 * 1000);
-      sendBatches.push(batch.length);
-      sent.push(...batch.map((m) => m.body));
+      for (const message of batch) expect(message.contentType).toBe('json');
+      take(batch.map((message) => message.body));
     },
   };
   return { queue: queue as unknown as Queue, sent, sendBatches };

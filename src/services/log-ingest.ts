@@ -141,5 +141,8 @@ function packMessages(message: LogMessage): LogMessage[][] {
 
 /** Sends every message; throws (500, the client retries) unless all sends succeeded. */
 async function enqueue(queue: Queue, message: LogMessage): Promise<void> {
-  await Promise.all(packMessages(message).map((batch) => queue.sendBatch(batch.map((body) => ({ body, contentType: 'json' as const })))));
+  const batches = packMessages(message);
+  // One message (most requests) goes by send, which skips sendBatch's per-message wrapping.
+  if (batches.length === 1 && batches[0].length === 1) await queue.send(message, { contentType: 'json' });
+  else await Promise.all(batches.map((batch) => queue.sendBatch(batch.map((body) => ({ body, contentType: 'json' as const })))));
 }
