@@ -23,7 +23,6 @@ import {
 } from '../../../generated/zod/zod.gen';
 import { defineOperation, jsonBody } from '../../lib/operation';
 import { optionalUser, requireUser } from '../../middleware/auth';
-import type { AppEnv } from '../../types';
 
 // /v1/auth/*: registration, sessions, email flows, OAuth.
 
