@@ -56,7 +56,8 @@ async function principalOf(c: Context<AppEnv>, credential: Credential): Promise<
   if (!keyId || vouched === 'ended') throw ApiError.of('invalidApiKey');
   const key =
     vouched?.kind === 'apiKey' ? vouched : { kind: 'apiKey' as const, ...(await authenticateApiKeyInD1(c.env, keyId, credential.secret)) };
-  afterResponse(c, 'recording API key use', recordApiKeyUse(c.env, key.keyId));
+  const recording = recordApiKeyUse(c.env, key.keyId);
+  if (recording) afterResponse(c, 'recording API key use', recording);
   return key;
 }
 

@@ -117,16 +117,21 @@ export async function authenticateApiKeyInD1(env: Env, keyId: string, secret: st
 const TOUCHED_KEYS_MAX = 10_000;
 const touchedAt = new Map<string, number>();
 
-/** Updates last_used_at, writing at most once a minute per key. Never fails: it runs after the response. */
-export async function recordApiKeyUse(env: Env, keyId: string): Promise<void> {
+/**
+ * Updates last_used_at at most once a minute per key: the write, to run past the response, or
+ * undefined when this isolate wrote it within the minute (most requests of a busy key, which then
+ * leave no background task at all). The write never fails: it logs.
+ */
+export function recordApiKeyUse(env: Env, keyId: string): Promise<void> | undefined {
   const now = Date.now();
   const last = touchedAt.get(keyId);
-  if (last !== undefined && now - last < LAST_USED_RESOLUTION_SECONDS * 1000 && now >= last) return;
+  if (last !== undefined && now - last < LAST_USED_RESOLUTION_SECONDS * 1000 && now >= last) return undefined;
   setNewest(touchedAt, keyId, now, TOUCHED_KEYS_MAX);
-  try {
-    await repo.touchApiKey(env.DB, keyId, nowIso(), isoIn(-LAST_USED_RESOLUTION_SECONDS));
-  } catch (error) {
-    touchedAt.delete(keyId);
-    log.warn('api_key_touch_failed', { keyId, error });
-  }
+  return repo.touchApiKey(env.DB, keyId, nowIso(), isoIn(-LAST_USED_RESOLUTION_SECONDS)).then(
+    () => undefined,
+    (error) => {
+      touchedAt.delete(keyId);
+      log.warn('api_key_touch_failed', { keyId, error });
+    },
+  );
 }
