@@ -143,6 +143,6 @@ function packMessages(message: LogMessage): LogMessage[][] {
 async function enqueue(queue: Queue, message: LogMessage): Promise<void> {
   const batches = packMessages(message);
   // One message (most requests) goes by send, which skips sendBatch's per-message wrapping.
-  if (batches.length === 1 && batches[0].length === 1) await queue.send(message, { contentType: 'json' });
+  if (batches.length === 1 && batches[0].length === 1) await queue.send(batches[0][0], { contentType: 'json' });
   else await Promise.all(batches.map((batch) => queue.sendBatch(batch.map((body) => ({ body, contentType: 'json' as const })))));
 }
