@@ -698,7 +698,7 @@ describe('liveness in the same round trip', () => {
     expect((await send('POST', '/v1/logs', { ip: freshIp(), headers: keyHeaders, body: entry })).status).toBe(202);
     const ingest = countedEnv({});
     expect((await send('POST', '/v1/logs', { ip: freshIp(), env: ingest.env, headers: keyHeaders, body: entry })).status).toBe(202);
-    expect(ingest.trips).toEqual(['DO.admitApiKey', 'queue.sendBatch']);
+    expect(ingest.trips).toEqual(['DO.admitApiKey', 'queue.send']);
 
     const asOwner = { Authorization: `Bearer ${t.owner.accessToken}` };
     const read = countedEnv({});

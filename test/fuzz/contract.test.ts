@@ -99,7 +99,7 @@ describe('contract fuzzing', () => {
       body: { kind: 'json', value: { level: 'info', message: 'self-test' }, contract: 'valid' },
     });
     expect(ingested.response.status).toBe(202);
-    expect(ingested.writes).toEqual(expect.arrayContaining([expect.stringMatching(/^Queue sendBatch /)]));
+    expect(ingested.writes).toEqual(expect.arrayContaining([expect.stringMatching(/^Queue send(Batch)? /)]));
     const started = await world.send(op('startOAuth'), {
       op: 'startOAuth',
       pathParams: { provider: 'github' },

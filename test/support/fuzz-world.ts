@@ -115,7 +115,7 @@ function recordingKv(kv: KVNamespace, rec: Recorder): KVNamespace {
 function recordingQueue(queue: Queue, rec: Recorder): Queue {
   return {
     send: (body: unknown, options?: QueueSendOptions) => {
-      rec.writes.push('Queue send');
+      rec.writes.push('Queue send 1');
       return queue.send(body, options);
     },
     sendBatch: (messages: Iterable<MessageSendRequest>, options?: QueueSendBatchOptions) => {
