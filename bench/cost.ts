@@ -316,6 +316,9 @@ export async function runCost(opts: { entries: number; samples: number; log: (s:
     await waitFor('A drained', async () => (await stored(TENANT_A.id)) === aEntries, 120);
     const aWithoutB = await tenantP95s(TENANT_A.key);
     const searchWithoutB = await searchPair();
+    // A's p95s again, still alone: how far two measurements of the same thing differ here, against
+    // which A's ratio with B beside it is read.
+    const aAgainWithoutB = await tenantP95s(TENANT_A.key);
     const phases: Record<string, Counts> = { tenantA: await phaseCounts() };
     opts.log(`  cost: A has ${aEntries} entries; A p95 without B ${JSON.stringify(aWithoutB)}`);
 
@@ -472,6 +475,7 @@ export async function runCost(opts: { entries: number; samples: number; log: (s:
       aP95WithoutB: aWithoutB,
       aP95WithB: aWithB,
       aWithVsWithoutB: Object.fromEntries(Object.keys(aWithB).map((k) => [k, ratio(aWithB[k], aWithoutB[k])])),
+      aAgainVsFirstWithoutB: Object.fromEntries(Object.keys(aWithB).map((k) => [k, ratio(aAgainWithoutB[k], aWithoutB[k])])),
       searchWithoutB,
       searchWithB,
       searchPhraseInBVsNowhere: ratio(searchWithB.phraseInB, searchWithB.phraseNowhere),
