@@ -1,5 +1,6 @@
 import type { RequestIdVariables } from 'hono/request-id';
 import type { AccessClaims } from './lib/access-token';
+import type { LogSender } from './queue/send';
 import type { Role } from './repositories/workspaces';
 
 /** Who is calling: a signed-in user, or a project API key. Set by the auth middleware. */
@@ -20,6 +21,8 @@ export type AppEnv = {
      * principal) or ended. Unset when it was not asked or did not answer.
      */
     vouched?: Principal | 'ended';
+    /** Set by the rate limiter when an ingest's admission waits for its queue messages (see logSenderOf). */
+    logSender?: LogSender;
     /** Set by requireRole: the caller's role in the workspace of the route. */
     membership?: Membership;
     /** Set by decodeIngestBody when an Idempotency-Key is sent: SHA-256 of the decompressed body. */

@@ -11,8 +11,9 @@ import { createApp } from '../src/app';
 import { issueAccessToken } from '../src/lib/access-token';
 import { hmacHex, randomAlphanumerics } from '../src/lib/crypto';
 import { rateLimitPolicy } from '../src/middleware/rate-limit';
-import { WINDOW_MS } from '../src/rate-limit/window';
+import { WINDOW_MS, windowOf } from '../src/rate-limit/window';
 import type { AppEnv } from '../src/types';
+import { storedEntries } from './logs.support';
 import { assertMatchesContract } from './support/contract';
 import { type ApiResponse, api, expectError, ORIGIN } from './support/http';
 import { addMember, type CreatedApiKey, createApiKey, createTenant, type Tenant } from './support/tenancy';
@@ -30,6 +31,11 @@ const freshIp = () => `2001:db8:${(++ipCount).toString(16)}::1`;
 
 type Send = {
   env?: Partial<Record<keyof Env, unknown>>;
+  /**
+   * The bindings as they are, in place of env: requests that share them share what the isolate
+   * remembers of their objects' answers, as one isolate's requests do (see src/rate-limit/admitted-keys.ts).
+   */
+  isolate?: Env;
   headers?: Record<string, string>;
   ip?: string;
   body?: BodyInit;
@@ -40,7 +46,7 @@ async function send(method: string, path: string, options: Send = {}): Promise<A
   const headers = new Headers(options.headers);
   if (options.ip) headers.set('CF-Connecting-IP', options.ip);
   const request = new Request(`${ORIGIN}${path}`, { method, headers, body: options.body });
-  const res = await createApp().fetch(request, { ...env, ...options.env } as Env);
+  const res = await createApp().fetch(request, options.isolate ?? ({ ...env, ...options.env } as Env));
   const text = await res.text();
   const body = res.headers.get('content-type')?.startsWith('application/json') ? JSON.parse(text) : text;
   assertMatchesContract(method, request.url, res.status, res.headers, body);
@@ -64,6 +70,9 @@ function expectRateLimited(res: ApiResponse, limit?: number, retryAfter?: number
   expect(rateHeaders(res)).toMatchObject({ remaining: '0', ...(limit === undefined ? {} : { limit: String(limit) }) });
   if (retryAfter !== undefined) expect(res.headers.get('retry-after')).toBe(String(retryAfter));
 }
+
+/** Bindings of their own, as another isolate has them: with `overrides`, and nothing remembered yet. */
+const isolateEnv = (overrides: Partial<Record<keyof Env, unknown>> = {}) => ({ ...env, ...overrides }) as Env;
 
 /** A DB binding that records (and fails) any use: proves a request did no D1 work. */
 function watchedDb() {
@@ -519,11 +528,16 @@ function countedEnv(overrides: Partial<Record<keyof Env, unknown>>) {
       return {
         take: trip('take', stub.take),
         admitApiKey: trip('admitApiKey', stub.admitApiKey),
+        admitApiKeyAndSend: trip('admitApiKeyAndSend', stub.admitApiKeyAndSend),
+        revokeApiKey: trip('revokeApiKey', stub.revokeApiKey),
         admitSession: trip('admitSession', stub.admitSession),
       };
     },
   };
-  return { trips, env: { ...overrides, RATE_LIMITER: limiter, DB: record('D1', env.DB), LOG_QUEUE: record('queue', env.LOG_QUEUE) } };
+  return {
+    trips,
+    env: { ...env, ...overrides, RATE_LIMITER: limiter, DB: record('D1', env.DB), LOG_QUEUE: record('queue', env.LOG_QUEUE) } as Env,
+  };
 }
 
 /** The bucket name of a client IP from freshIp(). */
@@ -691,14 +705,19 @@ describe('liveness in the same round trip', () => {
     expect(reads.filter((res) => res.status === 429)).toHaveLength(10);
   });
 
-  it('an ingest costs one Durable Object round trip and the queue send; a user request one round trip and its own D1 work', async () => {
+  it('an ingest costs one Durable Object round trip, which sends; a user request one round trip and its own D1 work', async () => {
     const t = await createTenant();
     const keyHeaders = { 'X-API-Key': t.key.secret, ...asJson };
-    // The key's first use loads it into its object and records last use; what follows is the steady state.
+    // The key's first use loads it into its object and records last use; what follows is the steady
+    // state. An isolate asks the key's object first, then sends; once it has seen the key admitted,
+    // its ingests hand their messages to the object, which sends them in the same round trip.
     expect((await send('POST', '/v1/logs', { ip: freshIp(), headers: keyHeaders, body: entry })).status).toBe(202);
     const ingest = countedEnv({});
-    expect((await send('POST', '/v1/logs', { ip: freshIp(), env: ingest.env, headers: keyHeaders, body: entry })).status).toBe(202);
+    expect((await send('POST', '/v1/logs', { ip: freshIp(), isolate: ingest.env, headers: keyHeaders, body: entry })).status).toBe(202);
     expect(ingest.trips).toEqual(['DO.admitApiKey', 'queue.send']);
+    ingest.trips.length = 0;
+    expect((await send('POST', '/v1/logs', { ip: freshIp(), isolate: ingest.env, headers: keyHeaders, body: entry })).status).toBe(202);
+    expect(ingest.trips).toEqual(['DO.admitApiKeyAndSend']);
 
     const asOwner = { Authorization: `Bearer ${t.owner.accessToken}` };
     const read = countedEnv({});
@@ -741,5 +760,147 @@ describe('liveness in the same round trip', () => {
       .bind(t.workspace.id)
       .first<{ n: number }>();
     expect(stored?.n).toBe(0);
+  });
+});
+
+describe('an ingest’s send rides in its admission (issue 14)', () => {
+  // A frozen clock a few seconds into the next window: no test here runs across a window's end, and
+  // the entries' times are ones the queue consumer takes.
+  beforeEach(() => {
+    vi.useRealTimers();
+    const nextWindow = windowOf(Date.now()).end + 5_000;
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(nextWindow);
+  });
+
+  const ingestTo = (isolate: Env, secret: string, body: string = entry) =>
+    send('POST', '/v1/logs', { ip: freshIp(), isolate, headers: { 'X-API-Key': secret, ...asJson }, body });
+  const logLine = (message: string) => JSON.stringify({ level: 'info', message });
+  const storedMessages = async (projectId: string) => (await storedEntries(projectId)).map((stored) => stored.message).sort();
+  /** Local Queues deliver within a second or so (max_batch_timeout 1 s): long enough for anything sent to be stored. */
+  const afterDelivery = () => new Promise((resolve) => setTimeout(resolve, 3_000));
+
+  it('admits exactly the limit of twice as many requests at once, each admitted entry stored once, in one round trip each', async () => {
+    const t = await createTenant();
+    const isolate = countedEnv(limits(5, 100, 11));
+    // The isolate's first request for the key asks its object first, then sends (and records the key's use).
+    const first = await ingestTo(isolate.env, t.key.secret, logLine('first'));
+    expect(first.status).toBe(202);
+    expect(isolate.trips).toEqual(['DO.admitApiKey', expect.stringMatching(/^D1\.run /), 'queue.send']);
+    isolate.trips.length = 0;
+
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => ingestTo(isolate.env, t.key.secret, logLine(`at once ${i}`))));
+    const admitted = results.filter((res) => res.status === 202);
+    expect(admitted).toHaveLength(10);
+    for (const refused of results.filter((res) => res.status !== 202)) expectRateLimited(refused, 11);
+    expect(isolate.trips).toEqual(Array(20).fill('DO.admitApiKeyAndSend'));
+
+    // The object sent the admitted ones (concurrent ones together): every one is stored, once.
+    await expect.poll(async () => (await storedEntries(t.project.id)).length, { timeout: 10_000, interval: 250 }).toBe(11);
+    await afterDelivery();
+    const storedIds = (await storedEntries(t.project.id)).map((stored) => stored.id).sort();
+    expect(storedIds).toEqual([first, ...admitted].flatMap((res) => res.body.data.ids).sort());
+    // The isolate now knows the window is used up: the next request is refused before its body is read.
+    const next = await ingestTo(isolate.env, t.key.secret);
+    expectRateLimited(next, 11);
+    expect(next.request.bodyUsed).toBe(false);
+  });
+
+  it('a window used up through another isolate: 429 comes before the 400 its body earns, and nothing is sent', async () => {
+    const t = await createTenant();
+    const [a, b] = [isolateEnv(limits(5, 100, 3)), isolateEnv(limits(5, 100, 3))];
+    expect((await ingestTo(a, t.key.secret, logLine('a'))).status).toBe(202);
+    for (const message of ['b1', 'b2']) expect((await ingestTo(b, t.key.secret, logLine(message))).status).toBe(202);
+
+    // a still believes the window has room: the request's body is read before its object refuses it.
+    const invalid = await ingestTo(a, t.key.secret, '{"level": "loud", "message": "over"}');
+    expectRateLimited(invalid, 3, 55);
+    expect(invalid.request.bodyUsed).toBe(true);
+    expectRateLimited(await ingestTo(a, t.key.secret, logLine('over the limit')), 3, 55);
+
+    await afterDelivery();
+    expect(await storedMessages(t.project.id)).toEqual(['a', 'b1', 'b2']);
+  });
+
+  it('a key revoked through another isolate: 401 before a 400, paid as the address, and nothing sent', async () => {
+    const t = await createTenant();
+    const a = countedEnv(limits(5, 9, 100));
+    expect((await ingestTo(a.env, t.key.secret, logLine('before'))).status).toBe(202);
+    const keyPath = `/v1/workspaces/${t.workspace.id}/projects/${t.project.id}/api-keys/${t.key.id}`;
+    expect((await send('DELETE', keyPath, { ip: freshIp(), headers: { Authorization: `Bearer ${t.owner.accessToken}` } })).status).toBe(
+      200,
+    );
+
+    const invalid = await ingestTo(a.env, t.key.secret, '{"level": "loud", "message": "after"}');
+    expectError(invalid, 401, 'UNAUTHORIZED', 'Invalid or revoked API key');
+    expect(invalid.request.bodyUsed).toBe(true);
+    expect(rateHeaders(invalid)).toMatchObject({ limit: '9', remaining: '8' });
+    // a has learnt: the next request asks the key's object first, and pays as the address.
+    a.trips.length = 0;
+    expectError(await ingestTo(a.env, t.key.secret, logLine('after')), 401, 'UNAUTHORIZED', 'Invalid or revoked API key');
+    expect(a.trips).toEqual(['DO.admitApiKey', 'DO.take']);
+
+    await afterDelivery();
+    expect(await storedMessages(t.project.id)).toEqual(['before']);
+  });
+
+  it('a key revoked through the same isolate: its next ingest asks the key’s object first', async () => {
+    const t = await createTenant();
+    const a = countedEnv({});
+    expect((await ingestTo(a.env, t.key.secret)).status).toBe(202);
+    const keyPath = `/v1/workspaces/${t.workspace.id}/projects/${t.project.id}/api-keys/${t.key.id}`;
+    const asOwner = { Authorization: `Bearer ${t.owner.accessToken}` };
+    expect((await send('DELETE', keyPath, { ip: freshIp(), isolate: a.env, headers: asOwner })).status).toBe(200);
+    a.trips.length = 0;
+    expectError(await ingestTo(a.env, t.key.secret), 401, 'UNAUTHORIZED', 'Invalid or revoked API key');
+    expect(a.trips).toEqual(['DO.admitApiKey', 'DO.take']);
+  });
+
+  it('an OTLP export rides too; one with every record rejected sends nothing and is still counted', async () => {
+    const t = await createTenant();
+    const isolate = countedEnv(limits(5, 100, 100));
+    expect((await ingestTo(isolate.env, t.key.secret)).status).toBe(202);
+    const exportRecords = (message: string) =>
+      send('POST', '/v1/otlp/v1/logs', {
+        ip: freshIp(),
+        isolate: isolate.env,
+        headers: { 'X-API-Key': t.key.secret, ...asJson },
+        body: JSON.stringify({
+          resourceLogs: [{ scopeLogs: [{ logRecords: [{ severityText: 'INFO', body: { stringValue: message } }] }] }],
+        }),
+      });
+    isolate.trips.length = 0;
+    const rejected = await exportRecords('x'.repeat(9000));
+    expect(rejected.status).toBe(200);
+    expect(rejected.body.partialSuccess).toMatchObject({ rejectedLogRecords: 1 });
+    expect(rateHeaders(rejected)).toMatchObject({ limit: '100', remaining: '98' });
+    expect(isolate.trips).toEqual(['DO.admitApiKey']);
+
+    isolate.trips.length = 0;
+    const accepted = await exportRecords('from otel');
+    expect(accepted.status).toBe(200);
+    expect(rateHeaders(accepted)).toMatchObject({ remaining: '97' });
+    expect(isolate.trips).toEqual(['DO.admitApiKeyAndSend']);
+    await expect.poll(() => storedMessages(t.project.id), { timeout: 10_000, interval: 250 }).toContain('from otel');
+  });
+
+  it('when the object fails in that round trip: a 500 without detail (the messages may be out), and the next request asks first', async () => {
+    const log = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const t = await createTenant();
+    const failing = {
+      idFromName: (name: string) => env.RATE_LIMITER.idFromName(name),
+      get: (id: DurableObjectId) =>
+        new Proxy(env.RATE_LIMITER.get(id), {
+          get: (stub, property) =>
+            property === 'admitApiKeyAndSend' ? () => Promise.reject(new Error('Durable Object reset')) : Reflect.get(stub, property),
+        }),
+    };
+    const a = isolateEnv({ RATE_LIMITER: failing });
+    expect((await ingestTo(a, t.key.secret)).status).toBe(202);
+    const failed = await ingestTo(a, t.key.secret);
+    expectError(failed, 500, 'INTERNAL_ERROR', 'Internal server error');
+    expect(failed.text).not.toMatch(/reset/);
+    expect(String(log.mock.calls[0]?.[0])).toMatch(/Durable Object reset/);
+    expect((await ingestTo(a, t.key.secret)).status).toBe(202);
   });
 });

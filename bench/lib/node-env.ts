@@ -10,8 +10,11 @@ const bytes = (data: ArrayBuffer | ArrayBufferView) =>
   ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data);
 crypto.subtle.timingSafeEqual ??= (a, b) => timingSafeEqual(bytes(a), bytes(b));
 
-/** The RateLimiter's round trips, same arithmetic, counters in a Map instead of SQLite; the bench key and session are live. */
-function rateLimiterNamespace() {
+/**
+ * The RateLimiter's round trips, same arithmetic, counters in a Map instead of SQLite; the bench key
+ * and session are live, and admitted ingests' messages go to `queue`.
+ */
+function rateLimiterNamespace(queue: ReturnType<typeof stubQueue>) {
   const windows = new Map<string, { start: number; count: number }>();
   const take = (id: string, limit: number, now: number, bucket = 'requests') => {
     const { start, end } = windowOf(now);
@@ -21,14 +24,29 @@ function rateLimiterNamespace() {
     if (allowed) windows.set(`${id}/${bucket}`, { start, count: used + 1 });
     return { allowed, limit, remaining: Math.max(0, limit - used - (allowed ? 1 : 0)), reset: end / 1000 };
   };
+  const admitApiKey = (id: string, keyId: string, secret: string, bucket: string, limit: number, now: number) =>
+    keyId === KEY_ID && secret === API_KEY
+      ? { key: { keyId, projectId: PROJECT_ID, scopes: ['logs:write', 'logs:read'] }, decision: take(id, limit, now, bucket) }
+      : null;
   return {
     idFromName: (name: string) => name,
     get: (id: string) => ({
       take: async (limit: number, now: number, bucket?: string) => take(id, limit, now, bucket),
       admitApiKey: async (keyId: string, secret: string, bucket: string, limit: number, now: number) =>
-        keyId === KEY_ID && secret === API_KEY
-          ? { key: { keyId, projectId: PROJECT_ID, scopes: ['logs:write', 'logs:read'] }, decision: take(id, limit, now, bucket) }
-          : null,
+        admitApiKey(id, keyId, secret, bucket, limit, now),
+      // The object sends through the env's queue, inside this one round trip.
+      admitApiKeyAndSend: async (
+        keyId: string,
+        secret: string,
+        bucket: string,
+        limit: number,
+        now: number,
+        batches: { body: unknown }[][],
+      ) => {
+        const admitted = admitApiKey(id, keyId, secret, bucket, limit, now);
+        if (admitted?.decision.allowed) await queue.sendBatch(batches.flat());
+        return admitted;
+      },
       admitSession: async (userId: string, sessionId: string, _startedAt: number, bucket: string, limit: number, now: number) =>
         userId === USER_ID && sessionId === SESSION_ID ? take(id, limit, now, bucket) : null,
     }),
@@ -58,6 +76,7 @@ const loglaneResponders = [
 
 /** One env for all contenders: peers read DB only; Loglane reads the rest too. */
 export function nodeEnv(environment: 'development' | 'production') {
+  const queue = stubQueue();
   return {
     ...LOGLANE_VARS,
     ENVIRONMENT: environment,
@@ -65,8 +84,8 @@ export function nodeEnv(environment: 'development' | 'production') {
     // Log shards: createProject only places projects on them.
     LOGS_0: asD1(new StubD1([])),
     LOGS_1: asD1(new StubD1([])),
-    RATE_LIMITER: rateLimiterNamespace(),
-    LOG_QUEUE: stubQueue(),
+    RATE_LIMITER: rateLimiterNamespace(queue),
+    LOG_QUEUE: queue,
     CACHE: { get: async () => null, put: async () => {}, list: async () => ({ keys: [], list_complete: true }) },
   };
 }

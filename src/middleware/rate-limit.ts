@@ -3,6 +3,8 @@ import ipaddr from 'ipaddr.js';
 import type { AccessClaims } from '../lib/access-token';
 import { ApiError } from '../lib/errors';
 import { log } from '../lib/log';
+import { type LogSender, type OutgoingMessage, sendMessages } from '../queue/send';
+import { admittedWithRoom, forgetApiKeys, rememberAdmission } from '../rate-limit/admitted-keys';
 import { limiterOf } from '../rate-limit/objects';
 import { type RateLimitDecision, windowOf } from '../rate-limit/window';
 import type { AppEnv } from '../types';
@@ -87,12 +89,22 @@ function groupPolicy(c: Context<AppEnv>, group: Group, payer: Payer): RateLimitP
 
 /**
  * The one round trip: the payer's object counts the request and, for a credential, says whether it
- * is live (recorded as `vouched` for the auth guards). A credential its object refuses is counted
+ * is live (recorded as `vouched` for the auth guards); with an ingest's queue messages, the key's
+ * object also sends them if it admits the request. A credential its object refuses is counted
  * against the client address instead, as ordinary API use.
  */
-async function admit(c: Context<AppEnv>, { group, payer, limit }: RateLimitPolicy, now: number): Promise<RateLimitDecision> {
+async function admit(
+  c: Context<AppEnv>,
+  { group, payer, limit }: RateLimitPolicy,
+  now: number,
+  messages?: OutgoingMessage[][],
+): Promise<RateLimitDecision> {
   if (payer.kind === 'apiKey') {
-    const admitted = await limiterOf(c.env, `key:${payer.keyId}`).admitApiKey(payer.keyId, payer.secret, group.name, limit, now);
+    const limiter = limiterOf(c.env, `key:${payer.keyId}`);
+    const admitted = messages
+      ? await limiter.admitApiKeyAndSend(payer.keyId, payer.secret, group.name, limit, now, messages)
+      : await limiter.admitApiKey(payer.keyId, payer.secret, group.name, limit, now);
+    rememberAdmission(c.env, { keyId: payer.keyId, secret: payer.secret, bucket: group.name, now }, admitted);
     c.set('vouched', admitted ? { kind: 'apiKey', ...admitted.key } : 'ended');
     if (admitted) return admitted.decision;
   } else if (payer.kind === 'user') {
@@ -117,13 +129,48 @@ function setLimitHeaders(c: Context<AppEnv>, { limit, remaining, reset }: RateLi
  * for a credential also answers whether it is live, and refuses with 429 before any other work: no
  * body is read and no D1 query runs for a refused request. Registered before the body limit and
  * the routes.
+ *
+ * The exception is an ingest without an Idempotency-Key whose key this isolate saw admitted in the
+ * current window with room left: its round trip waits until its messages are packed and carries
+ * them, and the key's object sends them if it admits the request (see logSenderOf). Until then
+ * the route runs on the key as last admitted; a route that ends without sending (a 400, say) is
+ * counted afterwards, and a refusal (401, 429) then replaces its answer, as it would have come first.
  */
 export const rateLimit: MiddlewareHandler<AppEnv> = async (c, next) => {
   const policy = await rateLimitPolicy(c);
   if (!policy) return next();
-  await enforce(c, policy);
+  const now = Date.now();
+  const key = deferrable(c, policy, now);
+  if (!key) {
+    await enforce(c, policy, now);
+    return next();
+  }
+  c.set('vouched', { kind: 'apiKey', ...key });
+  let admitted = false;
+  c.set('logSender', (messages) => {
+    admitted = true;
+    return enforceApiKey(c, policy, Date.now(), messages);
+  });
   await next();
+  if (!admitted) await enforceApiKey(c, policy, Date.now());
 };
+
+/** The key of an ingest whose admission may wait for its messages (see rateLimit); undefined if it may not. */
+function deferrable(c: Context<AppEnv>, policy: RateLimitPolicy, now: number) {
+  const { group, payer } = policy;
+  // An Idempotency-Key's claim writes D1, which only an admitted request may do.
+  if (group !== INGEST || payer.kind !== 'apiKey' || c.req.header('Idempotency-Key') !== undefined) return undefined;
+  return admittedWithRoom(c.env, { keyId: payer.keyId, secret: payer.secret, bucket: group.name, now });
+}
+
+/** The queue messages' way out: with the request's admission when it waits for them, else straight to the queue. */
+export const logSenderOf = (c: Context<AppEnv>): LogSender => c.get('logSender') ?? ((messages) => sendMessages(c.env.LOG_QUEUE, messages));
+
+/** enforce for an API key the route already ran on: a key its object refuses is 401 after all. */
+async function enforceApiKey(c: Context<AppEnv>, policy: RateLimitPolicy, now: number, messages?: OutgoingMessage[][]) {
+  await enforce(c, policy, now, messages);
+  if (c.get('vouched') === 'ended') throw ApiError.of('invalidApiKey');
+}
 
 /**
  * Counts an auth request against the email address it targets as well (login, magic link,
@@ -132,15 +179,23 @@ export const rateLimit: MiddlewareHandler<AppEnv> = async (c, next) => {
  * headers then describe this, the tighter, limit.
  */
 export const limitPerEmail = (c: Context<AppEnv>, email: string) =>
-  enforce(c, groupPolicy(c, EMAIL, { kind: 'email', email: email.toLowerCase() }));
+  enforce(c, groupPolicy(c, EMAIL, { kind: 'email', email: email.toLowerCase() }), Date.now());
 
-/** Takes one request from the policy's counter; sets the X-RateLimit-* headers, and refuses with 429 over the limit. */
-async function enforce(c: Context<AppEnv>, policy: RateLimitPolicy) {
-  const now = Date.now();
+/**
+ * Takes one request from the policy's counter (and sends an admitted ingest's `messages`); sets the
+ * X-RateLimit-* headers, and refuses with 429 over the limit.
+ */
+async function enforce(c: Context<AppEnv>, policy: RateLimitPolicy, now: number, messages?: OutgoingMessage[][]) {
   let decision: RateLimitDecision;
   try {
-    decision = await admit(c, policy, now);
+    decision = await admit(c, policy, now, messages);
   } catch (error) {
+    if (messages) {
+      // The messages may have been sent: no admitting uncounted and sending again, but a 500 (the
+      // client retries, as after a failed send), and the key's next request asks its object first.
+      if (policy.payer.kind === 'apiKey') forgetApiKeys(c.env, [policy.payer.keyId]);
+      throw error;
+    }
     log.error('rate_limiter_failed', {
       requestId: c.get('requestId'),
       message: 'rate limiter failed',

@@ -1,5 +1,6 @@
 // How the Worker addresses RateLimiter objects: one per caller, named by what the caller is.
 import { setNewest } from '../lib/bounded';
+import { forgetApiKeys } from './admitted-keys';
 
 type Caller = `ip:${string}` | `key:${string}` | `user:${string}` | `bucket:${string}`;
 
@@ -21,5 +22,6 @@ export const limiterOf = (env: Env, caller: Caller) => env.RATE_LIMITER.get(idOf
 
 /** Makes the keys' objects refuse them: before revoking keys, or deleting a project or workspace with its keys, in D1. */
 export async function endApiKeys(env: Env, keyIds: string[]): Promise<void> {
+  forgetApiKeys(env, keyIds);
   await Promise.all(keyIds.map((keyId) => limiterOf(env, `key:${keyId}`).revokeApiKey(keyId)));
 }

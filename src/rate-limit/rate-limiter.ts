@@ -1,6 +1,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import { ACCESS_TOKEN_TTL_SECONDS } from '../lib/access-token';
 import { sha256Hex, timingSafeEqual } from '../lib/crypto';
+import { MessageGroups, type OutgoingMessage } from '../queue/send';
 import { findApiKeyCredential } from '../repositories/api-keys';
 import { familiesRevokedSince } from '../repositories/sessions';
 import { type LiveApiKey, type RateLimitDecision, WINDOW_MS, windowOf } from './window';
@@ -40,6 +41,8 @@ export class RateLimiter extends DurableObject<Env> {
   private sessions: { endedBefore: number; ended: Set<string> } | undefined;
   /** The last secret whose hash matched the key's: its next requests skip the SHA-256. */
   private matchedSecret: string | undefined;
+  /** Admitted ingests' queue messages, those of concurrent requests sent together; made on first use. */
+  private outgoing: MessageGroups | undefined;
 
   private get sql() {
     const sql = this.ctx.storage.sql;
@@ -120,6 +123,26 @@ export class RateLimiter extends DurableObject<Env> {
     // Liveness is read after the hash's await: a revocation that answered meanwhile is seen.
     if (!(await this.matchesSecret(key, secret)) || key.revoked || key.projectId === null) return null;
     return { key: { keyId, projectId: key.projectId, scopes: key.scopes }, decision: await this.admit(bucket, limit, now) };
+  }
+
+  /**
+   * An ingest's one round trip: admitApiKey, and for an admitted request its queue messages sent
+   * before the answer (rejects if a send fails: the request stays counted, and is not answered 202).
+   */
+  async admitApiKeyAndSend(
+    keyId: string,
+    secret: string,
+    bucket: string,
+    limit: number,
+    now: number,
+    batches: OutgoingMessage[][],
+  ): Promise<{ key: LiveApiKey; decision: RateLimitDecision } | null> {
+    const admitted = await this.admitApiKey(keyId, secret, bucket, limit, now);
+    if (admitted?.decision.allowed) {
+      const outgoing = (this.outgoing ??= new MessageGroups(this.env.LOG_QUEUE));
+      await Promise.all(batches.flat().map((message) => outgoing.send(message)));
+    }
+    return admitted;
   }
 
   private async matchesSecret(key: StoredApiKey, secret: string) {

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import type { zIngestLogsBody, zLogEntryInput } from '../../generated/zod/zod.gen';
 import { ApiError, type ErrorDetail } from '../lib/errors';
 import { canonicalTime, type LogMessage, newLogIds, type QueuedEntry } from '../model/logs';
+import { type LogSender, type OutgoingMessage, QUEUE_PACKING } from '../queue/send';
 import { claimIdempotencyKey, markQueued } from '../repositories/ingest-idempotency';
 
 export type IngestBody = z.infer<typeof zIngestLogsBody>;
@@ -48,6 +49,7 @@ export type Idempotency = { key: string; bodySha256: string };
  */
 export async function ingestLogs(
   env: Env,
+  send: LogSender,
   projectId: string,
   body: IngestBody,
   idempotency?: Idempotency,
@@ -62,7 +64,7 @@ export async function ingestLogs(
 
   const fresh = { receivedMs: nowMs, ids: newLogIds(inputs.length, nowMs) };
   if (!idempotency) {
-    await queueEntries(env, projectId, inputs, fresh);
+    await queueEntries(send, projectId, inputs, fresh);
     return { accepted: inputs.length, ids: fresh.ids };
   }
   const record = await claimIdempotencyKey(env.DB, projectId, idempotency.key, {
@@ -76,7 +78,7 @@ export async function ingestLogs(
   // packing), marked resendable so that the consumer stores each once whichever copy arrives first;
   // once queued, a repeat only gets the answer.
   if (!record.queued) {
-    await queueEntries(env, projectId, inputs, { ...record, resendable: true });
+    await queueEntries(send, projectId, inputs, { ...record, resendable: true });
     await markQueued(env.DB, projectId, idempotency.key);
   }
   return { accepted: record.ids.length, ids: record.ids };
@@ -84,7 +86,7 @@ export async function ingestLogs(
 
 /** Queues valid entries of one project under the given ids, stamped with the receive time. */
 export async function queueEntries(
-  env: Env,
+  send: LogSender,
   projectId: string,
   inputs: EntryInput[],
   { receivedMs, ids, resendable }: { receivedMs: number; ids: string[]; resendable?: true },
@@ -98,22 +100,19 @@ export async function queueEntries(
     timestamp: input.timestamp ? canonicalTime(input.timestamp) : receivedAt,
     attributes: input.attributes ?? {},
   }));
-  await enqueue(env.LOG_QUEUE, { v: 1, projectId, receivedAt, entries, ...(resendable ? { resendable } : {}) });
+  await send(packMessages({ v: 1, projectId, receivedAt, entries, ...(resendable ? { resendable } : {}) }));
 }
 
-// Queues limits: a message at most 128 KB; sendBatch at most 100 messages and 256 KB. We pack
-// entries into messages of at most ~60 KB (under one 64 KB billing unit; the largest valid entry,
-// an 8 KiB message of characters JSON escapes six-fold plus 4 KiB of attributes, is ~54 KB) and
-// send at most 4 such messages per sendBatch, which leaves room for per-message overhead.
-const QUEUE_PACKING = { messageBytes: 60_000, batchBytes: 240_000, batchMessages: 100 } as const;
-
 /** Splits a request's entries into queue messages, and those into sendBatch calls, within the limits. */
-function packMessages(message: LogMessage): LogMessage[][] {
-  // Most requests fit one message: measured whole, once, rather than entry by entry.
-  if (!exceedsBytes(JSON.stringify(message), QUEUE_PACKING.messageBytes)) return [[message]];
+function packMessages(message: LogMessage): OutgoingMessage[][] {
+  // Most requests fit one message: measured whole, once, rather than entry by entry. Its size is
+  // bounded by 3 bytes a UTF-16 code unit unless counted exactly.
+  const whole = JSON.stringify(message);
+  if (!exceedsBytes(whole, QUEUE_PACKING.messageBytes))
+    return [[{ body: message, bytes: Math.min(whole.length * 3, QUEUE_PACKING.messageBytes) }]];
   const envelopeBytes = utf8Bytes(JSON.stringify({ ...message, entries: [] }));
-  const messages: { body: LogMessage; bytes: number }[] = [];
-  let current: { body: LogMessage; bytes: number } | undefined;
+  const messages: OutgoingMessage[] = [];
+  let current: OutgoingMessage | undefined;
   for (const entry of message.entries) {
     const bytes = utf8Bytes(JSON.stringify(entry)) + 1; // + the separating comma
     if (!current || current.bytes + bytes > QUEUE_PACKING.messageBytes) {
@@ -124,25 +123,17 @@ function packMessages(message: LogMessage): LogMessage[][] {
     current.bytes += bytes;
   }
 
-  const batches: LogMessage[][] = [];
+  const batches: OutgoingMessage[][] = [];
   let batchBytes = Infinity;
-  for (const { body, bytes } of messages) {
+  for (const message of messages) {
     const last = batches[batches.length - 1];
-    if (!last || last.length === QUEUE_PACKING.batchMessages || batchBytes + bytes > QUEUE_PACKING.batchBytes) {
-      batches.push([body]);
-      batchBytes = bytes;
+    if (!last || last.length === QUEUE_PACKING.batchMessages || batchBytes + message.bytes > QUEUE_PACKING.batchBytes) {
+      batches.push([message]);
+      batchBytes = message.bytes;
     } else {
-      last.push(body);
-      batchBytes += bytes;
+      last.push(message);
+      batchBytes += message.bytes;
     }
   }
   return batches;
-}
-
-/** Sends every message; throws (500, the client retries) unless all sends succeeded. */
-async function enqueue(queue: Queue, message: LogMessage): Promise<void> {
-  const batches = packMessages(message);
-  // One message (most requests) goes by send, which skips sendBatch's per-message wrapping.
-  if (batches.length === 1 && batches[0].length === 1) await queue.send(batches[0][0], { contentType: 'json' });
-  else await Promise.all(batches.map((batch) => queue.sendBatch(batch.map((body) => ({ body, contentType: 'json' as const })))));
 }

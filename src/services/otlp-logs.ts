@@ -11,6 +11,7 @@ import {
 } from '../../generated/zod/zod.gen';
 import { ApiError } from '../lib/errors';
 import { type LogLevel, newLogIds } from '../model/logs';
+import type { LogSender } from '../queue/send';
 import { type EntryInput, limitViolations, queueEntries } from './log-ingest';
 
 export type OtlpExportRequest = z.infer<typeof zExportOtlpLogsBody>;
@@ -137,7 +138,7 @@ function rejection(entry: EntryInput, nowMs: number): string | undefined {
 }
 
 /** Maps, checks and queues the records of one export; answers as OTLP's ExportLogsServiceResponse. */
-export async function exportOtlpLogs(env: Env, projectId: string, request: OtlpExportRequest): Promise<OtlpExportResponse> {
+export async function exportOtlpLogs(send: LogSender, projectId: string, request: OtlpExportRequest): Promise<OtlpExportResponse> {
   const records = (request.resourceLogs ?? []).flatMap((resourceLogs) => {
     const service = serviceOf(resourceLogs.resource?.attributes);
     return (resourceLogs.scopeLogs ?? []).flatMap((scopeLogs) => (scopeLogs.logRecords ?? []).map((record) => ({ record, service })));
@@ -156,6 +157,6 @@ export async function exportOtlpLogs(env: Env, projectId: string, request: OtlpE
     rejected += 1;
     firstReason ??= `record ${index}: ${reason}`;
   });
-  if (accepted.length > 0) await queueEntries(env, projectId, accepted, { receivedMs: nowMs, ids: newLogIds(accepted.length, nowMs) });
+  if (accepted.length > 0) await queueEntries(send, projectId, accepted, { receivedMs: nowMs, ids: newLogIds(accepted.length, nowMs) });
   return rejected === 0 ? {} : { partialSuccess: { rejectedLogRecords: rejected, errorMessage: firstReason! } };
 }

@@ -4,6 +4,7 @@ import { success } from '../../lib/envelope';
 import { ApiError } from '../../lib/errors';
 import type { RouteHandler } from '../../lib/openapi-runtime';
 import { currentPrincipal } from '../../middleware/auth';
+import { logSenderOf } from '../../middleware/rate-limit';
 import { type IngestBody, ingestLogs as ingest } from '../../services/log-ingest';
 import { queryLogs as query } from '../../services/log-query';
 import { openTail } from '../../services/log-tail';
@@ -23,13 +24,13 @@ export const ingestLogs: RouteHandler<typeof ingestLogsRoute, AppEnv> = async (c
   const idempotency = key === undefined ? undefined : { key, bodySha256: c.get('bodyDigest')! };
   // Always the JSON body: decodeIngestBody has turned NDJSON into it before validation.
   const body = c.req.valid('json') as IngestBody;
-  return c.json(success(await ingest(c.env, ingestingProject(c), body, idempotency)), 202);
+  return c.json(success(await ingest(c.env, logSenderOf(c), ingestingProject(c), body, idempotency)), 202);
 };
 
 /** Answers in the request's encoding, as OTLP/HTTP requires: protobuf to a protobuf request. */
 export const exportOtlpLogs: RouteHandler<typeof exportOtlpLogsRoute, AppEnv> = async (c) => {
   // Always the OTLP/JSON body: decodeOtlpBody has turned protobuf into it before validation.
-  const answer = await exportOtlp(c.env, ingestingProject(c), c.req.valid('json') as OtlpExportRequest);
+  const answer = await exportOtlp(logSenderOf(c), ingestingProject(c), c.req.valid('json') as OtlpExportRequest);
   if (!c.get('translatedBody')) return c.json(answer, 200);
   // The route's typed answers know only the JSON encoding; the contract (and the drift check) declares both.
   return c.body(encodeExportResponse(answer), 200, { 'Content-Type': 'application/x-protobuf' }) as never;
