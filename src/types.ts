@@ -21,7 +21,11 @@ export type AppEnv = {
      * principal) or ended. Unset when it was not asked or did not answer.
      */
     vouched?: Principal | 'ended';
-    /** Set by the rate limiter when an ingest's admission waits for its queue messages (see logSenderOf). */
+    /**
+     * Set by the rate limiter when an ingest's admission waits for its queue messages (see
+     * rateLimit): the key as its object last admitted it in this isolate, and where the messages go.
+     */
+    rememberedKey?: Extract<Principal, { kind: 'apiKey' }>;
     logSender?: LogSender;
     /** Set by requireRole: the caller's role in the workspace of the route. */
     membership?: Membership;

@@ -793,7 +793,11 @@ describe('an ingest’s send rides in its admission (issue 14)', () => {
     const admitted = results.filter((res) => res.status === 202);
     expect(admitted).toHaveLength(10);
     for (const refused of results.filter((res) => res.status !== 202)) expectRateLimited(refused, 11);
-    expect(isolate.trips).toEqual(Array(20).fill('DO.admitApiKeyAndSend'));
+    // The isolate lets as many ride as it knows room for (10); the rest ask first. One object call each.
+    expect(isolate.trips.filter((trip) => trip.startsWith('DO.')).sort()).toEqual([
+      ...Array(10).fill('DO.admitApiKey'),
+      ...Array(10).fill('DO.admitApiKeyAndSend'),
+    ]);
 
     // The object sent the admitted ones (concurrent ones together): every one is stored, once.
     await expect.poll(async () => (await storedEntries(t.project.id)).length, { timeout: 10_000, interval: 250 }).toBe(11);
@@ -882,6 +886,44 @@ describe('an ingest’s send rides in its admission (issue 14)', () => {
     expect(rateHeaders(accepted)).toMatchObject({ remaining: '97' });
     expect(isolate.trips).toEqual(['DO.admitApiKeyAndSend']);
     await expect.poll(() => storedMessages(t.project.id), { timeout: 10_000, interval: 250 }).toContain('from otel');
+  });
+
+  it('a request of several queue messages is admitted first and sends from the Worker, in parallel', async () => {
+    const t = await createTenant();
+    const isolate = countedEnv({});
+    expect((await ingestTo(isolate.env, t.key.secret)).status).toBe(202);
+    isolate.trips.length = 0;
+    // 20 entries of 8,000 characters: about 160 KB, three messages of at most 60 KB.
+    const entries = Array.from({ length: 20 }, (_, i) => ({ level: 'info', message: `${i} ${'x'.repeat(8000)}` }));
+    expect((await ingestTo(isolate.env, t.key.secret, JSON.stringify({ entries }))).status).toBe(202);
+    expect(isolate.trips).toEqual(['DO.admitApiKey', 'queue.sendBatch']);
+    await expect.poll(async () => (await storedEntries(t.project.id)).length, { timeout: 10_000, interval: 250 }).toBe(21);
+  });
+
+  it('when the count after a refused route fails, D1 says whether the key is live: a revoked key is still 401', async () => {
+    const log = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const t = await createTenant();
+    let failing = false;
+    const flaky = {
+      idFromName: (name: string) => env.RATE_LIMITER.idFromName(name),
+      get: (id: DurableObjectId) =>
+        new Proxy(env.RATE_LIMITER.get(id), {
+          get: (stub, property) =>
+            failing && property === 'admitApiKey'
+              ? () => Promise.reject(new Error('Durable Object overloaded'))
+              : Reflect.get(stub, property),
+        }),
+    };
+    const a = isolateEnv({ RATE_LIMITER: flaky });
+    expect((await ingestTo(a, t.key.secret)).status).toBe(202);
+    const keyPath = `/v1/workspaces/${t.workspace.id}/projects/${t.project.id}/api-keys/${t.key.id}`;
+    expect((await send('DELETE', keyPath, { ip: freshIp(), headers: { Authorization: `Bearer ${t.owner.accessToken}` } })).status).toBe(
+      200,
+    );
+    failing = true;
+    // a still remembers the key: the invalid body is judged first, then the count fails (fail open).
+    expectError(await ingestTo(a, t.key.secret, '{"level": "loud"}'), 401, 'UNAUTHORIZED', 'Invalid or revoked API key');
+    expect(String(log.mock.calls[0]?.[0])).toMatch(/rate limiter failed/);
   });
 
   it('when the object fails in that round trip: a 500 without detail (the messages may be out), and the next request asks first', async () => {

@@ -38,10 +38,18 @@ export const accessClaims = (c: Context<AppEnv>, token: string) =>
 /** The key id of a presented API key whose tag is the Worker's; undefined for anything else. */
 export const apiKeyId = (c: Context<AppEnv>, secret: string) => oncePerRequest(c, 'apiKeyId', secret, () => apiKeyIdOf(c.env, secret));
 
+/** Records that the key was used (at most once a minute per key and isolate), after the response. */
+export function recordKeyUse(c: Context<AppEnv>, keyId: string): void {
+  const recording = recordApiKeyUse(c.env, keyId);
+  if (recording) afterResponse(c, 'recording API key use', recording);
+}
+
 /**
  * The principal of a presented credential. The rate limiter's round trip to the credential's
  * object has usually answered already (`vouched`: live and counted, or ended); when it did not
- * (auth routes count per IP only; or the limiter failed), D1 answers.
+ * (auth routes count per IP only; or the limiter failed), D1 answers. An ingest whose round trip
+ * waits for its messages runs on the key as last admitted (`rememberedKey`, see rateLimit), whose
+ * use is recorded once its object has admitted the request.
  */
 async function principalOf(c: Context<AppEnv>, credential: Credential): Promise<Principal> {
   const vouched = c.get('vouched');
@@ -54,10 +62,11 @@ async function principalOf(c: Context<AppEnv>, credential: Credential): Promise<
   }
   const keyId = await apiKeyId(c, credential.secret);
   if (!keyId || vouched === 'ended') throw ApiError.of('invalidApiKey');
+  const remembered = c.get('rememberedKey');
+  if (vouched === undefined && remembered?.keyId === keyId) return remembered;
   const key =
     vouched?.kind === 'apiKey' ? vouched : { kind: 'apiKey' as const, ...(await authenticateApiKeyInD1(c.env, keyId, credential.secret)) };
-  const recording = recordApiKeyUse(c.env, key.keyId);
-  if (recording) afterResponse(c, 'recording API key use', recording);
+  recordKeyUse(c, key.keyId);
   return key;
 }
 

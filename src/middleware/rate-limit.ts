@@ -4,11 +4,12 @@ import type { AccessClaims } from '../lib/access-token';
 import { ApiError } from '../lib/errors';
 import { log } from '../lib/log';
 import { type LogSender, type OutgoingMessage, sendMessages } from '../queue/send';
-import { admittedWithRoom, forgetApiKeys, rememberAdmission } from '../rate-limit/admitted-keys';
+import { forgetApiKeys, rememberAdmission, takeRememberedRoom } from '../rate-limit/admitted-keys';
 import { limiterOf } from '../rate-limit/objects';
 import { type RateLimitDecision, windowOf } from '../rate-limit/window';
+import { authenticateApiKeyInD1 } from '../services/api-keys';
 import type { AppEnv } from '../types';
-import { accessClaims, apiKeyId, presentedCredential } from './auth';
+import { accessClaims, apiKeyId, presentedCredential, recordKeyUse } from './auth';
 
 type LimitVar = 'RATE_LIMIT_AUTH_PER_MINUTE' | 'RATE_LIMIT_API_PER_MINUTE' | 'RATE_LIMIT_INGEST_PER_MINUTE' | 'RATE_LIMIT_EMAIL_PER_MINUTE';
 
@@ -145,14 +146,18 @@ export const rateLimit: MiddlewareHandler<AppEnv> = async (c, next) => {
     await enforce(c, policy, now);
     return next();
   }
-  c.set('vouched', { kind: 'apiKey', ...key });
-  let admitted = false;
-  c.set('logSender', (messages) => {
-    admitted = true;
-    return enforceApiKey(c, policy, Date.now(), messages);
+  c.set('rememberedKey', { kind: 'apiKey', ...key });
+  let counted = false;
+  c.set('logSender', async (messages) => {
+    counted = true;
+    // A request of one message (most) rides; a larger one is admitted first and sends from here,
+    // in parallel, rather than holding the key's object and its other requests.
+    if (messages.length === 1 && messages[0].length === 1) return enforceRememberedKey(c, policy, Date.now(), messages);
+    await enforceRememberedKey(c, policy, Date.now());
+    await sendMessages(c.env.LOG_QUEUE, messages);
   });
   await next();
-  if (!admitted) await enforceApiKey(c, policy, Date.now());
+  if (!counted) await enforceRememberedKey(c, policy, Date.now());
 };
 
 /** The key of an ingest whose admission may wait for its messages (see rateLimit); undefined if it may not. */
@@ -160,16 +165,24 @@ function deferrable(c: Context<AppEnv>, policy: RateLimitPolicy, now: number) {
   const { group, payer } = policy;
   // An Idempotency-Key's claim writes D1, which only an admitted request may do.
   if (group !== INGEST || payer.kind !== 'apiKey' || c.req.header('Idempotency-Key') !== undefined) return undefined;
-  return admittedWithRoom(c.env, { keyId: payer.keyId, secret: payer.secret, bucket: group.name, now });
+  return takeRememberedRoom(c.env, { keyId: payer.keyId, secret: payer.secret, bucket: group.name, now });
 }
 
 /** The queue messages' way out: with the request's admission when it waits for them, else straight to the queue. */
 export const logSenderOf = (c: Context<AppEnv>): LogSender => c.get('logSender') ?? ((messages) => sendMessages(c.env.LOG_QUEUE, messages));
 
-/** enforce for an API key the route already ran on: a key its object refuses is 401 after all. */
-async function enforceApiKey(c: Context<AppEnv>, policy: RateLimitPolicy, now: number, messages?: OutgoingMessage[][]) {
+/**
+ * enforce for a request that ran on a remembered key: a key its object refuses is 401 after all;
+ * one it admits has its use recorded; and if the object did not answer (admitted uncounted), D1
+ * says whether the key is live, as on the up-front path.
+ */
+async function enforceRememberedKey(c: Context<AppEnv>, policy: RateLimitPolicy, now: number, messages?: OutgoingMessage[][]) {
   await enforce(c, policy, now, messages);
-  if (c.get('vouched') === 'ended') throw ApiError.of('invalidApiKey');
+  const vouched = c.get('vouched');
+  if (vouched === 'ended') throw ApiError.of('invalidApiKey');
+  if (vouched?.kind === 'apiKey') recordKeyUse(c, vouched.keyId);
+  else if (policy.payer.kind === 'apiKey')
+    recordKeyUse(c, (await authenticateApiKeyInD1(c.env, policy.payer.keyId, policy.payer.secret)).keyId);
 }
 
 /**
@@ -190,12 +203,11 @@ async function enforce(c: Context<AppEnv>, policy: RateLimitPolicy, now: number,
   try {
     decision = await admit(c, policy, now, messages);
   } catch (error) {
-    if (messages) {
-      // The messages may have been sent: no admitting uncounted and sending again, but a 500 (the
-      // client retries, as after a failed send), and the key's next request asks its object first.
-      if (policy.payer.kind === 'apiKey') forgetApiKeys(c.env, [policy.payer.keyId]);
-      throw error;
-    }
+    // The key's next request asks its object first.
+    if (policy.payer.kind === 'apiKey') forgetApiKeys(c.env, [policy.payer.keyId]);
+    // The messages may have been sent: not admitted uncounted and sent again, but a 500 (the client
+    // retries, as after a failed send).
+    if (messages) throw error;
     log.error('rate_limiter_failed', {
       requestId: c.get('requestId'),
       message: 'rate limiter failed',

@@ -5,7 +5,9 @@ import { setNewest } from '../lib/bounded';
 import { timingSafeEqual } from '../lib/crypto';
 import { type LiveApiKey, type RateLimitDecision, windowOf } from './window';
 
-type Admission = { key: LiveApiKey; secret: string; bucket: string; windowStart: number; remaining: number };
+/** Per bucket the key was counted in: the window of its last answer, and the room left in it as far as this isolate knows. */
+type Room = { windowStart: number; remaining: number };
+type Admission = { key: LiveApiKey; secret: string; rooms: Map<string, Room> };
 
 const admissionsByEnv = new WeakMap<Env, Map<string, Admission>>();
 const REMEMBERED_KEYS = 10_000;
@@ -30,18 +32,26 @@ function admissionsOf(env: Env): Map<string, Admission> {
 
 /**
  * Records a key object's answer to a request at `now` counted in `bucket`: the key and the room left
- * in its window, or (null) that it refused the key.
+ * in its window (the least any answer of the window said: they arrive in any order), or (null)
+ * that it refused the key.
  */
 export function rememberAdmission(
   env: Env,
   { keyId, secret, bucket, now }: { keyId: string; secret: string; bucket: string; now: number },
   answer: { key: LiveApiKey; decision: RateLimitDecision } | null,
 ): void {
-  if (!answer) forgetApiKeys(env, [keyId]);
-  else {
-    const admission = { key: answer.key, secret, bucket, windowStart: windowOf(now).start, remaining: answer.decision.remaining };
-    setNewest(admissionsOf(env), keyId, admission, REMEMBERED_KEYS);
+  if (!answer) {
+    forgetApiKeys(env, [keyId]);
+    return;
   }
+  const admissions = admissionsOf(env);
+  const known = admissions.get(keyId);
+  const rooms = known?.secret === secret ? known.rooms : new Map<string, Room>();
+  const windowStart = windowOf(now).start;
+  const room = rooms.get(bucket);
+  const remaining = room?.windowStart === windowStart ? Math.min(room.remaining, answer.decision.remaining) : answer.decision.remaining;
+  rooms.set(bucket, { windowStart, remaining });
+  setNewest(admissions, keyId, { key: answer.key, secret, rooms }, REMEMBERED_KEYS);
 }
 
 export function forgetApiKeys(env: Env, keyIds: string[]): void {
@@ -50,15 +60,18 @@ export function forgetApiKeys(env: Env, keyIds: string[]): void {
 }
 
 /**
- * The key as its object last admitted it with this very secret, if that request was counted in
- * `bucket` in the window of `now` and left room in it; otherwise undefined (ask the object first).
+ * The key as its object last admitted it with this very secret, if a request of `bucket` in the
+ * window of `now` left room in it, taking one of that room (the object's answer then corrects it);
+ * otherwise undefined: ask the object first.
  */
-export function admittedWithRoom(
+export function takeRememberedRoom(
   env: Env,
   { keyId, secret, bucket, now }: { keyId: string; secret: string; bucket: string; now: number },
 ): LiveApiKey | undefined {
   const admission = admissionsOf(env).get(keyId);
-  if (!admission || admission.bucket !== bucket || admission.windowStart !== windowOf(now).start || admission.remaining === 0)
-    return undefined;
-  return timingSafeEqual(secret, admission.secret) ? admission.key : undefined;
+  const room = admission?.rooms.get(bucket);
+  if (!admission || !room || room.windowStart !== windowOf(now).start || room.remaining === 0) return undefined;
+  if (!timingSafeEqual(secret, admission.secret)) return undefined;
+  room.remaining -= 1;
+  return admission.key;
 }

@@ -22,6 +22,7 @@ export const limiterOf = (env: Env, caller: Caller) => env.RATE_LIMITER.get(idOf
 
 /** Makes the keys' objects refuse them: before revoking keys, or deleting a project or workspace with its keys, in D1. */
 export async function endApiKeys(env: Env, keyIds: string[]): Promise<void> {
-  forgetApiKeys(env, keyIds);
   await Promise.all(keyIds.map((keyId) => limiterOf(env, `key:${keyId}`).revokeApiKey(keyId)));
+  // After the objects answered: an admission answered meanwhile cannot bring a key back.
+  forgetApiKeys(env, keyIds);
 }
