@@ -3,7 +3,7 @@ import ipaddr from 'ipaddr.js';
 import type { AccessClaims } from '../lib/access-token';
 import { ApiError } from '../lib/errors';
 import { log } from '../lib/log';
-import { type LogSender, type OutgoingMessage, sendMessages } from '../queue/send';
+import { isOneMessage, type LogSender, type OutgoingMessage, sendMessages } from '../queue/send';
 import { forgetApiKeys, rememberAdmission, takeRememberedRoom } from '../rate-limit/admitted-keys';
 import { limiterOf } from '../rate-limit/objects';
 import { type RateLimitDecision, windowOf } from '../rate-limit/window';
@@ -152,7 +152,7 @@ export const rateLimit: MiddlewareHandler<AppEnv> = async (c, next) => {
     counted = true;
     // A request of one message (most) rides; a larger one is admitted first and sends from here,
     // in parallel, rather than holding the key's object and its other requests.
-    if (messages.length === 1 && messages[0].length === 1) return enforceRememberedKey(c, policy, Date.now(), messages);
+    if (isOneMessage(messages)) return enforceRememberedKey(c, policy, Date.now(), messages);
     await enforceRememberedKey(c, policy, Date.now());
     await sendMessages(c.env.LOG_QUEUE, messages);
   });
@@ -160,7 +160,10 @@ export const rateLimit: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (!counted) await enforceRememberedKey(c, policy, Date.now());
 };
 
-/** The key of an ingest whose admission may wait for its messages (see rateLimit); undefined if it may not. */
+/**
+ * The key of an ingest whose admission may wait for its messages (see rateLimit), taking one of the
+ * room this isolate remembers for it; undefined if it may not.
+ */
 function deferrable(c: Context<AppEnv>, policy: RateLimitPolicy, now: number) {
   const { group, payer } = policy;
   // An Idempotency-Key's claim writes D1, which only an admitted request may do.

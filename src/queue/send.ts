@@ -16,10 +16,13 @@ export type LogSender = (batches: OutgoingMessage[][]) => Promise<void>;
 
 const asRequest = ({ body }: OutgoingMessage): MessageSendRequest<LogMessage> => ({ body, contentType: 'json' });
 
+/** Whether a request's packed messages are one message (most requests are). */
+export const isOneMessage = (batches: OutgoingMessage[][]) => batches.length === 1 && batches[0].length === 1;
+
 /** Sends every batch; rejects unless all sends succeeded (then the client retries on a 500). */
 export async function sendMessages(queue: Queue, batches: OutgoingMessage[][]): Promise<void> {
-  // One message (most requests) goes by send, which skips sendBatch's per-message wrapping.
-  if (batches.length === 1 && batches[0].length === 1) await queue.send(batches[0][0].body, { contentType: 'json' });
+  // One message goes by send, which skips sendBatch's per-message wrapping.
+  if (isOneMessage(batches)) await queue.send(batches[0][0].body, { contentType: 'json' });
   else await Promise.all(batches.map((batch) => queue.sendBatch(batch.map(asRequest))));
 }
 

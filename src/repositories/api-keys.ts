@@ -86,7 +86,7 @@ export async function revokeApiKey(db: D1Database, projectId: string, keyId: str
 /** Records a use, writing only when the stored time is older than `staleBefore` (at most once a minute). */
 export async function touchApiKey(db: D1Database, keyId: string, now: string, staleBefore: string): Promise<void> {
   await db
-    // Not a revoked key's: an ingest may run on a key as last admitted until its object refuses it.
+    // Not a revoked key's: a use recorded after its object admitted the request may land after a revocation.
     .prepare('UPDATE api_keys SET last_used_at = ? WHERE id = ? AND revoked_at IS NULL AND (last_used_at IS NULL OR last_used_at < ?)')
     .bind(now, keyId, staleBefore)
     .run();
